@@ -1,0 +1,205 @@
+//! The model of a tracepoint declaration: plain data that every generator
+//! reads. Spans are kept only so that errors and the Rust expansion can point
+//! at the user's tokens; no generator needs syn.
+
+use proc_macro2::Span;
+
+/// The most arguments one tracepoint may take.
+///
+/// The `usdt` backend passes every argument in a register and supports at
+/// most six.
+pub const MAX_ARGS: usize = 6;
+
+/// The largest `max_len` a `&str` argument may declare, in characters.
+///
+/// bpftrace 0.17 (Debian's) reads at most 200 bytes of a string: 199
+/// characters and the terminating NUL.
+pub const MAX_STR_LEN: u32 = 199;
+
+/// One provider (a "context" in Bitcoin Core's `doc/tracing.md`) and its
+/// tracepoints, in declaration order.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// The provider name, e.g. `net`: the module's name.
+    pub name: String,
+    /// The module's doc comment (may be empty).
+    pub doc: String,
+    /// The tracepoints in declaration order.
+    pub tracepoints: Vec<Tracepoint>,
+}
+
+/// One tracepoint: a USDT probe `provider:name` with typed arguments.
+#[derive(Debug, Clone)]
+pub struct Tracepoint {
+    /// The probe name, e.g. `inbound_connection`.
+    pub name: String,
+    /// The doc comment, as written (never empty).
+    pub doc: String,
+    /// The arguments in probe order (`arg0`, `arg1`, ...).
+    pub args: Vec<Arg>,
+    /// The declared log line, if any.
+    pub log: Option<LogLine>,
+    /// Where the tracepoint's name was written.
+    pub span: Span,
+}
+
+/// One argument of a tracepoint.
+#[derive(Debug, Clone)]
+pub struct Arg {
+    /// The argument's name, e.g. `addr`.
+    pub name: String,
+    /// The doc comment, as written (never empty).
+    pub doc: String,
+    /// The argument's type.
+    pub ty: ArgType,
+    /// Where the argument's name was written.
+    pub span: Span,
+}
+
+/// The type of a tracepoint argument, as it reaches the tracer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgType {
+    /// `i8`
+    I8,
+    /// `i16`
+    I16,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `u8`
+    U8,
+    /// `u16`
+    U16,
+    /// `u32`
+    U32,
+    /// `u64`
+    U64,
+    /// `bool`, passed as one byte holding 0 or 1.
+    Bool,
+    /// `&str`, passed as a pointer to a NUL-terminated C string of at most
+    /// `max_len` characters (longer values are cut by readers).
+    Str {
+        /// The longest value readers keep, in characters (bytes), without
+        /// the NUL.
+        max_len: u32,
+    },
+}
+
+impl ArgType {
+    /// The Rust spelling in a declaration: `i64`, `&str`, ...
+    pub fn rust(self) -> &'static str {
+        match self {
+            ArgType::I8 => "i8",
+            ArgType::I16 => "i16",
+            ArgType::I32 => "i32",
+            ArgType::I64 => "i64",
+            ArgType::U8 => "u8",
+            ArgType::U16 => "u16",
+            ArgType::U32 => "u32",
+            ArgType::U64 => "u64",
+            ArgType::Bool => "bool",
+            ArgType::Str { .. } => "&str",
+        }
+    }
+
+    /// The Rust type name for a scalar type, from its spelling.
+    pub fn from_rust_scalar(name: &str) -> Option<ArgType> {
+        Some(match name {
+            "i8" => ArgType::I8,
+            "i16" => ArgType::I16,
+            "i32" => ArgType::I32,
+            "i64" => ArgType::I64,
+            "u8" => ArgType::U8,
+            "u16" => ArgType::U16,
+            "u32" => ArgType::U32,
+            "u64" => ArgType::U64,
+            "bool" => ArgType::Bool,
+            _ => return None,
+        })
+    }
+
+    /// The size in bytes of the value the probe passes (a pointer for
+    /// strings).
+    pub fn size(self) -> u32 {
+        match self {
+            ArgType::I8 | ArgType::U8 | ArgType::Bool => 1,
+            ArgType::I16 | ArgType::U16 => 2,
+            ArgType::I32 | ArgType::U32 => 4,
+            ArgType::I64 | ArgType::U64 | ArgType::Str { .. } => 8,
+        }
+    }
+
+    /// Whether the value is a signed integer.
+    pub fn is_signed(self) -> bool {
+        matches!(self, ArgType::I8 | ArgType::I16 | ArgType::I32 | ArgType::I64)
+    }
+
+    /// The stapsdt argument size signature: `-8` for a signed 64-bit value,
+    /// `8` for an unsigned one or a pointer.
+    pub fn sdt_size(self) -> i32 {
+        let size = self.size() as i32;
+        if self.is_signed() { -size } else { size }
+    }
+
+    /// The wording of Bitcoin Core's `doc/tracing.md`: `int64`, `uint32`,
+    /// `bool`, `pointer to C-style String`.
+    pub fn doc_name(self) -> &'static str {
+        match self {
+            ArgType::I8 => "int8",
+            ArgType::I16 => "int16",
+            ArgType::I32 => "int32",
+            ArgType::I64 => "int64",
+            ArgType::U8 => "uint8",
+            ArgType::U16 => "uint16",
+            ArgType::U32 => "uint32",
+            ArgType::U64 => "uint64",
+            ArgType::Bool => "bool",
+            ArgType::Str { .. } => "pointer to C-style String",
+        }
+    }
+
+    /// The declared maximum length of a string argument.
+    pub fn max_len(self) -> Option<u32> {
+        match self {
+            ArgType::Str { max_len } => Some(max_len),
+            _ => None,
+        }
+    }
+}
+
+/// A log line such as `INBOUND conn from {addr}: id={id}`, split into
+/// literal text and argument references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// The pieces in order.
+    pub pieces: Vec<LogPiece>,
+}
+
+/// A piece of a [`LogLine`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogPiece {
+    /// Text printed as is (braces already unescaped).
+    Text(String),
+    /// The value of the argument at this index.
+    Arg(usize),
+}
+
+impl Provider {
+    /// The tracepoint of this name, if declared.
+    pub fn tracepoint(&self, name: &str) -> Option<&Tracepoint> {
+        self.tracepoints.iter().find(|t| t.name == name)
+    }
+}
+
+impl Tracepoint {
+    /// The full probe name, `provider:name`.
+    pub fn probe_name(&self, provider: &Provider) -> String {
+        format!("{}:{}", provider.name, self.name)
+    }
+
+    /// The stapsdt argument size signatures in order, e.g. `[-8, 8, 8, 4, 8]`.
+    pub fn sdt_sizes(&self) -> Vec<i32> {
+        self.args.iter().map(|a| a.ty.sdt_size()).collect()
+    }
+}

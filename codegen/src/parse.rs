@@ -1,0 +1,569 @@
+//! Parsing and validation: a `#[tracepoints::provider] mod name { ... }`
+//! declaration becomes a [`Provider`]. The proc-macro and the
+//! `tracepoints-gen` CLI both go through [`parse_module`], so both report the
+//! same errors.
+
+use crate::errors::Errors;
+use crate::model::{Arg, ArgType, LogLine, LogPiece, MAX_ARGS, MAX_STR_LEN, Provider, Tracepoint};
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::spanned::Spanned;
+
+/// A parsed declaration: the model plus what the Rust expansion must keep of
+/// the user's module (its attributes, visibility and name).
+pub struct Declaration {
+    /// The model every generator reads.
+    pub provider: Provider,
+    /// The module's attributes other than its doc comment.
+    pub attrs: Vec<syn::Attribute>,
+    /// The module's visibility.
+    pub vis: syn::Visibility,
+    /// The module's name, with its span.
+    pub ident: syn::Ident,
+}
+
+/// Parses the arguments and item of the `#[tracepoints::provider]`
+/// attribute.
+pub fn parse_attribute(args: TokenStream, item: TokenStream) -> syn::Result<Declaration> {
+    let mut errors = Errors::default();
+    if let Some(first) = args.into_iter().next() {
+        errors.push(
+            first.span(),
+            "`#[tracepoints::provider]` takes no arguments: the provider is named after the module, e.g. `#[tracepoints::provider] mod net { ... }`",
+        );
+    }
+    let module: syn::ItemMod = syn::parse2(item).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "`#[tracepoints::provider]` goes on a module of tracepoint declarations, e.g. `mod net { /// doc\n fn inbound_connection(/** doc */ id: i64); }`",
+        )
+    })?;
+    let parsed = parse_module(&module);
+    match parsed {
+        Ok(declaration) => errors.finish(declaration),
+        Err(e) => {
+            errors.push_error(e);
+            errors.finish(unreachable_declaration())
+        }
+    }
+}
+
+// `Errors::finish` needs a value even when it will return the errors.
+fn unreachable_declaration() -> Declaration {
+    Declaration {
+        provider: Provider { name: String::new(), doc: String::new(), tracepoints: Vec::new() },
+        attrs: Vec::new(),
+        vis: syn::Visibility::Inherited,
+        ident: syn::Ident::new("unused", Span::call_site()),
+    }
+}
+
+/// Parses a source file and returns every provider declared in it
+/// (modules carrying a `#[provider]` or `#[tracepoints::provider]`
+/// attribute, at any depth), in source order.
+pub fn parse_file(source: &str) -> syn::Result<Vec<Provider>> {
+    let file = syn::parse_file(source)?;
+    let mut found = Vec::new();
+    let mut errors = Errors::default();
+    collect_modules(&file.items, &mut found, &mut errors);
+    errors.finish(found)
+}
+
+fn collect_modules(items: &[syn::Item], found: &mut Vec<Provider>, errors: &mut Errors) {
+    for item in items {
+        let syn::Item::Mod(module) = item else { continue };
+        if module.attrs.iter().any(is_provider_attribute) {
+            match parse_module(module) {
+                Ok(declaration) => found.push(declaration.provider),
+                Err(e) => errors.push_error(e),
+            }
+        } else if let Some((_, items)) = &module.content {
+            collect_modules(items, found, errors);
+        }
+    }
+}
+
+/// Whether an attribute is `#[provider]` or `#[tracepoints::provider]`.
+pub fn is_provider_attribute(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    path.segments.last().is_some_and(|s| s.ident == "provider")
+        && (path.segments.len() == 1
+            || (path.segments.len() == 2 && path.segments[0].ident == "tracepoints"))
+}
+
+/// Parses and validates one provider module. Every problem found is
+/// reported, each at its token.
+pub fn parse_module(module: &syn::ItemMod) -> syn::Result<Declaration> {
+    let mut errors = Errors::default();
+    let name = module.ident.to_string();
+    check_usdt_name(&module.ident, "provider", &mut errors);
+    let mut attrs = Vec::new();
+    for attr in &module.attrs {
+        if !attr.path().is_ident("doc") && !is_provider_attribute(attr) {
+            attrs.push(attr.clone());
+        }
+    }
+    let doc = doc_text(&module.attrs);
+    let mut tracepoints: Vec<Tracepoint> = Vec::new();
+    match &module.content {
+        None => errors.push(
+            module.ident.span(),
+            "a provider module declares its tracepoints inline: write `mod net { ... }`, not `mod net;`",
+        ),
+        Some((brace, items)) => {
+            if items.is_empty() {
+                errors.push(
+                    brace.span.join(),
+                    "a provider declares at least one tracepoint, e.g. `/// Fired when ...\nfn inbound_connection(/** Connection ID */ id: i64);`",
+                );
+            }
+            for item in items {
+                if let Some(tracepoint) = parse_item(item, &mut errors) {
+                    if tracepoints.iter().any(|t| t.name == tracepoint.name) {
+                        errors.push(
+                            tracepoint.span,
+                            format_args!(
+                                "duplicate tracepoint `{}:{}`: each tracepoint of a provider needs its own name",
+                                name, tracepoint.name
+                            ),
+                        );
+                    } else {
+                        tracepoints.push(tracepoint);
+                    }
+                }
+            }
+        }
+    }
+    errors.finish(Declaration {
+        provider: Provider { name, doc, tracepoints },
+        attrs,
+        vis: module.vis.clone(),
+        ident: module.ident.clone(),
+    })
+}
+
+fn parse_item(item: &syn::Item, errors: &mut Errors) -> Option<Tracepoint> {
+    match item {
+        syn::Item::Fn(f) => {
+            errors.push(
+                f.block.span(),
+                "a tracepoint declaration has no body: replace `{ ... }` with `;`",
+            );
+            parse_tracepoint(&f.attrs, &f.vis, &f.sig, errors)
+        }
+        syn::Item::Verbatim(tokens) => match syn::parse2::<syn::ForeignItemFn>(tokens.clone()) {
+            Ok(f) => parse_tracepoint(&f.attrs, &f.vis, &f.sig, errors),
+            Err(_) => {
+                errors.push(item.span(), NOT_A_TRACEPOINT);
+                None
+            }
+        },
+        _ => {
+            errors.push(item.span(), NOT_A_TRACEPOINT);
+            None
+        }
+    }
+}
+
+const NOT_A_TRACEPOINT: &str = "a provider module holds only tracepoint declarations: write `/// doc\nfn name(/** doc */ arg: i64);` and move other items out of the module";
+
+fn parse_tracepoint(
+    attrs: &[syn::Attribute],
+    vis: &syn::Visibility,
+    sig: &syn::Signature,
+    errors: &mut Errors,
+) -> Option<Tracepoint> {
+    let name = sig.ident.to_string();
+    check_usdt_name(&sig.ident, "tracepoint", errors);
+    if !matches!(vis, syn::Visibility::Inherited) {
+        errors.push(
+            vis.span(),
+            "remove this visibility: a tracepoint is as visible as its provider module",
+        );
+    }
+    if let Some(t) = &sig.constness {
+        errors.push(t.span, "remove `const`: a tracepoint declaration is a plain `fn name(args);`");
+    }
+    if let Some(t) = &sig.asyncness {
+        errors.push(t.span, "remove `async`: tracepoints fire synchronously, write `fn name(args);`");
+    }
+    if let Some(t) = &sig.unsafety {
+        errors.push(t.span, "remove `unsafe`: firing a tracepoint is safe, write `fn name(args);`");
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(abi.span(), "remove the ABI: write `fn name(args);`");
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push(
+            sig.generics.span(),
+            "remove the generic parameters: tracepoint arguments have fixed types (i8..i64, u8..u64, bool, &str)",
+        );
+    }
+    if let Some(w) = &sig.generics.where_clause {
+        errors.push(w.span(), "remove the `where` clause: tracepoints are not generic");
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(v.span(), "remove `...`: a tracepoint has a fixed list of typed arguments");
+    }
+    if let syn::ReturnType::Type(_, ty) = &sig.output {
+        errors.push(
+            ty.span(),
+            "remove the return type: a tracepoint returns nothing, write `fn name(args);`",
+        );
+    }
+
+    let mut doc = String::new();
+    let mut log_attr: Option<&syn::Attribute> = None;
+    for attr in attrs {
+        if attr.path().is_ident("doc") {
+            continue;
+        } else if attr.path().is_ident("log") {
+            if log_attr.is_some() {
+                errors.push(attr.span(), "a tracepoint has at most one `#[log(\"...\")]` line: remove this one");
+            } else {
+                log_attr = Some(attr);
+            }
+        } else {
+            errors.push(
+                attr.span(),
+                "unsupported attribute on a tracepoint: use doc comments (`/// ...`) and an optional `#[log(\"... {arg} ...\")]`",
+            );
+        }
+    }
+    doc.push_str(&doc_text(attrs));
+    if doc.is_empty() {
+        errors.push(
+            sig.ident.span(),
+            format_args!(
+                "tracepoint `{}` has no doc comment: write `/// When it fires and what it means.` above it (the generated tracing.md needs it)",
+                name
+            ),
+        );
+    }
+
+    let mut args: Vec<Arg> = Vec::new();
+    for (index, input) in sig.inputs.iter().enumerate() {
+        if index == MAX_ARGS {
+            errors.push(
+                input.span(),
+                format_args!(
+                    "too many arguments: a tracepoint takes at most {} (the `usdt` backend passes each in a register); split it into two tracepoints or drop this one",
+                    MAX_ARGS
+                ),
+            );
+        }
+        if let Some(arg) = parse_arg(input, errors) {
+            if args.iter().any(|a| a.name == arg.name) {
+                errors.push(
+                    arg.span,
+                    format_args!("duplicate argument `{}`: give each argument its own name", arg.name),
+                );
+            }
+            args.push(arg);
+        }
+    }
+
+    let log = log_attr.and_then(|attr| parse_log_attr(attr, &args, errors));
+    Some(Tracepoint { name, doc, args, log, span: sig.ident.span() })
+}
+
+fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
+    let pat_type = match input {
+        syn::FnArg::Receiver(r) => {
+            errors.push(
+                r.span(),
+                "remove `self`: a tracepoint is a free declaration, write `fn name(id: i64, ...);`",
+            );
+            return None;
+        }
+        syn::FnArg::Typed(p) => p,
+    };
+    let ident = match &*pat_type.pat {
+        syn::Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
+            &p.ident
+        }
+        other => {
+            errors.push(
+                other.span(),
+                "name this argument with a plain identifier, e.g. `id: i64` (it names the argument in docs and tracer scripts)",
+            );
+            return None;
+        }
+    };
+    let name = ident.to_string();
+    check_arg_name(ident, errors);
+
+    let mut max_len: Option<(u32, Span)> = None;
+    for attr in &pat_type.attrs {
+        if attr.path().is_ident("doc") {
+            continue;
+        } else if attr.path().is_ident("max_len") {
+            match attr.parse_args::<syn::LitInt>().and_then(|lit| Ok((lit.base10_parse::<u64>()?, lit))) {
+                Ok((n, lit)) => {
+                    if n == 0 || n > u64::from(MAX_STR_LEN) {
+                        errors.push(
+                            lit.span(),
+                            format_args!(
+                                "`max_len` must be between 1 and {} characters (bpftrace 0.17 reads at most {} bytes of a string): write e.g. `#[max_len(68)]`",
+                                MAX_STR_LEN,
+                                MAX_STR_LEN + 1
+                            ),
+                        );
+                    } else if max_len.is_some() {
+                        errors.push(attr.span(), "`max_len` is given twice: keep one `#[max_len(N)]`");
+                    } else {
+                        max_len = Some((n as u32, attr.span()));
+                    }
+                }
+                Err(_) => errors.push(
+                    attr.span(),
+                    "write the maximum length as a number of characters: `#[max_len(68)]`",
+                ),
+            }
+        } else {
+            errors.push(
+                attr.span(),
+                "unsupported attribute on a tracepoint argument: use a doc comment (`/// ...`) and, on `&str` arguments, `#[max_len(N)]`",
+            );
+        }
+    }
+    let doc = doc_text(&pat_type.attrs);
+    if doc.is_empty() {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "argument `{}` has no doc comment: write `/// What it holds.` above it (the generated tracing.md needs it)",
+                name
+            ),
+        );
+    }
+
+    let ty = parse_type(&pat_type.ty, errors)?;
+    let ty = match (ty, max_len) {
+        (ArgType::Str { .. }, Some((n, _))) => ArgType::Str { max_len: n },
+        (ArgType::Str { .. }, None) => {
+            errors.push(
+                pat_type.ty.span(),
+                format_args!(
+                    "`&str` argument `{}` needs a maximum length: write `#[max_len(N)]` above it (N characters, used by the docs and tracer readers)",
+                    name
+                ),
+            );
+            return None;
+        }
+        (ty, Some((_, span))) => {
+            errors.push(
+                span,
+                format_args!("remove `#[max_len]`: only `&str` arguments have a maximum length, `{}` is `{}`", name, ty.rust()),
+            );
+            ty
+        }
+        (ty, None) => ty,
+    };
+    Some(Arg { name, doc, ty, span: ident.span() })
+}
+
+const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool or &str";
+
+fn parse_type(ty: &syn::Type, errors: &mut Errors) -> Option<ArgType> {
+    let shown = ty.to_token_stream().to_string().replace("& ", "&");
+    let hint = match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            if let Some(ident) = p.path.get_ident() {
+                if let Some(scalar) = ArgType::from_rust_scalar(&ident.to_string()) {
+                    return Some(scalar);
+                }
+            }
+            match p.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+                Some("String") => "write `&str` (with `#[max_len(N)]`) and pass `&s` or `s.as_str()`".to_string(),
+                Some("usize") => "write `u64`: USDT arguments have a fixed size".to_string(),
+                Some("isize") => "write `i64`: USDT arguments have a fixed size".to_string(),
+                Some("f32") | Some("f64") => {
+                    "floating-point values are not USDT arguments: pass an integer (e.g. the value scaled to a fixed unit) as `u64` or `i64`".to_string()
+                }
+                Some("char") => "write `u32` and pass `c as u32`".to_string(),
+                Some("u128") | Some("i128") => {
+                    "128-bit values do not fit a USDT argument: split it into two `u64` arguments".to_string()
+                }
+                _ => format!("use one of {SUPPORTED_TYPES}"),
+            }
+        }
+        syn::Type::Reference(r) => {
+            let is_str = matches!(&*r.elem, syn::Type::Path(p) if p.path.is_ident("str"));
+            if is_str && r.mutability.is_none() && r.lifetime.is_none() {
+                return Some(ArgType::Str { max_len: 0 });
+            } else if is_str && r.mutability.is_some() {
+                "write `&str`: the tracepoint only reads the string".to_string()
+            } else if is_str {
+                "write `&str` without a lifetime".to_string()
+            } else if matches!(&*r.elem, syn::Type::Slice(_)) {
+                "byte buffers are not supported yet: pass a `&str` or integer summary".to_string()
+            } else {
+                format!("use one of {SUPPORTED_TYPES}")
+            }
+        }
+        _ => format!("use one of {SUPPORTED_TYPES}"),
+    };
+    errors.push(ty.span(), format_args!("unsupported argument type `{shown}`: {hint}"));
+    None
+}
+
+fn parse_log_attr(attr: &syn::Attribute, args: &[Arg], errors: &mut Errors) -> Option<LogLine> {
+    let lit = match attr.parse_args::<syn::LitStr>() {
+        Ok(lit) => lit,
+        Err(_) => {
+            errors.push(
+                attr.span(),
+                "write the log line as one string naming arguments in braces: `#[log(\"INBOUND conn from {addr}: id={id}\")]`",
+            );
+            return None;
+        }
+    };
+    match parse_log_line(&lit.value(), args) {
+        Ok(line) => Some(line),
+        Err(message) => {
+            errors.push(lit.span(), message);
+            None
+        }
+    }
+}
+
+/// Parses a log line: text with `{argument}` references, `{{` and `}}` for
+/// literal braces.
+pub fn parse_log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.chars().peekable();
+    let names = || args.iter().map(|a| format!("{{{}}}", a.name)).collect::<Vec<_>>().join(", ");
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                literal.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                literal.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => name.push(c),
+                        None => {
+                            return Err(format!(
+                                "unclosed `{{` in log line: close it with `}}` or write `{{{{` for a literal brace"
+                            ));
+                        }
+                    }
+                }
+                if name.contains(':') {
+                    return Err(format!(
+                        "format specs are not supported in log lines: write `{{{}}}`, the printed format follows the argument's type",
+                        name.split(':').next().unwrap_or_default()
+                    ));
+                }
+                let Some(index) = args.iter().position(|a| a.name == name) else {
+                    return Err(if args.is_empty() {
+                        format!("log line names `{{{name}}}` but this tracepoint has no arguments")
+                    } else {
+                        format!("log line names `{{{name}}}`, which is not an argument of this tracepoint: use one of {}", names())
+                    });
+                };
+                if !literal.is_empty() {
+                    pieces.push(LogPiece::Text(std::mem::take(&mut literal)));
+                }
+                pieces.push(LogPiece::Arg(index));
+            }
+            '}' => {
+                return Err("unmatched `}` in log line: write `}}` for a literal brace".to_string());
+            }
+            c => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(LogPiece::Text(literal));
+    }
+    Ok(LogLine { pieces })
+}
+
+/// The text of `#[doc = "..."]` attributes: one leading space per line
+/// removed, surrounding blank lines trimmed.
+fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
+                for line in s.value().lines() {
+                    lines.push(line.strip_prefix(' ').unwrap_or(line).trim_end().to_string());
+                }
+            }
+        }
+    }
+    lines.join("\n").trim().to_string()
+}
+
+/// Checks that a provider or tracepoint name is a USDT identifier that every
+/// tracer accepts: lowercase ASCII letters, digits and single underscores,
+/// starting with a letter, at most 64 characters.
+fn check_usdt_name(ident: &syn::Ident, what: &str, errors: &mut Errors) {
+    let name = ident.to_string();
+    let valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.contains("__")
+        && !name.ends_with('_');
+    if !valid {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "`{name}` is not a valid USDT {what} name: use lowercase ASCII letters, digits and single underscores, starting with a letter, at most 64 characters (e.g. `inbound_connection`)"
+            ),
+        );
+    }
+}
+
+/// Words that would break a generated C struct, bpftrace variable or Python
+/// decoder if used as an argument name.
+const RESERVED: &[&str] = &[
+    // C
+    "auto", "char", "double", "float", "int", "long", "register", "short", "signed", "sizeof",
+    "switch", "case", "default", "goto", "typedef", "union", "unsigned", "void", "volatile",
+    "restrict", "inline", "extern", "static", "const", "enum", "struct", "while", "for", "do",
+    "if", "else", "break", "continue", "return",
+    // Python
+    "and", "as", "assert", "class", "def", "del", "elif", "except", "finally", "from", "global",
+    "import", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "try", "with", "yield",
+    "None", "True", "False",
+    // generated code
+    "ctx", "event",
+];
+
+fn check_arg_name(ident: &syn::Ident, errors: &mut Errors) {
+    let name = ident.to_string();
+    let ascii = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 64;
+    if !ascii {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "argument name `{name}` must be ASCII letters, digits and underscores, starting with a letter (it becomes a C field and a bpftrace variable)"
+            ),
+        );
+    } else if RESERVED.contains(&name.as_str()) {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "argument name `{name}` is a C or Python keyword and would break the generated readers: rename it, e.g. `{name}_value`"
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,2 @@
+mod tracing;
+fn main() {}

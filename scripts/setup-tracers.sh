@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install and prepare the tracers the end-to-end tests attach to the example
+# node: bpftrace, BCC, clang + libbpf, gdb. Idempotent: safe to run again.
+#
+# Needs root: it installs Debian packages, mounts tracefs and links kernel
+# headers for BCC (see ../DESIGN notes in README.md, "Tracers").
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-tracers.sh: needs root (apt-get install, mount tracefs, link kernel headers)." >&2
+    echo "setup-tracers.sh: run it as root, e.g. 'sudo scripts/setup-tracers.sh'." >&2
+    exit 1
+fi
+
+pkgs=(bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup-tracers.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# bpftrace and BCC attach uprobes through tracefs.
+if [ -z "$(ls -A /sys/kernel/tracing 2>/dev/null)" ]; then
+    echo "setup-tracers.sh: mounting tracefs on /sys/kernel/tracing"
+    mount -t tracefs nodev /sys/kernel/tracing
+fi
+
+# BCC compiles its C against the running kernel's headers; this kernel ships
+# none, so point it at Debian's generic amd64 headers.
+build="/lib/modules/$(uname -r)/build"
+if [ ! -e "$build" ]; then
+    hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$hdr" ]; then
+        echo "setup-tracers.sh: no /usr/src/linux-headers-*-amd64 after installing linux-headers-amd64" >&2
+        exit 1
+    fi
+    echo "setup-tracers.sh: linking $build -> $hdr"
+    mkdir -p "$(dirname "$build")"
+    ln -sfn "$hdr" "$build"
+fi
+
+echo "setup-tracers.sh: ready: $(bpftrace --version 2>/dev/null), clang $(clang -dumpversion), $(uname -r)"
