@@ -30,18 +30,21 @@ if [ -z "$(ls -A /sys/kernel/tracing 2>/dev/null)" ]; then
     mount -t tracefs nodev /sys/kernel/tracing
 fi
 
-# BCC compiles its C against the running kernel's headers; this kernel ships
-# none, so point it at Debian's generic amd64 headers.
-build="/lib/modules/$(uname -r)/build"
-if [ ! -e "$build" ]; then
-    hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
-    if [ -z "$hdr" ]; then
-        echo "setup-tracers.sh: no /usr/src/linux-headers-*-amd64 after installing linux-headers-amd64" >&2
+# BCC and bpftrace compile against the running kernel's headers; this kernel
+# ships none, so point build/ at Debian's amd64 headers and source/ at the
+# common headers they include (bpftrace looks for include/linux/kconfig.h).
+modules="/lib/modules/$(uname -r)"
+hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+common=$(ls -d /usr/src/linux-headers-*-common 2>/dev/null | sort -V | tail -n 1)
+if [ ! -e "$modules/build/include/linux/kconfig.h" ] && [ ! -e "$modules/source/include/linux/kconfig.h" ]; then
+    if [ -z "$hdr" ] || [ -z "$common" ]; then
+        echo "setup-tracers.sh: no /usr/src/linux-headers-*-{amd64,common} after installing linux-headers-amd64" >&2
         exit 1
     fi
-    echo "setup-tracers.sh: linking $build -> $hdr"
-    mkdir -p "$(dirname "$build")"
-    ln -sfn "$hdr" "$build"
+    echo "setup-tracers.sh: linking $modules/build -> $hdr and $modules/source -> $common"
+    mkdir -p "$modules"
+    [ -e "$modules/build" ] || ln -sfn "$hdr" "$modules/build"
+    ln -sfn "$common" "$modules/source"
 fi
 
 echo "setup-tracers.sh: ready: $(bpftrace --version 2>/dev/null), clang $(clang -dumpversion), $(uname -r)"

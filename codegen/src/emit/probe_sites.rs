@@ -94,12 +94,16 @@ fn tracepoint_module(provider: &Provider, tracepoint: &Tracepoint) -> TokenStrea
             _ => quote!(#ident),
         }
     });
+    let arg_names = tracepoint.args.iter().map(|a| &a.name);
     let linux = quote!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")));
     quote! {
         #[doc = #doc]
         pub mod #name {
             /// The probe's full name, `provider:tracepoint`.
             pub const NAME: &str = #probe_name;
+
+            /// The argument names in probe order (`arg0`, `arg1`, ...).
+            pub const ARG_NAMES: &[&str] = &[#(#arg_names),*];
 
             /// Whether a tracer is attached to this tracepoint (its USDT
             /// semaphore is raised). Costs one memory load.
