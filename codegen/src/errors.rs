@@ -16,6 +16,12 @@ impl Errors {
         self.push_error(syn::Error::new(span, message));
     }
 
+    /// Records an error covering all of `tokens` (first to last token, also
+    /// on stable Rust where spans cannot be joined).
+    pub fn push_spanned(&mut self, tokens: &dyn quote::ToTokens, message: impl Display) {
+        self.push_error(syn::Error::new_spanned(tokens, message));
+    }
+
     /// Records an existing error (possibly a combination of several).
     pub fn push_error(&mut self, error: syn::Error) {
         match &mut self.error {

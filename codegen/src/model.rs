@@ -132,7 +132,10 @@ impl ArgType {
 
     /// Whether the value is a signed integer.
     pub fn is_signed(self) -> bool {
-        matches!(self, ArgType::I8 | ArgType::I16 | ArgType::I32 | ArgType::I64)
+        matches!(
+            self,
+            ArgType::I8 | ArgType::I16 | ArgType::I32 | ArgType::I64
+        )
     }
 
     /// The stapsdt argument size signature: `-8` for a signed 64-bit value,

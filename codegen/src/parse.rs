@@ -7,7 +7,6 @@ use crate::errors::Errors;
 use crate::model::{Arg, ArgType, LogLine, LogPiece, MAX_ARGS, MAX_STR_LEN, Provider, Tracepoint};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
-use syn::spanned::Spanned;
 
 /// A parsed declaration: the model plus what the Rust expansion must keep of
 /// the user's module (its attributes, visibility and name).
@@ -51,7 +50,11 @@ pub fn parse_attribute(args: TokenStream, item: TokenStream) -> syn::Result<Decl
 // `Errors::finish` needs a value even when it will return the errors.
 fn unreachable_declaration() -> Declaration {
     Declaration {
-        provider: Provider { name: String::new(), doc: String::new(), tracepoints: Vec::new() },
+        provider: Provider {
+            name: String::new(),
+            doc: String::new(),
+            tracepoints: Vec::new(),
+        },
         attrs: Vec::new(),
         vis: syn::Visibility::Inherited,
         ident: syn::Ident::new("unused", Span::call_site()),
@@ -71,7 +74,9 @@ pub fn parse_file(source: &str) -> syn::Result<Vec<Provider>> {
 
 fn collect_modules(items: &[syn::Item], found: &mut Vec<Provider>, errors: &mut Errors) {
     for item in items {
-        let syn::Item::Mod(module) = item else { continue };
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
         if module.attrs.iter().any(is_provider_attribute) {
             match parse_module(module) {
                 Ok(declaration) => found.push(declaration.provider),
@@ -135,7 +140,11 @@ pub fn parse_module(module: &syn::ItemMod) -> syn::Result<Declaration> {
         }
     }
     errors.finish(Declaration {
-        provider: Provider { name, doc, tracepoints },
+        provider: Provider {
+            name,
+            doc,
+            tracepoints,
+        },
         attrs,
         vis: module.vis.clone(),
         ident: module.ident.clone(),
@@ -145,8 +154,8 @@ pub fn parse_module(module: &syn::ItemMod) -> syn::Result<Declaration> {
 fn parse_item(item: &syn::Item, errors: &mut Errors) -> Option<Tracepoint> {
     match item {
         syn::Item::Fn(f) => {
-            errors.push(
-                f.block.span(),
+            errors.push_spanned(
+                &f.block,
                 "a tracepoint declaration has no body: replace `{ ... }` with `;`",
             );
             parse_tracepoint(&f.attrs, &f.vis, &f.sig, errors)
@@ -154,12 +163,12 @@ fn parse_item(item: &syn::Item, errors: &mut Errors) -> Option<Tracepoint> {
         syn::Item::Verbatim(tokens) => match syn::parse2::<syn::ForeignItemFn>(tokens.clone()) {
             Ok(f) => parse_tracepoint(&f.attrs, &f.vis, &f.sig, errors),
             Err(_) => {
-                errors.push(item.span(), NOT_A_TRACEPOINT);
+                errors.push_spanned(item, NOT_A_TRACEPOINT);
                 None
             }
         },
         _ => {
-            errors.push(item.span(), NOT_A_TRACEPOINT);
+            errors.push_spanned(item, NOT_A_TRACEPOINT);
             None
         }
     }
@@ -175,39 +184,57 @@ fn parse_tracepoint(
 ) -> Option<Tracepoint> {
     let name = sig.ident.to_string();
     check_usdt_name(&sig.ident, "tracepoint", errors);
-    if !matches!(vis, syn::Visibility::Inherited) {
+    if name == "probe" || name == "start" {
         errors.push(
-            vis.span(),
+            sig.ident.span(),
+            format_args!("a tracepoint cannot be named `{name}` (the `usdt` backend reserves it): choose a name that says what happened, e.g. `{name}_fired`"),
+        );
+    }
+    if !matches!(vis, syn::Visibility::Inherited) {
+        errors.push_spanned(
+            vis,
             "remove this visibility: a tracepoint is as visible as its provider module",
         );
     }
     if let Some(t) = &sig.constness {
-        errors.push(t.span, "remove `const`: a tracepoint declaration is a plain `fn name(args);`");
+        errors.push(
+            t.span,
+            "remove `const`: a tracepoint declaration is a plain `fn name(args);`",
+        );
     }
     if let Some(t) = &sig.asyncness {
-        errors.push(t.span, "remove `async`: tracepoints fire synchronously, write `fn name(args);`");
+        errors.push(
+            t.span,
+            "remove `async`: tracepoints fire synchronously, write `fn name(args);`",
+        );
     }
     if let Some(t) = &sig.unsafety {
-        errors.push(t.span, "remove `unsafe`: firing a tracepoint is safe, write `fn name(args);`");
+        errors.push(
+            t.span,
+            "remove `unsafe`: firing a tracepoint is safe, write `fn name(args);`",
+        );
     }
     if let Some(abi) = &sig.abi {
-        errors.push(abi.span(), "remove the ABI: write `fn name(args);`");
+        errors.push_spanned(abi, "remove the ABI: write `fn name(args);`");
     }
     if !sig.generics.params.is_empty() {
-        errors.push(
-            sig.generics.span(),
+        errors.push_spanned(
+            &sig.generics,
             "remove the generic parameters: tracepoint arguments have fixed types (i8..i64, u8..u64, bool, &str)",
         );
     }
     if let Some(w) = &sig.generics.where_clause {
-        errors.push(w.span(), "remove the `where` clause: tracepoints are not generic");
+        errors.push_spanned(w, "remove the `where` clause: tracepoints are not generic");
     }
     if let Some(v) = &sig.variadic {
-        errors.push(v.span(), "remove `...`: a tracepoint has a fixed list of typed arguments");
+        errors.push_spanned(
+            v,
+            "remove `...`: a tracepoint has a fixed list of typed arguments",
+        );
     }
     if let syn::ReturnType::Type(_, ty) = &sig.output {
-        errors.push(
-            ty.span(),
+        errors.push_spanned(
+            ty,
             "remove the return type: a tracepoint returns nothing, write `fn name(args);`",
         );
     }
@@ -219,13 +246,16 @@ fn parse_tracepoint(
             continue;
         } else if attr.path().is_ident("log") {
             if log_attr.is_some() {
-                errors.push(attr.span(), "a tracepoint has at most one `#[log(\"...\")]` line: remove this one");
+                errors.push_spanned(
+                    attr,
+                    "a tracepoint has at most one `#[log(\"...\")]` line: remove this one",
+                );
             } else {
                 log_attr = Some(attr);
             }
         } else {
-            errors.push(
-                attr.span(),
+            errors.push_spanned(
+                attr,
                 "unsupported attribute on a tracepoint: use doc comments (`/// ...`) and an optional `#[log(\"... {arg} ...\")]`",
             );
         }
@@ -244,8 +274,12 @@ fn parse_tracepoint(
     let mut args: Vec<Arg> = Vec::new();
     for (index, input) in sig.inputs.iter().enumerate() {
         if index == MAX_ARGS {
-            errors.push(
-                input.span(),
+            let at: &dyn ToTokens = match input {
+                syn::FnArg::Typed(p) => &p.pat,
+                receiver => receiver,
+            };
+            errors.push_spanned(
+                at,
                 format_args!(
                     "too many arguments: a tracepoint takes at most {} (the `usdt` backend passes each in a register); split it into two tracepoints or drop this one",
                     MAX_ARGS
@@ -256,7 +290,10 @@ fn parse_tracepoint(
             if args.iter().any(|a| a.name == arg.name) {
                 errors.push(
                     arg.span,
-                    format_args!("duplicate argument `{}`: give each argument its own name", arg.name),
+                    format_args!(
+                        "duplicate argument `{}`: give each argument its own name",
+                        arg.name
+                    ),
                 );
             }
             args.push(arg);
@@ -264,14 +301,20 @@ fn parse_tracepoint(
     }
 
     let log = log_attr.and_then(|attr| parse_log_attr(attr, &args, errors));
-    Some(Tracepoint { name, doc, args, log, span: sig.ident.span() })
+    Some(Tracepoint {
+        name,
+        doc,
+        args,
+        log,
+        span: sig.ident.span(),
+    })
 }
 
 fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
     let pat_type = match input {
         syn::FnArg::Receiver(r) => {
-            errors.push(
-                r.span(),
+            errors.push_spanned(
+                r,
                 "remove `self`: a tracepoint is a free declaration, write `fn name(id: i64, ...);`",
             );
             return None;
@@ -279,12 +322,14 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
         syn::FnArg::Typed(p) => p,
     };
     let ident = match &*pat_type.pat {
-        syn::Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
+        syn::Pat::Ident(p)
+            if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() =>
+        {
             &p.ident
         }
         other => {
-            errors.push(
-                other.span(),
+            errors.push_spanned(
+                other,
                 "name this argument with a plain identifier, e.g. `id: i64` (it names the argument in docs and tracer scripts)",
             );
             return None;
@@ -293,14 +338,20 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
     let name = ident.to_string();
     check_arg_name(ident, errors);
 
-    let mut max_len: Option<(u32, Span)> = None;
+    let mut max_len: Option<u32> = None;
+    let mut max_len_invalid = false;
+    let mut max_len_attr: Option<&syn::Attribute> = None;
     for attr in &pat_type.attrs {
         if attr.path().is_ident("doc") {
             continue;
         } else if attr.path().is_ident("max_len") {
-            match attr.parse_args::<syn::LitInt>().and_then(|lit| Ok((lit.base10_parse::<u64>()?, lit))) {
+            match attr
+                .parse_args::<syn::LitInt>()
+                .and_then(|lit| Ok((lit.base10_parse::<u64>()?, lit)))
+            {
                 Ok((n, lit)) => {
                     if n == 0 || n > u64::from(MAX_STR_LEN) {
+                        max_len_invalid = true;
                         errors.push(
                             lit.span(),
                             format_args!(
@@ -310,19 +361,26 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
                             ),
                         );
                     } else if max_len.is_some() {
-                        errors.push(attr.span(), "`max_len` is given twice: keep one `#[max_len(N)]`");
+                        errors.push_spanned(
+                            attr,
+                            "`max_len` is given twice: keep one `#[max_len(N)]`",
+                        );
                     } else {
-                        max_len = Some((n as u32, attr.span()));
+                        max_len = Some(n as u32);
+                        max_len_attr = Some(attr);
                     }
                 }
-                Err(_) => errors.push(
-                    attr.span(),
-                    "write the maximum length as a number of characters: `#[max_len(68)]`",
-                ),
+                Err(_) => {
+                    max_len_invalid = true;
+                    errors.push_spanned(
+                        attr,
+                        "write the maximum length as a number of characters: `#[max_len(68)]`",
+                    )
+                }
             }
         } else {
-            errors.push(
-                attr.span(),
+            errors.push_spanned(
+                attr,
                 "unsupported attribute on a tracepoint argument: use a doc comment (`/// ...`) and, on `&str` arguments, `#[max_len(N)]`",
             );
         }
@@ -340,10 +398,11 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
 
     let ty = parse_type(&pat_type.ty, errors)?;
     let ty = match (ty, max_len) {
-        (ArgType::Str { .. }, Some((n, _))) => ArgType::Str { max_len: n },
+        (ArgType::Str { .. }, Some(n)) => ArgType::Str { max_len: n },
+        (ArgType::Str { .. }, None) if max_len_invalid => return None,
         (ArgType::Str { .. }, None) => {
-            errors.push(
-                pat_type.ty.span(),
+            errors.push_spanned(
+                &pat_type.ty,
                 format_args!(
                     "`&str` argument `{}` needs a maximum length: write `#[max_len(N)]` above it (N characters, used by the docs and tracer readers)",
                     name
@@ -351,16 +410,21 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
             );
             return None;
         }
-        (ty, Some((_, span))) => {
-            errors.push(
-                span,
+        (ty, Some(_)) => {
+            errors.push_spanned(
+                max_len_attr.expect("max_len attribute"),
                 format_args!("remove `#[max_len]`: only `&str` arguments have a maximum length, `{}` is `{}`", name, ty.rust()),
             );
             ty
         }
         (ty, None) => ty,
     };
-    Some(Arg { name, doc, ty, span: ident.span() })
+    Some(Arg {
+        name,
+        doc,
+        ty,
+        span: ident.span(),
+    })
 }
 
 const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool or &str";
@@ -404,7 +468,10 @@ fn parse_type(ty: &syn::Type, errors: &mut Errors) -> Option<ArgType> {
         }
         _ => format!("use one of {SUPPORTED_TYPES}"),
     };
-    errors.push(ty.span(), format_args!("unsupported argument type `{shown}`: {hint}"));
+    errors.push_spanned(
+        ty,
+        format_args!("unsupported argument type `{shown}`: {hint}"),
+    );
     None
 }
 
@@ -412,8 +479,8 @@ fn parse_log_attr(attr: &syn::Attribute, args: &[Arg], errors: &mut Errors) -> O
     let lit = match attr.parse_args::<syn::LitStr>() {
         Ok(lit) => lit,
         Err(_) => {
-            errors.push(
-                attr.span(),
+            errors.push_spanned(
+                attr,
                 "write the log line as one string naming arguments in braces: `#[log(\"INBOUND conn from {addr}: id={id}\")]`",
             );
             return None;
@@ -434,7 +501,12 @@ pub fn parse_log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
     let mut pieces = Vec::new();
     let mut literal = String::new();
     let mut chars = text.chars().peekable();
-    let names = || args.iter().map(|a| format!("{{{}}}", a.name)).collect::<Vec<_>>().join(", ");
+    let names = || {
+        args.iter()
+            .map(|a| format!("{{{}}}", a.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     while let Some(c) = chars.next() {
         match c {
             '{' if chars.peek() == Some(&'{') => {
@@ -452,9 +524,7 @@ pub fn parse_log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
                         Some('}') => break,
                         Some(c) => name.push(c),
                         None => {
-                            return Err(format!(
-                                "unclosed `{{` in log line: close it with `}}` or write `{{{{` for a literal brace"
-                            ));
+                            return Err("unclosed `{` in log line: close it with `}` or write `{{` for a literal brace".to_string());
                         }
                     }
                 }
@@ -468,7 +538,10 @@ pub fn parse_log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
                     return Err(if args.is_empty() {
                         format!("log line names `{{{name}}}` but this tracepoint has no arguments")
                     } else {
-                        format!("log line names `{{{name}}}`, which is not an argument of this tracepoint: use one of {}", names())
+                        format!(
+                            "log line names `{{{name}}}`, which is not an argument of this tracepoint: use one of {}",
+                            names()
+                        )
                     });
                 };
                 if !literal.is_empty() {
@@ -497,9 +570,18 @@ fn doc_text(attrs: &[syn::Attribute]) -> String {
             continue;
         }
         if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
                 for line in s.value().lines() {
-                    lines.push(line.strip_prefix(' ').unwrap_or(line).trim_end().to_string());
+                    lines.push(
+                        line.strip_prefix(' ')
+                            .unwrap_or(line)
+                            .trim_end()
+                            .to_string(),
+                    );
                 }
             }
         }
@@ -511,17 +593,24 @@ fn doc_text(attrs: &[syn::Attribute]) -> String {
 /// tracer accepts: lowercase ASCII letters, digits and single underscores,
 /// starting with a letter, at most 64 characters.
 fn check_usdt_name(ident: &syn::Ident, what: &str, errors: &mut Errors) {
+    let example = if what == "provider" {
+        "net"
+    } else {
+        "inbound_connection"
+    };
     let name = ident.to_string();
     let valid = name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !name.contains("__")
         && !name.ends_with('_');
     if !valid {
         errors.push(
             ident.span(),
             format_args!(
-                "`{name}` is not a valid USDT {what} name: use lowercase ASCII letters, digits and single underscores, starting with a letter, at most 64 characters (e.g. `inbound_connection`)"
+                "`{name}` is not a valid USDT {what} name: use lowercase ASCII letters, digits and single underscores, starting with a letter, at most 64 characters (e.g. `{example}`)"
             ),
         );
     }
@@ -534,12 +623,10 @@ const RESERVED: &[&str] = &[
     "auto", "char", "double", "float", "int", "long", "register", "short", "signed", "sizeof",
     "switch", "case", "default", "goto", "typedef", "union", "unsigned", "void", "volatile",
     "restrict", "inline", "extern", "static", "const", "enum", "struct", "while", "for", "do",
-    "if", "else", "break", "continue", "return",
-    // Python
+    "if", "else", "break", "continue", "return", // Python
     "and", "as", "assert", "class", "def", "del", "elif", "except", "finally", "from", "global",
     "import", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "try", "with", "yield",
-    "None", "True", "False",
-    // generated code
+    "None", "True", "False", // generated code
     "ctx", "event",
 ];
 

@@ -1,1 +1,102 @@
-//! Test-only crate: see `tests/`.
+//! Helpers shared by the integration tests: the one release build of the
+//! example node, and a reader of stapsdt notes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The workspace's root directory.
+pub fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+}
+
+/// The release build of `p2p-node`, built once per test process (cargo
+/// makes later builds no-ops).
+pub fn p2p_node() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--quiet", "-p", "p2p-node"])
+            .current_dir(workspace_root())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build --release -p p2p-node failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("target"));
+        let bin = target.join("release").join("p2p-node");
+        assert!(bin.exists(), "{} missing after the build", bin.display());
+        bin
+    })
+}
+
+/// One stapsdt v3 probe as its ELF note describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdtNote {
+    /// Address of the probe instruction.
+    pub pc: u64,
+    /// Address of the semaphore (0 when the probe has none).
+    pub semaphore: u64,
+    /// Provider name.
+    pub provider: String,
+    /// Probe name.
+    pub name: String,
+    /// Argument specs, e.g. `["-8@%rdi", "8@%rsi"]`.
+    pub args: Vec<String>,
+}
+
+impl SdtNote {
+    /// The size signatures of the arguments, e.g. `[-8, 8, 8, 4, 8]`.
+    pub fn arg_sizes(&self) -> Vec<i32> {
+        self.args
+            .iter()
+            .map(|a| {
+                a.split('@')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .expect("argument size")
+            })
+            .collect()
+    }
+}
+
+/// Every `stapsdt` note (type 3) of an ELF64 file, read with the `object`
+/// crate.
+pub fn sdt_notes(path: &Path) -> Vec<SdtNote> {
+    use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
+    let data = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let elf = ElfFile64::<object::Endianness>::parse(&*data).expect("an ELF64 file");
+    let endian = elf.endian();
+    let header = elf.elf_header();
+    let sections = header.sections(endian, &*data).expect("section table");
+    let mut found = Vec::new();
+    for section in sections.iter() {
+        let Some(mut notes) = section.notes(endian, &*data).expect("notes") else {
+            continue;
+        };
+        while let Some(note) = notes.next().expect("note") {
+            if note.name() != b"stapsdt" || note.n_type(endian) != 3 {
+                continue;
+            }
+            let desc = note.desc();
+            let word = |i: usize| u64::from_le_bytes(desc[i * 8..i * 8 + 8].try_into().unwrap());
+            let mut strings = desc[24..]
+                .split(|&b| b == 0)
+                .map(|s| String::from_utf8_lossy(s).into_owned());
+            let provider = strings.next().unwrap_or_default();
+            let name = strings.next().unwrap_or_default();
+            let args = strings.next().unwrap_or_default();
+            found.push(SdtNote {
+                pc: word(0),
+                semaphore: word(2),
+                provider,
+                name,
+                args: args.split_whitespace().map(String::from).collect(),
+            });
+        }
+    }
+    found
+}

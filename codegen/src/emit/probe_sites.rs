@@ -14,11 +14,19 @@ use quote::{format_ident, quote, quote_spanned};
 
 /// The expansion of a parsed `#[tracepoints::provider]` module.
 pub fn expand(declaration: &Declaration) -> TokenStream {
-    let Declaration { provider, attrs, vis, ident } = declaration;
+    let Declaration {
+        provider,
+        attrs,
+        vis,
+        ident,
+    } = declaration;
     let provider_name = &provider.name;
     let doc = module_doc(provider);
     let usdt_decls = provider.tracepoints.iter().map(usdt_declaration);
-    let tracepoints = provider.tracepoints.iter().map(|t| tracepoint_module(provider, t));
+    let tracepoints = provider
+        .tracepoints
+        .iter()
+        .map(|t| tracepoint_module(provider, t));
     quote! {
         #(#attrs)*
         #[doc = #doc]
@@ -86,7 +94,11 @@ fn tracepoint_module(provider: &Provider, tracepoint: &Tracepoint) -> TokenStrea
         let ty = rust_type(a.ty, a.span);
         quote!(#ident: #ty)
     });
-    let param_types: Vec<_> = tracepoint.args.iter().map(|a| rust_type(a.ty, a.span)).collect();
+    let param_types: Vec<_> = tracepoint
+        .args
+        .iter()
+        .map(|a| rust_type(a.ty, a.span))
+        .collect();
     let values = tracepoint.args.iter().map(|a| {
         let ident = Ident::new(&a.name, a.span);
         match a.ty {
@@ -95,7 +107,10 @@ fn tracepoint_module(provider: &Provider, tracepoint: &Tracepoint) -> TokenStrea
         }
     });
     let arg_names = tracepoint.args.iter().map(|a| &a.name);
-    let linux = quote!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")));
+    let linux = quote!(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ));
     quote! {
         #[doc = #doc]
         pub mod #name {
@@ -142,9 +157,17 @@ fn tracepoint_module(provider: &Provider, tracepoint: &Tracepoint) -> TokenStrea
 }
 
 fn tracepoint_doc(provider: &Provider, tracepoint: &Tracepoint) -> String {
-    let mut doc = format!("`{}`: {}\n\n# Arguments\n", tracepoint.probe_name(provider), tracepoint.doc);
+    let mut doc = format!(
+        "`{}`: {}\n\n# Arguments\n",
+        tracepoint.probe_name(provider),
+        tracepoint.doc
+    );
     for (i, arg) in tracepoint.args.iter().enumerate() {
-        let max = arg.ty.max_len().map(|n| format!(", max. {n} characters")).unwrap_or_default();
+        let max = arg
+            .ty
+            .max_len()
+            .map(|n| format!(", max. {n} characters"))
+            .unwrap_or_default();
         doc.push_str(&format!(
             "\n{}. `{}: {}` ({}{}): {}",
             i + 1,

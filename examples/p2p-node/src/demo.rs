@@ -56,7 +56,11 @@ fn scenario(node: &mut Node) -> io::Result<()> {
     expect(node.receive(first)?, Received::Misbehaved)?;
     send(&mut peers[1].1, HOSTILE_MESSAGE, "")?;
     expect(node.receive(second)?, Received::Misbehaved)?;
-    for payload in [("headers", "2001".to_string()), ("reject", about_100_chars()), ("x".repeat(150).leak() as &str, String::new())] {
+    for payload in [
+        ("headers", "2001".to_string()),
+        ("reject", about_100_chars()),
+        ("x".repeat(150).leak() as &str, String::new()),
+    ] {
         let mut peer = TcpStream::connect(target)?;
         let id = node.accept()?;
         send(&mut peer, payload.0, &payload.1)?;
@@ -75,7 +79,9 @@ fn scenario(node: &mut Node) -> io::Result<()> {
 /// `misbehaving_connection`'s 128.
 fn about_100_chars() -> String {
     let prefix = "peer rejected our message: ".len();
-    "block 00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054 is invalid!!"[..100 - prefix].to_string()
+    "block 00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054 is invalid!!"
+        [..100 - prefix]
+        .to_string()
 }
 
 fn send(peer: &mut TcpStream, command: &str, payload: &str) -> io::Result<()> {
@@ -86,6 +92,8 @@ fn expect(got: Received, want: Received) -> io::Result<()> {
     if got == want {
         Ok(())
     } else {
-        Err(io::Error::other(format!("expected {want:?} from the node, got {got:?}")))
+        Err(io::Error::other(format!(
+            "expected {want:?} from the node, got {got:?}"
+        )))
     }
 }

@@ -22,9 +22,11 @@ impl Fired {
     /// Opens the fired log, if any. Fails with the path in the message.
     pub fn open(path: Option<&Path>) -> Result<Fired, String> {
         let log = match path {
-            Some(path) => Some(BufWriter::new(
-                File::create(path).map_err(|e| format!("cannot write fired log {}: {e}", path.display()))?,
-            )),
+            Some(path) => {
+                Some(BufWriter::new(File::create(path).map_err(|e| {
+                    format!("cannot write fired log {}: {e}", path.display())
+                })?))
+            }
             None => None,
         };
         Ok(Fired { log })
@@ -58,7 +60,9 @@ impl Fired {
     }
 
     pub fn inbound(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, existing: u64) {
-        tracepoints::fire!(net::inbound_connection(id, addr, conn_type, network, existing));
+        tracepoints::fire!(net::inbound_connection(
+            id, addr, conn_type, network, existing
+        ));
         self.record(
             net::inbound_connection::NAME,
             net::inbound_connection::ARG_NAMES,
@@ -67,7 +71,9 @@ impl Fired {
     }
 
     pub fn outbound(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, existing: u64) {
-        tracepoints::fire!(net::outbound_connection(id, addr, conn_type, network, existing));
+        tracepoints::fire!(net::outbound_connection(
+            id, addr, conn_type, network, existing
+        ));
         self.record(
             net::outbound_connection::NAME,
             net::outbound_connection::ARG_NAMES,
@@ -76,7 +82,13 @@ impl Fired {
     }
 
     pub fn closed(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, established: u64) {
-        tracepoints::fire!(net::closed_connection(id, addr, conn_type, network, established));
+        tracepoints::fire!(net::closed_connection(
+            id,
+            addr,
+            conn_type,
+            network,
+            established
+        ));
         self.record(
             net::closed_connection::NAME,
             net::closed_connection::ARG_NAMES,
@@ -84,8 +96,21 @@ impl Fired {
         );
     }
 
-    pub fn evicted(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, established: u64) {
-        tracepoints::fire!(net::evicted_inbound_connection(id, addr, conn_type, network, established));
+    pub fn evicted(
+        &mut self,
+        id: i64,
+        addr: &str,
+        conn_type: &str,
+        network: u32,
+        established: u64,
+    ) {
+        tracepoints::fire!(net::evicted_inbound_connection(
+            id,
+            addr,
+            conn_type,
+            network,
+            established
+        ));
         self.record(
             net::evicted_inbound_connection::NAME,
             net::evicted_inbound_connection::ARG_NAMES,
@@ -103,7 +128,13 @@ impl Fired {
     }
 }
 
-fn conn_values<'a>(id: i64, addr: &'a str, conn_type: &'a str, network: u32, last: u64) -> [Value<'a>; 5] {
+fn conn_values<'a>(
+    id: i64,
+    addr: &'a str,
+    conn_type: &'a str,
+    network: u32,
+    last: u64,
+) -> [Value<'a>; 5] {
     [
         Value::Int(id.into()),
         Value::Str(addr),

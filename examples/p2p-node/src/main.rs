@@ -38,7 +38,11 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         Some(other) => return Err(format!("unknown command `{other}`")),
         None => return Err("missing command".to_string()),
     }
-    let mut options = Options { fired_log: None, wait_for_tracer: None, port: 0 };
+    let mut options = Options {
+        fired_log: None,
+        wait_for_tracer: None,
+        port: 0,
+    };
     let mut rest = args[1..].iter();
     while let Some(flag) = rest.next() {
         let mut value = || rest.next().ok_or_else(|| format!("`{flag}` needs a value"));
@@ -46,14 +50,20 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--fired-log" => options.fired_log = Some(PathBuf::from(value()?)),
             "--wait-for-tracer" => {
                 let v = value()?;
-                let secs: f64 = v.parse().ok().filter(|s: &f64| s.is_finite() && *s >= 0.0).ok_or_else(|| {
-                    format!("`--wait-for-tracer` takes a number of seconds, not `{v}`")
-                })?;
+                let secs: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| {
+                        format!("`--wait-for-tracer` takes a number of seconds, not `{v}`")
+                    })?;
                 options.wait_for_tracer = Some(Duration::from_secs_f64(secs));
             }
             "--port" => {
                 let v = value()?;
-                options.port = v.parse().map_err(|_| format!("`--port` takes a port number (0-65535), not `{v}`"))?;
+                options.port = v
+                    .parse()
+                    .map_err(|_| format!("`--port` takes a port number (0-65535), not `{v}`"))?;
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option `{other}`")),
@@ -84,8 +94,12 @@ fn wait_for_tracer(timeout: Duration) -> Result<(), String> {
     match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         Ok(Ok(n)) if n > 0 => Ok(()),
         Ok(Ok(_)) => Err("standard input closed before the go-ahead line".to_string()),
-        Ok(Err(e)) => Err(format!("cannot read the go-ahead line from standard input: {e}")),
-        Err(_) => Err(format!("no go-ahead line on standard input within {timeout:?}")),
+        Ok(Err(e)) => Err(format!(
+            "cannot read the go-ahead line from standard input: {e}"
+        )),
+        Err(_) => Err(format!(
+            "no go-ahead line on standard input within {timeout:?}"
+        )),
     }
 }
 

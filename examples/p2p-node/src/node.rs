@@ -53,7 +53,13 @@ impl Node {
     pub fn bind(port: u16, max_inbound: usize, fired: Fired) -> Result<Node, String> {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-        Ok(Node { listener, conns: Vec::new(), next_id: 0, max_inbound, fired })
+        Ok(Node {
+            listener,
+            conns: Vec::new(),
+            next_id: 0,
+            max_inbound,
+            fired,
+        })
     }
 
     /// The address the node listens on.
@@ -68,7 +74,8 @@ impl Node {
         let network = network_of(stream.peer_addr()?.ip());
         let id = self.add(stream, target.to_string(), conn_type, false, network)?;
         let existing = self.conns.iter().filter(|c| !c.inbound).count() as u64;
-        self.fired.outbound(id, target, conn_type, network, existing);
+        self.fired
+            .outbound(id, target, conn_type, network, existing);
         Ok(id)
     }
 
@@ -79,7 +86,13 @@ impl Node {
         if self.inbound_count() >= self.max_inbound {
             self.evict();
         }
-        let id = self.add(stream, peer.to_string(), "inbound", true, network_of(peer.ip()))?;
+        let id = self.add(
+            stream,
+            peer.to_string(),
+            "inbound",
+            true,
+            network_of(peer.ip()),
+        )?;
         let existing = self.inbound_count() as u64;
         let conn = self.conn(id);
         let (addr, network) = (conn.addr.clone(), conn.network);
@@ -106,11 +119,21 @@ impl Node {
 
     /// Closes connection `id` and fires `closed_connection` for it.
     pub fn disconnect(&mut self, id: i64) {
-        let index = self.conns.iter().position(|c| c.id == id).expect("open connection id");
+        let index = self
+            .conns
+            .iter()
+            .position(|c| c.id == id)
+            .expect("open connection id");
         let conn = self.conns.remove(index);
         let _ = conn.stream.shutdown(Shutdown::Both);
         drop(conn.stream);
-        self.fired.closed(conn.id, &conn.addr, conn.conn_type, conn.network, conn.established);
+        self.fired.closed(
+            conn.id,
+            &conn.addr,
+            conn.conn_type,
+            conn.network,
+            conn.established,
+        );
     }
 
     /// Closes every connection, oldest first, and flushes the fired log.
@@ -118,25 +141,52 @@ impl Node {
         while let Some(id) = self.conns.first().map(|c| c.id) {
             self.disconnect(id);
         }
-        self.fired.finish().map_err(|e| format!("cannot write fired log: {e}"))
+        self.fired
+            .finish()
+            .map_err(|e| format!("cannot write fired log: {e}"))
     }
 
-    fn add(&mut self, stream: TcpStream, addr: String, conn_type: &'static str, inbound: bool, network: u32) -> io::Result<i64> {
+    fn add(
+        &mut self,
+        stream: TcpStream,
+        addr: String,
+        conn_type: &'static str,
+        inbound: bool,
+        network: u32,
+    ) -> io::Result<i64> {
         stream.set_read_timeout(Some(READ_TIMEOUT))?;
         let id = self.next_id;
         self.next_id += 1;
-        let established = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        self.conns.push(Conn { id, addr, conn_type, inbound, network, established, stream });
+        let established = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.conns.push(Conn {
+            id,
+            addr,
+            conn_type,
+            inbound,
+            network,
+            established,
+            stream,
+        });
         Ok(id)
     }
 
     /// Evicts the youngest inbound peer (Bitcoin Core ends its eviction
     /// selection among the youngest connections).
     fn evict(&mut self) {
-        let Some(conn) = self.conns.iter().filter(|c| c.inbound).max_by_key(|c| c.id) else { return };
-        let (id, addr, conn_type, network, established) =
-            (conn.id, conn.addr.clone(), conn.conn_type, conn.network, conn.established);
-        self.fired.evicted(id, &addr, conn_type, network, established);
+        let Some(conn) = self.conns.iter().filter(|c| c.inbound).max_by_key(|c| c.id) else {
+            return;
+        };
+        let (id, addr, conn_type, network, established) = (
+            conn.id,
+            conn.addr.clone(),
+            conn.conn_type,
+            conn.network,
+            conn.established,
+        );
+        self.fired
+            .evicted(id, &addr, conn_type, network, established);
         self.disconnect(id);
     }
 
@@ -145,11 +195,17 @@ impl Node {
     }
 
     fn conn(&self, id: i64) -> &Conn {
-        self.conns.iter().find(|c| c.id == id).expect("open connection id")
+        self.conns
+            .iter()
+            .find(|c| c.id == id)
+            .expect("open connection id")
     }
 
     fn conn_mut(&mut self, id: i64) -> &mut Conn {
-        self.conns.iter_mut().find(|c| c.id == id).expect("open connection id")
+        self.conns
+            .iter_mut()
+            .find(|c| c.id == id)
+            .expect("open connection id")
     }
 }
 
@@ -157,7 +213,11 @@ impl Node {
 /// 2 IPv6.
 fn network_of(ip: IpAddr) -> u32 {
     match ip {
-        IpAddr::V4(v4) if v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() => 0,
+        IpAddr::V4(v4)
+            if v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() =>
+        {
+            0
+        }
         IpAddr::V4(_) => 1,
         IpAddr::V6(v6) if v6.is_loopback() || v6.is_unspecified() => 0,
         IpAddr::V6(_) => 2,
@@ -193,13 +253,22 @@ mod tests {
     #[test]
     fn oversized_getdata_and_headers_are_punished_with_bitcoin_core_reasons() {
         assert_eq!(check_message(b"getdata 50000"), None);
-        assert_eq!(check_message(b"getdata 50001").as_deref(), Some("getdata message size = 50001"));
-        assert_eq!(check_message(b"headers 2001").as_deref(), Some("headers message size = 2001"));
+        assert_eq!(
+            check_message(b"getdata 50001").as_deref(),
+            Some("getdata message size = 50001")
+        );
+        assert_eq!(
+            check_message(b"headers 2001").as_deref(),
+            Some("headers message size = 2001")
+        );
         assert_eq!(check_message(b"ping").as_deref(), None);
     }
 
     #[test]
     fn unknown_messages_are_echoed_in_the_reason() {
-        assert_eq!(check_message(b"%s%n \"x\"").as_deref(), Some("unsupported message '%s%n \"x\"'"));
+        assert_eq!(
+            check_message(b"%s%n \"x\"").as_deref(),
+            Some("unsupported message '%s%n \"x\"'")
+        );
     }
 }

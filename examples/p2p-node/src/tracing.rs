@@ -7,7 +7,9 @@ pub mod net {
     /// Is called when a new inbound connection is opened to us. Passes
     /// information about the peer and the number of inbound connections
     /// including the newly opened connection.
-    #[log("INBOUND conn from {addr}: id={id}, type={conn_type}, network={network}, total_in={existing}")]
+    #[log(
+        "INBOUND conn from {addr}: id={id}, type={conn_type}, network={network}, total_in={existing}"
+    )]
     fn inbound_connection(
         /// Connection ID
         id: i64,
@@ -26,7 +28,9 @@ pub mod net {
     /// Is called when a new outbound connection is opened by us. Passes
     /// information about the peer and the number of outbound connections
     /// including the newly opened connection.
-    #[log("OUTBOUND conn to {addr}: id={id}, type={conn_type}, network={network}, total_out={existing}")]
+    #[log(
+        "OUTBOUND conn to {addr}: id={id}, type={conn_type}, network={network}, total_out={existing}"
+    )]
     fn outbound_connection(
         /// Connection ID
         id: i64,
@@ -44,7 +48,9 @@ pub mod net {
 
     /// Is called when a connection is closed, whether we or the peer closed
     /// it. Fires exactly once per connection, when its socket is closed.
-    #[log("CLOSED conn to {addr}: id={id}, type={conn_type}, network={network}, established={time_established}")]
+    #[log(
+        "CLOSED conn to {addr}: id={id}, type={conn_type}, network={network}, established={time_established}"
+    )]
     fn closed_connection(
         /// Connection ID
         id: i64,
@@ -63,7 +69,9 @@ pub mod net {
     /// Is called when an inbound connection is evicted by us to make room
     /// for a new one. A `closed_connection` for the same id follows when its
     /// socket is closed.
-    #[log("EVICTED conn to {addr}: id={id}, type={conn_type}, network={network}, established={time_established}")]
+    #[log(
+        "EVICTED conn to {addr}: id={id}, type={conn_type}, network={network}, established={time_established}"
+    )]
     fn evicted_inbound_connection(
         /// Connection ID
         id: i64,

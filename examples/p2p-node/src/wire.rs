@@ -28,7 +28,10 @@ pub fn receive(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
     }
     let len = u32::from_le_bytes(len);
     if len > MAX_MESSAGE {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("message of {len} bytes")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("message of {len} bytes"),
+        ));
     }
     let mut body = vec![0u8; len as usize];
     stream.read_exact(&mut body)?;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: formatting, clippy, unit, snapshot,
+# compile-fail and end-to-end tracer tests. As root it first installs and
+# prepares the tracers (scripts/setup-tracers.sh); as a normal user the
+# tracer tests say why they skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/setup-tracers.sh
+else
+    echo "test.sh: not root: tracers are not installed and the end-to-end tracer tests will skip" >&2
+fi
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+INSTA_UPDATE=no cargo test --workspace

@@ -1,0 +1,63 @@
+//! The built example binary carries exactly the five `net` probes of
+//! Bitcoin Core, with its argument sizes, each behind a semaphore.
+
+use tracepoints_tests::{p2p_node, sdt_notes};
+
+#[test]
+fn example_binary_has_the_five_net_probes_with_bitcoin_core_argument_sizes() {
+    let notes = sdt_notes(p2p_node());
+    let mut found: Vec<(String, Vec<i32>)> = notes
+        .iter()
+        .map(|n| (format!("{}:{}", n.provider, n.name), n.arg_sizes()))
+        .collect();
+    found.sort();
+    let conn = vec![-8, 8, 8, 4, 8];
+    assert_eq!(
+        found,
+        [
+            ("net:closed_connection".to_string(), conn.clone()),
+            ("net:evicted_inbound_connection".to_string(), conn.clone()),
+            ("net:inbound_connection".to_string(), conn.clone()),
+            ("net:misbehaving_connection".to_string(), vec![-8, 8]),
+            ("net:outbound_connection".to_string(), conn),
+        ]
+    );
+    for note in &notes {
+        assert_ne!(
+            note.semaphore, 0,
+            "{}:{} has no semaphore",
+            note.provider, note.name
+        );
+        assert_ne!(
+            note.pc, 0,
+            "{}:{} has no probe address",
+            note.provider, note.name
+        );
+    }
+    let mut semaphores: Vec<u64> = notes.iter().map(|n| n.semaphore).collect();
+    semaphores.sort();
+    semaphores.dedup();
+    assert_eq!(semaphores.len(), 5, "each tracepoint has its own semaphore");
+}
+
+#[test]
+fn example_node_depends_on_tracepoints_only() {
+    // A user crate needs no dependency but `tracepoints`: the example is one,
+    // and building the workspace compiles it.
+    let manifest = std::fs::read_to_string(
+        tracepoints_tests::workspace_root().join("examples/p2p-node/Cargo.toml"),
+    )
+    .unwrap();
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .expect("[dependencies]");
+    let names: Vec<&str> = deps
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(['=', ' ']).next().unwrap())
+        .collect();
+    assert_eq!(names, ["tracepoints"]);
+}

@@ -1,0 +1,16 @@
+#[tracepoints::provider]
+mod net {
+    /// Fired when a peer connects.
+    fn inbound_connection(
+        /// Connection ID
+        id: i64,
+        /// Connection address
+        #[max_len(68)]
+        addr: &str,
+    );
+}
+
+fn main() {
+    // `fire!` is the way to fire: it checks `is_enabled()` first.
+    net::inbound_connection(1, "127.0.0.1:8333");
+}

@@ -1,0 +1,12 @@
+#[tracepoints::provider]
+mod net {
+    /// Fired when a peer connects.
+    fn inbound_connection(
+        /// Connection ID
+        id: i64,
+        /// Connection ID
+        id: i64,
+    );
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+#[tracepoints::provider]
+mod net {
+    /// Fired when a peer connects.
+    fn inbound_connection(
+        /// Connection ID
+        id: i64,
+    );
+
+    /// Fired when a peer connects.
+    fn inbound_connection(
+        /// Connection ID
+        id: i64,
+    );
+}
+
+fn main() {}

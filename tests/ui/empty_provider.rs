@@ -1,0 +1,6 @@
+#[tracepoints::provider]
+mod net {
+
+}
+
+fn main() {}

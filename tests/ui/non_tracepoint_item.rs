@@ -1,0 +1,6 @@
+#[tracepoints::provider]
+mod net {
+    const LIMIT: u32 = 8;
+}
+
+fn main() {}

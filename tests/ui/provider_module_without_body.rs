@@ -1,0 +1,4 @@
+#[tracepoints::provider]
+mod net;
+
+fn main() {}

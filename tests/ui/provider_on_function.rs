@@ -1,0 +1,4 @@
+#[tracepoints::provider]
+fn net() {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+#[tracepoints::provider]
+mod net {
+    /// Fired when a peer connects.
+    unsafe fn inbound_connection(
+        /// Connection ID
+        id: i64,
+    );
+}
+
+fn main() {}
