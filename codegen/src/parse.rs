@@ -65,7 +65,13 @@ fn unreachable_declaration() -> Declaration {
 /// (modules carrying a `#[provider]` or `#[tracepoints::provider]`
 /// attribute, at any depth), in source order.
 pub fn parse_file(source: &str) -> syn::Result<Vec<Provider>> {
-    let file = syn::parse_file(source)?;
+    let file = syn::parse_file(source).map_err(|e| {
+        if e.to_string() == "cannot parse string into token stream" {
+            syn::Error::new(e.span(), "cannot read this file as Rust tokens: look for an unclosed delimiter or string near here")
+        } else {
+            e
+        }
+    })?;
     let mut found = Vec::new();
     let mut errors = Errors::default();
     collect_modules(&file.items, &mut found, &mut errors);
@@ -272,6 +278,7 @@ fn parse_tracepoint(
     }
 
     let mut args: Vec<Arg> = Vec::new();
+    let mut all_args_valid = true;
     for (index, input) in sig.inputs.iter().enumerate() {
         if index == MAX_ARGS {
             let at: &dyn ToTokens = match input {
@@ -297,10 +304,16 @@ fn parse_tracepoint(
                 );
             }
             args.push(arg);
+        } else {
+            all_args_valid = false;
         }
     }
 
-    let log = log_attr.and_then(|attr| parse_log_attr(attr, &args, errors));
+    // With an invalid argument, a log line naming it would only repeat the
+    // error: check it once the arguments are right.
+    let log = log_attr
+        .filter(|_| all_args_valid)
+        .and_then(|attr| parse_log_attr(attr, &args, errors));
     Some(Tracepoint {
         name,
         doc,

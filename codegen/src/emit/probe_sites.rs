@@ -99,13 +99,23 @@ fn tracepoint_module(provider: &Provider, tracepoint: &Tracepoint) -> TokenStrea
         .iter()
         .map(|a| rust_type(a.ty, a.span))
         .collect();
-    let values = tracepoint.args.iter().map(|a| {
-        let ident = Ident::new(&a.name, a.span);
-        match a.ty {
-            ArgType::Bool => quote!(#ident as u8),
-            _ => quote!(#ident),
-        }
-    });
+    let values: Vec<TokenStream> = tracepoint
+        .args
+        .iter()
+        .map(|a| {
+            let ident = Ident::new(&a.name, a.span);
+            match a.ty {
+                ArgType::Bool => quote!(#ident as u8),
+                _ => quote!(#ident),
+            }
+        })
+        .collect();
+    // The `usdt` macros take a closure returning the value itself for one
+    // argument and a tuple otherwise.
+    let closure_value = match values.as_slice() {
+        [single] => single.clone(),
+        values => quote!((#(#values),*)),
+    };
     let arg_names = tracepoint.args.iter().map(|a| &a.name);
     let linux = quote!(all(
         target_os = "linux",
@@ -145,7 +155,7 @@ fn tracepoint_module(provider: &Provider, tracepoint: &Tracepoint) -> TokenStrea
             #[inline(never)]
             #[cold]
             pub fn __fire(#(#params),*) {
-                super::__usdt::#name!(|| (#(#values,)*));
+                super::__usdt::#name!(|| #closure_value);
             }
 
             // Keeps the probe site (and the semaphore it defines) in the

@@ -1,0 +1,199 @@
+//! bpftrace: a reader script per provider and a logging script built from
+//! the declared log lines. Both take the traced binary as their first
+//! argument (`$1`).
+
+use super::{Origin, line_comment};
+use crate::model::{Arg, ArgType, LogPiece, Provider, Tracepoint};
+use std::fmt::Write;
+
+/// The string buffer size the scripts need: the longest declared string
+/// plus its NUL. bpftrace cuts strings at `BPFTRACE_STRLEN` bytes (64 by
+/// default in 0.17), so the scripts set it in their `#!` line and say so.
+pub fn strlen<'a>(providers: impl IntoIterator<Item = &'a Provider>) -> u32 {
+    providers
+        .into_iter()
+        .flat_map(|p| &p.tracepoints)
+        .flat_map(|t| &t.args)
+        .filter_map(|a| a.ty.max_len())
+        .max()
+        .map_or(64, |n| (n + 1).max(64))
+}
+
+/// `(cast, printf specifier)` of an argument's value.
+fn scalar(ty: ArgType) -> (&'static str, &'static str) {
+    match ty {
+        ArgType::I8 => ("int8", "%d"),
+        ArgType::I16 => ("int16", "%d"),
+        ArgType::I32 => ("int32", "%d"),
+        ArgType::I64 => ("int64", "%ld"),
+        ArgType::U8 | ArgType::Bool => ("uint8", "%u"),
+        ArgType::U16 => ("uint16", "%u"),
+        ArgType::U32 => ("uint32", "%u"),
+        ArgType::U64 => ("uint64", "%lu"),
+        ArgType::Str { .. } => ("", "%s"),
+    }
+}
+
+/// The expression reading argument `index`: `(int64) arg0`, `str(arg1, 68)`.
+fn read_expr(arg: &Arg, index: usize) -> String {
+    match arg.ty {
+        ArgType::Str { max_len } => format!("str(arg{index}, {max_len})"),
+        ty => format!("({}) arg{index}", scalar(ty).0),
+    }
+}
+
+/// `text` as the inside of a bpftrace printf format string.
+fn format_literal(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%%"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn header(out: &mut String, origin: &Origin, strlen: u32, purpose: &str, file: &str) {
+    let _ = writeln!(
+        out,
+        "#!/usr/bin/env -S BPFTRACE_STRLEN={strlen} BPFTRACE_MAX_STRLEN={strlen} bpftrace"
+    );
+    for line in origin.header_lines() {
+        let _ = writeln!(out, "// {line}");
+    }
+    let _ = write!(
+        out,
+        "//\n\
+         {}\
+         //\n\
+         // Run as root with the traced binary as the first argument:\n\
+         //   BPFTRACE_STRLEN={strlen} bpftrace {file} ./path/to/binary\n\
+         // or make it executable and run ./{file} ./path/to/binary.\n\
+         // BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings at 64 bytes by default;\n\
+         // the longest string argument here has {} characters.\n",
+        line_comment(purpose, "//"),
+        strlen - 1
+    );
+}
+
+/// A reader for every tracepoint of `provider`: each probe block reads every
+/// argument into a typed variable and prints them on one line,
+/// `provider:name arg=value ...`.
+pub fn reader(provider: &Provider, origin: &Origin, file: &str) -> String {
+    let mut out = String::new();
+    header(
+        &mut out,
+        origin,
+        strlen([provider]),
+        &format!(
+            "Reads every argument of the `{}` tracepoints into a typed variable and prints\n\
+             one line per event. A starting point for your own scripts.\n\
+             Strings are printed one per printf: bpftrace 0.17 keeps each on the 512-byte\n\
+             BPF stack, and one printf per string keeps a probe below that limit.",
+            provider.name
+        ),
+        file,
+    );
+    out.push_str("\nBEGIN\n{\n");
+    let _ = writeln!(
+        out,
+        "  printf(\"Reading {} {} tracepoints\\n\");",
+        provider.tracepoints.len(),
+        provider.name
+    );
+    out.push_str("}\n");
+    for tracepoint in &provider.tracepoints {
+        let probe = tracepoint.probe_name(provider);
+        let _ = write!(
+            out,
+            "\n{}usdt:$1:{probe}\n{{\n",
+            line_comment(&tracepoint.doc, "//")
+        );
+        for (i, arg) in tracepoint.args.iter().enumerate() {
+            let _ = write!(out, "{}", line_comment(&arg.doc, "  //"));
+            let _ = writeln!(out, "  ${} = {};", arg.name, read_expr(arg, i));
+        }
+        // One printf per string argument (see the header).
+        let mut format = probe.clone();
+        let mut values: Vec<String> = Vec::new();
+        let mut has_string = false;
+        for arg in &tracepoint.args {
+            let is_string = matches!(arg.ty, ArgType::Str { .. });
+            if is_string && has_string {
+                let _ = writeln!(out, "  printf(\"{}\", {});", format, values.join(", "));
+                format.clear();
+                values.clear();
+                has_string = false;
+            }
+            has_string |= is_string;
+            let _ = write!(format, " {}={}", arg.name, scalar(arg.ty).1);
+            values.push(format!("${}", arg.name));
+        }
+        format.push_str("\\n");
+        if values.is_empty() {
+            let _ = writeln!(out, "  printf(\"{format}\");");
+        } else {
+            let _ = writeln!(out, "  printf(\"{}\", {});", format, values.join(", "));
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// The logging script: one line per event in each tracepoint's declared
+/// `#[log(...)]` format, for every tracepoint that declares one.
+pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String {
+    let logged: Vec<(&Provider, &Tracepoint)> = providers
+        .iter()
+        .flat_map(|p| p.tracepoints.iter().map(move |t| (p, t)))
+        .filter(|(_, t)| t.log.is_some())
+        .collect();
+    let mut out = String::new();
+    header(
+        &mut out,
+        origin,
+        strlen(providers),
+        "Logs every event of the tracepoints below in their declared log-line format.",
+        file,
+    );
+    let names: Vec<String> = logged.iter().map(|(p, t)| t.probe_name(p)).collect();
+    let _ = write!(
+        out,
+        "\nBEGIN\n{{\n  printf(\"Logging {}\\n\");\n}}\n",
+        format_literal(&names.join(", "))
+    );
+    for (provider, tracepoint) in logged {
+        let Some(log) = &tracepoint.log else { continue };
+        let mut format = String::new();
+        let mut values = Vec::new();
+        for piece in &log.pieces {
+            match piece {
+                LogPiece::Text(text) => format.push_str(&format_literal(text)),
+                LogPiece::Arg(index) => {
+                    let arg = &tracepoint.args[*index];
+                    format.push_str(scalar(arg.ty).1);
+                    values.push(read_expr(arg, *index));
+                }
+            }
+        }
+        format.push_str("\\n");
+        let _ = write!(out, "\nusdt:$1:{}\n{{\n", tracepoint.probe_name(provider));
+        if values.is_empty() {
+            let _ = writeln!(out, "  printf(\"{format}\");");
+        } else {
+            let _ = writeln!(
+                out,
+                "  printf(\"{format}\",\n         {});",
+                values.join(",\n         ")
+            );
+        }
+        out.push_str("}\n");
+    }
+    out
+}

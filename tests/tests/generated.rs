@@ -1,0 +1,106 @@
+//! The committed artifacts in `examples/p2p-node/tracing/` match the
+//! declaration, the generated C compiles, and the generated Rust event
+//! structs decode what the C structs hold.
+
+use std::process::Command;
+use tracepoints_tests::workspace_root;
+
+/// The command in the README that regenerates the example's artifacts.
+const GEN_ARGS: &[&str] = &[
+    "--out",
+    "examples/p2p-node/tracing",
+    "--log-script",
+    "log_p2p_connections.bt",
+    "examples/p2p-node/src/tracing.rs",
+];
+
+fn tracepoints_gen(args: &[&str]) -> std::process::Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .args(["run", "--quiet", "-p", "tracepoints-docs-gen", "--"])
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .expect("run tracepoints-gen")
+}
+
+#[test]
+fn committed_artifacts_are_up_to_date() {
+    let mut args = vec!["--check"];
+    args.extend_from_slice(GEN_ARGS);
+    let output = tracepoints_gen(&args);
+    assert!(
+        output.status.success(),
+        "generated files are stale; regenerate with `cargo run -p tracepoints-docs-gen -- {}`:\n{}",
+        GEN_ARGS.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn libbpf_program_compiles_with_clang() {
+    if Command::new("clang").arg("--version").output().is_err() {
+        tracepoints_tests::skip("clang is not installed (scripts/setup-tracers.sh installs it)");
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("net.bpf.{}.o", std::process::id()));
+    let output = Command::new("clang")
+        .args([
+            "-O2",
+            "-g",
+            "-target",
+            "bpf",
+            "-D__TARGET_ARCH_x86",
+            "-I/usr/include/x86_64-linux-gnu",
+            "-c",
+        ])
+        .arg(workspace_root().join("examples/p2p-node/tracing/net.bpf.c"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "clang failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = std::fs::remove_file(out);
+}
+
+#[allow(dead_code)]
+mod events {
+    include!("../../examples/p2p-node/tracing/net_events.rs");
+}
+
+#[test]
+fn rust_event_structs_decode_a_record() {
+    use events::*;
+    let mut addr = [0u8; NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1];
+    addr[..14].copy_from_slice(b"127.0.0.1:8333");
+    let mut conn_type = [0u8; NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1];
+    conn_type[..7].copy_from_slice(b"inbound");
+    let event = NetInboundConnection {
+        kind: NET_INBOUND_CONNECTION,
+        id: -3,
+        addr,
+        conn_type,
+        network: 1,
+        existing: u64::MAX,
+    };
+    // The bytes a ring-buffer record holds (C layout, padding included).
+    let size = std::mem::size_of::<NetInboundConnection>();
+    let mut record = vec![0u8; size];
+    unsafe { std::ptr::write_unaligned(record.as_mut_ptr().cast(), event) };
+    let decoded = NetEvent::decode(&record).expect("decodes");
+    assert_eq!(decoded.tracepoint(), "net:inbound_connection");
+    assert_eq!(
+        decoded.to_json(),
+        r#"{"tracepoint":"net:inbound_connection","args":{"id":-3,"addr":"127.0.0.1:8333","conn_type":"inbound","network":1,"existing":18446744073709551615}}"#
+    );
+    assert!(
+        NetEvent::decode(&record[..size - 1]).is_none(),
+        "short record"
+    );
+    record[0] = 99;
+    assert!(NetEvent::decode(&record).is_none(), "unknown kind");
+}

@@ -1,0 +1,64 @@
+//! Snapshots of every generator over the five `net` tracepoints of the
+//! example node and over `fixtures/edge_cases.rs`, and of the macro's
+//! expansion. Review changes with `cargo insta review`.
+
+use tracepoints_codegen::emit::{Origin, all_outputs, probe_sites};
+use tracepoints_codegen::parse::{parse_file, parse_module};
+use tracepoints_tests::workspace_root;
+
+const FIXTURES: &[(&str, &str)] = &[
+    ("net", "examples/p2p-node/src/tracing.rs"),
+    ("edge", "tests/fixtures/edge_cases.rs"),
+];
+
+fn origin(path: &str) -> Origin {
+    Origin {
+        source: path.to_string(),
+        command: "tracepoints-gen --out OUT --log-script log.bt".into(),
+    }
+}
+
+#[test]
+fn every_generator_output() {
+    for (name, path) in FIXTURES {
+        let source = std::fs::read_to_string(workspace_root().join(path)).unwrap();
+        let providers = parse_file(&source).unwrap();
+        for output in all_outputs(&providers, &origin(path), "log.bt") {
+            insta::assert_snapshot!(format!("{name}__{}", output.name), output.contents);
+        }
+    }
+}
+
+#[test]
+fn macro_expansion() {
+    for (name, path) in FIXTURES {
+        let source = std::fs::read_to_string(workspace_root().join(path)).unwrap();
+        let file = syn::parse_file(&source).unwrap();
+        let module = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(m) => Some(m),
+                _ => None,
+            })
+            .unwrap();
+        let expanded = probe_sites::expand(&parse_module(module).unwrap());
+        let pretty = prettyplease::unparse(&syn::parse2(expanded).unwrap());
+        insta::assert_snapshot!(format!("{name}__expansion"), pretty);
+    }
+}
+
+// The edge-case declaration compiles through the macro and fires.
+#[allow(dead_code)]
+mod edge_cases {
+    include!("../fixtures/edge_cases.rs");
+
+    #[test]
+    fn edge_cases_fire() {
+        tracepoints::fire!(edge::every_type(-1, -2, -3, -4, 5, 6));
+        tracepoints::fire!(edge::more_types(7, 8, true, "s"));
+        tracepoints::fire!(edge::no_args());
+        tracepoints::fire!(edge::hostile("*/"));
+        assert_eq!(edge::no_args::ARG_NAMES, [] as [&str; 0]);
+    }
+}
