@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the one release build of the
 //! example node, and a reader of stapsdt notes.
 
+pub mod e2e;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -48,6 +48,20 @@ pub fn module(provider: &Provider, origin: &Origin) -> String {
             }
         }
     }
+    let _ = writeln!(
+        out,
+        "\n/// Every tracepoint as (provider, tracepoint, BPF program name): attach\n/// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.\npub const TRACEPOINTS: &[(&str, &str, &str)] = &["
+    );
+    for tracepoint in &provider.tracepoints {
+        let _ = writeln!(
+            out,
+            "    (\"{}\", \"{}\", \"{}\"),",
+            provider.name,
+            tracepoint.name,
+            struct_name(provider, tracepoint)
+        );
+    }
+    out.push_str("];\n");
     for tracepoint in &provider.tracepoints {
         let _ = write!(
             out,

@@ -34,6 +34,16 @@ pub const NET_MISBEHAVING_CONNECTION: u32 = 5;
 /// Longest `message` kept, in bytes.
 pub const NET_MISBEHAVING_CONNECTION_MESSAGE_MAX_LEN: usize = 128;
 
+/// Every tracepoint as (provider, tracepoint, BPF program name): attach
+/// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
+pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
+    ("net", "inbound_connection", "net_inbound_connection"),
+    ("net", "outbound_connection", "net_outbound_connection"),
+    ("net", "closed_connection", "net_closed_connection"),
+    ("net", "evicted_inbound_connection", "net_evicted_inbound_connection"),
+    ("net", "misbehaving_connection", "net_misbehaving_connection"),
+];
+
 /// `net:inbound_connection` (`struct net_inbound_connection`):
 /// Is called when a new inbound connection is opened to us. Passes
 /// information about the peer and the number of inbound connections

@@ -1,0 +1,108 @@
+//! `libbpf-loader OBJECT BINARY PID`: opens and loads the compiled libbpf
+//! program (`net.bpf.o`), attaches each of its USDT programs to BINARY in
+//! process PID with `bpf_program__attach_usdt`, and prints one JSON object
+//! per ring-buffer event, decoded with the generated `net_events.rs`
+//! structs. Prints "Attached N probes" on stderr when ready; exits when PID
+//! exits.
+//!
+//! A minimal hand-written FFI to the system libbpf keeps the dependency tree
+//! empty (libbpf-rs would build libbpf from source).
+
+#[allow(dead_code)]
+mod events {
+    include!("../../../examples/p2p-node/tracing/net_events.rs");
+}
+
+use std::ffi::{CString, c_char, c_int, c_long, c_void};
+use std::io::Write;
+
+#[repr(C)]
+struct Opaque {
+    _private: [u8; 0],
+}
+
+type SampleFn = extern "C" fn(ctx: *mut c_void, data: *mut c_void, size: usize) -> c_int;
+
+unsafe extern "C" {
+    fn bpf_object__open_file(path: *const c_char, opts: *const c_void) -> *mut Opaque;
+    fn bpf_object__load(obj: *mut Opaque) -> c_int;
+    fn bpf_object__find_program_by_name(obj: *mut Opaque, name: *const c_char) -> *mut Opaque;
+    fn bpf_object__find_map_fd_by_name(obj: *mut Opaque, name: *const c_char) -> c_int;
+    fn bpf_program__attach_usdt(
+        prog: *mut Opaque,
+        pid: c_int,
+        binary_path: *const c_char,
+        usdt_provider: *const c_char,
+        usdt_name: *const c_char,
+        opts: *const c_void,
+    ) -> *mut Opaque;
+    fn ring_buffer__new(map_fd: c_int, sample_cb: SampleFn, ctx: *mut c_void, opts: *const c_void) -> *mut Opaque;
+    fn ring_buffer__poll(rb: *mut Opaque, timeout_ms: c_int) -> c_int;
+    fn ring_buffer__consume(rb: *mut Opaque) -> c_int;
+    fn kill(pid: c_int, sig: c_int) -> c_int;
+}
+
+extern "C" fn on_event(_ctx: *mut c_void, data: *mut c_void, size: usize) -> c_int {
+    // SAFETY: libbpf passes a record of `size` bytes.
+    let record = unsafe { std::slice::from_raw_parts(data as *const u8, size) };
+    let line = match events::NetEvent::decode(record) {
+        Some(event) => event.to_json(),
+        None => format!("{{\"undecodable\":{size}}}"),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+    0
+}
+
+fn cstr(s: &str) -> CString {
+    CString::new(s).expect("no NUL")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() != 4 {
+        eprintln!("usage: libbpf-loader OBJECT BINARY PID");
+        std::process::exit(2);
+    }
+    let pid: c_int = args[3].parse().expect("PID");
+    unsafe {
+        let obj = bpf_object__open_file(cstr(&args[1]).as_ptr(), std::ptr::null());
+        if obj.is_null() {
+            panic!("cannot open {}: {}", args[1], std::io::Error::last_os_error());
+        }
+        if bpf_object__load(obj) != 0 {
+            panic!("cannot load {}: {}", args[1], std::io::Error::last_os_error());
+        }
+        let binary = cstr(&args[2]);
+        let mut links: Vec<*mut Opaque> = Vec::new();
+        for (provider, name, program) in events::TRACEPOINTS {
+            let prog = bpf_object__find_program_by_name(obj, cstr(program).as_ptr());
+            assert!(!prog.is_null(), "no program {program} in {}", args[1]);
+            let link = bpf_program__attach_usdt(
+                prog,
+                pid,
+                binary.as_ptr(),
+                cstr(provider).as_ptr(),
+                cstr(name).as_ptr(),
+                std::ptr::null(),
+            );
+            if link.is_null() || (link as c_long) < 0 && (link as c_long) > -4096 {
+                panic!("cannot attach {provider}:{name}: {}", std::io::Error::last_os_error());
+            }
+            links.push(link);
+        }
+        let map_fd = bpf_object__find_map_fd_by_name(obj, cstr("net_events").as_ptr());
+        assert!(map_fd >= 0, "no map net_events");
+        let rb = ring_buffer__new(map_fd, on_event, std::ptr::null_mut(), std::ptr::null());
+        assert!(!rb.is_null(), "ring_buffer__new: {}", std::io::Error::last_os_error());
+        eprintln!("Attached {} probes to pid {pid}", links.len());
+        loop {
+            ring_buffer__poll(rb, 100);
+            if kill(pid, 0) != 0 {
+                ring_buffer__consume(rb);
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! Harness of the end-to-end tests: starts `p2p-node demo`, attaches a real
+//! tracer, gives the go-ahead once the tracer says it is ready, and returns
+//! what the node fired and what the tracer printed.
+
+use crate::{p2p_node, workspace_root};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tracepoints_codegen::model::{ArgType, LogPiece, Provider};
+
+/// How long a tracer may take to attach (BCC compiles its C first).
+pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long the demo scenario may run.
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Tracers attached by path see every process of the binary: the
+/// end-to-end tests run one at a time.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Why tracer tests cannot run here, if they cannot: not root, or a tool
+/// missing.
+pub fn missing_requirements(tools: &[&str]) -> Option<String> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some("attaching tracers needs root (run scripts/test.sh as root)".into());
+    }
+    for tool in tools {
+        let found = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .output();
+        if !found.is_ok_and(|o| o.status.success()) {
+            return Some(format!(
+                "`{tool}` is not installed (scripts/setup-tracers.sh installs it)"
+            ));
+        }
+    }
+    None
+}
+
+/// A child process whose stdout and stderr are collected in the background,
+/// killed when dropped.
+pub struct Collected {
+    child: Child,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+fn collect(mut source: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let sink = buffer.clone();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = source.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    });
+    buffer
+}
+
+impl Collected {
+    /// Spawns `command` with piped stdout and stderr.
+    pub fn spawn(command: &mut Command) -> Collected {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn tracer");
+        let stdout = collect(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
+        Collected {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Everything printed on stdout so far.
+    pub fn stdout(&self) -> Vec<u8> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Everything printed on stderr so far, as text.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until stdout or stderr contains `marker`; panics with both on
+    /// timeout or exit.
+    pub fn wait_for(&mut self, marker: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let out = String::from_utf8_lossy(&self.stdout()).into_owned();
+            if out.contains(marker) || self.stderr().contains(marker) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "tracer exited ({status}) before printing {marker:?}:\nstdout:\n{out}\nstderr:\n{}",
+                    self.stderr()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "tracer did not print {marker:?} within {timeout:?}:\nstdout:\n{out}\nstderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits for the process to exit by itself, or interrupts it (SIGINT,
+    /// then SIGKILL) after `grace`.
+    pub fn finish(&mut self, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(100));
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(100));
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Collected {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running `p2p-node demo`, pinned to one CPU so that per-CPU tracer
+/// buffers (bpftrace's printf) keep the firing order.
+pub struct Node {
+    child: Child,
+    fired_log: PathBuf,
+}
+
+fn fired_log_path(tag: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("p2p-node-{tag}-{}.jsonl", std::process::id()))
+}
+
+impl Node {
+    /// Starts `p2p-node demo --fired-log ... [--wait-for-tracer 60]`.
+    pub fn start(tag: &str, wait_for_tracer: bool) -> Node {
+        let fired_log = fired_log_path(tag);
+        let mut command = Command::new("taskset");
+        command
+            .args(["-c", "0"])
+            .arg(p2p_node())
+            .arg("demo")
+            .arg("--fired-log")
+            .arg(&fired_log);
+        if wait_for_tracer {
+            command.args(["--wait-for-tracer", "60"]);
+        }
+        let child = command
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start p2p-node");
+        Node { child, fired_log }
+    }
+
+    /// The node's process id (taskset execs it, so it is the same process).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Writes the go-ahead line.
+    pub fn go(&mut self) {
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        stdin.write_all(b"go\n").expect("write go-ahead");
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for the scenario to end successfully and returns the fired log.
+    pub fn wait(mut self) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + RUN_TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "p2p-node demo did not finish within {RUN_TIMEOUT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "p2p-node demo failed: {status}");
+        read_fired_log(&self.fired_log)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.fired_log);
+    }
+}
+
+/// One JSON object per line.
+pub fn read_fired_log(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+/// The example's declaration, parsed with the same parser as the macro.
+pub fn example_provider() -> Provider {
+    let source =
+        std::fs::read_to_string(workspace_root().join("examples/p2p-node/src/tracing.rs")).unwrap();
+    tracepoints_codegen::parse::parse_file(&source)
+        .unwrap()
+        .remove(0)
+}
+
+/// An argument value as a tracer reads it: integers as decimal text,
+/// strings cut at their declared maximum length (in bytes).
+pub fn value_bytes(value: &serde_json::Value, ty: ArgType) -> Vec<u8> {
+    match ty {
+        ArgType::Str { max_len } => {
+            let s = value.as_str().expect("string argument");
+            s.as_bytes()[..s.len().min(max_len as usize)].to_vec()
+        }
+        _ => value.to_string().into_bytes(),
+    }
+}
+
+/// What the generated `log_p2p_connections.bt` must print for these fired
+/// events: each tracepoint's declared log line with the values filled in.
+pub fn expected_log_lines(provider: &Provider, fired: &[serde_json::Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for event in fired {
+        let name = event["tracepoint"].as_str().unwrap();
+        let tracepoint = provider
+            .tracepoint(name.split(':').nth(1).unwrap())
+            .expect("declared tracepoint");
+        for piece in &tracepoint.log.as_ref().expect("log line").pieces {
+            match piece {
+                LogPiece::Text(text) => out.extend_from_slice(text.as_bytes()),
+                LogPiece::Arg(i) => {
+                    let arg = &tracepoint.args[*i];
+                    out.extend(value_bytes(&event["args"][&arg.name], arg.ty));
+                }
+            }
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// What the generated reader `net.bt` must print: `provider:name arg=value ...`.
+pub fn expected_reader_lines(provider: &Provider, fired: &[serde_json::Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for event in fired {
+        let name = event["tracepoint"].as_str().unwrap();
+        let tracepoint = provider
+            .tracepoint(name.split(':').nth(1).unwrap())
+            .expect("declared tracepoint");
+        out.extend_from_slice(name.as_bytes());
+        for arg in &tracepoint.args {
+            out.extend_from_slice(format!(" {}=", arg.name).as_bytes());
+            out.extend(value_bytes(&event["args"][&arg.name], arg.ty));
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The tracer's events lines after its banner line, trailing blank lines
+/// removed.
+pub fn after_banner(output: &[u8], banner: &str) -> Vec<u8> {
+    let text = output;
+    let start = text
+        .windows(banner.len())
+        .position(|w| w == banner.as_bytes())
+        .unwrap_or_else(|| {
+            panic!(
+                "no banner {banner:?} in:\n{}",
+                String::from_utf8_lossy(text)
+            )
+        });
+    let rest = &text[start..];
+    let line_end = rest
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(rest.len(), |i| i + 1);
+    let mut events = rest[line_end..].to_vec();
+    while events.ends_with(b"\n\n") {
+        events.pop();
+    }
+    events
+}
+
+/// Compares JSON events read by a tracer with the fired ones, field by
+/// field, strings up to their declared maximum length.
+pub fn assert_same_events(
+    provider: &Provider,
+    fired: &[serde_json::Value],
+    read: &[serde_json::Value],
+    tracer: &str,
+) {
+    for (i, (want, got)) in fired.iter().zip(read).enumerate() {
+        let name = want["tracepoint"].as_str().unwrap();
+        assert_eq!(got["tracepoint"], want["tracepoint"], "{tracer}: event {i}");
+        let tracepoint = provider
+            .tracepoint(name.split(':').nth(1).unwrap())
+            .unwrap();
+        for arg in &tracepoint.args {
+            let want_value = value_bytes(&want["args"][&arg.name], arg.ty);
+            let got_value = value_bytes(&got["args"][&arg.name], arg.ty);
+            assert_eq!(
+                String::from_utf8_lossy(&got_value),
+                String::from_utf8_lossy(&want_value),
+                "{tracer}: event {i} ({name}) argument {}",
+                arg.name
+            );
+        }
+    }
+    assert_eq!(
+        read.len(),
+        fired.len(),
+        "{tracer}: read {} events, the node fired {}",
+        read.len(),
+        fired.len()
+    );
+}
+
+/// Checks that the demo fired the hostile values the tracers must read
+/// safely.
+pub fn assert_demo_has_hostile_values(fired: &[serde_json::Value]) {
+    let messages: Vec<&str> = fired
+        .iter()
+        .filter_map(|e| e["args"]["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("%s%n") && m.contains('"') && m.contains('\n') && !m.is_ascii())
+    );
+    assert!(
+        messages.iter().any(|m| (90..=128).contains(&m.len())),
+        "a message within 128 characters"
+    );
+    assert!(
+        messages.iter().any(|m| m.len() > 128),
+        "a message longer than 128 characters"
+    );
+    assert!(fired.iter().any(|e| {
+        e["args"]["addr"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("localhost:"))
+    }));
+}
+
+/// Counts of events per tracepoint, for the test's report.
+pub fn counts(events: &[serde_json::Value]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for event in events {
+        let name = event["tracepoint"].as_str().unwrap_or("?").to_string();
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(n, c)| format!("{n}={c}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
