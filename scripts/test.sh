@@ -14,4 +14,7 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# Native probe sites (the default), then the `usdt` crate backend: both
+# must pass everything, the tracer tests included.
 INSTA_UPDATE=no cargo test --workspace
+INSTA_UPDATE=no cargo test --workspace --features tracepoints-tests/usdt

@@ -4,11 +4,10 @@
 
 use proc_macro2::Span;
 
-/// The most arguments one tracepoint may take.
-///
-/// The `usdt` backend passes every argument in a register and supports at
-/// most six.
-pub const MAX_ARGS: usize = 6;
+/// The most arguments one tracepoint may take with the default (native)
+/// backend, as in Bitcoin Core. The `usdt` backend takes at most six
+/// (`emit::probe_sites::Backend::max_args`).
+pub const MAX_ARGS: usize = 12;
 
 /// The largest `max_len` a `&str` argument may declare, in characters.
 ///

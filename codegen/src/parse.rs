@@ -22,8 +22,12 @@ pub struct Declaration {
 }
 
 /// Parses the arguments and item of the `#[tracepoints::provider]`
-/// attribute.
-pub fn parse_attribute(args: TokenStream, item: TokenStream) -> syn::Result<Declaration> {
+/// attribute, for a backend that passes at most `max_args` arguments.
+pub fn parse_attribute(
+    args: TokenStream,
+    item: TokenStream,
+    max_args: usize,
+) -> syn::Result<Declaration> {
     let mut errors = Errors::default();
     if let Some(first) = args.into_iter().next() {
         errors.push(
@@ -37,7 +41,7 @@ pub fn parse_attribute(args: TokenStream, item: TokenStream) -> syn::Result<Decl
             "`#[tracepoints::provider]` goes on a module of tracepoint declarations, e.g. `mod net { /// doc\n fn inbound_connection(/** doc */ id: i64); }`",
         )
     })?;
-    let parsed = parse_module(&module);
+    let parsed = parse_module_with(&module, max_args);
     match parsed {
         Ok(declaration) => errors.finish(declaration),
         Err(e) => {
@@ -102,9 +106,15 @@ pub fn is_provider_attribute(attr: &syn::Attribute) -> bool {
             || (path.segments.len() == 2 && path.segments[0].ident == "tracepoints"))
 }
 
-/// Parses and validates one provider module. Every problem found is
-/// reported, each at its token.
+/// Parses and validates one provider module with the default limit of
+/// [`MAX_ARGS`] arguments. Every problem found is reported, each at its
+/// token.
 pub fn parse_module(module: &syn::ItemMod) -> syn::Result<Declaration> {
+    parse_module_with(module, MAX_ARGS)
+}
+
+/// [`parse_module`] for a backend that passes at most `max_args` arguments.
+pub fn parse_module_with(module: &syn::ItemMod, max_args: usize) -> syn::Result<Declaration> {
     let mut errors = Errors::default();
     let name = module.ident.to_string();
     check_usdt_name(&module.ident, "provider", &mut errors);
@@ -129,7 +139,7 @@ pub fn parse_module(module: &syn::ItemMod) -> syn::Result<Declaration> {
                 );
             }
             for item in items {
-                if let Some(tracepoint) = parse_item(item, &mut errors) {
+                if let Some(tracepoint) = parse_item(item, max_args, &mut errors) {
                     if tracepoints.iter().any(|t| t.name == tracepoint.name) {
                         errors.push(
                             tracepoint.span,
@@ -157,17 +167,17 @@ pub fn parse_module(module: &syn::ItemMod) -> syn::Result<Declaration> {
     })
 }
 
-fn parse_item(item: &syn::Item, errors: &mut Errors) -> Option<Tracepoint> {
+fn parse_item(item: &syn::Item, max_args: usize, errors: &mut Errors) -> Option<Tracepoint> {
     match item {
         syn::Item::Fn(f) => {
             errors.push_spanned(
                 &f.block,
                 "a tracepoint declaration has no body: replace `{ ... }` with `;`",
             );
-            parse_tracepoint(&f.attrs, &f.vis, &f.sig, errors)
+            parse_tracepoint(&f.attrs, &f.vis, &f.sig, max_args, errors)
         }
         syn::Item::Verbatim(tokens) => match syn::parse2::<syn::ForeignItemFn>(tokens.clone()) {
-            Ok(f) => parse_tracepoint(&f.attrs, &f.vis, &f.sig, errors),
+            Ok(f) => parse_tracepoint(&f.attrs, &f.vis, &f.sig, max_args, errors),
             Err(_) => {
                 errors.push_spanned(item, NOT_A_TRACEPOINT);
                 None
@@ -186,6 +196,7 @@ fn parse_tracepoint(
     attrs: &[syn::Attribute],
     vis: &syn::Visibility,
     sig: &syn::Signature,
+    max_args: usize,
     errors: &mut Errors,
 ) -> Option<Tracepoint> {
     let name = sig.ident.to_string();
@@ -280,7 +291,7 @@ fn parse_tracepoint(
     let mut args: Vec<Arg> = Vec::new();
     let mut all_args_valid = true;
     for (index, input) in sig.inputs.iter().enumerate() {
-        if index == MAX_ARGS {
+        if index == max_args {
             let at: &dyn ToTokens = match input {
                 syn::FnArg::Typed(p) => &p.pat,
                 receiver => receiver,
@@ -288,8 +299,9 @@ fn parse_tracepoint(
             errors.push_spanned(
                 at,
                 format_args!(
-                    "too many arguments: a tracepoint takes at most {} (the `usdt` backend passes each in a register); split it into two tracepoints or drop this one",
-                    MAX_ARGS
+                    "too many arguments: a tracepoint takes at most {}{}; split it into two tracepoints or drop this one",
+                    max_args,
+                    if max_args < MAX_ARGS { " with the `usdt` backend" } else { "" }
                 ),
             );
         }

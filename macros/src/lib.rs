@@ -3,12 +3,23 @@
 //! `tracepoints-codegen`.
 
 use proc_macro::TokenStream;
+use tracepoints_codegen::emit::probe_sites::{Backend, expand};
+
+/// The probe-site backend, chosen by the `usdt` feature of `tracepoints`
+/// (which enables this crate's `usdt` feature). A crate feature, not a
+/// property of the build host.
+const BACKEND: Backend = if cfg!(feature = "usdt") {
+    Backend::Usdt
+} else {
+    Backend::Native
+};
 
 /// Declares a provider's tracepoints. See the `tracepoints` crate.
 #[proc_macro_attribute]
 pub fn provider(args: TokenStream, item: TokenStream) -> TokenStream {
-    match tracepoints_codegen::parse::parse_attribute(args.into(), item.into()) {
-        Ok(declaration) => tracepoints_codegen::emit::probe_sites::expand(&declaration).into(),
+    match tracepoints_codegen::parse::parse_attribute(args.into(), item.into(), BACKEND.max_args())
+    {
+        Ok(declaration) => expand(&declaration, BACKEND).into(),
         Err(error) => error.to_compile_error().into(),
     }
 }

@@ -37,7 +37,7 @@
 /// - a doc comment on the tracepoint and on every argument (required: they
 ///   become the generated `tracing.md`);
 /// - arguments of type `i8 i16 i32 i64 u8 u16 u32 u64 bool &str`, at most
-///   six; every `&str` carries `#[max_len(N)]`, the number of characters
+///   twelve (six with the `usdt` feature); every `&str` carries `#[max_len(N)]`, the number of characters
 ///   readers keep (1 to 199);
 /// - optionally `#[log("TEXT {arg} ...")]`, the line the generated bpftrace
 ///   logging script prints, naming arguments in braces.
@@ -85,7 +85,11 @@ macro_rules! fire {
     };
 }
 
+mod probe;
+
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::probe::{Semaphores, StackCStr};
+    #[cfg(feature = "usdt")]
     pub use usdt;
 }

@@ -14,14 +14,19 @@ pub fn workspace_root() -> &'static Path {
         .expect("tests/ is inside the workspace")
 }
 
-/// The release build of `p2p-node`, built once per test process (cargo
-/// makes later builds no-ops).
+/// The release build of `p2p-node` with the backend the tests run with,
+/// built once per test process (cargo makes later builds no-ops).
 pub fn p2p_node() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "-p", "p2p-node"])
+        let mut command = Command::new(cargo);
+        command.args(["build", "--release", "--quiet", "-p", "p2p-node"]);
+        if cfg!(feature = "usdt") {
+            // The same backend as the tests themselves.
+            command.args(["--features", "tracepoints/usdt"]);
+        }
+        let status = command
             .current_dir(workspace_root())
             .status()
             .expect("run cargo build");

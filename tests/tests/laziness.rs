@@ -38,10 +38,7 @@ fn arguments_are_not_evaluated_without_a_tracer_and_are_once_one_attaches() {
 
     // Raise the semaphore the way the kernel does when a tracer attaches
     // (the end-to-end tests attach real tracers to the example node).
-    unsafe extern "C" {
-        static mut __usdt_sema_lazy_fired: u16;
-    }
-    let sema = &raw mut __usdt_sema_lazy_fired;
+    let sema = lazy::fired::__semaphore() as *mut u16;
     unsafe { sema.write_volatile(sema.read_volatile() + 1) };
     assert!(lazy::fired::is_enabled());
     fire_100();

@@ -42,9 +42,14 @@ fn macro_expansion() {
                 _ => None,
             })
             .unwrap();
-        let expanded = probe_sites::expand(&parse_module(module).unwrap());
-        let pretty = prettyplease::unparse(&syn::parse2(expanded).unwrap());
-        insta::assert_snapshot!(format!("{name}__expansion"), pretty);
+        for (backend, tag) in [
+            (probe_sites::Backend::Native, "native"),
+            (probe_sites::Backend::Usdt, "usdt"),
+        ] {
+            let expanded = probe_sites::expand(&parse_module(module).unwrap(), backend);
+            let pretty = prettyplease::unparse(&syn::parse2(expanded).unwrap());
+            insta::assert_snapshot!(format!("{name}__expansion_{tag}"), pretty);
+        }
     }
 }
 

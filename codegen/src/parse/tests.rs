@@ -114,10 +114,23 @@ fn rejects_more_arguments_than_the_backend_passes() {
     let args: String = (0..MAX_ARGS + 1)
         .map(|i| format!("/// d\n a{i}: u8,"))
         .collect();
-    let source = format!("#[provider] mod p {{ /// d\n fn t({args}); }}");
-    let errors = errors(&source);
+    let source = &source_with(&args);
+    let errors = errors(source);
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].starts_with("too many arguments: a tracepoint takes at most 6"));
+    assert!(errors[0].starts_with("too many arguments: a tracepoint takes at most 12;"));
+    let module: syn::ItemMod = syn::parse_str(source).unwrap();
+    let errors: Vec<String> = parse_module_with(&module, 6)
+        .err()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors[0].starts_with(
+            "too many arguments: a tracepoint takes at most 6 with the `usdt` backend"
+        ),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -180,4 +193,8 @@ fn provider_attribute_is_recognised_by_path() {
     assert!(is_provider_attribute(&attr("tracepoints::provider")));
     assert!(!is_provider_attribute(&attr("other::provider")));
     assert!(!is_provider_attribute(&attr("serde")));
+}
+
+fn source_with(args: &str) -> String {
+    format!("#[provider] mod p {{ /// d\n fn t({args}); }}")
 }

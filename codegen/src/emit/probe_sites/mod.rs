@@ -1,0 +1,221 @@
+//! The Rust expansion of a provider module: one submodule per tracepoint
+//! with `NAME`, `ARG_NAMES`, `is_enabled()` and the typed probe site
+//! (`__fire`) that `tracepoints::fire!` calls when a tracer is attached.
+//!
+//! Each tracepoint has exactly one probe site, inside a never-inlined
+//! function, so tracers list one probe per tracepoint. Two backends emit it:
+//! [`native`] (our own stapsdt note, the default) and [`usdt`] (the `usdt`
+//! crate, for DTrace platforms and as the baseline).
+
+pub mod native;
+pub mod usdt;
+
+use crate::model::{ArgType, Provider, Tracepoint};
+use crate::parse::Declaration;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+/// Which probe-site emitter the expansion uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Our own stapsdt v3 note (`asm!`) on x86-64 Linux: a 5-byte nop with
+    /// the red zone kept safe, page-aligned semaphores, up to 12 arguments,
+    /// no allocation. Probe sites are empty on other targets.
+    Native,
+    /// The `usdt` crate (feature `usdt` of `tracepoints`): at most 6
+    /// arguments, a heap copy of each string per enabled fire.
+    Usdt,
+}
+
+impl Backend {
+    /// The most arguments a tracepoint may take with this backend.
+    pub fn max_args(self) -> usize {
+        match self {
+            Backend::Native => 12,
+            Backend::Usdt => 6,
+        }
+    }
+}
+
+/// What a backend emits: items at the top of the provider module, and the
+/// body of each tracepoint's `is_enabled` and `__fire`.
+trait Emitter {
+    fn backend(&self) -> Backend;
+    fn provider_items(&self, provider: &Provider) -> TokenStream;
+    /// An expression of type `*const u16`: the tracepoint's semaphore.
+    fn semaphore(&self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream;
+    fn fire(&self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream;
+}
+
+/// The expansion of a parsed `#[tracepoints::provider]` module.
+pub fn expand(declaration: &Declaration, backend: Backend) -> TokenStream {
+    let emitter: &dyn Emitter = match backend {
+        Backend::Native => &native::Native,
+        Backend::Usdt => &usdt::Usdt,
+    };
+    let Declaration {
+        provider,
+        attrs,
+        vis,
+        ident,
+    } = declaration;
+    let doc = module_doc(provider);
+    let items = emitter.provider_items(provider);
+    let tracepoints = provider
+        .tracepoints
+        .iter()
+        .map(|t| tracepoint_module(emitter, provider, t));
+    quote! {
+        #(#attrs)*
+        #[doc = #doc]
+        #vis mod #ident {
+            #items
+            #(#tracepoints)*
+        }
+    }
+}
+
+fn module_doc(provider: &Provider) -> String {
+    let mut doc = provider.doc.clone();
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!(
+        "Tracepoints of the USDT provider `{}`. Fire one with `tracepoints::fire!(module::tracepoint(args...))`.",
+        provider.name
+    ));
+    doc
+}
+
+/// The type of an argument in the firing function.
+fn rust_type(ty: ArgType, span: Span) -> TokenStream {
+    match ty {
+        ArgType::I8 => quote_spanned!(span=> i8),
+        ArgType::I16 => quote_spanned!(span=> i16),
+        ArgType::I32 => quote_spanned!(span=> i32),
+        ArgType::I64 => quote_spanned!(span=> i64),
+        ArgType::U8 => quote_spanned!(span=> u8),
+        ArgType::U16 => quote_spanned!(span=> u16),
+        ArgType::U32 => quote_spanned!(span=> u32),
+        ArgType::U64 => quote_spanned!(span=> u64),
+        ArgType::Bool => quote_spanned!(span=> bool),
+        ArgType::Str { .. } => quote_spanned!(span=> &str),
+    }
+}
+
+/// The identifier of an argument inside `__fire`.
+fn arg_ident(name: &str, span: Span) -> Ident {
+    Ident::new(name, span)
+}
+
+/// `#[cfg]` predicate of the targets where probe sites are real.
+fn probe_targets(backend: Backend) -> TokenStream {
+    match backend {
+        Backend::Native => quote!(all(target_os = "linux", target_arch = "x86_64")),
+        Backend::Usdt => quote!(all(
+            target_os = "linux",
+            any(target_arch = "x86_64", target_arch = "aarch64")
+        )),
+    }
+}
+
+fn tracepoint_module(
+    emitter: &dyn Emitter,
+    provider: &Provider,
+    tracepoint: &Tracepoint,
+) -> TokenStream {
+    let name = Ident::new(&tracepoint.name, tracepoint.span);
+    let probe_name = tracepoint.probe_name(provider);
+    let doc = tracepoint_doc(provider, tracepoint);
+    let params = tracepoint.args.iter().map(|a| {
+        let ident = arg_ident(&a.name, a.span);
+        let ty = rust_type(a.ty, a.span);
+        quote!(#ident: #ty)
+    });
+    let param_types: Vec<_> = tracepoint
+        .args
+        .iter()
+        .map(|a| rust_type(a.ty, a.span))
+        .collect();
+    let arg_names = tracepoint.args.iter().map(|a| &a.name);
+    let semaphore = emitter.semaphore(provider, tracepoint);
+    let targets = probe_targets(emitter.backend());
+    let fire = emitter.fire(provider, tracepoint);
+    quote! {
+        #[doc = #doc]
+        pub mod #name {
+            /// The probe's full name, `provider:tracepoint`.
+            pub const NAME: &str = #probe_name;
+
+            /// The argument names in probe order (`arg0`, `arg1`, ...).
+            pub const ARG_NAMES: &[&str] = &[#(#arg_names),*];
+
+            /// Whether a tracer is attached to this tracepoint (its USDT
+            /// semaphore is raised). Costs one memory load.
+            #[inline(always)]
+            pub fn is_enabled() -> bool {
+                #[cfg(#targets)]
+                {
+                    // SAFETY: the semaphore is a 2-byte counter that lives as
+                    // long as the program, raised by the kernel.
+                    unsafe { __semaphore().read_volatile() != 0 }
+                }
+                #[cfg(not(#targets))]
+                {
+                    false
+                }
+            }
+
+            /// The USDT semaphore (reference counter) of this tracepoint.
+            #[doc(hidden)]
+            #[cfg(#targets)]
+            #[inline(always)]
+            pub fn __semaphore() -> *const u16 {
+                #semaphore
+            }
+
+            /// The probe site. Call it through `tracepoints::fire!`, which
+            /// evaluates the arguments only when [`is_enabled`] is true.
+            #[doc(hidden)]
+            #[inline(never)]
+            #[cold]
+            #[allow(unused_variables)]
+            pub fn __fire(#(#params),*) {
+                #fire
+            }
+
+            // Keeps the probe site (and the semaphore it names) in the
+            // binary even where the tracepoint is never fired.
+            #[used]
+            static __KEEP: fn(#(#param_types),*) = __fire;
+        }
+    }
+}
+
+fn tracepoint_doc(provider: &Provider, tracepoint: &Tracepoint) -> String {
+    let mut doc = format!(
+        "`{}`: {}\n\n# Arguments\n",
+        tracepoint.probe_name(provider),
+        tracepoint.doc
+    );
+    for (i, arg) in tracepoint.args.iter().enumerate() {
+        let max = arg
+            .ty
+            .max_len()
+            .map(|n| format!(", max. {n} characters"))
+            .unwrap_or_default();
+        doc.push_str(&format!(
+            "\n{}. `{}: {}` ({}{}): {}",
+            i + 1,
+            arg.name,
+            arg.ty.rust(),
+            arg.ty.doc_name(),
+            max,
+            arg.doc.replace('\n', " ")
+        ));
+    }
+    if tracepoint.args.is_empty() {
+        doc.push_str("\nNone.");
+    }
+    doc
+}

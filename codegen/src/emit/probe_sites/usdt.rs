@@ -1,0 +1,82 @@
+//! The `usdt` crate backend: declares the probes in a hidden module for the
+//! crate's `#[provider]` attribute and calls its probe macros. Reached
+//! through `::tracepoints::__private::usdt` (feature `usdt`).
+
+use super::{Backend, Emitter};
+use crate::model::{ArgType, Provider, Tracepoint};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// See the module docs.
+pub struct Usdt;
+
+/// The type the `usdt` crate sees for an argument (it has no `bool`).
+fn usdt_type(ty: ArgType) -> TokenStream {
+    match ty {
+        ArgType::I8 => quote!(i8),
+        ArgType::I16 => quote!(i16),
+        ArgType::I32 => quote!(i32),
+        ArgType::I64 => quote!(i64),
+        ArgType::U8 | ArgType::Bool => quote!(u8),
+        ArgType::U16 => quote!(u16),
+        ArgType::U32 => quote!(u32),
+        ArgType::U64 => quote!(u64),
+        ArgType::Str { .. } => quote!(&str),
+    }
+}
+
+impl Emitter for Usdt {
+    fn provider_items(&self, provider: &Provider) -> TokenStream {
+        let provider_name = &provider.name;
+        let decls = provider.tracepoints.iter().map(|t| {
+            let name = Ident::new(&t.name, t.span);
+            let types = t.args.iter().map(|a| usdt_type(a.ty));
+            quote! { fn #name(#(_: #types),*) {} }
+        });
+        quote! {
+            #[doc(hidden)]
+            #[allow(unused_macros, unused_imports, dead_code)]
+            #[::tracepoints::__private::usdt::provider(provider = #provider_name)]
+            mod __usdt {
+                #(#decls)*
+            }
+        }
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Usdt
+    }
+
+    fn semaphore(&self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
+        let sema = format_ident!("__usdt_sema_{}_{}", provider.name, tracepoint.name);
+        quote! {{
+            // Defined (weak, hidden) by the `usdt` probe site's assembly.
+            unsafe extern "C" {
+                static #sema: u16;
+            }
+            &raw const #sema
+        }}
+    }
+
+    fn fire(&self, _provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
+        let name = Ident::new(&tracepoint.name, tracepoint.span);
+        let values: Vec<TokenStream> = tracepoint
+            .args
+            .iter()
+            .map(|a| {
+                let ident = super::arg_ident(&a.name, a.span);
+                match a.ty {
+                    ArgType::Bool => quote!(#ident as u8),
+                    _ => quote!(#ident),
+                }
+            })
+            .collect();
+        // The `usdt` macros take a closure returning the value itself for
+        // one argument and a tuple otherwise.
+        let value = match values.as_slice() {
+            [single] => single.clone(),
+            values => quote!((#(#values),*)),
+        };
+        quote! { super::__usdt::#name!(|| #value); }
+    }
+}

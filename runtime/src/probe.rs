@@ -1,0 +1,94 @@
+//! Runtime pieces of the native probe sites: the page-aligned semaphore
+//! block of a provider and the bounded stack copy that turns a `&str` into
+//! a C string without allocating.
+
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+
+/// The USDT semaphores of one provider: a 2-byte counter per tracepoint,
+/// raised by the kernel while a tracer is attached.
+///
+/// Page-aligned so that no semaphore shares a file page with the RELRO
+/// segment: the kernel raises semaphores of a program that starts while a
+/// tracer is attached in the mapping of the file page that holds them, and
+/// a page shared with RELRO is mapped twice.
+#[repr(C, align(4096))]
+pub struct Semaphores<const N: usize>([UnsafeCell<u16>; N]);
+
+// SAFETY: the counters are only written by the kernel (uprobe reference
+// counters) and read with volatile loads.
+unsafe impl<const N: usize> Sync for Semaphores<N> {}
+
+impl<const N: usize> Semaphores<N> {
+    /// All counters at zero.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Semaphores([const { UnsafeCell::new(0) }; N])
+    }
+
+    /// Counter `index`; read it with `read_volatile`.
+    #[inline(always)]
+    pub const fn get(&self, index: usize) -> *const u16 {
+        self.0[index].get()
+    }
+}
+
+/// A NUL-terminated copy of at most `N - 1` bytes of a string, on the stack.
+pub struct StackCStr<const N: usize> {
+    bytes: [MaybeUninit<u8>; N],
+}
+
+impl<const N: usize> StackCStr<N> {
+    /// Copies the first `N - 1` bytes of `s` (all of it when shorter) and a
+    /// NUL. A tracer reads up to the first NUL, so an interior NUL ends the
+    /// string early.
+    #[inline(always)]
+    pub fn new(s: &str) -> Self {
+        let mut bytes = [const { MaybeUninit::uninit() }; N];
+        let len = s.len().min(N - 1);
+        // SAFETY: `len` bytes fit in `bytes`, with room for the NUL at `len`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(s.as_ptr(), bytes.as_mut_ptr().cast::<u8>(), len);
+        }
+        bytes[len] = MaybeUninit::new(0);
+        StackCStr { bytes }
+    }
+
+    /// The C string, valid while `self` lives.
+    #[inline(always)]
+    pub fn as_ptr(&self) -> *const u8 {
+        self.bytes.as_ptr().cast()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(c: &StackCStr<5>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut p = c.as_ptr();
+        unsafe {
+            while *p != 0 {
+                out.push(*p);
+                p = p.add(1);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn short_strings_are_copied_whole_and_long_ones_cut() {
+        assert_eq!(read(&StackCStr::<5>::new("abc")), b"abc");
+        assert_eq!(read(&StackCStr::<5>::new("abcd")), b"abcd");
+        assert_eq!(read(&StackCStr::<5>::new("abcdefgh")), b"abcd");
+        assert_eq!(read(&StackCStr::<5>::new("")), b"");
+    }
+
+    #[test]
+    fn semaphores_are_page_aligned_and_start_lowered() {
+        static S: Semaphores<3> = Semaphores::new();
+        assert_eq!(core::mem::align_of::<Semaphores<3>>(), 4096);
+        assert_eq!(unsafe { S.get(2).read_volatile() }, 0);
+    }
+}
