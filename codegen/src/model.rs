@@ -9,6 +9,10 @@ use proc_macro2::Span;
 /// (`emit::probe_sites::Backend::max_args`).
 pub const MAX_ARGS: usize = 12;
 
+/// How many arguments bpftrace reads from a USDT probe on x86-64
+/// (`arg0`..`arg5`); BCC and libbpf read all twelve.
+pub const BPFTRACE_MAX_ARGS: usize = 6;
+
 /// The largest `max_len` a `&str` argument may declare, in characters.
 ///
 /// bpftrace 0.17 (Debian's) reads at most 200 bytes of a string: 199

@@ -4,7 +4,9 @@
 //! same errors.
 
 use crate::errors::Errors;
-use crate::model::{Arg, ArgType, LogLine, LogPiece, MAX_ARGS, MAX_STR_LEN, Provider, Tracepoint};
+use crate::model::{
+    Arg, ArgType, BPFTRACE_MAX_ARGS, LogLine, LogPiece, MAX_ARGS, MAX_STR_LEN, Provider, Tracepoint,
+};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
@@ -569,6 +571,12 @@ pub fn parse_log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
                         )
                     });
                 };
+                if index >= BPFTRACE_MAX_ARGS {
+                    return Err(format!(
+                        "log line names `{{{name}}}`, argument {} of the tracepoint, but bpftrace reads only the first {BPFTRACE_MAX_ARGS} on x86-64: move it among the first {BPFTRACE_MAX_ARGS} arguments or leave it out of the log line",
+                        index + 1
+                    ));
+                }
                 if !literal.is_empty() {
                     pieces.push(LogPiece::Text(std::mem::take(&mut literal)));
                 }

@@ -148,6 +148,15 @@ impl Collected {
     pub fn id(&self) -> u32 {
         self.child.id()
     }
+
+    /// Writes one line to the process's stdin (spawned with a piped stdin).
+    pub fn write_line(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("piped stdin");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .expect("write to stdin");
+        stdin.flush().unwrap();
+    }
 }
 
 impl Drop for Collected {

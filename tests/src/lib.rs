@@ -18,26 +18,47 @@ pub fn workspace_root() -> &'static Path {
 /// built once per test process (cargo makes later builds no-ops).
 pub fn p2p_node() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| release_binary(&["-p", "p2p-node"], "tracepoints/usdt", "p2p-node"))
+}
+
+/// The release build of this crate's `fixture` binary (see
+/// `src/bin/fixture.rs`), with the tests' backend.
+pub fn fixture() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        release_binary(
+            &["-p", "tracepoints-tests", "--bin", "fixture"],
+            "tracepoints-tests/usdt",
+            "fixture",
+        )
+    })
+}
+
+/// Builds `package` in release mode, with `usdt_feature` when the tests run
+/// against the `usdt` backend, and returns the path of binary `name`.
+fn release_binary(package: &[&str], usdt_feature: &str, name: &str) -> PathBuf {
+    {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut command = Command::new(cargo);
-        command.args(["build", "--release", "--quiet", "-p", "p2p-node"]);
+        command
+            .args(["build", "--release", "--quiet"])
+            .args(package);
         if cfg!(feature = "usdt") {
             // The same backend as the tests themselves.
-            command.args(["--features", "tracepoints/usdt"]);
+            command.args(["--features", usdt_feature]);
         }
         let status = command
             .current_dir(workspace_root())
             .status()
             .expect("run cargo build");
-        assert!(status.success(), "cargo build --release -p p2p-node failed");
+        assert!(status.success(), "cargo build --release {package:?} failed");
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace_root().join("target"));
-        let bin = target.join("release").join("p2p-node");
+        let bin = target.join("release").join(name);
         assert!(bin.exists(), "{} missing after the build", bin.display());
         bin
-    })
+    }
 }
 
 /// One stapsdt v3 probe as its ELF note describes it.

@@ -3,7 +3,7 @@
 //! argument (`$1`).
 
 use super::{Origin, line_comment};
-use crate::model::{Arg, ArgType, LogPiece, Provider, Tracepoint};
+use crate::model::{Arg, ArgType, BPFTRACE_MAX_ARGS, LogPiece, Provider, Tracepoint};
 use std::fmt::Write;
 
 /// The string buffer size the scripts need: the longest declared string
@@ -115,15 +115,24 @@ pub fn reader(provider: &Provider, origin: &Origin, file: &str) -> String {
             "\n{}usdt:$1:{probe}\n{{\n",
             line_comment(&tracepoint.doc, "//")
         );
-        for (i, arg) in tracepoint.args.iter().enumerate() {
+        let readable = &tracepoint.args[..tracepoint.args.len().min(BPFTRACE_MAX_ARGS)];
+        for (i, arg) in readable.iter().enumerate() {
             let _ = write!(out, "{}", line_comment(&arg.doc, "  //"));
             let _ = writeln!(out, "  ${} = {};", arg.name, read_expr(arg, i));
+        }
+        for (i, arg) in tracepoint.args.iter().enumerate().skip(BPFTRACE_MAX_ARGS) {
+            let _ = writeln!(
+                out,
+                "  // arg{i} `{}`: bpftrace reads only arg0..arg{} on x86-64; use the BCC or libbpf reader.",
+                arg.name,
+                BPFTRACE_MAX_ARGS - 1
+            );
         }
         // One printf per string argument (see the header).
         let mut format = probe.clone();
         let mut values: Vec<String> = Vec::new();
         let mut has_string = false;
-        for arg in &tracepoint.args {
+        for arg in readable {
             let is_string = matches!(arg.ty, ArgType::Str { .. });
             if is_string && has_string {
                 let _ = writeln!(out, "  printf(\"{}\", {});", format, values.join(", "));

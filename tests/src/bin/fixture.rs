@@ -1,0 +1,194 @@
+//! Probe fixtures for the end-to-end tests of the native backend:
+//!
+//! - `fixture twelve N [--wait]`: fires `fixture:twelve` (12 arguments of
+//!   every type) N times with known values; with `--wait`, first waits for
+//!   a tracer and then for a line on stdin (as `p2p-node --wait-for-tracer`);
+//! - `fixture redzone N`: runs N times a leaf function that keeps data in
+//!   the x86-64 red zone across a probe site, with and without the native
+//!   backend's `rsp` shift, and prints how many runs saw it corrupted.
+
+// Twelve arguments need the native backend (the `usdt` crate takes six).
+#[cfg(not(feature = "usdt"))]
+#[tracepoints::provider]
+mod fixture {
+    /// Twelve arguments, the most a tracepoint takes: every type.
+    fn twelve(
+        /// i8
+        a0: i8,
+        /// i16
+        a1: i16,
+        /// i32
+        a2: i32,
+        /// i64
+        a3: i64,
+        /// u8
+        a4: u8,
+        /// u16
+        a5: u16,
+        /// u32
+        a6: u32,
+        /// u64
+        a7: u64,
+        /// bool
+        a8: bool,
+        /// a string
+        #[max_len(16)]
+        a9: &str,
+        /// i64
+        a10: i64,
+        /// a string
+        #[max_len(32)]
+        a11: &str,
+    );
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod redzone {
+    // Two leaf functions that write 16 canaries to the red zone (the 128
+    // bytes below rsp that the System V ABI lets a leaf function use without
+    // moving rsp), run a stapsdt probe site, and return how many canaries
+    // changed. `protected` wraps the 5-byte nop in the native backend's
+    // `lea -128(%rsp), %rsp` / `lea 128(%rsp), %rsp`; `unprotected` does not.
+    // On kernels that optimize nop5 uprobes into a `call`, the call's return
+    // address lands in the unprotected red zone.
+    macro_rules! redzone_fn {
+        ($name:literal, $probe:literal, $before:literal, $after:literal) => {
+            concat!(
+                ".globl ",
+                $name,
+                "\n",
+                ".type ",
+                $name,
+                ", @function\n",
+                $name,
+                ":\n",
+                "  mov $0x5a5a5a5a5a5a5a5a, %rax\n",
+                "  mov $-128, %rcx\n",
+                "1: mov %rax, (%rsp,%rcx,1)\n",
+                "  add $8, %rcx\n",
+                "  jnz 1b\n",
+                "  ",
+                $before,
+                "\n",
+                "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n",
+                "  ",
+                $after,
+                "\n",
+                "  xor %edx, %edx\n",
+                "  mov $-128, %rcx\n",
+                "2: cmp %rax, (%rsp,%rcx,1)\n",
+                "  je 3f\n",
+                "  inc %edx\n",
+                "3: add $8, %rcx\n",
+                "  jnz 2b\n",
+                "  mov %edx, %eax\n",
+                "  ret\n",
+                ".size ",
+                $name,
+                ", .-",
+                $name,
+                "\n",
+                ".pushsection .note.stapsdt, \"\", \"note\"\n",
+                ".balign 4\n",
+                ".4byte 992f-991f, 994f-993f, 3\n",
+                "991: .asciz \"stapsdt\"\n",
+                "992: .balign 4\n",
+                "993: .8byte 990b\n",
+                ".8byte 0\n",
+                ".8byte 0\n",
+                ".asciz \"redzone\"\n",
+                ".asciz \"",
+                $probe,
+                "\"\n",
+                ".asciz \"\"\n",
+                "994: .balign 4\n",
+                ".popsection\n",
+            )
+        };
+    }
+
+    core::arch::global_asm!(
+        redzone_fn!(
+            "tracepoints_redzone_protected",
+            "protected",
+            "lea -128(%rsp), %rsp",
+            "lea 128(%rsp), %rsp"
+        ),
+        options(att_syntax)
+    );
+    core::arch::global_asm!(
+        redzone_fn!("tracepoints_redzone_unprotected", "unprotected", "", ""),
+        options(att_syntax)
+    );
+
+    unsafe extern "C" {
+        fn tracepoints_redzone_protected() -> u32;
+        fn tracepoints_redzone_unprotected() -> u32;
+    }
+
+    /// Runs each variant `n` times; returns how many runs saw a corrupted
+    /// canary, (protected, unprotected).
+    pub fn run(n: u64) -> (u64, u64) {
+        let (mut protected, mut unprotected) = (0, 0);
+        for _ in 0..n {
+            protected += u64::from(unsafe { tracepoints_redzone_protected() } != 0);
+            unprotected += u64::from(unsafe { tracepoints_redzone_unprotected() } != 0);
+        }
+        (protected, unprotected)
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count = |i: usize| args.get(i).and_then(|n| n.parse::<u64>().ok()).unwrap_or(1);
+    match args.first().map(String::as_str) {
+        #[cfg(not(feature = "usdt"))]
+        Some("twelve") => {
+            if args.iter().any(|a| a == "--wait") {
+                wait_for_tracer(fixture::twelve::is_enabled);
+            }
+            let (s9, s11) = (String::from("nine"), String::from("a string of eleven"));
+            for i in 0..count(1) {
+                tracepoints::fire!(fixture::twelve(
+                    -8,
+                    -16,
+                    -32,
+                    -64 - i as i64,
+                    8,
+                    16,
+                    32,
+                    u64::MAX - i,
+                    true,
+                    &s9,
+                    i as i64,
+                    &s11
+                ));
+            }
+            println!("fired {} times", count(1));
+        }
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        Some("redzone") => {
+            let (protected, unprotected) = redzone::run(count(1));
+            println!("corrupted runs: protected={protected} unprotected={unprotected}");
+        }
+        _ => {
+            eprintln!("usage: fixture twelve N | fixture redzone N");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Waits up to 60 s for `enabled()`, then for one line on stdin.
+#[allow(dead_code)]
+fn wait_for_tracer(enabled: fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !enabled() {
+        if std::time::Instant::now() > deadline {
+            eprintln!("fixture: no tracer attached within 60s");
+            std::process::exit(1);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+}

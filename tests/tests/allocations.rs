@@ -1,0 +1,71 @@
+//! An enabled fire allocates nothing with the native backend: strings reach
+//! the tracer through a bounded stack copy. (The `usdt` backend copies each
+//! string into a new heap buffer per fire; this test records that too.)
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[tracepoints::provider]
+mod alloc_probe {
+    /// Fired by the allocation test.
+    fn connection(
+        /// Connection ID
+        id: i64,
+        /// Address
+        #[max_len(68)]
+        addr: &str,
+        /// Connection type
+        #[max_len(20)]
+        conn_type: &str,
+        /// Network
+        network: u32,
+    );
+}
+
+#[test]
+fn an_enabled_fire_allocates_nothing() {
+    let addr = String::from("127.0.0.1:8333");
+    // Raise the semaphore as the kernel does for an attached tracer.
+    let sema = alloc_probe::connection::__semaphore() as *mut u16;
+    unsafe { sema.write_volatile(1) };
+    assert!(alloc_probe::connection::is_enabled());
+
+    const FIRES: usize = 1000;
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    for id in 0..FIRES as i64 {
+        tracepoints::fire!(alloc_probe::connection(id, &addr, "outbound-full-relay", 1));
+    }
+    let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
+    unsafe { sema.write_volatile(0) };
+
+    if cfg!(feature = "usdt") {
+        // The `usdt` crate concatenates each `&str` with a NUL into a Vec.
+        assert_eq!(
+            allocations,
+            2 * FIRES,
+            "usdt backend: one Vec per string argument per fire"
+        );
+    } else {
+        assert_eq!(
+            allocations, 0,
+            "native backend: no heap allocation per fire"
+        );
+    }
+}

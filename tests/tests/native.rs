@@ -1,0 +1,178 @@
+//! End-to-end checks of what only the native backend promises: twelve
+//! arguments reach a real tracer, the red zone survives an optimized (nop5)
+//! uprobe, and no semaphore shares a file page with RELRO, so a tracer
+//! attached before the program starts sees every fire.
+#![cfg(not(feature = "usdt"))]
+
+use std::process::Command;
+use std::time::Duration;
+use tracepoints_tests::e2e::*;
+use tracepoints_tests::{fixture, p2p_node, sdt_notes, skip, workspace_root};
+
+#[test]
+fn twelve_arguments_reach_bcc() {
+    let _serial = serial();
+    if let Some(reason) = missing_requirements(&["/usr/bin/python3", "tplist-bpfcc"]) {
+        return skip(&reason);
+    }
+    // Generate the readers for the fixture's declaration, as a user would.
+    let out = std::env::temp_dir().join(format!("tracepoints-fixture-gen-{}", std::process::id()));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "tracepoints-docs-gen",
+            "--",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("tests/src/bin/fixture.rs")
+        .current_dir(workspace_root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let mut node = Collected::spawn(
+        Command::new(fixture())
+            .args(["twelve", "3", "--wait"])
+            .stdin(std::process::Stdio::piped()),
+    );
+    let mut tracer = Collected::spawn(
+        Command::new("/usr/bin/python3")
+            .arg(out.join("fixture_bcc.py"))
+            .arg(node.id().to_string()),
+    );
+    tracer.wait_for("Attached 1 probes", ATTACH_TIMEOUT);
+    node.write_line("go");
+    node.finish(Duration::from_secs(30));
+    tracer.finish(Duration::from_secs(10));
+    let _ = std::fs::remove_dir_all(&out);
+
+    let read: Vec<serde_json::Value> = String::from_utf8_lossy(&tracer.stdout())
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("BCC printed {l:?}: {e}\n{}", tracer.stderr()))
+        })
+        .collect();
+    assert_eq!(read.len(), 3, "{}", tracer.stderr());
+    for (i, event) in read.iter().enumerate() {
+        let i = i as u64;
+        let expected = serde_json::json!({
+            "tracepoint": "fixture:twelve",
+            "args": {
+                "a0": -8, "a1": -16, "a2": -32, "a3": -64 - i as i64, "a4": 8, "a5": 16, "a6": 32,
+                "a7": u64::MAX - i, "a8": 1, "a9": "nine", "a10": i, "a11": "a string of eleven"
+            }
+        });
+        assert_eq!(event, &expected);
+    }
+}
+
+#[test]
+fn red_zone_survives_a_traced_probe_under_load() {
+    let _serial = serial();
+    if let Some(reason) = missing_requirements(&["bpftrace"]) {
+        return skip(&reason);
+    }
+    let bin = fixture();
+    let script = format!(
+        "BEGIN {{ printf(\"READY\\n\"); }}\n\
+         usdt:{b}:redzone:protected {{ @protected = count(); }}\n\
+         usdt:{b}:redzone:unprotected {{ @unprotected = count(); }}\n",
+        b = bin.display()
+    );
+    let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
+    tracer.wait_for("READY", ATTACH_TIMEOUT);
+    const RUNS: u64 = 200_000;
+    let output = Command::new(bin)
+        .args(["redzone", &RUNS.to_string()])
+        .output()
+        .unwrap();
+    tracer.finish(Duration::from_millis(500));
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
+    eprintln!(
+        "red zone, {RUNS} traced runs each: {} (bpftrace: {})",
+        report.trim(),
+        traced.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    assert!(
+        traced.contains(&format!("@protected: {RUNS}")),
+        "bpftrace did not count every protected fire:\n{traced}"
+    );
+    assert!(
+        report.contains("protected=0 "),
+        "the red zone was corrupted across a protected probe: {report}"
+    );
+}
+
+/// The file pages a segment's file range touches.
+fn file_pages(offset: u64, size: u64) -> std::ops::Range<u64> {
+    offset / 4096..(offset + size).div_ceil(4096)
+}
+
+#[test]
+fn no_semaphore_shares_a_file_page_with_relro() {
+    use object::read::elf::{ElfFile64, FileHeader, ProgramHeader};
+    for bin in [p2p_node(), fixture()] {
+        let data = std::fs::read(bin).unwrap();
+        let elf = ElfFile64::<object::Endianness>::parse(&*data).unwrap();
+        let endian = elf.endian();
+        let segments = elf.elf_header().program_headers(endian, &*data).unwrap();
+        let relro = segments
+            .iter()
+            .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
+            .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian)))
+            .expect("a RELRO segment");
+        for note in sdt_notes(bin) {
+            // The semaphore's file offset, through the segment that maps it.
+            let load = segments
+                .iter()
+                .find(|p| {
+                    p.p_type(endian) == object::elf::PT_LOAD
+                        && (p.p_vaddr(endian)..p.p_vaddr(endian) + p.p_filesz(endian))
+                            .contains(&note.semaphore)
+                })
+                .expect("semaphore in a loaded, file-backed segment");
+            let offset = note.semaphore - load.p_vaddr(endian) + load.p_offset(endian);
+            assert!(
+                !relro.contains(&(offset / 4096)),
+                "{}: semaphore of {}:{} at file offset {offset:#x} shares a page with RELRO ({relro:?})",
+                bin.display(),
+                note.provider,
+                note.name
+            );
+        }
+    }
+}
+
+#[test]
+fn tracer_attached_before_start_sees_every_fire() {
+    let _serial = serial();
+    if let Some(reason) = missing_requirements(&["bpftrace"]) {
+        return skip(&reason);
+    }
+    let bin = fixture();
+    let script = format!(
+        "BEGIN {{ printf(\"READY\\n\"); }}\nusdt:{}:fixture:twelve {{ @fires = count(); }}\n",
+        bin.display()
+    );
+    let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
+    tracer.wait_for("READY", ATTACH_TIMEOUT);
+    const FIRES: u64 = 100_000;
+    let status = Command::new(bin)
+        .args(["twelve", &FIRES.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tracer.finish(Duration::from_millis(500));
+    let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
+    assert!(
+        traced.contains(&format!("@fires: {FIRES}")),
+        "expected {FIRES} fires:\n{traced}\n{}",
+        tracer.stderr()
+    );
+}
