@@ -179,7 +179,7 @@ fn tracepoint_module(
             #[doc(hidden)]
             #[inline(never)]
             #[cold]
-            #[allow(unused_variables)]
+            #[allow(unused_variables, clippy::too_many_arguments)]
             pub fn __fire(#(#params),*) {
                 #fire
             }
