@@ -114,37 +114,52 @@ fn file_pages(offset: u64, size: u64) -> std::ops::Range<u64> {
     offset / 4096..(offset + size).div_ceil(4096)
 }
 
+/// Whether a probe's semaphore lies in a file page that RELRO also maps.
+fn semaphore_shares_relro_page(bin: &std::path::Path, note: &tracepoints_tests::SdtNote) -> bool {
+    use object::read::elf::{ElfFile64, FileHeader, ProgramHeader};
+    let data = std::fs::read(bin).unwrap();
+    let elf = ElfFile64::<object::Endianness>::parse(&*data).unwrap();
+    let endian = elf.endian();
+    let segments = elf.elf_header().program_headers(endian, &*data).unwrap();
+    let relro = segments
+        .iter()
+        .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
+        .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian)))
+        .expect("a RELRO segment");
+    // The semaphore's file offset, through the segment that maps it.
+    let load = segments
+        .iter()
+        .find(|p| {
+            p.p_type(endian) == object::elf::PT_LOAD
+                && (p.p_vaddr(endian)..p.p_vaddr(endian) + p.p_filesz(endian))
+                    .contains(&note.semaphore)
+        })
+        .expect("semaphore in a loaded, file-backed segment");
+    let offset = note.semaphore - load.p_vaddr(endian) + load.p_offset(endian);
+    relro.contains(&(offset / 4096))
+}
+
 #[test]
 fn no_semaphore_shares_a_file_page_with_relro() {
-    use object::read::elf::{ElfFile64, FileHeader, ProgramHeader};
     for bin in [p2p_node(), fixture()] {
-        let data = std::fs::read(bin).unwrap();
-        let elf = ElfFile64::<object::Endianness>::parse(&*data).unwrap();
-        let endian = elf.endian();
-        let segments = elf.elf_header().program_headers(endian, &*data).unwrap();
-        let relro = segments
-            .iter()
-            .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
-            .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian)))
-            .expect("a RELRO segment");
         for note in sdt_notes(bin) {
-            // The semaphore's file offset, through the segment that maps it.
-            let load = segments
-                .iter()
-                .find(|p| {
-                    p.p_type(endian) == object::elf::PT_LOAD
-                        && (p.p_vaddr(endian)..p.p_vaddr(endian) + p.p_filesz(endian))
-                            .contains(&note.semaphore)
-                })
-                .expect("semaphore in a loaded, file-backed segment");
-            let offset = note.semaphore - load.p_vaddr(endian) + load.p_offset(endian);
-            assert!(
-                !relro.contains(&(offset / 4096)),
-                "{}: semaphore of {}:{} at file offset {offset:#x} shares a page with RELRO ({relro:?})",
-                bin.display(),
-                note.provider,
-                note.name
-            );
+            let shares = semaphore_shares_relro_page(bin, &note);
+            if note.provider == "neighbour" {
+                // The fixture's deliberate counterexample: a plain u16 at the
+                // start of `.data`. It shows this check can fail.
+                assert!(
+                    shares,
+                    "the counterexample semaphore no longer lands next to RELRO"
+                );
+            } else if note.provider != "redzone" {
+                assert!(
+                    !shares,
+                    "{}: semaphore of {}:{} shares a file page with RELRO",
+                    bin.display(),
+                    note.provider,
+                    note.name
+                );
+            }
         }
     }
 }
@@ -157,22 +172,36 @@ fn tracer_attached_before_start_sees_every_fire() {
     }
     let bin = fixture();
     let script = format!(
-        "BEGIN {{ printf(\"READY\\n\"); }}\nusdt:{}:fixture:twelve {{ @fires = count(); }}\n",
-        bin.display()
+        "BEGIN {{ printf(\"READY\\n\"); }}\n\
+         usdt:{b}:fixture:twelve {{ @native = count(); }}\n\
+         usdt:{b}:neighbour:fired {{ @neighbour = count(); }}\n",
+        b = bin.display()
     );
     let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
     tracer.wait_for("READY", ATTACH_TIMEOUT);
     const FIRES: u64 = 100_000;
-    let status = Command::new(bin)
+    let native = Command::new(bin)
         .args(["twelve", &FIRES.to_string()])
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    let neighbour = Command::new(bin)
+        .args(["neighbour", &FIRES.to_string()])
+        .output()
+        .unwrap();
+    assert!(native.status.success() && neighbour.status.success());
     tracer.finish(Duration::from_millis(500));
     let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
+    // The counterexample, a semaphore in the file page RELRO shares (see
+    // `no_semaphore_shares_a_file_page_with_relro`): reported, not asserted,
+    // since what it misses depends on the kernel.
+    eprintln!(
+        "attached before start: native {}; semaphore next to RELRO: {}",
+        String::from_utf8_lossy(&native.stdout).trim(),
+        String::from_utf8_lossy(&neighbour.stdout).trim()
+    );
     assert!(
-        traced.contains(&format!("@fires: {FIRES}")),
-        "expected {FIRES} fires:\n{traced}\n{}",
+        traced.contains(&format!("@native: {FIRES}")),
+        "expected {FIRES} native fires:\n{traced}\n{}",
         tracer.stderr()
     );
 }

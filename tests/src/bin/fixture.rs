@@ -3,6 +3,11 @@
 //! - `fixture twelve N [--wait]`: fires `fixture:twelve` (12 arguments of
 //!   every type) N times with known values; with `--wait`, first waits for
 //!   a tracer and then for a line on stdin (as `p2p-node --wait-for-tracer`);
+//! - `fixture neighbour N [--wait]`: fires `neighbour:fired` N times when its
+//!   semaphore is raised; that semaphore is a plain `u16` at the start of
+//!   `.data`, which lld puts in the file page that also holds the end of
+//!   RELRO (the layout the native backend's page-aligned semaphores avoid);
+//!   prints how many fires happened;
 //! - `fixture redzone N`: runs N times a leaf function that keeps data in
 //!   the x86-64 red zone across a probe site, with and without the native
 //!   backend's `rsp` shift, and prints how many runs saw it corrupted.
@@ -138,6 +143,53 @@ mod redzone {
     }
 }
 
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod neighbour {
+    /// A semaphore placed the way an unaligned one can land: in `.data`,
+    /// first in link order, so in the file page shared with RELRO's end.
+    #[unsafe(no_mangle)]
+    #[unsafe(link_section = ".data")]
+    #[used]
+    static mut tracepoints_fixture_neighbour_semaphore: u16 = 0;
+
+    /// Whether the semaphore is raised.
+    pub fn raised() -> bool {
+        // SAFETY: a u16 the kernel raises; read with a volatile load.
+        unsafe { (&raw const tracepoints_fixture_neighbour_semaphore).read_volatile() != 0 }
+    }
+
+    /// Fires `neighbour:fired` when the semaphore is raised; returns whether
+    /// it fired.
+    #[inline(never)]
+    pub fn fire() -> bool {
+        let raised = raised();
+        if raised {
+            // SAFETY: a nop and a note.
+            unsafe {
+                core::arch::asm!(
+                    "990: nop",
+                    ".pushsection .note.stapsdt, \"\", \"note\"",
+                    ".balign 4",
+                    ".4byte 992f-991f, 994f-993f, 3",
+                    "991: .asciz \"stapsdt\"",
+                    "992: .balign 4",
+                    "993: .8byte 990b",
+                    ".8byte 0",
+                    ".8byte {sema}",
+                    ".asciz \"neighbour\"",
+                    ".asciz \"fired\"",
+                    ".asciz \"\"",
+                    "994: .balign 4",
+                    ".popsection",
+                    sema = sym tracepoints_fixture_neighbour_semaphore,
+                    options(att_syntax, nomem, preserves_flags)
+                );
+            }
+        }
+        raised
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let count = |i: usize| args.get(i).and_then(|n| n.parse::<u64>().ok()).unwrap_or(1);
@@ -148,7 +200,9 @@ fn main() {
                 wait_for_tracer(fixture::twelve::is_enabled);
             }
             let (s9, s11) = (String::from("nine"), String::from("a string of eleven"));
+            let mut enabled = 0;
             for i in 0..count(1) {
+                enabled += u64::from(fixture::twelve::is_enabled());
                 tracepoints::fire!(fixture::twelve(
                     -8,
                     -16,
@@ -164,7 +218,15 @@ fn main() {
                     &s11
                 ));
             }
-            println!("fired {} times", count(1));
+            println!("twelve fired {enabled} of {} times", count(1));
+        }
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        Some("neighbour") => {
+            if args.iter().any(|a| a == "--wait") {
+                wait_for_tracer(neighbour::raised);
+            }
+            let fired = (0..count(1)).filter(|_| neighbour::fire()).count();
+            println!("neighbour fired {fired} of {} times", count(1));
         }
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
         Some("redzone") => {
@@ -172,7 +234,7 @@ fn main() {
             println!("corrupted runs: protected={protected} unprotected={unprotected}");
         }
         _ => {
-            eprintln!("usage: fixture twelve N | fixture redzone N");
+            eprintln!("usage: fixture twelve N [--wait] | fixture neighbour N | fixture redzone N");
             std::process::exit(2);
         }
     }
