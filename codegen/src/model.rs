@@ -87,6 +87,13 @@ pub enum ArgType {
         /// the NUL.
         max_len: u32,
     },
+    /// `&[u8]`, passed as a pointer to exactly `len` bytes (a hash, the
+    /// head of a message): longer values are cut to `len` by readers,
+    /// shorter ones are zero-padded at the probe site.
+    Bytes {
+        /// How many bytes readers copy.
+        len: u32,
+    },
 }
 
 impl ArgType {
@@ -103,6 +110,7 @@ impl ArgType {
             ArgType::U64 => "u64",
             ArgType::Bool => "bool",
             ArgType::Str { .. } => "&str",
+            ArgType::Bytes { .. } => "&[u8]",
         }
     }
 
@@ -129,7 +137,7 @@ impl ArgType {
             ArgType::I8 | ArgType::U8 | ArgType::Bool => 1,
             ArgType::I16 | ArgType::U16 => 2,
             ArgType::I32 | ArgType::U32 => 4,
-            ArgType::I64 | ArgType::U64 | ArgType::Str { .. } => 8,
+            ArgType::I64 | ArgType::U64 | ArgType::Str { .. } | ArgType::Bytes { .. } => 8,
         }
     }
 
@@ -162,6 +170,7 @@ impl ArgType {
             ArgType::U64 => "uint64",
             ArgType::Bool => "bool",
             ArgType::Str { .. } => "pointer to C-style String",
+            ArgType::Bytes { .. } => "pointer to unsigned chars",
         }
     }
 
@@ -169,6 +178,16 @@ impl ArgType {
     pub fn max_len(self) -> Option<u32> {
         match self {
             ArgType::Str { max_len } => Some(max_len),
+            _ => None,
+        }
+    }
+
+    /// How many bytes a tracer reads behind the pointer: the string buffer
+    /// (max length + NUL) or the byte count; `None` for scalars.
+    pub fn buffer_len(self) -> Option<u32> {
+        match self {
+            ArgType::Str { max_len } => Some(max_len + 1),
+            ArgType::Bytes { len } => Some(len),
             _ => None,
         }
     }

@@ -365,51 +365,57 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
     let name = ident.to_string();
     check_arg_name(ident, errors);
 
-    let mut max_len: Option<u32> = None;
-    let mut max_len_invalid = false;
-    let mut max_len_attr: Option<&syn::Attribute> = None;
+    // `#[max_len(N)]` (strings) or `#[len(N)]` (byte buffers): the attribute
+    // name, its value and the attribute itself.
+    let mut length: Option<(&'static str, u32, &syn::Attribute)> = None;
+    let mut length_invalid = false;
     for attr in &pat_type.attrs {
-        if attr.path().is_ident("doc") {
+        let kind = if attr.path().is_ident("doc") {
             continue;
         } else if attr.path().is_ident("max_len") {
-            match attr
-                .parse_args::<syn::LitInt>()
-                .and_then(|lit| Ok((lit.base10_parse::<u64>()?, lit)))
-            {
-                Ok((n, lit)) => {
-                    if n == 0 || n > u64::from(MAX_STR_LEN) {
-                        max_len_invalid = true;
-                        errors.push(
-                            lit.span(),
-                            format_args!(
-                                "`max_len` must be between 1 and {} characters (bpftrace 0.17 reads at most {} bytes of a string): write e.g. `#[max_len(68)]`",
-                                MAX_STR_LEN,
-                                MAX_STR_LEN + 1
-                            ),
-                        );
-                    } else if max_len.is_some() {
-                        errors.push_spanned(
-                            attr,
-                            "`max_len` is given twice: keep one `#[max_len(N)]`",
-                        );
-                    } else {
-                        max_len = Some(n as u32);
-                        max_len_attr = Some(attr);
-                    }
-                }
-                Err(_) => {
-                    max_len_invalid = true;
-                    errors.push_spanned(
-                        attr,
-                        "write the maximum length as a number of characters: `#[max_len(68)]`",
-                    )
-                }
-            }
+            "max_len"
+        } else if attr.path().is_ident("len") {
+            "len"
         } else {
             errors.push_spanned(
                 attr,
-                "unsupported attribute on a tracepoint argument: use a doc comment (`/// ...`) and, on `&str` arguments, `#[max_len(N)]`",
+                "unsupported attribute on a tracepoint argument: use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `#[len(N)]` on `&[u8]`",
             );
+            continue;
+        };
+        let example = if kind == "len" {
+            "#[len(32)]"
+        } else {
+            "#[max_len(68)]"
+        };
+        match attr
+            .parse_args::<syn::LitInt>()
+            .and_then(|lit| Ok((lit.base10_parse::<u64>()?, lit)))
+        {
+            Ok((n, lit)) if n == 0 || n > u64::from(MAX_STR_LEN) => {
+                length_invalid = true;
+                errors.push(
+                    lit.span(),
+                    format_args!(
+                        "`{kind}` must be between 1 and {MAX_STR_LEN} (bpftrace 0.17 reads at most {} bytes behind a pointer): write e.g. `{example}`",
+                        MAX_STR_LEN + 1
+                    ),
+                );
+            }
+            Ok(_) if length.is_some() => {
+                errors.push_spanned(
+                    attr,
+                    "the length is given twice: keep one `#[max_len(N)]` or `#[len(N)]`",
+                );
+            }
+            Ok((n, _)) => length = Some((kind, n as u32, attr)),
+            Err(_) => {
+                length_invalid = true;
+                errors.push_spanned(
+                    attr,
+                    format_args!("write the length as a number: `{example}`"),
+                );
+            }
         }
     }
     let doc = doc_text(&pat_type.attrs);
@@ -424,9 +430,24 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
     }
 
     let ty = parse_type(&pat_type.ty, errors)?;
-    let ty = match (ty, max_len) {
-        (ArgType::Str { .. }, Some(n)) => ArgType::Str { max_len: n },
-        (ArgType::Str { .. }, None) if max_len_invalid => return None,
+    let ty = match (ty, length) {
+        (ArgType::Str { .. }, Some(("max_len", n, _))) => ArgType::Str { max_len: n },
+        (ArgType::Bytes { .. }, Some(("len", n, _))) => ArgType::Bytes { len: n },
+        (ArgType::Str { .. }, Some((_, _, attr))) => {
+            errors.push_spanned(
+                attr,
+                "a `&str` has a maximum length, not an exact one: write `#[max_len(N)]`",
+            );
+            return None;
+        }
+        (ArgType::Bytes { .. }, Some((_, _, attr))) => {
+            errors.push_spanned(
+                attr,
+                "a byte buffer has an exact length that readers copy: write `#[len(N)]` (shorter values are zero-padded)",
+            );
+            return None;
+        }
+        (ArgType::Str { .. } | ArgType::Bytes { .. }, None) if length_invalid => return None,
         (ArgType::Str { .. }, None) => {
             errors.push_spanned(
                 &pat_type.ty,
@@ -437,10 +458,24 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
             );
             return None;
         }
-        (ty, Some(_)) => {
+        (ArgType::Bytes { .. }, None) => {
             errors.push_spanned(
-                max_len_attr.expect("max_len attribute"),
-                format_args!("remove `#[max_len]`: only `&str` arguments have a maximum length, `{}` is `{}`", name, ty.rust()),
+                &pat_type.ty,
+                format_args!(
+                    "`&[u8]` argument `{}` needs its length: write `#[len(N)]` above it (N bytes, what readers copy; e.g. 32 for a hash)",
+                    name
+                ),
+            );
+            return None;
+        }
+        (ty, Some((kind, _, attr))) => {
+            errors.push_spanned(
+                attr,
+                format_args!(
+                    "remove `#[{kind}]`: only `&str` and `&[u8]` arguments have a length, `{}` is `{}`",
+                    name,
+                    ty.rust()
+                ),
             );
             ty
         }
@@ -454,7 +489,7 @@ fn parse_arg(input: &syn::FnArg, errors: &mut Errors) -> Option<Arg> {
     })
 }
 
-const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool or &str";
+const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool, &str or &[u8]";
 
 fn parse_type(ty: &syn::Type, errors: &mut Errors) -> Option<ArgType> {
     let shown = ty.to_token_stream().to_string().replace("& ", "&");
@@ -487,8 +522,16 @@ fn parse_type(ty: &syn::Type, errors: &mut Errors) -> Option<ArgType> {
                 "write `&str`: the tracepoint only reads the string".to_string()
             } else if is_str {
                 "write `&str` without a lifetime".to_string()
-            } else if matches!(&*r.elem, syn::Type::Slice(_)) {
-                "byte buffers are not supported yet: pass a `&str` or integer summary".to_string()
+            } else if let syn::Type::Slice(slice) = &*r.elem {
+                let is_u8 = matches!(&*slice.elem, syn::Type::Path(p) if p.path.is_ident("u8"));
+                if is_u8 && r.mutability.is_none() && r.lifetime.is_none() {
+                    return Some(ArgType::Bytes { len: 0 });
+                } else if is_u8 {
+                    "write `&[u8]`: the tracepoint only reads the bytes".to_string()
+                } else {
+                    "only byte buffers are passed as slices: write `&[u8]` with `#[len(N)]`"
+                        .to_string()
+                }
             } else {
                 format!("use one of {SUPPORTED_TYPES}")
             }

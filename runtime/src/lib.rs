@@ -89,7 +89,7 @@ mod probe;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::probe::{Semaphores, StackCStr};
+    pub use crate::probe::{Semaphores, StackBytes, StackCStr};
     #[cfg(feature = "usdt")]
     pub use usdt;
 }

@@ -61,6 +61,38 @@ impl<const N: usize> StackCStr<N> {
     }
 }
 
+/// Exactly `N` readable bytes for a tracer: the slice itself when it holds
+/// at least `N` bytes, else a zero-padded copy on the stack.
+pub enum StackBytes<'a, const N: usize> {
+    /// The caller's bytes (at least `N`).
+    Borrowed(&'a [u8]),
+    /// A short value, zero-padded to `N` bytes.
+    Padded([u8; N]),
+}
+
+impl<'a, const N: usize> StackBytes<'a, N> {
+    /// Borrows `bytes` or pads a copy of it.
+    #[inline(always)]
+    pub fn new(bytes: &'a [u8]) -> Self {
+        if bytes.len() >= N {
+            StackBytes::Borrowed(bytes)
+        } else {
+            let mut padded = [0u8; N];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            StackBytes::Padded(padded)
+        }
+    }
+
+    /// A pointer to `N` readable bytes, valid while `self` lives.
+    #[inline(always)]
+    pub fn as_ptr(&self) -> *const u8 {
+        match self {
+            StackBytes::Borrowed(bytes) => bytes.as_ptr(),
+            StackBytes::Padded(bytes) => bytes.as_ptr(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +115,22 @@ mod tests {
         assert_eq!(read(&StackCStr::<5>::new("abcd")), b"abcd");
         assert_eq!(read(&StackCStr::<5>::new("abcdefgh")), b"abcd");
         assert_eq!(read(&StackCStr::<5>::new("")), b"");
+    }
+
+    #[test]
+    fn byte_buffers_are_borrowed_or_zero_padded() {
+        let long = [7u8; 40];
+        let borrowed = StackBytes::<32>::new(&long);
+        assert_eq!(
+            borrowed.as_ptr(),
+            long.as_ptr(),
+            "no copy of a long enough value"
+        );
+        let short = StackBytes::<4>::new(&[1, 2]);
+        assert_eq!(
+            unsafe { core::slice::from_raw_parts(short.as_ptr(), 4) },
+            [1, 2, 0, 0]
+        );
     }
 
     #[test]

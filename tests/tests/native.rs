@@ -9,6 +9,107 @@ use std::time::Duration;
 use tracepoints_tests::e2e::*;
 use tracepoints_tests::{fixture, p2p_node, sdt_notes, skip, workspace_root};
 
+/// The readers generated for the fixture's declaration, as a user would.
+fn fixture_readers() -> &'static std::path::Path {
+    static OUT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    OUT.get_or_init(|| {
+        let out =
+            std::env::temp_dir().join(format!("tracepoints-fixture-gen-{}", std::process::id()));
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "tracepoints-docs-gen",
+                "--",
+                "--out",
+            ])
+            .arg(&out)
+            .arg("tests/src/bin/fixture.rs")
+            .current_dir(workspace_root())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        out
+    })
+}
+
+#[test]
+fn byte_buffers_reach_bpftrace_and_bcc() {
+    let _serial = serial();
+    if let Some(reason) = missing_requirements(&["bpftrace", "/usr/bin/python3", "tplist-bpfcc"]) {
+        return skip(&reason);
+    }
+    let out = fixture_readers();
+    let hash_hex: String = (0..32u8).map(|b| format!("{b:02x}")).collect();
+    let head_hex = format!("616263{}", "00".repeat(13));
+
+    // bpftrace: the generated reader, attached by path before start.
+    let mut tracer = Collected::spawn(
+        Command::new("bpftrace")
+            .env("BPFTRACE_STRLEN", "200")
+            .arg(out.join("fixture.bt"))
+            .arg(fixture()),
+    );
+    tracer.wait_for("Reading 2 fixture tracepoints", ATTACH_TIMEOUT);
+    let status = Command::new(fixture())
+        .args(["bytes", "2"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tracer.finish(Duration::from_millis(500));
+    let escaped = |hex: &str| -> String {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| match u8::from_str_radix(&hex[i..i + 2], 16).unwrap() {
+                b if b.is_ascii_graphic() => (b as char).to_string(),
+                b => format!("\\x{b:02x}"),
+            })
+            .collect()
+    };
+    let expected: String = (0..2)
+        .map(|n| {
+            format!(
+                "fixture:bytes hash={} n={n} head={}\n",
+                escaped(&hash_hex),
+                escaped(&head_hex)
+            )
+        })
+        .collect();
+    assert_eq!(
+        String::from_utf8_lossy(&after_banner(
+            &tracer.stdout(),
+            "Reading 2 fixture tracepoints"
+        )),
+        expected
+    );
+
+    // BCC: the generated Python decoder prints byte buffers as hex.
+    let mut node = Collected::spawn(
+        Command::new(fixture())
+            .args(["bytes", "2", "--wait"])
+            .stdin(std::process::Stdio::piped()),
+    );
+    let mut tracer = Collected::spawn(
+        Command::new("/usr/bin/python3")
+            .arg(out.join("fixture_bcc.py"))
+            .arg(node.id().to_string()),
+    );
+    tracer.wait_for("Attached 2 probes", ATTACH_TIMEOUT);
+    node.write_line("go");
+    node.finish(Duration::from_secs(30));
+    tracer.finish(Duration::from_secs(10));
+    let read: Vec<serde_json::Value> = String::from_utf8_lossy(&tracer.stdout())
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected: Vec<serde_json::Value> = (0..2)
+        .map(|n| serde_json::json!({"tracepoint": "fixture:bytes", "args": {"hash": hash_hex, "n": n, "head": head_hex}}))
+        .collect();
+    assert_eq!(read, expected, "{}", tracer.stderr());
+}
+
 #[test]
 fn twelve_arguments_reach_bcc() {
     let _serial = serial();
@@ -44,11 +145,10 @@ fn twelve_arguments_reach_bcc() {
             .arg(out.join("fixture_bcc.py"))
             .arg(node.id().to_string()),
     );
-    tracer.wait_for("Attached 1 probes", ATTACH_TIMEOUT);
+    tracer.wait_for("Attached 2 probes", ATTACH_TIMEOUT);
     node.write_line("go");
     node.finish(Duration::from_secs(30));
     tracer.finish(Duration::from_secs(10));
-    let _ = std::fs::remove_dir_all(&out);
 
     let read: Vec<serde_json::Value> = String::from_utf8_lossy(&tracer.stdout())
         .lines()

@@ -62,6 +62,7 @@ mod edge_cases {
     fn edge_cases_fire() {
         tracepoints::fire!(edge::every_type(-1, -2, -3, -4, 5, 6));
         tracepoints::fire!(edge::more_types(7, 8, true, "s"));
+        tracepoints::fire!(edge::bytes(&[0xab; 32], 3, b"abc"));
         tracepoints::fire!(edge::no_args());
         tracepoints::fire!(edge::hostile("*/"));
         assert_eq!(edge::no_args::ARG_NAMES, [] as [&str; 0]);

@@ -1,9 +1,7 @@
 //! BCC: the BPF-C program (`bpf_usdt_readarg`, a ring buffer) and the
 //! Python module with its `ctypes` decoders, runnable as a logger.
 
-use super::c::{
-    event_types, file_comment, kind_const, kind_value, max_len_define, ring_buffer, struct_name,
-};
+use super::c::{event_types, file_comment, kind_const, kind_value, ring_buffer, struct_name};
 use super::{Origin, line_comment};
 use crate::model::{ArgType, Provider};
 use std::fmt::Write;
@@ -36,14 +34,18 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
         );
         for (i, arg) in tracepoint.args.iter().enumerate() {
             match arg.ty {
-                ArgType::Str { .. } => {
+                ArgType::Str { .. } | ArgType::Bytes { .. } => {
+                    let read = if matches!(arg.ty, ArgType::Str { .. }) {
+                        "bpf_probe_read_user_str"
+                    } else {
+                        "bpf_probe_read_user"
+                    };
                     let _ = write!(
                         out,
                         "\t{{\n\t\t__u64 ptr = 0;\n\t\tbpf_usdt_readarg({}, ctx, &ptr);\n\
-                         \t\tbpf_probe_read_user_str(event->{arg}, {len} + 1, (const void *)ptr);\n\t}}\n",
+                         \t\t{read}(event->{arg}, sizeof(event->{arg}), (const void *)ptr);\n\t}}\n",
                         i + 1,
                         arg = arg.name,
-                        len = max_len_define(provider, tracepoint, arg)
                     );
                 }
                 _ => {
@@ -76,6 +78,7 @@ fn ctypes_type(ty: ArgType) -> String {
         ArgType::U32 => "ctypes.c_uint32".into(),
         ArgType::U64 => "ctypes.c_uint64".into(),
         ArgType::Str { max_len } => format!("ctypes.c_char * {}", max_len + 1),
+        ArgType::Bytes { len } => format!("ctypes.c_ubyte * {len}"),
     }
 }
 
@@ -175,11 +178,16 @@ def decode(data):
 
 
 def as_dict(event):
-    """The event's arguments by name; strings decoded as UTF-8."""
+    """The event's arguments by name; strings decoded as UTF-8, byte
+    buffers as hex."""
     args = {}
     for field, _ in event._fields_[1:]:
         value = getattr(event, field)
-        args[field] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        elif isinstance(value, ctypes.Array):
+            value = bytes(value).hex()
+        args[field] = value
     return args
 
 

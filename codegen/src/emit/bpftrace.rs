@@ -7,16 +7,16 @@ use crate::model::{Arg, ArgType, BPFTRACE_MAX_ARGS, LogPiece, Provider, Tracepoi
 use std::fmt::Write;
 
 /// The string buffer size the scripts need: the longest declared string
-/// plus its NUL. bpftrace cuts strings at `BPFTRACE_STRLEN` bytes (64 by
+/// plus its NUL, or the longest byte buffer. bpftrace cuts strings at `BPFTRACE_STRLEN` bytes (64 by
 /// default in 0.17), so the scripts set it in their `#!` line and say so.
 pub fn strlen<'a>(providers: impl IntoIterator<Item = &'a Provider>) -> u32 {
     providers
         .into_iter()
         .flat_map(|p| &p.tracepoints)
         .flat_map(|t| &t.args)
-        .filter_map(|a| a.ty.max_len())
+        .filter_map(|a| a.ty.buffer_len())
         .max()
-        .map_or(64, |n| (n + 1).max(64))
+        .map_or(64, |n| n.max(64))
 }
 
 /// `(cast, printf specifier)` of an argument's value.
@@ -31,6 +31,7 @@ fn scalar(ty: ArgType) -> (&'static str, &'static str) {
         ArgType::U32 => ("uint32", "%u"),
         ArgType::U64 => ("uint64", "%lu"),
         ArgType::Str { .. } => ("", "%s"),
+        ArgType::Bytes { .. } => ("", "%r"),
     }
 }
 
@@ -38,6 +39,7 @@ fn scalar(ty: ArgType) -> (&'static str, &'static str) {
 fn read_expr(arg: &Arg, index: usize) -> String {
     match arg.ty {
         ArgType::Str { max_len } => format!("str(arg{index}, {max_len})"),
+        ArgType::Bytes { len } => format!("buf(arg{index}, {len})"),
         ty => format!("({}) arg{index}", scalar(ty).0),
     }
 }
@@ -94,8 +96,9 @@ pub fn reader(provider: &Provider, origin: &Origin, file: &str) -> String {
         &format!(
             "Reads every argument of the `{}` tracepoints into a typed variable and prints\n\
              one line per event. A starting point for your own scripts.\n\
-             Strings are printed one per printf: bpftrace 0.17 keeps each on the 512-byte\n\
-             BPF stack, and one printf per string keeps a probe below that limit.",
+             Strings and byte buffers (printed as \\x.. escapes) are printed one per printf:\n\
+             bpftrace 0.17 keeps each on the 512-byte BPF stack, and one printf per string\n\
+             keeps a probe below that limit.",
             provider.name
         ),
         file,
@@ -133,7 +136,7 @@ pub fn reader(provider: &Provider, origin: &Origin, file: &str) -> String {
         let mut values: Vec<String> = Vec::new();
         let mut has_string = false;
         for arg in readable {
-            let is_string = matches!(arg.ty, ArgType::Str { .. });
+            let is_string = arg.ty.buffer_len().is_some();
             if is_string && has_string {
                 let _ = writeln!(out, "  printf(\"{}\", {});", format, values.join(", "));
                 format.clear();

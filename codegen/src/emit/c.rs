@@ -1,6 +1,7 @@
 //! C naming and the event structs shared by the BCC and libbpf readers:
 //! one struct per tracepoint, `kind` first, then every argument (strings as
-//! `char[max_len + 1]`, so `max_len` characters and the NUL fit).
+//! `char[max_len + 1]`, so `max_len` characters and the NUL fit; byte
+//! buffers as `__u8[len]`).
 
 use super::c_comment_text;
 use crate::model::{Arg, ArgType, Provider, Tracepoint};
@@ -25,13 +26,28 @@ pub fn kind_value(provider: &Provider, tracepoint: &Tracepoint) -> u32 {
         .map_or(0, |i| i as u32 + 1)
 }
 
-/// `NET_INBOUND_CONNECTION_ADDR_MAX_LEN`: a string argument's max length.
-pub fn max_len_define(provider: &Provider, tracepoint: &Tracepoint, arg: &Arg) -> String {
+/// `NET_INBOUND_CONNECTION_ADDR_MAX_LEN` (a string's max length) or
+/// `..._LEN` (a byte buffer's length).
+pub fn length_define(provider: &Provider, tracepoint: &Tracepoint, arg: &Arg) -> String {
+    let suffix = if matches!(arg.ty, ArgType::Bytes { .. }) {
+        "LEN"
+    } else {
+        "MAX_LEN"
+    };
     format!(
-        "{}_{}_MAX_LEN",
+        "{}_{}_{suffix}",
         kind_const(provider, tracepoint),
         arg.name.to_uppercase()
     )
+}
+
+/// The field length of a string (`DEFINE + 1`, for the NUL) or byte buffer
+/// (`DEFINE`) argument in an event struct.
+pub fn field_len(provider: &Provider, tracepoint: &Tracepoint, arg: &Arg) -> String {
+    match arg.ty {
+        ArgType::Str { .. } => format!("{} + 1", length_define(provider, tracepoint, arg)),
+        _ => length_define(provider, tracepoint, arg),
+    }
 }
 
 /// `net_events`: the ring buffer every event of a provider goes through.
@@ -52,6 +68,7 @@ pub fn c_type(ty: ArgType) -> &'static str {
         ArgType::U32 => "__u32",
         ArgType::U64 => "__u64",
         ArgType::Str { .. } => "const char *",
+        ArgType::Bytes { .. } => "const void *",
     }
 }
 
@@ -60,12 +77,12 @@ pub fn event_types(provider: &Provider) -> String {
     let mut out = String::new();
     for tracepoint in &provider.tracepoints {
         for arg in &tracepoint.args {
-            if let ArgType::Str { max_len } = arg.ty {
+            if let ArgType::Str { max_len: n } | ArgType::Bytes { len: n } = arg.ty {
                 let _ = writeln!(
                     out,
                     "#define {} {}",
-                    max_len_define(provider, tracepoint, arg),
-                    max_len
+                    length_define(provider, tracepoint, arg),
+                    n
                 );
             }
         }
@@ -99,9 +116,18 @@ pub fn event_types(provider: &Provider) -> String {
                 ArgType::Str { .. } => {
                     let _ = writeln!(
                         out,
-                        "\tchar {}[{} + 1]; /* {} */",
+                        "\tchar {}[{}]; /* {} */",
                         arg.name,
-                        max_len_define(provider, tracepoint, arg),
+                        field_len(provider, tracepoint, arg),
+                        doc
+                    );
+                }
+                ArgType::Bytes { .. } => {
+                    let _ = writeln!(
+                        out,
+                        "\t__u8 {}[{}]; /* {} */",
+                        arg.name,
+                        field_len(provider, tracepoint, arg),
                         doc
                     );
                 }

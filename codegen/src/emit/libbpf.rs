@@ -3,9 +3,7 @@
 //! tracepoint writing to a ring buffer.
 
 use super::Origin;
-use super::c::{
-    c_type, event_types, file_comment, kind_const, max_len_define, ring_buffer, struct_name,
-};
+use super::c::{c_type, event_types, file_comment, kind_const, ring_buffer, struct_name};
 use crate::model::{ArgType, Provider};
 use std::fmt::Write;
 
@@ -70,8 +68,14 @@ pub fn program(provider: &Provider, origin: &Origin, header_file: &str) -> Strin
                 ArgType::Str { .. } => {
                     let _ = writeln!(
                         out,
-                        "\tbpf_probe_read_user_str(event->{a}, {} + 1, {a});",
-                        max_len_define(provider, tracepoint, arg),
+                        "\tbpf_probe_read_user_str(event->{a}, sizeof(event->{a}), {a});",
+                        a = arg.name
+                    );
+                }
+                ArgType::Bytes { .. } => {
+                    let _ = writeln!(
+                        out,
+                        "\tbpf_probe_read_user(event->{a}, sizeof(event->{a}), {a});",
                         a = arg.name
                     );
                 }

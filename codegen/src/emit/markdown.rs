@@ -37,8 +37,14 @@ pub fn tracing_md(providers: &[Provider], origin: &Origin) -> String {
             for (i, arg) in tracepoint.args.iter().enumerate() {
                 let doc = arg.doc.lines().map(str::trim).collect::<Vec<_>>().join(" ");
                 let _ = write!(out, "{}. {} as `{}`", i + 1, doc, arg.ty.doc_name());
-                if let ArgType::Str { max_len } = arg.ty {
-                    let _ = write!(out, " (max. length {max_len} characters)");
+                match arg.ty {
+                    ArgType::Str { max_len } => {
+                        let _ = write!(out, " (max. length {max_len} characters)");
+                    }
+                    ArgType::Bytes { len } => {
+                        let _ = write!(out, " ({len} bytes; shorter values are zero-padded)");
+                    }
+                    _ => {}
                 }
                 out.push('\n');
             }

@@ -2,7 +2,7 @@
 //! Rust) loader of the libbpf program: `decode` a ring-buffer record into an
 //! [`Event`]-like enum.
 
-use super::c::{kind_const, max_len_define, struct_name};
+use super::c::{kind_const, length_define, struct_name};
 use super::{Origin, bcc::class_name, line_comment};
 use crate::model::{ArgType, Provider, Tracepoint};
 use std::fmt::Write;
@@ -11,6 +11,7 @@ fn rust_field_type(ty: ArgType) -> String {
     match ty {
         ArgType::Bool => "u8".into(),
         ArgType::Str { max_len } => format!("[u8; {} + 1]", max_len),
+        ArgType::Bytes { len } => format!("[u8; {len}]"),
         ty => ty.rust().into(),
     }
 }
@@ -37,13 +38,17 @@ pub fn module(provider: &Provider, origin: &Origin) -> String {
             super::c::kind_value(provider, tracepoint)
         );
         for arg in &tracepoint.args {
-            if let ArgType::Str { max_len } = arg.ty {
+            let what = match arg.ty {
+                ArgType::Str { max_len } => Some(("Longest", max_len)),
+                ArgType::Bytes { len } => Some(("Length of", len)),
+                _ => None,
+            };
+            if let Some((what, n)) = what {
                 let _ = writeln!(
                     out,
-                    "/// Longest `{}` kept, in bytes.\npub const {}: usize = {};",
+                    "/// {what} `{}` kept, in bytes.\npub const {}: usize = {n};",
                     arg.name,
-                    max_len_define(provider, tracepoint, arg),
-                    max_len
+                    length_define(provider, tracepoint, arg),
                 );
             }
         }
@@ -141,6 +146,7 @@ pub fn module(provider: &Provider, origin: &Origin) -> String {
         for arg in &tracepoint.args {
             let value = match arg.ty {
                 ArgType::Str { .. } => format!("json_string(&e.{})", arg.name),
+                ArgType::Bytes { .. } => format!("json_hex(&e.{})", arg.name),
                 _ => format!("e.{}", arg.name),
             };
             fields.push((arg.name.clone(), value));
@@ -190,6 +196,17 @@ fn camel(name: &str) -> String {
 }
 
 const JSON_STRING: &str = r#"
+/// `bytes` as a JSON string of lowercase hex digits.
+#[allow(dead_code)]
+fn json_hex(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out.push('"');
+    out
+}
+
 /// `bytes` up to the first NUL, as a JSON string literal.
 #[allow(dead_code)]
 fn json_string(bytes: &[u8]) -> String {

@@ -27,8 +27,8 @@ int BPF_USDT(net_inbound_connection, __s64 id, const char *addr, const char *con
 	__builtin_memset(event, 0, sizeof(struct net_inbound_connection));
 	event->kind = NET_INBOUND_CONNECTION;
 	event->id = id;
-	bpf_probe_read_user_str(event->addr, NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1, addr);
-	bpf_probe_read_user_str(event->conn_type, NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1, conn_type);
+	bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+	bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
 	event->network = network;
 	event->existing = existing;
 	bpf_ringbuf_submit(event, 0);
@@ -44,8 +44,8 @@ int BPF_USDT(net_outbound_connection, __s64 id, const char *addr, const char *co
 	__builtin_memset(event, 0, sizeof(struct net_outbound_connection));
 	event->kind = NET_OUTBOUND_CONNECTION;
 	event->id = id;
-	bpf_probe_read_user_str(event->addr, NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1, addr);
-	bpf_probe_read_user_str(event->conn_type, NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1, conn_type);
+	bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+	bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
 	event->network = network;
 	event->existing = existing;
 	bpf_ringbuf_submit(event, 0);
@@ -61,8 +61,8 @@ int BPF_USDT(net_closed_connection, __s64 id, const char *addr, const char *conn
 	__builtin_memset(event, 0, sizeof(struct net_closed_connection));
 	event->kind = NET_CLOSED_CONNECTION;
 	event->id = id;
-	bpf_probe_read_user_str(event->addr, NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1, addr);
-	bpf_probe_read_user_str(event->conn_type, NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1, conn_type);
+	bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+	bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
 	event->network = network;
 	event->time_established = time_established;
 	bpf_ringbuf_submit(event, 0);
@@ -78,8 +78,8 @@ int BPF_USDT(net_evicted_inbound_connection, __s64 id, const char *addr, const c
 	__builtin_memset(event, 0, sizeof(struct net_evicted_inbound_connection));
 	event->kind = NET_EVICTED_INBOUND_CONNECTION;
 	event->id = id;
-	bpf_probe_read_user_str(event->addr, NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1, addr);
-	bpf_probe_read_user_str(event->conn_type, NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1, conn_type);
+	bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+	bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
 	event->network = network;
 	event->time_established = time_established;
 	bpf_ringbuf_submit(event, 0);
@@ -95,7 +95,7 @@ int BPF_USDT(net_misbehaving_connection, __s64 id, const char *message)
 	__builtin_memset(event, 0, sizeof(struct net_misbehaving_connection));
 	event->kind = NET_MISBEHAVING_CONNECTION;
 	event->id = id;
-	bpf_probe_read_user_str(event->message, NET_MISBEHAVING_CONNECTION_MESSAGE_MAX_LEN + 1, message);
+	bpf_probe_read_user_str(event->message, sizeof(event->message), message);
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }

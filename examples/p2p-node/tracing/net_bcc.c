@@ -84,12 +84,12 @@ int trace_net_inbound_connection(struct pt_regs *ctx)
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(2, ctx, &ptr);
-		bpf_probe_read_user_str(event->addr, NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), (const void *)ptr);
 	}
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(3, ctx, &ptr);
-		bpf_probe_read_user_str(event->conn_type, NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), (const void *)ptr);
 	}
 	bpf_usdt_readarg(4, ctx, &event->network);
 	bpf_usdt_readarg(5, ctx, &event->existing);
@@ -108,12 +108,12 @@ int trace_net_outbound_connection(struct pt_regs *ctx)
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(2, ctx, &ptr);
-		bpf_probe_read_user_str(event->addr, NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), (const void *)ptr);
 	}
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(3, ctx, &ptr);
-		bpf_probe_read_user_str(event->conn_type, NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), (const void *)ptr);
 	}
 	bpf_usdt_readarg(4, ctx, &event->network);
 	bpf_usdt_readarg(5, ctx, &event->existing);
@@ -132,12 +132,12 @@ int trace_net_closed_connection(struct pt_regs *ctx)
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(2, ctx, &ptr);
-		bpf_probe_read_user_str(event->addr, NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), (const void *)ptr);
 	}
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(3, ctx, &ptr);
-		bpf_probe_read_user_str(event->conn_type, NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), (const void *)ptr);
 	}
 	bpf_usdt_readarg(4, ctx, &event->network);
 	bpf_usdt_readarg(5, ctx, &event->time_established);
@@ -156,12 +156,12 @@ int trace_net_evicted_inbound_connection(struct pt_regs *ctx)
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(2, ctx, &ptr);
-		bpf_probe_read_user_str(event->addr, NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), (const void *)ptr);
 	}
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(3, ctx, &ptr);
-		bpf_probe_read_user_str(event->conn_type, NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), (const void *)ptr);
 	}
 	bpf_usdt_readarg(4, ctx, &event->network);
 	bpf_usdt_readarg(5, ctx, &event->time_established);
@@ -180,7 +180,7 @@ int trace_net_misbehaving_connection(struct pt_regs *ctx)
 	{
 		__u64 ptr = 0;
 		bpf_usdt_readarg(2, ctx, &ptr);
-		bpf_probe_read_user_str(event->message, NET_MISBEHAVING_CONNECTION_MESSAGE_MAX_LEN + 1, (const void *)ptr);
+		bpf_probe_read_user_str(event->message, sizeof(event->message), (const void *)ptr);
 	}
 	net_events.ringbuf_submit(event, 0);
 	return 0;

@@ -117,11 +117,16 @@ def decode(data):
 
 
 def as_dict(event):
-    """The event's arguments by name; strings decoded as UTF-8."""
+    """The event's arguments by name; strings decoded as UTF-8, byte
+    buffers as hex."""
     args = {}
     for field, _ in event._fields_[1:]:
         value = getattr(event, field)
-        args[field] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        elif isinstance(value, ctypes.Array):
+            value = bytes(value).hex()
+        args[field] = value
     return args
 
 

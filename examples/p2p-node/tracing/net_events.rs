@@ -202,6 +202,17 @@ impl NetEvent {
     }
 }
 
+/// `bytes` as a JSON string of lowercase hex digits.
+#[allow(dead_code)]
+fn json_hex(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out.push('"');
+    out
+}
+
 /// `bytes` up to the first NUL, as a JSON string literal.
 #[allow(dead_code)]
 fn json_string(bytes: &[u8]) -> String {

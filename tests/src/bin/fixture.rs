@@ -3,6 +3,8 @@
 //! - `fixture twelve N [--wait]`: fires `fixture:twelve` (12 arguments of
 //!   every type) N times with known values; with `--wait`, first waits for
 //!   a tracer and then for a line on stdin (as `p2p-node --wait-for-tracer`);
+//! - `fixture bytes N [--wait]`: fires `fixture:bytes` (a 32-byte hash
+//!   0x00..0x1f, a count, the 3-byte head "abc") N times;
 //! - `fixture neighbour N [--wait]`: fires `neighbour:fired` N times when its
 //!   semaphore is raised; that semaphore is a plain `u16` at the start of
 //!   `.data`, which lld puts in the file page that also holds the end of
@@ -44,6 +46,18 @@ mod fixture {
         /// a string
         #[max_len(32)]
         a11: &str,
+    );
+
+    /// Byte buffers: a 32-byte hash, a count, and a zero-padded head.
+    fn bytes(
+        /// A 32-byte hash
+        #[len(32)]
+        hash: &[u8],
+        /// A count
+        n: u64,
+        /// The first 16 bytes of a payload
+        #[len(16)]
+        head: &[u8],
     );
 }
 
@@ -220,6 +234,16 @@ fn main() {
             }
             println!("twelve fired {enabled} of {} times", count(1));
         }
+        #[cfg(not(feature = "usdt"))]
+        Some("bytes") => {
+            if args.iter().any(|a| a == "--wait") {
+                wait_for_tracer(fixture::bytes::is_enabled);
+            }
+            let hash: Vec<u8> = (0..32).collect();
+            for n in 0..count(1) {
+                tracepoints::fire!(fixture::bytes(&hash, n, b"abc"));
+            }
+        }
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
         Some("neighbour") => {
             if args.iter().any(|a| a == "--wait") {
@@ -234,7 +258,9 @@ fn main() {
             println!("corrupted runs: protected={protected} unprotected={unprotected}");
         }
         _ => {
-            eprintln!("usage: fixture twelve N [--wait] | fixture neighbour N | fixture redzone N");
+            eprintln!(
+                "usage: fixture twelve N [--wait] | fixture bytes N [--wait] | fixture neighbour N | fixture redzone N"
+            );
             std::process::exit(2);
         }
     }

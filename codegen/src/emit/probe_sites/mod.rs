@@ -100,7 +100,20 @@ fn rust_type(ty: ArgType, span: Span) -> TokenStream {
         ArgType::U64 => quote_spanned!(span=> u64),
         ArgType::Bool => quote_spanned!(span=> bool),
         ArgType::Str { .. } => quote_spanned!(span=> &str),
+        ArgType::Bytes { .. } => quote_spanned!(span=> &[u8]),
     }
+}
+
+/// For a byte buffer argument, the statement that turns the slice into a
+/// pointer to exactly `len` readable bytes (the slice itself, or a
+/// zero-padded stack copy when it is shorter).
+fn bytes_prepare(arg: &crate::model::Arg) -> Option<TokenStream> {
+    let ArgType::Bytes { len } = arg.ty else {
+        return None;
+    };
+    let ident = arg_ident(&arg.name, arg.span);
+    let len = len as usize;
+    Some(quote! { let #ident = ::tracepoints::__private::StackBytes::<#len>::new(#ident); })
 }
 
 /// The identifier of an argument inside `__fire`.

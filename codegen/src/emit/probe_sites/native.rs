@@ -71,6 +71,10 @@ impl Emitter for Native {
                     });
                     (quote!(in(reg) #ident.as_ptr()), format!("8@{{{i}}}"))
                 }
+                ArgType::Bytes { .. } => {
+                    prepare.extend(super::bytes_prepare(arg));
+                    (quote!(in(reg) #ident.as_ptr()), format!("8@{{{i}}}"))
+                }
                 ArgType::I64 | ArgType::U64 => (quote!(in(reg) #ident), format!("{sign}8@{{{i}}}")),
                 ArgType::I32 | ArgType::U32 => {
                     (quote!(in(reg) #ident), format!("{sign}4@{{{i}:e}}"))

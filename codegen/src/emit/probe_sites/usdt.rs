@@ -22,6 +22,8 @@ fn usdt_type(ty: ArgType) -> TokenStream {
         ArgType::U32 => quote!(u32),
         ArgType::U64 => quote!(u64),
         ArgType::Str { .. } => quote!(&str),
+        // A pointer value: the `usdt` crate would serialize a slice as JSON.
+        ArgType::Bytes { .. } => quote!(u64),
     }
 }
 
@@ -67,6 +69,7 @@ impl Emitter for Usdt {
                 let ident = super::arg_ident(&a.name, a.span);
                 match a.ty {
                     ArgType::Bool => quote!(#ident as u8),
+                    ArgType::Bytes { .. } => quote!(#ident.as_ptr() as u64),
                     _ => quote!(#ident),
                 }
             })
@@ -77,6 +80,10 @@ impl Emitter for Usdt {
             [single] => single.clone(),
             values => quote!((#(#values),*)),
         };
-        quote! { super::__usdt::#name!(|| #value); }
+        let prepare = tracepoint.args.iter().filter_map(super::bytes_prepare);
+        quote! {
+            #(#prepare)*
+            super::__usdt::#name!(|| #value);
+        }
     }
 }
