@@ -23,6 +23,8 @@
 //! assert_eq!(tracepoint.sdt_sizes(), [-8, 8]);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod emit;
 pub mod errors;
 pub mod model;

@@ -2,6 +2,8 @@
 //! which re-exports it; this crate only connects the compiler to
 //! `tracepoints-codegen`.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 use tracepoints_codegen::emit::probe_sites::{Backend, expand};
 

@@ -29,6 +29,8 @@
 //! `provider:name` in the binary (a stapsdt v3 note with a semaphore) that
 //! bpftrace, BCC, libbpf and gdb attach to.
 
+#![warn(missing_docs)]
+
 /// Declares the tracepoints of one USDT provider (a module named after it).
 ///
 /// Inside the module, each tracepoint is a function signature without a

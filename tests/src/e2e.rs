@@ -88,6 +88,18 @@ impl Collected {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// Every line printed on stdout, parsed as JSON (the BCC and libbpf
+    /// readers print one object per event); panics with stderr on a bad line.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(&self.stdout())
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("tracer printed {l:?}: {e}\n{}", self.stderr()))
+            })
+            .collect()
+    }
+
     /// Everything printed on stderr so far, as text.
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()

@@ -137,3 +137,23 @@ pub fn skip(reason: &str) {
     }
     eprintln!("SKIPPED: {reason}");
 }
+
+/// Compiles a libbpf program with the flags its header documents
+/// (`clang -O2 -g -target bpf ...`), returning clang's output.
+pub fn compile_bpf(program: &Path, object: &Path) -> std::process::Output {
+    Command::new("clang")
+        .args([
+            "-O2",
+            "-g",
+            "-target",
+            "bpf",
+            "-D__TARGET_ARCH_x86",
+            "-I/usr/include/x86_64-linux-gnu",
+            "-c",
+        ])
+        .arg(program)
+        .arg("-o")
+        .arg(object)
+        .output()
+        .expect("run clang")
+}

@@ -125,13 +125,7 @@ fn bcc_python_module_decodes_every_event() {
     node.go();
     let fired = node.wait();
     tracer.finish(Duration::from_secs(10));
-    let read: Vec<serde_json::Value> = String::from_utf8_lossy(&tracer.stdout())
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("BCC printed {l:?}: {e}\n{}", tracer.stderr()))
-        })
-        .collect();
+    let read = tracer.json_lines();
     assert_demo_has_hostile_values(&fired);
     assert_same_events(&example_provider(), &fired, &read, "BCC");
     eprintln!("BCC: {} events ({})", read.len(), counts(&read));
@@ -148,22 +142,12 @@ fn libbpf_program_and_rust_structs_decode_every_event() {
     }
     let root = workspace_root();
     let object = std::env::temp_dir().join(format!("net.bpf.{}.o", std::process::id()));
-    let status = Command::new("clang")
-        .args([
-            "-O2",
-            "-g",
-            "-target",
-            "bpf",
-            "-D__TARGET_ARCH_x86",
-            "-I/usr/include/x86_64-linux-gnu",
-            "-c",
-        ])
-        .arg(root.join(TRACING).join("net.bpf.c"))
-        .arg("-o")
-        .arg(&object)
-        .status()
-        .unwrap();
-    assert!(status.success(), "clang failed");
+    let output = tracepoints_tests::compile_bpf(&root.join(TRACING).join("net.bpf.c"), &object);
+    assert!(
+        output.status.success(),
+        "clang failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args([
@@ -192,13 +176,7 @@ fn libbpf_program_and_rust_structs_decode_every_event() {
     let fired = node.wait();
     tracer.finish(Duration::from_secs(10));
     let _ = std::fs::remove_file(&object);
-    let read: Vec<serde_json::Value> = String::from_utf8_lossy(&tracer.stdout())
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("loader printed {l:?}: {e}\n{}", tracer.stderr()))
-        })
-        .collect();
+    let read = tracer.json_lines();
     assert_same_events(&example_provider(), &fired, &read, "libbpf");
     eprintln!("libbpf: {} events ({})", read.len(), counts(&read));
 }

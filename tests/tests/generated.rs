@@ -38,33 +38,38 @@ fn committed_artifacts_are_up_to_date() {
 }
 
 #[test]
-fn libbpf_program_compiles_with_clang() {
+fn libbpf_programs_compile_with_clang() {
     if Command::new("clang").arg("--version").output().is_err() {
         tracepoints_tests::skip("clang is not installed (scripts/setup-tracers.sh installs it)");
         return;
     }
-    let out = std::env::temp_dir().join(format!("net.bpf.{}.o", std::process::id()));
-    let output = Command::new("clang")
-        .args([
-            "-O2",
-            "-g",
-            "-target",
-            "bpf",
-            "-D__TARGET_ARCH_x86",
-            "-I/usr/include/x86_64-linux-gnu",
-            "-c",
-        ])
-        .arg(workspace_root().join("examples/p2p-node/tracing/net.bpf.c"))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "clang failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let _ = std::fs::remove_file(out);
+    // The example's committed program, and the edge-case declaration's
+    // (every type, byte buffers, no arguments, hostile docs).
+    let dir = std::env::temp_dir().join(format!("tracepoints-clang-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/edge_cases.rs")).unwrap();
+    let providers = tracepoints_codegen::parse::parse_file(&source).unwrap();
+    let origin = tracepoints_codegen::emit::Origin {
+        source: "edge_cases.rs".into(),
+        command: "test".into(),
+    };
+    for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt") {
+        std::fs::write(dir.join(&output.name), output.contents).unwrap();
+    }
+    for program in [
+        workspace_root().join("examples/p2p-node/tracing/net.bpf.c"),
+        dir.join("edge.bpf.c"),
+    ] {
+        let output = tracepoints_tests::compile_bpf(&program, &dir.join("out.o"));
+        assert!(
+            output.status.success(),
+            "clang failed on {}:\n{}",
+            program.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[allow(dead_code)]

@@ -100,10 +100,7 @@ fn byte_buffers_reach_bpftrace_and_bcc() {
     node.write_line("go");
     node.finish(Duration::from_secs(30));
     tracer.finish(Duration::from_secs(10));
-    let read: Vec<serde_json::Value> = String::from_utf8_lossy(&tracer.stdout())
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let read = tracer.json_lines();
     let expected: Vec<serde_json::Value> = (0..2)
         .map(|n| serde_json::json!({"tracepoint": "fixture:bytes", "args": {"hash": hash_hex, "n": n, "head": head_hex}}))
         .collect();
@@ -150,13 +147,7 @@ fn twelve_arguments_reach_bcc() {
     node.finish(Duration::from_secs(30));
     tracer.finish(Duration::from_secs(10));
 
-    let read: Vec<serde_json::Value> = String::from_utf8_lossy(&tracer.stdout())
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("BCC printed {l:?}: {e}\n{}", tracer.stderr()))
-        })
-        .collect();
+    let read = tracer.json_lines();
     assert_eq!(read.len(), 3, "{}", tracer.stderr());
     for (i, event) in read.iter().enumerate() {
         let i = i as u64;

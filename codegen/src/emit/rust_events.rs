@@ -1,6 +1,6 @@
 //! Rust `#[repr(C)]` twins of the C event structs, for a libbpf-rs (or any
 //! Rust) loader of the libbpf program: `decode` a ring-buffer record into an
-//! [`Event`]-like enum.
+//! `NetEvent`-like enum.
 
 use super::c::{kind_const, length_define, struct_name};
 use super::{Origin, bcc::class_name, line_comment};
