@@ -38,7 +38,13 @@ mod bench {
 }
 
 unsafe extern "C" {
-    fn cbench_step(id: i64, addr: *const c_char, conn_type: *const c_char, network: u32, existing: u64);
+    fn cbench_step(
+        id: i64,
+        addr: *const c_char,
+        conn_type: *const c_char,
+        network: u32,
+        existing: u64,
+    );
     fn cbench_enabled() -> c_int;
 }
 
@@ -70,7 +76,13 @@ fn step_none(_input: &Input, _i: u64) {}
 
 #[inline(never)]
 fn step_rust(input: &Input, i: u64) {
-    tracepoints::fire!(bench::inbound_connection(i as i64, &input.addr, "inbound", 0, i));
+    tracepoints::fire!(bench::inbound_connection(
+        i as i64,
+        &input.addr,
+        "inbound",
+        0,
+        i
+    ));
 }
 
 #[inline(never)]
@@ -78,7 +90,11 @@ fn step_c(input: &Input, i: u64) {
     unsafe { cbench_step(i as i64, input.c_addr.as_ptr(), input.c_type.as_ptr(), 0, i) };
 }
 
-const BACKEND: &str = if cfg!(feature = "usdt") { "usdt" } else { "native" };
+const BACKEND: &str = if cfg!(feature = "usdt") {
+    "usdt"
+} else {
+    "native"
+};
 
 fn variant(name: &str) -> Step {
     match name {
@@ -101,14 +117,22 @@ fn run(step: Step, input: &Input, n: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let n = |i: usize| args.get(i).and_then(|s| s.parse::<u64>().ok()).unwrap_or(1_000_000);
+    let n = |i: usize| {
+        args.get(i)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(1_000_000)
+    };
     let input = Input {
         addr: "127.0.0.1:8333".to_string(),
         c_addr: CString::new("127.0.0.1:8333").unwrap(),
         c_type: CString::new("inbound").unwrap(),
     };
     match args.first().map(String::as_str) {
-        Some("count") => run(variant(args.get(1).map_or("none", String::as_str)), &input, n(2)),
+        Some("count") => run(
+            variant(args.get(1).map_or("none", String::as_str)),
+            &input,
+            n(2),
+        ),
         Some("traced") => traced(&input, n(1)),
         _ => {
             eprintln!("usage: tracepoints-bench count none|rust|c N | tracepoints-bench traced N");
@@ -119,7 +143,9 @@ fn main() {
 
 fn traced(input: &Input, n: u64) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    eprintln!("tracepoints-bench: waiting for a tracer on bench:inbound_connection and cbench:inbound_connection");
+    eprintln!(
+        "tracepoints-bench: waiting for a tracer on bench:inbound_connection and cbench:inbound_connection"
+    );
     while !(bench::inbound_connection::is_enabled() && unsafe { cbench_enabled() } != 0) {
         if Instant::now() > deadline {
             eprintln!("tracepoints-bench: no tracer attached within 60s");

@@ -36,7 +36,12 @@ unsafe extern "C" {
         usdt_name: *const c_char,
         opts: *const c_void,
     ) -> *mut Opaque;
-    fn ring_buffer__new(map_fd: c_int, sample_cb: SampleFn, ctx: *mut c_void, opts: *const c_void) -> *mut Opaque;
+    fn ring_buffer__new(
+        map_fd: c_int,
+        sample_cb: SampleFn,
+        ctx: *mut c_void,
+        opts: *const c_void,
+    ) -> *mut Opaque;
     fn ring_buffer__poll(rb: *mut Opaque, timeout_ms: c_int) -> c_int;
     fn ring_buffer__consume(rb: *mut Opaque) -> c_int;
     fn kill(pid: c_int, sig: c_int) -> c_int;
@@ -69,10 +74,18 @@ fn main() {
     unsafe {
         let obj = bpf_object__open_file(cstr(&args[1]).as_ptr(), std::ptr::null());
         if obj.is_null() {
-            panic!("cannot open {}: {}", args[1], std::io::Error::last_os_error());
+            panic!(
+                "cannot open {}: {}",
+                args[1],
+                std::io::Error::last_os_error()
+            );
         }
         if bpf_object__load(obj) != 0 {
-            panic!("cannot load {}: {}", args[1], std::io::Error::last_os_error());
+            panic!(
+                "cannot load {}: {}",
+                args[1],
+                std::io::Error::last_os_error()
+            );
         }
         let binary = cstr(&args[2]);
         let mut links: Vec<*mut Opaque> = Vec::new();
@@ -88,14 +101,21 @@ fn main() {
                 std::ptr::null(),
             );
             if link.is_null() || (link as c_long) < 0 && (link as c_long) > -4096 {
-                panic!("cannot attach {provider}:{name}: {}", std::io::Error::last_os_error());
+                panic!(
+                    "cannot attach {provider}:{name}: {}",
+                    std::io::Error::last_os_error()
+                );
             }
             links.push(link);
         }
         let map_fd = bpf_object__find_map_fd_by_name(obj, cstr("net_events").as_ptr());
         assert!(map_fd >= 0, "no map net_events");
         let rb = ring_buffer__new(map_fd, on_event, std::ptr::null_mut(), std::ptr::null());
-        assert!(!rb.is_null(), "ring_buffer__new: {}", std::io::Error::last_os_error());
+        assert!(
+            !rb.is_null(),
+            "ring_buffer__new: {}",
+            std::io::Error::last_os_error()
+        );
         eprintln!("Attached {} probes to pid {pid}", links.len());
         loop {
             ring_buffer__poll(rb, 100);
