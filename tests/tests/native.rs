@@ -162,6 +162,21 @@ fn twelve_arguments_reach_bcc() {
     }
 }
 
+/// bpftrace attached by path to the fixture, counting each probe into the
+/// map of the same name (`@protected`, ...), ready when it returns.
+fn count_fixture_probes(probes: &[(&str, &str)]) -> Collected {
+    let mut script = String::from("BEGIN { printf(\"READY\\n\"); }\n");
+    for (probe, map) in probes {
+        script.push_str(&format!(
+            "usdt:{}:{probe} {{ @{map} = count(); }}\n",
+            fixture().display()
+        ));
+    }
+    let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
+    tracer.wait_for("READY", ATTACH_TIMEOUT);
+    tracer
+}
+
 #[test]
 fn red_zone_survives_a_traced_probe_under_load() {
     let _serial = serial();
@@ -169,14 +184,10 @@ fn red_zone_survives_a_traced_probe_under_load() {
         return skip(&reason);
     }
     let bin = fixture();
-    let script = format!(
-        "BEGIN {{ printf(\"READY\\n\"); }}\n\
-         usdt:{b}:redzone:protected {{ @protected = count(); }}\n\
-         usdt:{b}:redzone:unprotected {{ @unprotected = count(); }}\n",
-        b = bin.display()
-    );
-    let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
-    tracer.wait_for("READY", ATTACH_TIMEOUT);
+    let mut tracer = count_fixture_probes(&[
+        ("redzone:protected", "protected"),
+        ("redzone:unprotected", "unprotected"),
+    ]);
     const RUNS: u64 = 200_000;
     let output = Command::new(bin)
         .args(["redzone", &RUNS.to_string()])
@@ -262,14 +273,10 @@ fn tracer_attached_before_start_sees_every_fire() {
         return skip(&reason);
     }
     let bin = fixture();
-    let script = format!(
-        "BEGIN {{ printf(\"READY\\n\"); }}\n\
-         usdt:{b}:fixture:twelve {{ @native = count(); }}\n\
-         usdt:{b}:neighbour:fired {{ @neighbour = count(); }}\n",
-        b = bin.display()
-    );
-    let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
-    tracer.wait_for("READY", ATTACH_TIMEOUT);
+    let mut tracer = count_fixture_probes(&[
+        ("fixture:twelve", "native"),
+        ("neighbour:fired", "neighbour"),
+    ]);
     const FIRES: u64 = 100_000;
     let native = Command::new(bin)
         .args(["twelve", &FIRES.to_string()])
