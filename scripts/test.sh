@@ -16,5 +16,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 # Native probe sites (the default), then the `usdt` crate backend: both
 # must pass everything, the tracer tests included.
-INSTA_UPDATE=no cargo test --workspace
-INSTA_UPDATE=no cargo test --workspace --features tracepoints-tests/usdt
+# --show-output keeps the tracer tests' reports (events read per tracer,
+# red-zone and semaphore results) in the log.
+INSTA_UPDATE=no cargo test --workspace -- --show-output
+INSTA_UPDATE=no cargo test --workspace --features tracepoints-tests/usdt -- --show-output
