@@ -157,3 +157,33 @@ pub fn compile_bpf(program: &Path, object: &Path) -> std::process::Output {
         .output()
         .expect("run clang")
 }
+
+/// The file pages a segment's file range touches.
+pub fn file_pages(offset: u64, size: u64) -> std::ops::Range<u64> {
+    offset / 4096..(offset + size).div_ceil(4096)
+}
+
+/// Whether a probe's semaphore lies in a file page that RELRO also maps.
+pub fn semaphore_shares_relro_page(bin: &Path, note: &SdtNote) -> bool {
+    use object::read::elf::{ElfFile64, FileHeader, ProgramHeader};
+    let data = std::fs::read(bin).unwrap();
+    let elf = ElfFile64::<object::Endianness>::parse(&*data).unwrap();
+    let endian = elf.endian();
+    let segments = elf.elf_header().program_headers(endian, &*data).unwrap();
+    let relro = segments
+        .iter()
+        .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
+        .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian)))
+        .expect("a RELRO segment");
+    // The semaphore's file offset, through the segment that maps it.
+    let load = segments
+        .iter()
+        .find(|p| {
+            p.p_type(endian) == object::elf::PT_LOAD
+                && (p.p_vaddr(endian)..p.p_vaddr(endian) + p.p_filesz(endian))
+                    .contains(&note.semaphore)
+        })
+        .expect("semaphore in a loaded, file-backed segment");
+    let offset = note.semaphore - load.p_vaddr(endian) + load.p_offset(endian);
+    relro.contains(&(offset / 4096))
+}

@@ -1,7 +1,7 @@
 //! The built example binary carries exactly the five `net` probes of
 //! Bitcoin Core, with its argument sizes, each behind a semaphore.
 
-use tracepoints_tests::{p2p_node, sdt_notes};
+use tracepoints_tests::{fixture, p2p_node, sdt_notes, semaphore_shares_relro_page};
 
 #[test]
 fn example_binary_has_the_five_net_probes_with_bitcoin_core_argument_sizes() {
@@ -60,4 +60,32 @@ fn example_node_depends_on_tracepoints_only() {
         .map(|l| l.split(['=', ' ']).next().unwrap())
         .collect();
     assert_eq!(names, ["tracepoints"]);
+}
+
+#[test]
+fn no_semaphore_shares_a_file_page_with_relro() {
+    // Both backends page-align the section that holds semaphores, so a
+    // tracer attached before the program starts raises the counter the
+    // program reads (the end-to-end tests attach one).
+    for bin in [p2p_node(), fixture()] {
+        for note in sdt_notes(bin) {
+            let shares = semaphore_shares_relro_page(bin, &note);
+            if note.provider == "neighbour" {
+                // The fixture's deliberate counterexample: a plain u16 at the
+                // start of `.data`. It shows this check can fail.
+                assert!(
+                    shares,
+                    "the counterexample semaphore no longer lands next to RELRO"
+                );
+            } else if note.provider != "redzone" {
+                assert!(
+                    !shares,
+                    "{}: semaphore of {}:{} shares a file page with RELRO",
+                    bin.display(),
+                    note.provider,
+                    note.name
+                );
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! crate's `#[provider]` attribute and calls its probe macros. Reached
 //! through `::tracepoints::__private::usdt` (feature `usdt`).
 
-use super::{Backend, Emitter};
+use super::{Backend, Emitter, probe_targets};
 use crate::model::{ArgType, Provider, Tracepoint};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -35,6 +35,7 @@ impl Emitter for Usdt {
             let types = t.args.iter().map(|a| usdt_type(a.ty));
             quote! { fn #name(#(_: #types),*) {} }
         });
+        let targets = probe_targets(Backend::Usdt);
         quote! {
             #[doc(hidden)]
             #[allow(unused_macros, unused_imports, dead_code)]
@@ -42,6 +43,15 @@ impl Emitter for Usdt {
             mod __usdt {
                 #(#decls)*
             }
+
+            /// A page-aligned block in `.probes`, where the `usdt` crate puts
+            /// its (unaligned) semaphores: it aligns the whole output section
+            /// to a page, so no semaphore shares a file page with RELRO.
+            #[cfg(#targets)]
+            #[used]
+            #[unsafe(link_section = ".probes")]
+            static __PROBES_PAGE: ::tracepoints::__private::Semaphores<1> =
+                ::tracepoints::__private::Semaphores::new();
         }
     }
 
@@ -81,7 +91,11 @@ impl Emitter for Usdt {
             values => quote!((#(#values),*)),
         };
         let prepare = tracepoint.args.iter().filter_map(super::bytes_prepare);
+        let targets = probe_targets(Backend::Usdt);
         quote! {
+            // Referenced here so that the linker keeps the aligned block.
+            #[cfg(#targets)]
+            ::core::hint::black_box(&super::__PROBES_PAGE);
             #(#prepare)*
             super::__usdt::#name!(|| #value);
         }
