@@ -13,13 +13,13 @@ pub mod net {
     fn inbound_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (normally IP:port)
+        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
         #[max_len(68)]
         addr: &str,
-        /// Connection type
+        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network the peer connects from
+        /// Network the peer connects from (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
         network: u32,
         /// Number of existing inbound connections, including this one
         existing: u64,
@@ -34,13 +34,13 @@ pub mod net {
     fn outbound_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (IP:port, or the host name as given for a manual connection)
+        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; IP:port, or the host name as given for a manual connection)
         #[max_len(68)]
         addr: &str,
-        /// Connection type
+        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer
+        /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
         network: u32,
         /// Number of existing outbound connections, including this one
         existing: u64,
@@ -54,13 +54,13 @@ pub mod net {
     fn closed_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (normally IP:port)
+        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
         #[max_len(68)]
         addr: &str,
-        /// Connection type
+        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer
+        /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
         network: u32,
         /// Connection established, as UNIX epoch timestamp in seconds
         time_established: u64,
@@ -75,13 +75,13 @@ pub mod net {
     fn evicted_inbound_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (normally IP:port)
+        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
         #[max_len(68)]
         addr: &str,
-        /// Connection type
+        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer
+        /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
         network: u32,
         /// Connection established, as UNIX epoch timestamp in seconds
         time_established: u64,

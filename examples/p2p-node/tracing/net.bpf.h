@@ -30,9 +30,9 @@ enum net_event_kind {
 struct net_inbound_connection {
 	__u32 kind; /* NET_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (normally IP:port) */
-	char conn_type[NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type */
-	__u32 network; /* Network the peer connects from */
+	char addr[NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port) */
+	char conn_type[NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	__u32 network; /* Network the peer connects from (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
 	__u64 existing; /* Number of existing inbound connections, including this one */
 };
 
@@ -40,9 +40,9 @@ struct net_inbound_connection {
 struct net_outbound_connection {
 	__u32 kind; /* NET_OUTBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IP:port, or the host name as given for a manual connection) */
-	char conn_type[NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type */
-	__u32 network; /* Network of the peer */
+	char addr[NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; IP:port, or the host name as given for a manual connection) */
+	char conn_type[NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	__u32 network; /* Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
 	__u64 existing; /* Number of existing outbound connections, including this one */
 };
 
@@ -50,9 +50,9 @@ struct net_outbound_connection {
 struct net_closed_connection {
 	__u32 kind; /* NET_CLOSED_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (normally IP:port) */
-	char conn_type[NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type */
-	__u32 network; /* Network of the peer */
+	char addr[NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port) */
+	char conn_type[NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	__u32 network; /* Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
 	__u64 time_established; /* Connection established, as UNIX epoch timestamp in seconds */
 };
 
@@ -60,9 +60,9 @@ struct net_closed_connection {
 struct net_evicted_inbound_connection {
 	__u32 kind; /* NET_EVICTED_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (normally IP:port) */
-	char conn_type[NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type */
-	__u32 network; /* Network of the peer */
+	char addr[NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port) */
+	char conn_type[NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	__u32 network; /* Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
 	__u64 time_established; /* Connection established, as UNIX epoch timestamp in seconds */
 };
 

@@ -55,11 +55,11 @@ pub struct NetInboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (normally IP:port)
+    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
     pub addr: [u8; 68 + 1],
-    /// Connection type
+    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network the peer connects from
+    /// Network the peer connects from (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
     pub network: u32,
     /// Number of existing inbound connections, including this one
     pub existing: u64,
@@ -76,11 +76,11 @@ pub struct NetOutboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (IP:port, or the host name as given for a manual connection)
+    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; IP:port, or the host name as given for a manual connection)
     pub addr: [u8; 68 + 1],
-    /// Connection type
+    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer
+    /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
     pub network: u32,
     /// Number of existing outbound connections, including this one
     pub existing: u64,
@@ -96,11 +96,11 @@ pub struct NetClosedConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (normally IP:port)
+    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
     pub addr: [u8; 68 + 1],
-    /// Connection type
+    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer
+    /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
     pub network: u32,
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,
@@ -117,11 +117,11 @@ pub struct NetEvictedInboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (normally IP:port)
+    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
     pub addr: [u8; 68 + 1],
-    /// Connection type
+    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer
+    /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
     pub network: u32,
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,
