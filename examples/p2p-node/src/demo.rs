@@ -16,7 +16,7 @@ pub const MAX_INBOUND: usize = 3;
 
 /// Runs the scenario: 4 outbound connections (full-relay, block-relay-only,
 /// a manual one by host name, a feeler), 7 inbound peers with one eviction,
-/// four misbehaving peers, closes by peers and by us; every connection is
+/// five misbehaving peers, closes by peers and by us; every connection is
 /// closed before it returns.
 pub fn run(node: &mut Node) -> Result<(), String> {
     scenario(node).map_err(|e| format!("demo scenario failed: {e}"))
