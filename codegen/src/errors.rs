@@ -30,11 +30,6 @@ impl Errors {
         }
     }
 
-    /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
-        self.error.is_none()
-    }
-
     /// `Ok(value)` when nothing was recorded, else every recorded error.
     pub fn finish<T>(self, value: T) -> syn::Result<T> {
         match self.error {

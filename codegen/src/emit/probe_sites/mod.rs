@@ -212,11 +212,11 @@ fn tracepoint_doc(provider: &Provider, tracepoint: &Tracepoint) -> String {
         tracepoint.doc
     );
     for (i, arg) in tracepoint.args.iter().enumerate() {
-        let max = arg
-            .ty
-            .max_len()
-            .map(|n| format!(", max. {n} characters"))
-            .unwrap_or_default();
+        let max = match arg.ty {
+            ArgType::Str { max_len } => format!(", max. {max_len} characters"),
+            ArgType::Bytes { len } => format!(", {len} bytes"),
+            _ => String::new(),
+        };
         doc.push_str(&format!(
             "\n{}. `{}: {}` ({}{}): {}",
             i + 1,
