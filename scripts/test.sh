@@ -14,6 +14,7 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D warnings
 # Native probe sites (the default), then the `usdt` crate backend: both
 # must pass everything, the tracer tests included.
 # --show-output keeps the tracer tests' reports (events read per tracer,

@@ -7,7 +7,7 @@ use crate::errors::Errors;
 use crate::model::{
     Arg, ArgType, BPFTRACE_MAX_ARGS, LogLine, LogPiece, MAX_ARGS, MAX_STR_LEN, Provider, Tracepoint,
 };
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::ToTokens;
 
 /// A parsed declaration: the model plus what the Rust expansion must keep of
@@ -43,27 +43,13 @@ pub fn parse_attribute(
             "`#[tracepoints::provider]` goes on a module of tracepoint declarations, e.g. `mod net { /// doc\n fn inbound_connection(/** doc */ id: i64); }`",
         )
     })?;
-    let parsed = parse_module_with(&module, max_args);
-    match parsed {
-        Ok(declaration) => errors.finish(declaration),
-        Err(e) => {
-            errors.push_error(e);
-            errors.finish(unreachable_declaration())
+    match (errors.finish(()), parse_module_with(&module, max_args)) {
+        (Ok(()), parsed) => parsed,
+        (Err(mut error), Err(more)) => {
+            error.combine(more);
+            Err(error)
         }
-    }
-}
-
-// `Errors::finish` needs a value even when it will return the errors.
-fn unreachable_declaration() -> Declaration {
-    Declaration {
-        provider: Provider {
-            name: String::new(),
-            doc: String::new(),
-            tracepoints: Vec::new(),
-        },
-        attrs: Vec::new(),
-        vis: syn::Visibility::Inherited,
-        ident: syn::Ident::new("unused", Span::call_site()),
+        (Err(error), Ok(_)) => Err(error),
     }
 }
 
