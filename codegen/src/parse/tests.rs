@@ -149,7 +149,7 @@ fn log_line_errors_name_the_problem() {
         name: "id".into(),
         doc: "d".into(),
         ty: ArgType::I64,
-        span: Span::call_site(),
+        span: proc_macro2::Span::call_site(),
     }];
     assert!(
         parse_log_line("id={idd}", &args)
