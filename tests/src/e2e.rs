@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tracepoints_codegen::model::{ArgType, LogPiece, Provider};
+use tracepoints_codegen::model::{ArgType, LogPiece, Provider, Tracepoint};
 
 /// How long a tracer may take to attach (BCC compiles its C first).
 pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(90);
@@ -278,15 +278,22 @@ pub fn value_bytes(value: &serde_json::Value, ty: ArgType) -> Vec<u8> {
     }
 }
 
+/// The fired event's `provider:name` and its declaration.
+fn declared<'a>(provider: &'a Provider, event: &'a serde_json::Value) -> (&'a str, &'a Tracepoint) {
+    let name = event["tracepoint"].as_str().expect("tracepoint name");
+    let tracepoint = name.split(':').nth(1).and_then(|n| provider.tracepoint(n));
+    (
+        name,
+        tracepoint.unwrap_or_else(|| panic!("{name} is not declared")),
+    )
+}
+
 /// What the generated `log_p2p_connections.bt` must print for these fired
 /// events: each tracepoint's declared log line with the values filled in.
 pub fn expected_log_lines(provider: &Provider, fired: &[serde_json::Value]) -> Vec<u8> {
     let mut out = Vec::new();
     for event in fired {
-        let name = event["tracepoint"].as_str().unwrap();
-        let tracepoint = provider
-            .tracepoint(name.split(':').nth(1).unwrap())
-            .expect("declared tracepoint");
+        let (_, tracepoint) = declared(provider, event);
         for piece in &tracepoint.log.as_ref().expect("log line").pieces {
             match piece {
                 LogPiece::Text(text) => out.extend_from_slice(text.as_bytes()),
@@ -305,10 +312,7 @@ pub fn expected_log_lines(provider: &Provider, fired: &[serde_json::Value]) -> V
 pub fn expected_reader_lines(provider: &Provider, fired: &[serde_json::Value]) -> Vec<u8> {
     let mut out = Vec::new();
     for event in fired {
-        let name = event["tracepoint"].as_str().unwrap();
-        let tracepoint = provider
-            .tracepoint(name.split(':').nth(1).unwrap())
-            .expect("declared tracepoint");
+        let (name, tracepoint) = declared(provider, event);
         out.extend_from_slice(name.as_bytes());
         for arg in &tracepoint.args {
             out.extend_from_slice(format!(" {}=", arg.name).as_bytes());
@@ -353,11 +357,8 @@ pub fn assert_same_events(
     tracer: &str,
 ) {
     for (i, (want, got)) in fired.iter().zip(read).enumerate() {
-        let name = want["tracepoint"].as_str().unwrap();
         assert_eq!(got["tracepoint"], want["tracepoint"], "{tracer}: event {i}");
-        let tracepoint = provider
-            .tracepoint(name.split(':').nth(1).unwrap())
-            .unwrap();
+        let (name, tracepoint) = declared(provider, want);
         for arg in &tracepoint.args {
             let want_value = value_bytes(&want["args"][&arg.name], arg.ty);
             let got_value = value_bytes(&got["args"][&arg.name], arg.ty);

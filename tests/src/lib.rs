@@ -187,3 +187,14 @@ pub fn semaphore_shares_relro_page(bin: &Path, note: &SdtNote) -> bool {
     let offset = note.semaphore - load.p_vaddr(endian) + load.p_offset(endian);
     relro.contains(&(offset / 4096))
 }
+
+/// Runs the `tracepoints-gen` CLI from the workspace root with `args`.
+pub fn tracepoints_gen(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .args(["run", "--quiet", "-p", "tracepoints-docs-gen", "--"])
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .expect("run tracepoints-gen")
+}

@@ -14,21 +14,12 @@ const GEN_ARGS: &[&str] = &[
     "examples/p2p-node/src/tracing.rs",
 ];
 
-fn tracepoints_gen(args: &[&str]) -> std::process::Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    Command::new(cargo)
-        .args(["run", "--quiet", "-p", "tracepoints-docs-gen", "--"])
-        .args(args)
-        .current_dir(workspace_root())
-        .output()
-        .expect("run tracepoints-gen")
-}
-
 #[test]
 fn committed_artifacts_are_up_to_date() {
     let mut args = vec!["--check"];
     args.extend_from_slice(GEN_ARGS);
-    let output = tracepoints_gen(&args);
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    let output = tracepoints_tests::tracepoints_gen(&args);
     assert!(
         output.status.success(),
         "generated files are stale; regenerate with `cargo run -p tracepoints-docs-gen -- {}`:\n{}",

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Duration;
 use tracepoints_tests::e2e::*;
-use tracepoints_tests::{fixture, skip, workspace_root};
+use tracepoints_tests::{fixture, skip, tracepoints_gen};
 
 /// The readers generated for the fixture's declaration, as a user would.
 fn fixture_readers() -> &'static std::path::Path {
@@ -15,22 +15,16 @@ fn fixture_readers() -> &'static std::path::Path {
     OUT.get_or_init(|| {
         let out =
             std::env::temp_dir().join(format!("tracepoints-fixture-gen-{}", std::process::id()));
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "run",
-                "--quiet",
-                "-p",
-                "tracepoints-docs-gen",
-                "--",
-                "--out",
-            ])
-            .arg(&out)
-            .arg("tests/src/bin/fixture.rs")
-            .current_dir(workspace_root())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let output = tracepoints_gen(&[
+            "--out".as_ref(),
+            out.as_os_str(),
+            "tests/src/bin/fixture.rs".as_ref(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         out
     })
 }
@@ -113,24 +107,7 @@ fn twelve_arguments_reach_bcc() {
     if let Some(reason) = missing_requirements(&["/usr/bin/python3", "tplist-bpfcc"]) {
         return skip(&reason);
     }
-    // Generate the readers for the fixture's declaration, as a user would.
-    let out = std::env::temp_dir().join(format!("tracepoints-fixture-gen-{}", std::process::id()));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            "tracepoints-docs-gen",
-            "--",
-            "--out",
-        ])
-        .arg(&out)
-        .arg("tests/src/bin/fixture.rs")
-        .current_dir(workspace_root())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let out = fixture_readers();
 
     let mut node = Collected::spawn(
         Command::new(fixture())
@@ -247,4 +224,31 @@ fn tracer_attached_before_start_sees_every_fire() {
         "expected {FIRES} native fires:\n{traced}\n{}",
         tracer.stderr()
     );
+}
+
+#[test]
+fn semaphore_next_to_relro_works_when_attached_after_start() {
+    // The counterexample's probe itself is sound: attached to the running
+    // process, the kernel raises the semaphore the program reads.
+    let _serial = serial();
+    if let Some(reason) = missing_requirements(&["bpftrace"]) {
+        return skip(&reason);
+    }
+    const FIRES: u64 = 1000;
+    let mut node = Collected::spawn(
+        Command::new(fixture())
+            .args(["neighbour", &FIRES.to_string(), "--wait"])
+            .stdin(std::process::Stdio::piped()),
+    );
+    let mut tracer = count_fixture_probes(&[("neighbour:fired", "neighbour")]);
+    node.write_line("go");
+    node.finish(Duration::from_secs(30));
+    tracer.finish(Duration::from_millis(500));
+    let report = String::from_utf8_lossy(&node.stdout()).into_owned();
+    assert!(
+        report.contains(&format!("neighbour fired {FIRES} of {FIRES} times")),
+        "{report}"
+    );
+    let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
+    assert!(traced.contains(&format!("@neighbour: {FIRES}")), "{traced}");
 }

@@ -13,6 +13,22 @@ enum Value<'a> {
     Str(&'a str),
 }
 
+/// A method that fires one of the four connection tracepoints (they share
+/// their argument list) and records it.
+macro_rules! connection_tracepoint {
+    ($(#[$doc:meta])* $method:ident => $tracepoint:ident) => {
+        $(#[$doc])*
+        pub fn $method(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, last: u64) {
+            tracepoints::fire!(net::$tracepoint(id, addr, conn_type, network, last));
+            self.record(
+                net::$tracepoint::NAME,
+                net::$tracepoint::ARG_NAMES,
+                &conn_values(id, addr, conn_type, network, last),
+            );
+        }
+    };
+}
+
 /// Fires tracepoints and records each fire when a log file was given.
 pub struct Fired {
     log: Option<BufWriter<File>>,
@@ -59,65 +75,25 @@ impl Fired {
         let _ = log.write_all(line.as_bytes());
     }
 
-    pub fn inbound(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, existing: u64) {
-        tracepoints::fire!(net::inbound_connection(
-            id, addr, conn_type, network, existing
-        ));
-        self.record(
-            net::inbound_connection::NAME,
-            net::inbound_connection::ARG_NAMES,
-            &conn_values(id, addr, conn_type, network, existing),
-        );
+    connection_tracepoint! {
+        /// Fires `net:inbound_connection`; `last` is the inbound count.
+        inbound => inbound_connection
+    }
+    connection_tracepoint! {
+        /// Fires `net:outbound_connection`; `last` is the outbound count.
+        outbound => outbound_connection
+    }
+    connection_tracepoint! {
+        /// Fires `net:closed_connection`; `last` is the establishment time.
+        closed => closed_connection
+    }
+    connection_tracepoint! {
+        /// Fires `net:evicted_inbound_connection`; `last` is the
+        /// establishment time.
+        evicted => evicted_inbound_connection
     }
 
-    pub fn outbound(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, existing: u64) {
-        tracepoints::fire!(net::outbound_connection(
-            id, addr, conn_type, network, existing
-        ));
-        self.record(
-            net::outbound_connection::NAME,
-            net::outbound_connection::ARG_NAMES,
-            &conn_values(id, addr, conn_type, network, existing),
-        );
-    }
-
-    pub fn closed(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, established: u64) {
-        tracepoints::fire!(net::closed_connection(
-            id,
-            addr,
-            conn_type,
-            network,
-            established
-        ));
-        self.record(
-            net::closed_connection::NAME,
-            net::closed_connection::ARG_NAMES,
-            &conn_values(id, addr, conn_type, network, established),
-        );
-    }
-
-    pub fn evicted(
-        &mut self,
-        id: i64,
-        addr: &str,
-        conn_type: &str,
-        network: u32,
-        established: u64,
-    ) {
-        tracepoints::fire!(net::evicted_inbound_connection(
-            id,
-            addr,
-            conn_type,
-            network,
-            established
-        ));
-        self.record(
-            net::evicted_inbound_connection::NAME,
-            net::evicted_inbound_connection::ARG_NAMES,
-            &conn_values(id, addr, conn_type, network, established),
-        );
-    }
-
+    /// Fires `net:misbehaving_connection`.
     pub fn misbehaving(&mut self, id: i64, message: &str) {
         tracepoints::fire!(net::misbehaving_connection(id, message));
         self.record(
