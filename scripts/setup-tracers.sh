@@ -3,7 +3,7 @@
 # node: bpftrace, BCC, clang + libbpf, gdb. Idempotent: safe to run again.
 #
 # Needs root: it installs Debian packages, mounts tracefs and links kernel
-# headers for BCC (see ../DESIGN notes in README.md, "Tracers").
+# headers for BCC and bpftrace (README.md, "Attach each tracer", says why).
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -30,6 +30,17 @@ impl Errors {
         }
     }
 
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// Every recorded error as `compile_error!` invocations (nothing when
+    /// none was recorded).
+    pub fn into_compile_error(self) -> proc_macro2::TokenStream {
+        self.error.map(|e| e.to_compile_error()).unwrap_or_default()
+    }
+
     /// `Ok(value)` when nothing was recorded, else every recorded error.
     pub fn finish<T>(self, value: T) -> syn::Result<T> {
         match self.error {

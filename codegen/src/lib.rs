@@ -1,7 +1,15 @@
 //! The one model of a tracepoint declaration, shared by the
-//! `#[tracepoints::provider]` macro and the `tracepoints-gen` CLI: parse and
-//! validate with [`parse`], read the [`model`], and generate every output with
-//! the pure functions in [`emit`].
+//! `#[tracepoints::provider]` macro and the `tracepoints-gen` CLI. Both run
+//! the same passes:
+//!
+//! 1. [`parse`]: Rust tokens into the [`ast`], reporting only what the
+//!    syntax tree cannot hold;
+//! 2. [`check`]: every rule, against a backend's [`model::Limits`], and the
+//!    lowering of the valid declaration into the [`model`];
+//! 3. [`emit`]: pure functions from the model to each output.
+//!
+//! Errors of both passes are collected in one [`errors::Errors`], so a user
+//! sees all of them at once, each at its token.
 //!
 //! ```
 //! let source = r#"
@@ -17,7 +25,7 @@
 //!         );
 //!     }
 //! "#;
-//! let providers = tracepoints_codegen::parse::parse_file(source).unwrap();
+//! let providers = tracepoints_codegen::read_source(source).unwrap();
 //! let tracepoint = &providers[0].tracepoints[0];
 //! assert_eq!(tracepoint.probe_name(&providers[0]), "net:misbehaving_connection");
 //! assert_eq!(tracepoint.sdt_sizes(), [-8, 8]);
@@ -25,7 +33,25 @@
 
 #![warn(missing_docs)]
 
+pub mod ast;
+pub mod check;
 pub mod emit;
 pub mod errors;
 pub mod model;
 pub mod parse;
+
+use errors::Errors;
+use model::{Limits, Provider};
+
+/// Parses and checks every provider declared in a Rust source file, with
+/// the default backend's limits (what `tracepoints-gen` reads). Every error
+/// is returned, each at its token.
+pub fn read_source(source: &str) -> syn::Result<Vec<Provider>> {
+    let mut errors = Errors::default();
+    let declared = parse::file(source, &mut errors)?;
+    let providers = declared
+        .iter()
+        .map(|provider| check::provider(provider, &Limits::NATIVE, &mut errors))
+        .collect();
+    errors.finish(providers)
+}

@@ -4,10 +4,35 @@
 
 use proc_macro2::Span;
 
-/// The most arguments one tracepoint may take with the default (native)
-/// backend, as in Bitcoin Core. The `usdt` backend takes at most six
-/// (`emit::probe_sites::Backend::max_args`).
-pub const MAX_ARGS: usize = 12;
+/// What a probe-site backend can carry: the one place every backend limit
+/// is defined. The checks read it; the macro picks the backend's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most arguments one tracepoint may take.
+    pub max_args: usize,
+    /// Tracepoint names the backend cannot emit.
+    pub reserved_tracepoint_names: &'static [&'static str],
+    /// How error messages name the backend (empty for the default one).
+    pub backend_clause: &'static str,
+}
+
+impl Limits {
+    /// The native backend (the default): twelve arguments, as Bitcoin Core's
+    /// tracepoints use at most.
+    pub const NATIVE: Limits = Limits {
+        max_args: 12,
+        reserved_tracepoint_names: &[],
+        backend_clause: "",
+    };
+
+    /// The `usdt` crate backend: six arguments; `probe` and `start` name
+    /// items its `#[provider]` expansion generates.
+    pub const USDT: Limits = Limits {
+        max_args: 6,
+        reserved_tracepoint_names: &["probe", "start"],
+        backend_clause: " with the `usdt` backend",
+    };
+}
 
 /// How many arguments bpftrace reads from a USDT probe on x86-64
 /// (`arg0`..`arg5`); BCC and libbpf read all twelve.
@@ -34,6 +59,9 @@ pub struct Provider {
 /// One tracepoint: a USDT probe `provider:name` with typed arguments.
 #[derive(Debug, Clone)]
 pub struct Tracepoint {
+    /// The position in the provider's declaration, from 0: the order of the
+    /// semaphores and the event kind numbers of the readers.
+    pub index: usize,
     /// The probe name, e.g. `inbound_connection`.
     pub name: String,
     /// The doc comment, as written (never empty).
@@ -178,6 +206,16 @@ impl ArgType {
     pub fn max_len(self) -> Option<u32> {
         match self {
             ArgType::Str { max_len } => Some(max_len),
+            _ => None,
+        }
+    }
+
+    /// The declared length: a string's `max_len` or a byte buffer's `len`;
+    /// `None` for scalars.
+    pub fn length(self) -> Option<u32> {
+        match self {
+            ArgType::Str { max_len } => Some(max_len),
+            ArgType::Bytes { len } => Some(len),
             _ => None,
         }
     }

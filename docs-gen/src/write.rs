@@ -4,19 +4,20 @@ use std::fs;
 use std::path::Path;
 use tracepoints_codegen::emit::Output;
 
-/// Each artifact in `dir` that is missing or differs, as a message.
-pub fn stale(dir: &Path, outputs: &[Output]) -> Vec<String> {
+/// Each artifact in `dir` that is missing or differs, as a message naming
+/// it under `shown` (the directory as the user wrote it).
+pub fn stale(dir: &Path, shown: &Path, outputs: &[Output]) -> Vec<String> {
     outputs
         .iter()
         .filter_map(|output| {
-            let path = dir.join(&output.name);
-            match fs::read_to_string(&path) {
+            let name = shown.join(&output.name);
+            match fs::read_to_string(dir.join(&output.name)) {
                 Ok(current) if current == output.contents => None,
                 Ok(_) => Some(format!(
                     "{}: stale (differs from the declaration)",
-                    path.display()
+                    name.display()
                 )),
-                Err(_) => Some(format!("{}: missing", path.display())),
+                Err(_) => Some(format!("{}: missing", name.display())),
             }
         })
         .collect()
@@ -24,24 +25,27 @@ pub fn stale(dir: &Path, outputs: &[Output]) -> Vec<String> {
 
 /// Writes every artifact to a temporary file in `dir`, then renames them
 /// into place; on any failure removes what it wrote and changes nothing.
-pub fn write_all(dir: &Path, outputs: &[Output]) -> Result<(), String> {
+/// Messages name the directory as `shown`.
+pub fn write_all(dir: &Path, shown: &Path, outputs: &[Output]) -> Result<(), String> {
     if dir.exists() && !dir.is_dir() {
-        return Err(format!("{}: --out is not a directory", dir.display()));
+        return Err(format!("{}: --out is not a directory", shown.display()));
     }
     fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create directory: {e}", dir.display()))?;
+        .map_err(|e| format!("{}: cannot create directory: {e}", shown.display()))?;
     let mut temps = Vec::new();
     let result = (|| {
         for output in outputs {
             let temp = dir.join(format!(".{}.tmp-{}", output.name, std::process::id()));
             temps.push(temp.clone());
-            fs::write(&temp, &output.contents)
-                .map_err(|e| format!("{}: cannot write: {e}", temp.display()))?;
+            fs::write(&temp, &output.contents).map_err(|e| {
+                let name = shown.join(temp.file_name().unwrap_or_default());
+                format!("{}: cannot write: {e}", name.display())
+            })?;
         }
         for (temp, output) in temps.iter().zip(outputs) {
-            let path = dir.join(&output.name);
-            fs::rename(temp, &path)
-                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            fs::rename(temp, dir.join(&output.name)).map_err(|e| {
+                format!("{}: cannot write: {e}", shown.join(&output.name).display())
+            })?;
         }
         Ok(())
     })();

@@ -90,7 +90,7 @@ fn writes_every_artifact_then_check_passes_and_detects_staleness() {
     assert_error(&output, "out/tracing.md: missing");
     assert_error(
         &output,
-        "regenerate with: cargo run -p tracepoints-docs-gen -- --out out decl.rs",
+        "regenerate with: cargo run -p tracepoints-gen -- --out out decl.rs",
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("out/net.bt")).unwrap(),

@@ -2,7 +2,7 @@
 //! tracer, gives the go-ahead once the tracer says it is ready, and returns
 //! what the node fired and what the tracer printed.
 
-use crate::{p2p_node, workspace_root};
+use crate::{p2p_node, skip, workspace_root};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,32 +15,62 @@ pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long the demo scenario may run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Tracers attached by path see every process of the binary: the
-/// end-to-end tests run one at a time.
-pub fn serial() -> MutexGuard<'static, ()> {
+/// The start of every tracer test: `None` (after reporting why, see
+/// [`skip`]) when it cannot run here — not root, or one of `tools` missing
+/// (a command name, or a path that must exist) — else a guard that keeps
+/// the other tracer tests waiting: tracers attached by path see every
+/// process of the binary, so these tests run one at a time.
+///
+/// ```ignore
+/// let Some(_guard) = tracer_test(&["bpftrace"]) else { return };
+/// ```
+pub fn tracer_test(tools: &[&str]) -> Option<MutexGuard<'static, ()>> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let uid = Command::new("id").arg("-u").output().expect("run id -u");
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        skip("attaching tracers needs root (run scripts/test.sh as root)");
+        return None;
+    }
+    if let Some(reason) = missing_tools(tools) {
+        skip(&reason);
+        return None;
+    }
+    Some(guard)
 }
 
-/// Why tracer tests cannot run here, if they cannot: not root, or a tool
-/// missing.
-pub fn missing_requirements(tools: &[&str]) -> Option<String> {
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Some("attaching tracers needs root (run scripts/test.sh as root)".into());
-    }
-    for tool in tools {
-        let found = Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output();
-        if !found.is_ok_and(|o| o.status.success()) {
-            return Some(format!(
-                "`{tool}` is not installed (scripts/setup-tracers.sh installs it)"
-            ));
+/// Why `tools` cannot be used here, if one is missing: each is a command
+/// name, or a path (with a `/`) that must exist.
+pub fn missing_tools(tools: &[&str]) -> Option<String> {
+    let missing = tools.iter().find(|tool| {
+        if tool.contains('/') {
+            !Path::new(tool).exists()
+        } else {
+            !Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {tool}"))
+                .output()
+                .is_ok_and(|o| o.status.success())
         }
+    })?;
+    Some(format!(
+        "`{missing}` is not installed (scripts/setup-tracers.sh installs it)"
+    ))
+}
+
+/// Calls `done` every 50 ms until it returns true (`true`) or `timeout`
+/// passes (`false`).
+pub fn poll(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
-    None
 }
 
 /// A child process whose stdout and stderr are collected in the background,
@@ -108,49 +138,53 @@ impl Collected {
     /// Waits until stdout or stderr contains `marker`; panics with both on
     /// timeout or exit.
     pub fn wait_for(&mut self, marker: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
+        let mut exited = None;
+        let printed = poll(timeout, || {
             let out = String::from_utf8_lossy(&self.stdout()).into_owned();
             if out.contains(marker) || self.stderr().contains(marker) {
-                return;
+                return true;
             }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(200));
-                panic!(
-                    "tracer exited ({status}) before printing {marker:?}:\nstdout:\n{out}\nstderr:\n{}",
-                    self.stderr()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "tracer did not print {marker:?} within {timeout:?}:\nstdout:\n{out}\nstderr:\n{}",
+            exited = self.child.try_wait().ok().flatten();
+            exited.is_some()
+        });
+        if let Some(status) = exited {
+            // Let the collector threads take the last output.
+            std::thread::sleep(Duration::from_millis(200));
+            panic!(
+                "tracer exited ({status}) before printing {marker:?}:\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&self.stdout()),
                 self.stderr()
             );
-            std::thread::sleep(Duration::from_millis(50));
         }
+        assert!(
+            printed,
+            "tracer did not print {marker:?} within {timeout:?}:\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&self.stdout()),
+            self.stderr()
+        );
+    }
+
+    /// Whether the process has exited (then waits briefly so the collector
+    /// threads take its last output).
+    fn exited(&mut self) -> bool {
+        let exited = matches!(self.child.try_wait(), Ok(Some(_)));
+        if exited {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        exited
     }
 
     /// Waits for the process to exit by itself, or interrupts it (SIGINT,
     /// then SIGKILL) after `grace`.
     pub fn finish(&mut self, grace: Duration) {
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if poll(grace, || self.exited()) {
+            return;
         }
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if poll(Duration::from_secs(10), || self.exited()) {
+            return;
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -224,17 +258,15 @@ impl Node {
 
     /// Waits for the scenario to end successfully and returns the fired log.
     pub fn wait(mut self) -> Vec<serde_json::Value> {
-        let deadline = Instant::now() + RUN_TIMEOUT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "p2p-node demo did not finish within {RUN_TIMEOUT:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let mut status = None;
+        assert!(
+            poll(RUN_TIMEOUT, || {
+                status = self.child.try_wait().unwrap();
+                status.is_some()
+            }),
+            "p2p-node demo did not finish within {RUN_TIMEOUT:?}"
+        );
+        let status = status.expect("exited");
         assert!(status.success(), "p2p-node demo failed: {status}");
         read_fired_log(&self.fired_log)
     }
@@ -257,13 +289,11 @@ pub fn read_fired_log(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The example's declaration, parsed with the same parser as the macro.
+/// The example's declaration, parsed and checked as the macro does.
 pub fn example_provider() -> Provider {
     let source =
-        std::fs::read_to_string(workspace_root().join("examples/p2p-node/src/tracing.rs")).unwrap();
-    tracepoints_codegen::parse::parse_file(&source)
-        .unwrap()
-        .remove(0)
+        std::fs::read_to_string(workspace_root().join("examples/p2p-node/src/probes.rs")).unwrap();
+    tracepoints_codegen::read_source(&source).unwrap().remove(0)
 }
 
 /// An argument value as a tracer reads it: integers as decimal text,

@@ -188,13 +188,9 @@ pub fn semaphore_shares_relro_page(bin: &Path, note: &SdtNote) -> bool {
     relro.contains(&(offset / 4096))
 }
 
-/// Runs the `tracepoints-gen` CLI from the workspace root with `args`.
-pub fn tracepoints_gen(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    Command::new(cargo)
-        .args(["run", "--quiet", "-p", "tracepoints-docs-gen", "--"])
-        .args(args)
-        .current_dir(workspace_root())
-        .output()
-        .expect("run tracepoints-gen")
+/// Runs `tracepoints-gen` in process, with `args` as on its command line
+/// and paths relative to the workspace root: its summary line, or one
+/// message per problem.
+pub fn tracepoints_gen(args: &[&str]) -> Result<String, Vec<String>> {
+    tracepoints_gen::run_args(workspace_root(), args.iter().copied())
 }

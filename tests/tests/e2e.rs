@@ -8,7 +8,7 @@
 use std::process::Command;
 use std::time::Duration;
 use tracepoints_tests::e2e::*;
-use tracepoints_tests::{p2p_node, skip, workspace_root};
+use tracepoints_tests::{p2p_node, workspace_root};
 
 const TRACING: &str = "examples/p2p-node/tracing";
 
@@ -40,10 +40,9 @@ fn run_bpftrace(script: &str, banner: &str) -> (Vec<serde_json::Value>, Vec<u8>)
 
 #[test]
 fn bpftrace_log_script_prints_every_event_in_the_declared_format() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["bpftrace", "taskset"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["bpftrace", "taskset"]) else {
+        return;
+    };
     let (fired, printed) = run_bpftrace("log_p2p_connections.bt", "Logging net:");
     assert_demo_has_hostile_values(&fired);
     let expected = expected_log_lines(&example_provider(), &fired);
@@ -64,10 +63,9 @@ fn bpftrace_log_script_prints_every_event_in_the_declared_format() {
 
 #[test]
 fn bpftrace_reader_reads_every_argument() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["bpftrace", "taskset"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["bpftrace", "taskset"]) else {
+        return;
+    };
     let (fired, printed) = run_bpftrace("net.bt", "Reading 5 net tracepoints");
     let expected = expected_reader_lines(&example_provider(), &fired);
     assert_eq!(
@@ -83,10 +81,9 @@ fn bpftrace_reader_reads_every_argument() {
 
 #[test]
 fn bpftrace_attached_before_the_node_starts_reads_every_event() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["bpftrace", "taskset"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["bpftrace", "taskset"]) else {
+        return;
+    };
     // The operator's workflow: attach by path, then start the program. The
     // kernel raises each semaphore while the binary is being mapped.
     let banner = "Logging net:";
@@ -110,10 +107,9 @@ fn bpftrace_attached_before_the_node_starts_reads_every_event() {
 
 #[test]
 fn bcc_python_module_decodes_every_event() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["/usr/bin/python3", "tplist-bpfcc", "taskset"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc", "taskset"]) else {
+        return;
+    };
     let mut node = Node::start("bcc", true);
     // BCC enables semaphore-gated probes by pid only.
     let mut tracer = Collected::spawn(
@@ -133,13 +129,9 @@ fn bcc_python_module_decodes_every_event() {
 
 #[test]
 fn libbpf_program_and_rust_structs_decode_every_event() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["clang", "taskset"]) {
-        return skip(&reason);
-    }
-    if !std::path::Path::new("/usr/include/bpf/usdt.bpf.h").exists() {
-        return skip("libbpf-dev is not installed (scripts/setup-tracers.sh installs it)");
-    }
+    let Some(_guard) = tracer_test(&["clang", "taskset", "/usr/include/bpf/usdt.bpf.h"]) else {
+        return;
+    };
     let root = workspace_root();
     let object = std::env::temp_dir().join(format!("net.bpf.{}.o", std::process::id()));
     let output = tracepoints_tests::compile_bpf(&root.join(TRACING).join("net.bpf.c"), &object);
@@ -183,10 +175,9 @@ fn libbpf_program_and_rust_structs_decode_every_event() {
 
 #[test]
 fn tplist_and_gdb_list_the_five_probes() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["tplist-bpfcc", "gdb"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["tplist-bpfcc", "gdb"]) else {
+        return;
+    };
     let provider = example_provider();
     let output = Command::new("tplist-bpfcc")
         .arg("-l")

@@ -2,7 +2,6 @@
 //! declaration, the generated C compiles, and the generated Rust event
 //! structs decode what the C structs hold.
 
-use std::process::Command;
 use tracepoints_tests::workspace_root;
 
 /// The command in the README that regenerates the example's artifacts.
@@ -11,28 +10,28 @@ const GEN_ARGS: &[&str] = &[
     "examples/p2p-node/tracing",
     "--log-script",
     "log_p2p_connections.bt",
-    "examples/p2p-node/src/tracing.rs",
+    "examples/p2p-node/src/probes.rs",
 ];
 
 #[test]
 fn committed_artifacts_are_up_to_date() {
     let mut args = vec!["--check"];
     args.extend_from_slice(GEN_ARGS);
-    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
-    let output = tracepoints_tests::tracepoints_gen(&args);
-    assert!(
-        output.status.success(),
-        "generated files are stale; regenerate with `cargo run -p tracepoints-docs-gen -- {}`:\n{}",
-        GEN_ARGS.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    if let Err(errors) = tracepoints_tests::tracepoints_gen(&args) {
+        panic!(
+            "generated files are stale; regenerate with `cargo run -p tracepoints-gen -- {}`:\n{}",
+            GEN_ARGS.join(" "),
+            errors.join("\n")
+        );
+    }
 }
 
 #[test]
 fn libbpf_programs_compile_with_clang() {
-    if Command::new("clang").arg("--version").output().is_err() {
-        tracepoints_tests::skip("clang is not installed (scripts/setup-tracers.sh installs it)");
-        return;
+    if let Some(reason) =
+        tracepoints_tests::e2e::missing_tools(&["clang", "/usr/include/bpf/usdt.bpf.h"])
+    {
+        return tracepoints_tests::skip(&reason);
     }
     // The example's committed program, and the edge-case declaration's
     // (every type, byte buffers, no arguments, hostile docs).
@@ -40,7 +39,7 @@ fn libbpf_programs_compile_with_clang() {
     std::fs::create_dir_all(&dir).unwrap();
     let source =
         std::fs::read_to_string(workspace_root().join("tests/fixtures/edge_cases.rs")).unwrap();
-    let providers = tracepoints_codegen::parse::parse_file(&source).unwrap();
+    let providers = tracepoints_codegen::read_source(&source).unwrap();
     let origin = tracepoints_codegen::emit::Origin {
         source: "edge_cases.rs".into(),
         command: "test".into(),

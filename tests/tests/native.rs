@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Duration;
 use tracepoints_tests::e2e::*;
-use tracepoints_tests::{fixture, skip, tracepoints_gen};
+use tracepoints_tests::{fixture, tracepoints_gen};
 
 /// The readers generated for the fixture's declaration, as a user would.
 fn fixture_readers() -> &'static std::path::Path {
@@ -15,26 +15,19 @@ fn fixture_readers() -> &'static std::path::Path {
     OUT.get_or_init(|| {
         let out =
             std::env::temp_dir().join(format!("tracepoints-fixture-gen-{}", std::process::id()));
-        let output = tracepoints_gen(&[
-            "--out".as_ref(),
-            out.as_os_str(),
-            "tests/src/bin/fixture.rs".as_ref(),
-        ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let out_arg = out.to_str().expect("a UTF-8 temporary directory");
+        if let Err(errors) = tracepoints_gen(&["--out", out_arg, "tests/src/bin/fixture.rs"]) {
+            panic!("tracepoints-gen failed:\n{}", errors.join("\n"));
+        }
         out
     })
 }
 
 #[test]
 fn byte_buffers_reach_bpftrace_and_bcc() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["bpftrace", "/usr/bin/python3", "tplist-bpfcc"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["bpftrace", "/usr/bin/python3", "tplist-bpfcc"]) else {
+        return;
+    };
     let out = fixture_readers();
     let hash_hex: String = (0..32u8).map(|b| format!("{b:02x}")).collect();
     let head_hex = format!("616263{}", "00".repeat(13));
@@ -103,10 +96,9 @@ fn byte_buffers_reach_bpftrace_and_bcc() {
 
 #[test]
 fn twelve_arguments_reach_bcc() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["/usr/bin/python3", "tplist-bpfcc"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc"]) else {
+        return;
+    };
     let out = fixture_readers();
 
     let mut node = Collected::spawn(
@@ -156,10 +148,9 @@ fn count_fixture_probes(probes: &[(&str, &str)]) -> Collected {
 
 #[test]
 fn red_zone_survives_a_traced_probe_under_load() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["bpftrace"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["bpftrace"]) else {
+        return;
+    };
     let bin = fixture();
     let mut tracer = count_fixture_probes(&[
         ("redzone:protected", "protected"),
@@ -190,10 +181,9 @@ fn red_zone_survives_a_traced_probe_under_load() {
 
 #[test]
 fn tracer_attached_before_start_sees_every_fire() {
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["bpftrace"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["bpftrace"]) else {
+        return;
+    };
     let bin = fixture();
     let mut tracer = count_fixture_probes(&[
         ("fixture:twelve", "native"),
@@ -230,10 +220,9 @@ fn tracer_attached_before_start_sees_every_fire() {
 fn semaphore_next_to_relro_works_when_attached_after_start() {
     // The counterexample's probe itself is sound: attached to the running
     // process, the kernel raises the semaphore the program reads.
-    let _serial = serial();
-    if let Some(reason) = missing_requirements(&["bpftrace"]) {
-        return skip(&reason);
-    }
+    let Some(_guard) = tracer_test(&["bpftrace"]) else {
+        return;
+    };
     const FIRES: u64 = 1000;
     let mut node = Collected::spawn(
         Command::new(fixture())

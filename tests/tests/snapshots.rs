@@ -3,11 +3,12 @@
 //! expansion. Review changes with `cargo insta review`.
 
 use tracepoints_codegen::emit::{Origin, all_outputs, probe_sites};
-use tracepoints_codegen::parse::{parse_file, parse_module};
+use tracepoints_codegen::errors::Errors;
+use tracepoints_codegen::{check, parse, read_source};
 use tracepoints_tests::workspace_root;
 
 const FIXTURES: &[(&str, &str)] = &[
-    ("net", "examples/p2p-node/src/tracing.rs"),
+    ("net", "examples/p2p-node/src/probes.rs"),
     ("edge", "tests/fixtures/edge_cases.rs"),
 ];
 
@@ -22,7 +23,7 @@ fn origin(path: &str) -> Origin {
 fn every_generator_output() {
     for (name, path) in FIXTURES {
         let source = std::fs::read_to_string(workspace_root().join(path)).unwrap();
-        let providers = parse_file(&source).unwrap();
+        let providers = read_source(&source).unwrap();
         for output in all_outputs(&providers, &origin(path), "log.bt") {
             insta::assert_snapshot!(format!("{name}__{}", output.name), output.contents);
         }
@@ -46,7 +47,11 @@ fn macro_expansion() {
             (probe_sites::Backend::Native, "native"),
             (probe_sites::Backend::Usdt, "usdt"),
         ] {
-            let expanded = probe_sites::expand(&parse_module(module).unwrap(), backend);
+            let mut errors = Errors::default();
+            let declared = parse::module_item(module, &mut errors);
+            let provider = check::provider(&declared, backend.limits(), &mut errors);
+            assert!(errors.is_empty(), "{name} is a valid declaration");
+            let expanded = probe_sites::expand(&declared.item, &provider, backend);
             let pretty = prettyplease::unparse(&syn::parse2(expanded).unwrap());
             insta::assert_snapshot!(format!("{name}__expansion_{tag}"), pretty);
         }

@@ -1,70 +1,80 @@
 //! BCC: the BPF-C program (`bpf_usdt_readarg`, a ring buffer) and the
 //! Python module with its `ctypes` decoders, runnable as a logger.
 
-use super::c::{event_types, file_comment, kind_const, kind_value, ring_buffer, struct_name};
-use super::{Origin, line_comment};
+use super::Origin;
+use super::c::{event_types, file_comment};
+use super::names::{self, files};
+use super::out::Out;
 use crate::model::{ArgType, Provider};
-use std::fmt::Write;
 
 /// The BCC C program of `provider`: one `trace_<provider>_<name>` function
 /// per tracepoint that reads every argument into its event struct and
 /// submits it to the `<provider>_events` ring buffer.
 pub fn c_program(provider: &Provider, origin: &Origin) -> String {
-    let mut out = file_comment(
+    let mut out = Out::new();
+    file_comment(
+        &mut out,
         origin,
         &format!(
             "BCC program for the `{}` tracepoints: load it with the Python module beside it.",
             provider.name
         ),
     );
-    out.push_str("\n#include <uapi/linux/ptrace.h>\n#include <linux/types.h>\n\n");
-    out.push_str(&event_types(provider));
-    let _ = writeln!(out, "\nBPF_RINGBUF_OUTPUT({}, 16);", ring_buffer(provider));
+    writeln!(out);
+    writeln!(out, "#include <uapi/linux/ptrace.h>");
+    writeln!(out, "#include <linux/types.h>");
+    writeln!(out);
+    event_types(&mut out, provider);
+    let rb = names::ring_buffer(provider);
+    writeln!(out);
+    writeln!(out, "BPF_RINGBUF_OUTPUT({rb}, 16);");
     for tracepoint in &provider.tracepoints {
-        let name = struct_name(provider, tracepoint);
-        let _ = write!(
+        let name = names::c_struct(provider, tracepoint);
+        writeln!(out);
+        writeln!(
             out,
-            "\nint trace_{name}(struct pt_regs *ctx)\n{{\n\
-             \tstruct {name} *event = {rb}.ringbuf_reserve(sizeof(struct {name}));\n\
-             \tif (!event)\n\t\treturn 0;\n\
-             \t__builtin_memset(event, 0, sizeof(struct {name}));\n\
-             \tevent->kind = {kind};\n",
-            rb = ring_buffer(provider),
-            kind = kind_const(provider, tracepoint)
+            "int {}(struct pt_regs *ctx)",
+            names::bcc_function(provider, tracepoint)
+        );
+        writeln!(out, "{{");
+        writeln!(
+            out,
+            "\tstruct {name} *event = {rb}.ringbuf_reserve(sizeof(struct {name}));"
+        );
+        writeln!(out, "\tif (!event)");
+        writeln!(out, "\t\treturn 0;");
+        writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
+        writeln!(
+            out,
+            "\tevent->kind = {};",
+            names::kind_const(provider, tracepoint)
         );
         for (i, arg) in tracepoint.args.iter().enumerate() {
-            match arg.ty {
-                ArgType::Str { .. } | ArgType::Bytes { .. } => {
-                    let read = if matches!(arg.ty, ArgType::Str { .. }) {
-                        "bpf_probe_read_user_str"
-                    } else {
-                        "bpf_probe_read_user"
-                    };
-                    let _ = write!(
-                        out,
-                        "\t{{\n\t\t__u64 ptr = 0;\n\t\tbpf_usdt_readarg({}, ctx, &ptr);\n\
-                         \t\t{read}(event->{arg}, sizeof(event->{arg}), (const void *)ptr);\n\t}}\n",
-                        i + 1,
-                        arg = arg.name,
-                    );
-                }
+            // bpf_usdt_readarg counts arguments from 1.
+            let n = i + 1;
+            let a = &arg.name;
+            let read = match arg.ty {
+                ArgType::Str { .. } => "bpf_probe_read_user_str",
+                ArgType::Bytes { .. } => "bpf_probe_read_user",
                 _ => {
-                    let _ = writeln!(
-                        out,
-                        "\tbpf_usdt_readarg({}, ctx, &event->{});",
-                        i + 1,
-                        arg.name
-                    );
+                    writeln!(out, "\tbpf_usdt_readarg({n}, ctx, &event->{a});");
+                    continue;
                 }
-            }
+            };
+            writeln!(out, "\t{{");
+            writeln!(out, "\t\t__u64 ptr = 0;");
+            writeln!(out, "\t\tbpf_usdt_readarg({n}, ctx, &ptr);");
+            writeln!(
+                out,
+                "\t\t{read}(event->{a}, sizeof(event->{a}), (const void *)ptr);"
+            );
+            writeln!(out, "\t}}");
         }
-        let _ = write!(
-            out,
-            "\t{}.ringbuf_submit(event, 0);\n\treturn 0;\n}}\n",
-            ring_buffer(provider)
-        );
+        writeln!(out, "\t{rb}.ringbuf_submit(event, 0);");
+        writeln!(out, "\treturn 0;");
+        writeln!(out, "}}");
     }
-    out
+    out.finish()
 }
 
 fn ctypes_type(ty: ArgType) -> String {
@@ -82,93 +92,94 @@ fn ctypes_type(ty: ArgType) -> String {
     }
 }
 
-/// `NetInboundConnection`: the Python class name of an event.
-pub fn class_name(provider: &Provider, tracepoint: &crate::model::Tracepoint) -> String {
-    struct_name(provider, tracepoint)
-        .split('_')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// The Python module: `ctypes` classes matching the C event structs, a
 /// `decode` function, and a `main` that attaches the C program beside it to
 /// a process and prints one JSON object per event.
-pub fn python_module(provider: &Provider, origin: &Origin, c_file: &str) -> String {
-    let mut out = String::from("#!/usr/bin/python3\n");
+pub fn python_module(provider: &Provider, origin: &Origin) -> String {
+    let mut out = Out::new();
+    let module = files::bcc_module(provider);
+    let c_file = files::bcc_program(provider);
+    let p = &provider.name;
+    writeln!(out, "#!/usr/bin/python3");
     for line in origin.header_lines() {
-        out.push_str(&line_comment(&line, "#"));
+        out.comment("#", &line);
     }
-    let module = format!("{}_bcc.py", provider.name);
-    let _ = write!(
+    writeln!(
         out,
-        "#\n# Decoders for the events of {c_file} (BCC), and a logger:\n\
-         #   /usr/bin/python3 {module} PID\n\
-         # attaches {c_file} to the `{p}` tracepoints of process PID and prints one JSON\n\
-         # object per event, {{\"tracepoint\": \"{p}:...\", \"args\": {{...}}}}. Run as root.\n\
-         # BCC raises the probes' semaphores when it enables them, before BPF() has\n\
-         # attached anything: the line \"Attached\" on stderr says it is ready.\n\n\
-         import ctypes\nimport json\nimport os\nimport sys\n\n",
-        p = provider.name
+        "#
+# Decoders for the events of {c_file} (BCC), and a logger:
+#   /usr/bin/python3 {module} PID
+# attaches {c_file} to the `{p}` tracepoints of process PID and prints one JSON
+# object per event, {{\"tracepoint\": \"{p}:...\", \"args\": {{...}}}}. Run as root.
+# BCC raises the probes' semaphores when it enables them, before BPF() has
+# attached anything: the line \"Attached\" on stderr says it is ready.
+
+import ctypes
+import json
+import os
+import sys
+"
     );
     for tracepoint in &provider.tracepoints {
-        let _ = writeln!(
+        writeln!(
             out,
             "{} = {}",
-            kind_const(provider, tracepoint),
-            kind_value(provider, tracepoint)
+            names::kind_const(provider, tracepoint),
+            names::kind_value(tracepoint)
         );
     }
     for tracepoint in &provider.tracepoints {
-        let _ = write!(
+        writeln!(out);
+        writeln!(out);
+        writeln!(out, "# {}", tracepoint.probe_name(provider));
+        out.comment("#", &tracepoint.doc);
+        writeln!(
             out,
-            "\n\n# {}\n{}class {}(ctypes.Structure):\n    _fields_ = [\n        (\"kind\", ctypes.c_uint32),\n",
-            tracepoint.probe_name(provider),
-            line_comment(&tracepoint.doc, "#"),
-            class_name(provider, tracepoint)
+            "class {}(ctypes.Structure):",
+            names::event_type(provider, tracepoint)
         );
+        writeln!(out, "    _fields_ = [");
+        writeln!(out, "        (\"kind\", ctypes.c_uint32),");
         for arg in &tracepoint.args {
-            let _ = writeln!(out, "        (\"{}\", {}),", arg.name, ctypes_type(arg.ty));
+            writeln!(out, "        (\"{}\", {}),", arg.name, ctypes_type(arg.ty));
         }
-        out.push_str("    ]\n");
+        writeln!(out, "    ]");
     }
-    out.push_str("\n\n# kind -> (tracepoint, class)\nEVENTS = {\n");
+    writeln!(out);
+    writeln!(out);
+    writeln!(out, "# kind -> (tracepoint, class)");
+    writeln!(out, "EVENTS = {{");
     for tracepoint in &provider.tracepoints {
-        let _ = writeln!(
+        writeln!(
             out,
             "    {}: (\"{}\", {}),",
-            kind_const(provider, tracepoint),
+            names::kind_const(provider, tracepoint),
             tracepoint.probe_name(provider),
-            class_name(provider, tracepoint)
+            names::event_type(provider, tracepoint)
         );
     }
-    out.push_str("}\n\n# (tracepoint, BCC function) pairs to enable\nPROBES = [\n");
+    writeln!(out, "}}");
+    writeln!(out);
+    writeln!(out, "# (tracepoint, BCC function) pairs to enable");
+    writeln!(out, "PROBES = [");
     for tracepoint in &provider.tracepoints {
-        let _ = writeln!(
+        writeln!(
             out,
-            "    (\"{}\", \"trace_{}\"),",
+            "    (\"{}\", \"{}\"),",
             tracepoint.probe_name(provider),
-            struct_name(provider, tracepoint)
+            names::bcc_function(provider, tracepoint)
         );
     }
-    out.push_str("]\n");
-    out.push_str(
-        &PYTHON_FUNCTIONS
-            .replace("{module}", &format!("{}_bcc.py", provider.name))
-            .replace("{c_file}", c_file)
-            .replace("{ring_buffer}", &ring_buffer(provider)),
-    );
-    out
+    writeln!(out, "]");
+    python_functions(&mut out, &module, &c_file, &names::ring_buffer(provider));
+    out.finish()
 }
 
-/// The decoding and logging functions of the Python module; `{module}`,
-/// `{c_file}` and `{ring_buffer}` are replaced.
-const PYTHON_FUNCTIONS: &str = r#"
+/// The decoding and logging functions of the Python module.
+fn python_functions(out: &mut Out, module: &str, c_file: &str, ring_buffer: &str) {
+    write!(
+        out,
+        r#"
 
 def decode(data):
     """Returns (tracepoint, event) for one ring-buffer record."""
@@ -180,7 +191,7 @@ def decode(data):
 def as_dict(event):
     """The event's arguments by name; strings decoded as UTF-8, byte
     buffers as hex."""
-    args = {}
+    args = {{}}
     for field, _ in event._fields_[1:]:
         value = getattr(event, field)
         if isinstance(value, bytes):
@@ -205,7 +216,7 @@ def main(argv):
 
     def on_event(_ctx, data, _size):
         name, event = decode(data)
-        print(json.dumps({"tracepoint": name, "args": as_dict(event)}), flush=True)
+        print(json.dumps({{"tracepoint": name, "args": as_dict(event)}}), flush=True)
 
     bpf["{ring_buffer}"].open_ring_buffer(on_event)
     print("Attached %d probes to pid %d" % (len(PROBES), pid), file=sys.stderr, flush=True)
@@ -225,4 +236,6 @@ def main(argv):
 
 if __name__ == "__main__":
     main(sys.argv)
-"#;
+"#
+    );
+}

@@ -2,13 +2,15 @@
 //! the declared log lines. Both take the traced binary as their first
 //! argument (`$1`).
 
-use super::{Origin, line_comment};
+use super::Origin;
+use super::names::files;
+use super::out::Out;
 use crate::model::{Arg, ArgType, BPFTRACE_MAX_ARGS, LogPiece, Provider, Tracepoint};
-use std::fmt::Write;
 
 /// The string buffer size the scripts need: the longest declared string
-/// plus its NUL, or the longest byte buffer. bpftrace cuts strings at `BPFTRACE_STRLEN` bytes (64 by
-/// default in 0.17), so the scripts set it in their `#!` line and say so.
+/// plus its NUL, or the longest byte buffer. bpftrace cuts strings at
+/// `BPFTRACE_STRLEN` bytes (64 by default in 0.17), so the scripts set it
+/// in their `#!` line and say so.
 pub fn strlen<'a>(providers: impl IntoIterator<Item = &'a Provider>) -> u32 {
     providers
         .into_iter()
@@ -61,34 +63,43 @@ fn format_literal(text: &str) -> String {
     out
 }
 
-fn header(out: &mut String, origin: &Origin, strlen: u32, purpose: &str, file: &str) {
-    let _ = writeln!(
+/// The `#!` line and the comment every script starts with.
+fn header(out: &mut Out, origin: &Origin, strlen: u32, purpose: &str, file: &str) {
+    writeln!(
         out,
         "#!/usr/bin/env -S BPFTRACE_STRLEN={strlen} BPFTRACE_MAX_STRLEN={strlen} bpftrace"
     );
     for line in origin.header_lines() {
-        let _ = writeln!(out, "// {line}");
+        writeln!(out, "// {line}");
     }
-    let _ = write!(
+    writeln!(out, "//");
+    out.comment("//", purpose);
+    writeln!(
         out,
-        "//\n\
-         {}\
-         //\n\
-         // Run as root with the traced binary as the first argument:\n\
-         //   BPFTRACE_STRLEN={strlen} bpftrace {file} ./path/to/binary\n\
-         // or make it executable and run ./{file} ./path/to/binary.\n\
-         // BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings at 64 bytes by default;\n\
-         // the longest string argument here has {} characters.\n",
-        line_comment(purpose, "//"),
+        "//
+// Run as root with the traced binary as the first argument:
+//   BPFTRACE_STRLEN={strlen} bpftrace {file} ./path/to/binary
+// or make it executable and run ./{file} ./path/to/binary.
+// BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings at 64 bytes by default;
+// the longest string argument here has {} characters.",
         strlen - 1
     );
+}
+
+/// `printf("FORMAT", values...);` indented by two spaces.
+fn printf(out: &mut Out, format: &str, values: &[String]) {
+    if values.is_empty() {
+        writeln!(out, "  printf(\"{format}\");");
+    } else {
+        writeln!(out, "  printf(\"{format}\", {});", values.join(", "));
+    }
 }
 
 /// A reader for every tracepoint of `provider`: each probe block reads every
 /// argument into a typed variable and prints them on one line,
 /// `provider:name arg=value ...`.
-pub fn reader(provider: &Provider, origin: &Origin, file: &str) -> String {
-    let mut out = String::new();
+pub fn reader(provider: &Provider, origin: &Origin) -> String {
+    let mut out = Out::new();
     header(
         &mut out,
         origin,
@@ -101,30 +112,31 @@ pub fn reader(provider: &Provider, origin: &Origin, file: &str) -> String {
              keeps a probe below that limit.",
             provider.name
         ),
-        file,
+        &files::bpftrace_reader(provider),
     );
-    out.push_str("\nBEGIN\n{\n");
-    let _ = writeln!(
+    writeln!(out);
+    writeln!(out, "BEGIN");
+    writeln!(out, "{{");
+    writeln!(
         out,
         "  printf(\"Reading {} {} tracepoints\\n\");",
         provider.tracepoints.len(),
         provider.name
     );
-    out.push_str("}\n");
+    writeln!(out, "}}");
     for tracepoint in &provider.tracepoints {
         let probe = tracepoint.probe_name(provider);
-        let _ = write!(
-            out,
-            "\n{}usdt:$1:{probe}\n{{\n",
-            line_comment(&tracepoint.doc, "//")
-        );
+        writeln!(out);
+        out.comment("//", &tracepoint.doc);
+        writeln!(out, "usdt:$1:{probe}");
+        writeln!(out, "{{");
         let readable = &tracepoint.args[..tracepoint.args.len().min(BPFTRACE_MAX_ARGS)];
         for (i, arg) in readable.iter().enumerate() {
-            let _ = write!(out, "{}", line_comment(&arg.doc, "  //"));
-            let _ = writeln!(out, "  ${} = {};", arg.name, read_expr(arg, i));
+            out.comment("  //", &arg.doc);
+            writeln!(out, "  ${} = {};", arg.name, read_expr(arg, i));
         }
         for (i, arg) in tracepoint.args.iter().enumerate().skip(BPFTRACE_MAX_ARGS) {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  // arg{i} `{}`: bpftrace reads only arg0..arg{} on x86-64; use the BCC or libbpf reader.",
                 arg.name,
@@ -132,30 +144,26 @@ pub fn reader(provider: &Provider, origin: &Origin, file: &str) -> String {
             );
         }
         // One printf per string argument (see the header).
-        let mut format = probe.clone();
+        let mut format = probe;
         let mut values: Vec<String> = Vec::new();
         let mut has_string = false;
         for arg in readable {
             let is_string = arg.ty.buffer_len().is_some();
             if is_string && has_string {
-                let _ = writeln!(out, "  printf(\"{}\", {});", format, values.join(", "));
+                printf(&mut out, &format, &values);
                 format.clear();
                 values.clear();
                 has_string = false;
             }
             has_string |= is_string;
-            let _ = write!(format, " {}={}", arg.name, scalar(arg.ty).1);
+            format.push_str(&format!(" {}={}", arg.name, scalar(arg.ty).1));
             values.push(format!("${}", arg.name));
         }
         format.push_str("\\n");
-        if values.is_empty() {
-            let _ = writeln!(out, "  printf(\"{format}\");");
-        } else {
-            let _ = writeln!(out, "  printf(\"{}\", {});", format, values.join(", "));
-        }
-        out.push_str("}\n");
+        printf(&mut out, &format, &values);
+        writeln!(out, "}}");
     }
-    out
+    out.finish()
 }
 
 /// The logging script: one line per event in each tracepoint's declared
@@ -166,7 +174,7 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String
         .flat_map(|p| p.tracepoints.iter().map(move |t| (p, t)))
         .filter(|(_, t)| t.log.is_some())
         .collect();
-    let mut out = String::new();
+    let mut out = Out::new();
     header(
         &mut out,
         origin,
@@ -175,11 +183,15 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String
         file,
     );
     let names: Vec<String> = logged.iter().map(|(p, t)| t.probe_name(p)).collect();
-    let _ = write!(
+    writeln!(out);
+    writeln!(out, "BEGIN");
+    writeln!(out, "{{");
+    writeln!(
         out,
-        "\nBEGIN\n{{\n  printf(\"Logging {}\\n\");\n}}\n",
+        "  printf(\"Logging {}\\n\");",
         format_literal(&names.join(", "))
     );
+    writeln!(out, "}}");
     for (provider, tracepoint) in logged {
         let Some(log) = &tracepoint.log else { continue };
         let mut format = String::new();
@@ -195,17 +207,20 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String
             }
         }
         format.push_str("\\n");
-        let _ = write!(out, "\nusdt:$1:{}\n{{\n", tracepoint.probe_name(provider));
+        writeln!(out);
+        writeln!(out, "usdt:$1:{}", tracepoint.probe_name(provider));
+        writeln!(out, "{{");
         if values.is_empty() {
-            let _ = writeln!(out, "  printf(\"{format}\");");
+            writeln!(out, "  printf(\"{format}\");");
         } else {
-            let _ = writeln!(
+            // One value per line: log lines name many arguments.
+            writeln!(
                 out,
                 "  printf(\"{format}\",\n         {});",
                 values.join(",\n         ")
             );
         }
-        out.push_str("}\n");
+        writeln!(out, "}}");
     }
-    out
+    out.finish()
 }

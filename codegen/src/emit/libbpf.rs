@@ -3,88 +3,108 @@
 //! tracepoint writing to a ring buffer.
 
 use super::Origin;
-use super::c::{c_type, event_types, file_comment, kind_const, ring_buffer, struct_name};
+use super::c::{c_param, event_types, file_comment};
+use super::names::{self, files};
+use super::out::Out;
 use crate::model::{ArgType, Provider};
-use std::fmt::Write;
 
 /// `net.bpf.h`: the event structs, for the BPF program and its loader.
 pub fn header(provider: &Provider, origin: &Origin) -> String {
-    let guard = format!("{}_BPF_H", provider.name.to_uppercase());
-    let mut out = file_comment(
+    let guard = names::header_guard(provider);
+    let mut out = Out::new();
+    file_comment(
+        &mut out,
         origin,
         &format!(
             "Events of the `{}` tracepoints, as the libbpf program writes them to its ring buffer.",
             provider.name
         ),
     );
-    let _ = write!(
-        out,
-        "\n#ifndef {guard}\n#define {guard}\n\n#include <linux/types.h>\n\n"
-    );
-    out.push_str(&event_types(provider));
-    let _ = writeln!(out, "\n#endif /* {guard} */");
-    out
+    writeln!(out);
+    writeln!(out, "#ifndef {guard}");
+    writeln!(out, "#define {guard}");
+    writeln!(out);
+    writeln!(out, "#include <linux/types.h>");
+    writeln!(out);
+    event_types(&mut out, provider);
+    writeln!(out);
+    writeln!(out, "#endif /* {guard} */");
+    out.finish()
 }
 
 /// `net.bpf.c`: one `SEC("usdt")` program per tracepoint, named
 /// `<provider>_<tracepoint>`; attach each with `bpf_program__attach_usdt`
 /// (C) or `attach_usdt` (libbpf-rs) to provider and tracepoint name.
-pub fn program(provider: &Provider, origin: &Origin, header_file: &str) -> String {
-    let mut out = file_comment(
+pub fn program(provider: &Provider, origin: &Origin) -> String {
+    let mut out = Out::new();
+    let program_file = files::libbpf_program(provider);
+    file_comment(
+        &mut out,
         origin,
         &format!(
-            "libbpf program for the `{}` tracepoints. Build: clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu -c {}.bpf.c",
-            provider.name, provider.name
+            "libbpf program for the `{}` tracepoints. Build: clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu -c {program_file}",
+            provider.name
         ),
     );
-    let _ = write!(
-        out,
-        "\n#include <linux/types.h>\n#include <linux/bpf.h>\n#include <linux/ptrace.h>\n#include <stdbool.h>\n\
-         #include <bpf/bpf_helpers.h>\n#include <bpf/bpf_tracing.h>\n#include <bpf/usdt.bpf.h>\n\
-         #include \"{header_file}\"\n\n\
-         char LICENSE[] SEC(\"license\") = \"GPL\";\n\n\
-         struct {{\n\t__uint(type, BPF_MAP_TYPE_RINGBUF);\n\t__uint(max_entries, 256 * 1024);\n}} {} SEC(\".maps\");\n",
-        ring_buffer(provider)
-    );
+    writeln!(out);
+    for include in [
+        "<linux/types.h>",
+        "<linux/bpf.h>",
+        "<linux/ptrace.h>",
+        "<stdbool.h>",
+        "<bpf/bpf_helpers.h>",
+        "<bpf/bpf_tracing.h>",
+        "<bpf/usdt.bpf.h>",
+        &format!("\"{}\"", files::libbpf_header(provider)),
+    ] {
+        writeln!(out, "#include {include}");
+    }
+    let rb = names::ring_buffer(provider);
+    writeln!(out);
+    writeln!(out, "char LICENSE[] SEC(\"license\") = \"GPL\";");
+    writeln!(out);
+    writeln!(out, "struct {{");
+    writeln!(out, "\t__uint(type, BPF_MAP_TYPE_RINGBUF);");
+    writeln!(out, "\t__uint(max_entries, 256 * 1024);");
+    writeln!(out, "}} {rb} SEC(\".maps\");");
     for tracepoint in &provider.tracepoints {
-        let name = struct_name(provider, tracepoint);
-        let mut params = vec![name.clone()];
-        for arg in &tracepoint.args {
-            params.push(format!("{} {}", c_type(arg.ty), arg.name).replace("* ", "*"));
-        }
-        let _ = write!(
+        let name = names::c_struct(provider, tracepoint);
+        let params: Vec<String> = std::iter::once(name.clone())
+            .chain(tracepoint.args.iter().map(c_param))
+            .collect();
+        writeln!(out);
+        writeln!(out, "SEC(\"usdt\")");
+        writeln!(out, "int BPF_USDT({})", params.join(", "));
+        writeln!(out, "{{");
+        writeln!(
             out,
-            "\nSEC(\"usdt\")\nint BPF_USDT({})\n{{\n\
-             \tstruct {name} *event = bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0);\n\
-             \tif (!event)\n\t\treturn 0;\n\
-             \t__builtin_memset(event, 0, sizeof(struct {name}));\n\
-             \tevent->kind = {kind};\n",
-            params.join(", "),
-            rb = ring_buffer(provider),
-            kind = kind_const(provider, tracepoint)
+            "\tstruct {name} *event = bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0);"
+        );
+        writeln!(out, "\tif (!event)");
+        writeln!(out, "\t\treturn 0;");
+        writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
+        writeln!(
+            out,
+            "\tevent->kind = {};",
+            names::kind_const(provider, tracepoint)
         );
         for arg in &tracepoint.args {
+            let a = &arg.name;
             match arg.ty {
-                ArgType::Str { .. } => {
-                    let _ = writeln!(
-                        out,
-                        "\tbpf_probe_read_user_str(event->{a}, sizeof(event->{a}), {a});",
-                        a = arg.name
-                    );
-                }
-                ArgType::Bytes { .. } => {
-                    let _ = writeln!(
-                        out,
-                        "\tbpf_probe_read_user(event->{a}, sizeof(event->{a}), {a});",
-                        a = arg.name
-                    );
-                }
-                _ => {
-                    let _ = writeln!(out, "\tevent->{a} = {a};", a = arg.name);
-                }
+                ArgType::Str { .. } => writeln!(
+                    out,
+                    "\tbpf_probe_read_user_str(event->{a}, sizeof(event->{a}), {a});"
+                ),
+                ArgType::Bytes { .. } => writeln!(
+                    out,
+                    "\tbpf_probe_read_user(event->{a}, sizeof(event->{a}), {a});"
+                ),
+                _ => writeln!(out, "\tevent->{a} = {a};"),
             }
         }
-        out.push_str("\tbpf_ringbuf_submit(event, 0);\n\treturn 0;\n}\n");
+        writeln!(out, "\tbpf_ringbuf_submit(event, 0);");
+        writeln!(out, "\treturn 0;");
+        writeln!(out, "}}");
     }
-    out
+    out.finish()
 }

@@ -1,54 +1,59 @@
 //! `tracing.md` in the format of Bitcoin Core's `doc/tracing.md`.
 
 use super::Origin;
+use super::out::Out;
 use crate::model::{ArgType, Provider};
-use std::fmt::Write;
 
 /// The tracepoint documentation of every provider.
 pub fn tracing_md(providers: &[Provider], origin: &Origin) -> String {
-    let [generated, regenerate] = origin.header_lines();
-    let mut out = format!("<!-- {generated} -->\n<!-- {regenerate} -->\n\n");
-    out.push_str("# Tracepoints\n\n");
-    out.push_str(
-        "The tracepoints below are Linux USDT probes (SystemTap v3 notes with a\n\
-         semaphore): bpftrace, BCC, libbpf and gdb attach to them by\n\
-         `provider:name`. Their arguments are evaluated only while a tracer is\n\
-         attached. Strings are passed as pointers to NUL-terminated C strings;\n\
-         readers keep at most the stated number of characters.\n\n",
+    let mut out = Out::new();
+    for line in origin.header_lines() {
+        writeln!(out, "<!-- {line} -->");
+    }
+    writeln!(
+        out,
+        "
+# Tracepoints
+
+The tracepoints below are Linux USDT probes (SystemTap v3 notes with a
+semaphore): bpftrace, BCC, libbpf and gdb attach to them by
+`provider:name`. Their arguments are evaluated only while a tracer is
+attached. Strings are passed as pointers to NUL-terminated C strings;
+readers keep at most the stated number of characters.
+
+## Tracepoint documentation"
     );
-    out.push_str("## Tracepoint documentation\n");
     for provider in providers {
-        let _ = write!(out, "\n### Context `{}`\n", provider.name);
+        writeln!(out);
+        writeln!(out, "### Context `{}`", provider.name);
         if !provider.doc.is_empty() {
-            let _ = write!(out, "\n{}\n", provider.doc);
+            writeln!(out);
+            writeln!(out, "{}", provider.doc);
         }
         for tracepoint in &provider.tracepoints {
-            let _ = write!(
-                out,
-                "\n#### Tracepoint `{}`\n\n{}\n\n",
-                tracepoint.probe_name(provider),
-                tracepoint.doc
-            );
+            writeln!(out);
+            writeln!(out, "#### Tracepoint `{}`", tracepoint.probe_name(provider));
+            writeln!(out);
+            writeln!(out, "{}", tracepoint.doc);
+            writeln!(out);
             if tracepoint.args.is_empty() {
-                out.push_str("No arguments are passed.\n");
+                writeln!(out, "No arguments are passed.");
                 continue;
             }
-            out.push_str("Arguments passed:\n");
+            writeln!(out, "Arguments passed:");
             for (i, arg) in tracepoint.args.iter().enumerate() {
                 let doc = arg.doc.lines().map(str::trim).collect::<Vec<_>>().join(" ");
-                let _ = write!(out, "{}. {} as `{}`", i + 1, doc, arg.ty.doc_name());
+                write!(out, "{}. {} as `{}`", i + 1, doc, arg.ty.doc_name());
                 match arg.ty {
-                    ArgType::Str { max_len } => {
-                        let _ = write!(out, " (max. length {max_len} characters)");
-                    }
+                    ArgType::Str { max_len } => write!(out, " (max. length {max_len} characters)"),
                     ArgType::Bytes { len } => {
-                        let _ = write!(out, " ({len} bytes; shorter values are zero-padded)");
+                        write!(out, " ({len} bytes; shorter values are zero-padded)")
                     }
                     _ => {}
                 }
-                out.push('\n');
+                writeln!(out);
             }
         }
     }
-    out
+    out.finish()
 }

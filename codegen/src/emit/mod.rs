@@ -1,14 +1,20 @@
 //! Generators: pure functions from the model to the text of each output.
 //! None of them reads files or the environment; the CLI writes what they
-//! return.
+//! return. Text outputs are written through [`out::Out`], Rust outputs are
+//! built with `quote!` and printed with prettyplease, and every name comes
+//! from [`names`].
 
 pub mod bcc;
 pub mod bpftrace;
 pub mod c;
 pub mod libbpf;
 pub mod markdown;
+pub mod names;
+pub mod out;
 pub mod probe_sites;
 pub mod rust_events;
+
+use crate::model::Provider;
 
 /// Where generated text came from, for the "generated, do not edit" header
 /// every output starts with.
@@ -33,21 +39,6 @@ impl Origin {
     }
 }
 
-/// Prefixes every line of `text` with `prefix` (e.g. `// ` or `# `), so that
-/// no line of it can leave a line comment.
-pub fn line_comment(text: &str, prefix: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        out.push_str(prefix.trim_end());
-        if !line.trim().is_empty() {
-            out.push(' ');
-            out.push_str(line.trim_end());
-        }
-        out.push('\n');
-    }
-    out
-}
-
 /// `text` made safe inside a C block comment: `*/` cannot close it, and it
 /// is on one line.
 pub fn c_comment_text(text: &str) -> String {
@@ -58,8 +49,6 @@ pub fn c_comment_text(text: &str) -> String {
         .replace("/*", "/ *")
 }
 
-use crate::model::Provider;
-
 /// One generated file: its name (relative to the output directory) and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
@@ -69,13 +58,17 @@ pub struct Output {
     pub contents: String,
 }
 
+/// A generator of one provider's file.
+type Generator = fn(&Provider, &Origin) -> String;
+
 /// Every artifact for `providers`: `tracing.md`, and per provider the
 /// bpftrace reader, BCC C and Python, libbpf C and header, and Rust event
-/// structs; plus the bpftrace logging script `log_script` when any
+/// types; plus the bpftrace logging script `log_script` when any
 /// tracepoint declares a log line.
 pub fn all_outputs(providers: &[Provider], origin: &Origin, log_script: &str) -> Vec<Output> {
+    use names::files;
     let mut outputs = vec![Output {
-        name: "tracing.md".into(),
+        name: files::TRACING_MD.into(),
         contents: markdown::tracing_md(providers, origin),
     }];
     if providers
@@ -89,32 +82,18 @@ pub fn all_outputs(providers: &[Provider], origin: &Origin, log_script: &str) ->
         });
     }
     for provider in providers {
-        let p = &provider.name;
-        let file = |suffix: &str| format!("{p}{suffix}");
-        outputs.push(Output {
-            name: file(".bt"),
-            contents: bpftrace::reader(provider, origin, &file(".bt")),
-        });
-        outputs.push(Output {
-            name: file("_bcc.c"),
-            contents: bcc::c_program(provider, origin),
-        });
-        outputs.push(Output {
-            name: file("_bcc.py"),
-            contents: bcc::python_module(provider, origin, &file("_bcc.c")),
-        });
-        outputs.push(Output {
-            name: file(".bpf.h"),
-            contents: libbpf::header(provider, origin),
-        });
-        outputs.push(Output {
-            name: file(".bpf.c"),
-            contents: libbpf::program(provider, origin, &file(".bpf.h")),
-        });
-        outputs.push(Output {
-            name: file("_events.rs"),
-            contents: rust_events::module(provider, origin),
-        });
+        let generated: [(String, Generator); 6] = [
+            (files::bpftrace_reader(provider), bpftrace::reader),
+            (files::bcc_program(provider), bcc::c_program),
+            (files::bcc_module(provider), bcc::python_module),
+            (files::libbpf_header(provider), libbpf::header),
+            (files::libbpf_program(provider), libbpf::program),
+            (files::rust_events(provider), rust_events::module),
+        ];
+        outputs.extend(generated.into_iter().map(|(name, generate)| Output {
+            name,
+            contents: generate(provider, origin),
+        }));
     }
     outputs
 }

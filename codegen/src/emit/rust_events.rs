@@ -1,226 +1,270 @@
-//! Rust `#[repr(C)]` twins of the C event structs, for a libbpf-rs (or any
-//! Rust) loader of the libbpf program: `decode` a ring-buffer record into an
-//! `NetEvent`-like enum.
+//! Rust twins of the C event structs, for a libbpf-rs (or any Rust) loader
+//! of the libbpf program: `#[repr(C)]` structs, an enum of a provider's
+//! events with `decode` for a ring-buffer record, and `to_json`. Built with
+//! `quote!` and printed with prettyplease.
 
-use super::c::{kind_const, length_define, struct_name};
-use super::{Origin, bcc::class_name, line_comment};
-use crate::model::{ArgType, Provider, Tracepoint};
-use std::fmt::Write;
-
-fn rust_field_type(ty: ArgType) -> String {
-    match ty {
-        ArgType::Bool => "u8".into(),
-        ArgType::Str { max_len } => format!("[u8; {} + 1]", max_len),
-        ArgType::Bytes { len } => format!("[u8; {len}]"),
-        ty => ty.rust().into(),
-    }
-}
+use super::Origin;
+use super::names::{self, files};
+use super::out::Out;
+use crate::model::{Arg, ArgType, Provider};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
 
 /// The Rust module text for `provider`'s events.
 pub fn module(provider: &Provider, origin: &Origin) -> String {
-    let mut out = String::new();
+    let p = &provider.name;
+    let mut out = Out::new();
     for line in origin.header_lines() {
-        out.push_str(&line_comment(&line, "//"));
+        out.comment("//", &line);
     }
-    let _ = write!(
-        out,
-        "//\n// Events of the `{p}` tracepoints as the libbpf program `{p}.bpf.c` writes\n\
-         // them to its `{p}_events` ring buffer: `#[repr(C)]` twins of `{p}.bpf.h`.\n\
-         // Include it in a loader with `include!(\"{p}_events.rs\");` or as a module.\n\n",
-        p = provider.name
+    out.comment(
+        "//",
+        &format!(
+            "\nEvents of the `{p}` tracepoints as the libbpf program `{program}` writes\n\
+             them to its `{rb}` ring buffer: `#[repr(C)]` twins of `{header}`.\n\
+             Include it in a loader with `include!(\"{file}\");` or as a module.",
+            program = files::libbpf_program(provider),
+            rb = names::ring_buffer(provider),
+            header = files::libbpf_header(provider),
+            file = files::rust_events(provider),
+        ),
     );
+    // Each group printed on its own, so a blank line separates them.
+    for group in item_groups(provider) {
+        let file: syn::File = syn::parse2(group).expect("generated event items parse");
+        writeln!(out);
+        out.push_str(&prettyplease::unparse(&file));
+    }
+    out.finish()
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// One `#[doc]` attribute per line of `text`, as `///` comments print.
+fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| {
+        let line = if line.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line.trim_end())
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+/// The type of an argument's field.
+fn field_type(arg: &Arg) -> TokenStream {
+    match arg.ty {
+        ArgType::Bool => quote!(u8),
+        ArgType::Str { max_len } => {
+            let n = Literal::u32_unsuffixed(max_len);
+            quote!([u8; #n + 1])
+        }
+        ArgType::Bytes { len } => {
+            let n = Literal::u32_unsuffixed(len);
+            quote!([u8; #n])
+        }
+        ty => {
+            let ty = ident(ty.rust());
+            quote!(#ty)
+        }
+    }
+}
+
+/// The module's items in groups: the constants, the program table, each
+/// struct, the enum with its `impl`, each helper function.
+fn item_groups(provider: &Provider) -> Vec<TokenStream> {
+    let event_enum = ident(&names::event_enum(provider));
+    let mut consts = Vec::new();
+    let mut structs = Vec::new();
+    let mut variants = Vec::new();
+    let mut decode_arms = Vec::new();
+    let mut name_arms = Vec::new();
+    let mut json_arms = Vec::new();
+    let mut table = Vec::new();
     for tracepoint in &provider.tracepoints {
-        let _ = writeln!(
-            out,
-            "/// `kind` of a `{}` event.\npub const {}: u32 = {};",
-            tracepoint.probe_name(provider),
-            kind_const(provider, tracepoint),
-            super::c::kind_value(provider, tracepoint)
-        );
+        let probe = tracepoint.probe_name(provider);
+        let kind = ident(&names::kind_const(provider, tracepoint));
+        let kind_value = Literal::u32_unsuffixed(names::kind_value(tracepoint));
+        let kind_doc = format!(" `kind` of a `{probe}` event.");
+        consts.push(quote! {
+            #[doc = #kind_doc]
+            pub const #kind: u32 = #kind_value;
+        });
         for arg in &tracepoint.args {
-            let what = match arg.ty {
-                ArgType::Str { max_len } => Some(("Longest", max_len)),
-                ArgType::Bytes { len } => Some(("Length of", len)),
-                _ => None,
+            let (Some(name), Some(n)) = (
+                names::length_const(provider, tracepoint, arg),
+                arg.ty.length(),
+            ) else {
+                continue;
             };
-            if let Some((what, n)) = what {
-                let _ = writeln!(
-                    out,
-                    "/// {what} `{}` kept, in bytes.\npub const {}: usize = {n};",
-                    arg.name,
-                    length_define(provider, tracepoint, arg),
-                );
+            let what = match arg.ty {
+                ArgType::Str { .. } => "Longest",
+                _ => "Length of",
+            };
+            let length_doc = format!(" {what} `{}` kept, in bytes.", arg.name);
+            let name = ident(&name);
+            let n = Literal::u32_unsuffixed(n);
+            consts.push(quote! {
+                #[doc = #length_doc]
+                pub const #name: usize = #n;
+            });
+        }
+
+        let c_struct = names::c_struct(provider, tracepoint);
+        let event_type = ident(&names::event_type(provider, tracepoint));
+        let variant = ident(&names::event_variant(tracepoint));
+        let struct_doc = doc(&format!(
+            "`{probe}` (`struct {c_struct}`):\n{}",
+            tracepoint.doc
+        ));
+        let kind_field_doc = format!(" Always [`{kind}`].");
+        let fields = tracepoint.args.iter().map(|arg| {
+            let field_doc = doc(&arg.doc);
+            let name = ident(&arg.name);
+            let ty = field_type(arg);
+            quote! { #field_doc pub #name: #ty, }
+        });
+        structs.push(quote! {
+            #struct_doc
+            #[repr(C)]
+            #[derive(Clone, Copy, Debug)]
+            pub struct #event_type {
+                #[doc = #kind_field_doc]
+                pub kind: u32,
+                #(#fields)*
+            }
+        });
+        let variant_doc = format!(" `{probe}`");
+        variants.push(quote! { #[doc = #variant_doc] #variant(#event_type), });
+        decode_arms.push(quote! { #kind => read(record).map(#event_enum::#variant), });
+        name_arms.push(quote! { #event_enum::#variant(_) => #probe, });
+        let values = tracepoint.args.iter().map(|arg| {
+            let name = &arg.name;
+            let field = ident(name);
+            let value = match arg.ty {
+                ArgType::Str { .. } => quote!(json_string(&e.#field)),
+                ArgType::Bytes { .. } => quote!(json_hex(&e.#field)),
+                _ => quote!(e.#field.to_string()),
+            };
+            quote!((#name, #value))
+        });
+        let binding = if tracepoint.args.is_empty() {
+            quote!(_)
+        } else {
+            quote!(e)
+        };
+        json_arms.push(quote! {
+            #event_enum::#variant(#binding) => json_object(#probe, &[#(#values),*]),
+        });
+        let (provider_name, tracepoint_name) = (&provider.name, &tracepoint.name);
+        table.push(quote!((#provider_name, #tracepoint_name, #c_struct)));
+    }
+    let enum_doc = format!(" One decoded event of the `{}` tracepoints.", provider.name);
+    let mut groups = vec![quote!(#(#consts)*)];
+    groups.push(quote! {
+        /// Every tracepoint as (provider, tracepoint, BPF program name): attach
+        /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
+        pub const TRACEPOINTS: &[(&str, &str, &str)] = &[#(#table),*];
+    });
+    groups.extend(structs);
+    groups.push(quote! {
+        #[doc = #enum_doc]
+        #[derive(Clone, Copy, Debug)]
+        #[allow(clippy::enum_variant_names)]
+        pub enum #event_enum {
+            #(#variants)*
+        }
+    });
+    groups.push(quote! {
+        impl #event_enum {
+            /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.
+            pub fn decode(record: &[u8]) -> Option<#event_enum> {
+                /// A `T` read from the start of `record`. Sound because `T` is
+                /// a `repr(C)` struct of integers and byte arrays (valid for any
+                /// bytes) and the length is checked first.
+                fn read<T: Copy>(record: &[u8]) -> Option<T> {
+                    if record.len() < ::core::mem::size_of::<T>() {
+                        return None;
+                    }
+                    Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
+                }
+                match read::<u32>(record)? {
+                    #(#decode_arms)*
+                    _ => None,
+                }
+            }
+
+            /// The tracepoint's full name, `provider:name`.
+            pub fn tracepoint(&self) -> &'static str {
+                match self {
+                    #(#name_arms)*
+                }
+            }
+
+            /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
+            /// strings up to their NUL, decoded as UTF-8 (lossy).
+            pub fn to_json(self) -> String {
+                match self {
+                    #(#json_arms)*
+                }
             }
         }
-    }
-    let _ = writeln!(
-        out,
-        "\n/// Every tracepoint as (provider, tracepoint, BPF program name): attach\n/// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.\npub const TRACEPOINTS: &[(&str, &str, &str)] = &["
-    );
-    for tracepoint in &provider.tracepoints {
-        let _ = writeln!(
-            out,
-            "    (\"{}\", \"{}\", \"{}\"),",
-            provider.name,
-            tracepoint.name,
-            struct_name(provider, tracepoint)
-        );
-    }
-    out.push_str("];\n");
-    for tracepoint in &provider.tracepoints {
-        let _ = write!(
-            out,
-            "\n/// `{}` (`struct {}`):\n{}#[repr(C)]\n#[derive(Clone, Copy, Debug)]\npub struct {} {{\n    /// Always [`{}`].\n    pub kind: u32,\n",
-            tracepoint.probe_name(provider),
-            struct_name(provider, tracepoint),
-            line_comment(&tracepoint.doc, "///"),
-            class_name(provider, tracepoint),
-            kind_const(provider, tracepoint)
-        );
-        for arg in &tracepoint.args {
-            let doc = line_comment(&arg.doc, "    ///");
-            let _ = writeln!(
-                out,
-                "{doc}    pub {}: {},",
-                arg.name,
-                rust_field_type(arg.ty)
-            );
+    });
+    groups.extend(helpers());
+    groups
+}
+
+/// The JSON helpers `to_json` uses.
+fn helpers() -> [TokenStream; 3] {
+    [
+        quote! {
+        /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
+        /// already JSON.
+        fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
+            let mut out = format!("{{\"tracepoint\":\"{tracepoint}\",\"args\":{{");
+            for (i, (name, value)) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!("\"{name}\":{value}"));
+            }
+            out.push_str("}}");
+            out
         }
-        out.push_str("}\n");
-    }
-    let _ = write!(
-        out,
-        "\n/// One decoded event of the `{p}` tracepoints.\n#[derive(Clone, Copy, Debug)]\n#[allow(clippy::enum_variant_names)]\npub enum {e} {{\n",
-        p = provider.name,
-        e = enum_name(provider)
-    );
-    for tracepoint in &provider.tracepoints {
-        let class = class_name(provider, tracepoint);
-        let _ = writeln!(
-            out,
-            "    /// `{}`\n    {}({class}),",
-            tracepoint.probe_name(provider),
-            variant_name(tracepoint)
-        );
-    }
-    let _ = write!(
-        out,
-        "}}\n\nimpl {e} {{\n\
-         \x20   /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.\n\
-         \x20   pub fn decode(record: &[u8]) -> Option<{e}> {{\n\
-         \x20       fn read<T: Copy>(record: &[u8]) -> Option<T> {{\n\
-         \x20           if record.len() < ::core::mem::size_of::<T>() {{\n\
-         \x20               return None;\n\
-         \x20           }}\n\
-         \x20           // SAFETY: the record holds at least size_of::<T>() bytes and T is a\n\
-         \x20           // repr(C) struct of integers and byte arrays, valid for any bytes.\n\
-         \x20           Some(unsafe {{ ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) }})\n\
-         \x20       }}\n\
-         \x20       match read::<u32>(record)? {{\n",
-        e = enum_name(provider)
-    );
-    for tracepoint in &provider.tracepoints {
-        let _ = writeln!(
-            out,
-            "            {} => read(record).map({}::{}),",
-            kind_const(provider, tracepoint),
-            enum_name(provider),
-            variant_name(tracepoint)
-        );
-    }
-    out.push_str("            _ => None,\n        }\n    }\n\n    /// The tracepoint's full name, `provider:name`.\n    pub fn tracepoint(&self) -> &'static str {\n        match self {\n");
-    for tracepoint in &provider.tracepoints {
-        let _ = writeln!(
-            out,
-            "            {}::{}(_) => \"{}\",",
-            enum_name(provider),
-            variant_name(tracepoint),
-            tracepoint.probe_name(provider)
-        );
-    }
-    out.push_str(
-        "        }\n    }\n\n    /// The event as one JSON object, `{\"tracepoint\": ..., \"args\": {...}}`;\n    /// strings up to their NUL, decoded as UTF-8 (lossy).\n    #[allow(clippy::useless_format)]\n    pub fn to_json(self) -> String {\n        match self {\n",
-    );
-    for tracepoint in &provider.tracepoints {
-        let mut fields = Vec::new();
-        for arg in &tracepoint.args {
-            let value = match arg.ty {
-                ArgType::Str { .. } => format!("json_string(&e.{})", arg.name),
-                ArgType::Bytes { .. } => format!("json_hex(&e.{})", arg.name),
-                _ => format!("e.{}", arg.name),
-            };
-            fields.push((arg.name.clone(), value));
+        },
+        quote! {
+        /// `bytes` as a JSON string of lowercase hex digits.
+        #[allow(dead_code)]
+        fn json_hex(bytes: &[u8]) -> String {
+            let mut out = String::from("\"");
+            for b in bytes {
+                out.push_str(&format!("{b:02x}"));
+            }
+            out.push('"');
+            out
         }
-        let json_args: Vec<String> = fields
-            .iter()
-            .map(|(n, _)| format!("\\\"{n}\\\":{{}}"))
-            .collect();
-        let values: String = fields.iter().map(|(_, v)| format!(", {v}")).collect();
-        let binding = if fields.is_empty() { "_" } else { "e" };
-        let prefix = format!(
-            "{{{{\\\"tracepoint\\\":\\\"{}\\\",\\\"args\\\":{{{{",
-            tracepoint.probe_name(provider)
-        );
-        let _ = writeln!(
-            out,
-            "            {}::{}({binding}) => format!(\"{prefix}{}}}}}}}}}\"{values}),",
-            enum_name(provider),
-            variant_name(tracepoint),
-            json_args.join(","),
-        );
-    }
-    out.push_str("        }\n    }\n}\n");
-    out.push_str(JSON_STRING);
-    out
+        },
+        quote! {
+            /// `bytes` up to the first NUL, as a JSON string literal.
+            #[allow(dead_code)]
+            fn json_string(bytes: &[u8]) -> String {
+                let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+                let mut out = String::from("\"");
+                for c in String::from_utf8_lossy(&bytes[..end]).chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+                out
+            }
+        },
+    ]
 }
-
-/// `NetEvent`: the enum of a provider's events.
-pub fn enum_name(provider: &Provider) -> String {
-    format!("{}Event", camel(&provider.name))
-}
-
-/// `NetEvent::InboundConnection`: the variant of a tracepoint's event.
-fn variant_name(tracepoint: &Tracepoint) -> String {
-    camel(&tracepoint.name)
-}
-
-fn camel(name: &str) -> String {
-    name.split('_')
-        .map(|part| {
-            let mut c = part.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-const JSON_STRING: &str = r#"
-/// `bytes` as a JSON string of lowercase hex digits.
-#[allow(dead_code)]
-fn json_hex(bytes: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out.push('"');
-    out
-}
-
-/// `bytes` up to the first NUL, as a JSON string literal.
-#[allow(dead_code)]
-fn json_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    let mut out = String::from("\"");
-    for c in String::from_utf8_lossy(&bytes[..end]).chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-"#;

@@ -2,7 +2,7 @@
 //! (one JSON object per line, in firing order) that tests compare tracers
 //! against.
 
-use crate::tracing::net;
+use crate::probes::net;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;

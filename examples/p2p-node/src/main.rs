@@ -4,7 +4,7 @@
 mod demo;
 mod fired;
 mod node;
-mod tracing;
+mod probes;
 mod wire;
 
 use std::io::BufRead;

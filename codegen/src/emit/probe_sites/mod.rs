@@ -7,11 +7,12 @@
 //! [`native`] (our own stapsdt note, the default) and [`usdt`] (the `usdt`
 //! crate, for DTrace platforms and as the baseline).
 
+pub mod fallback;
 pub mod native;
 pub mod usdt;
 
-use crate::model::{ArgType, Provider, Tracepoint};
-use crate::parse::Declaration;
+use crate::ast::ModuleItem;
+use crate::model::{ArgType, Limits, Provider, Tracepoint};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
@@ -28,11 +29,11 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The most arguments a tracepoint may take with this backend.
-    pub fn max_args(self) -> usize {
+    /// What this backend's probe sites can carry.
+    pub fn limits(self) -> &'static Limits {
         match self {
-            Backend::Native => 12,
-            Backend::Usdt => 6,
+            Backend::Native => &Limits::NATIVE,
+            Backend::Usdt => &Limits::USDT,
         }
     }
 }
@@ -47,18 +48,14 @@ trait Emitter {
     fn fire(&self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream;
 }
 
-/// The expansion of a parsed `#[tracepoints::provider]` module.
-pub fn expand(declaration: &Declaration, backend: Backend) -> TokenStream {
+/// The expansion of a checked `#[tracepoints::provider]` module: `item` is
+/// what the user's module keeps, `provider` its model.
+pub fn expand(item: &ModuleItem, provider: &Provider, backend: Backend) -> TokenStream {
     let emitter: &dyn Emitter = match backend {
         Backend::Native => &native::Native,
         Backend::Usdt => &usdt::Usdt,
     };
-    let Declaration {
-        provider,
-        attrs,
-        vis,
-        ident,
-    } = declaration;
+    let ModuleItem { attrs, vis, ident } = item;
     let doc = module_doc(provider);
     let items = emitter.provider_items(provider);
     let tracepoints = provider
@@ -88,7 +85,7 @@ fn module_doc(provider: &Provider) -> String {
 }
 
 /// The type of an argument in the firing function.
-fn rust_type(ty: ArgType, span: Span) -> TokenStream {
+pub(crate) fn rust_type(ty: ArgType, span: Span) -> TokenStream {
     match ty {
         ArgType::I8 => quote_spanned!(span=> i8),
         ArgType::I16 => quote_spanned!(span=> i16),

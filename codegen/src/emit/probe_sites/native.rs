@@ -22,12 +22,89 @@ use quote::quote;
 /// See the module docs.
 pub struct Native;
 
-fn index_of(provider: &Provider, tracepoint: &Tracepoint) -> usize {
-    provider
-        .tracepoints
-        .iter()
-        .position(|t| t.name == tracepoint.name)
-        .expect("declared tracepoint")
+/// The probe site's assembly, one template line per item: the probe
+/// instruction (local label `990`) between the red-zone guard, then its
+/// stapsdt v3 ELF note, then the `.stapsdt.base` section the note refers
+/// to. `semaphore` is the address of the semaphore (an operand
+/// expression), `args` the argument specs (`-8@%rdi 8@%rsi ...`).
+///
+/// The note's layout (SystemTap's "SDT v3" format, read by bpftrace, BCC,
+/// libbpf, gdb and `readelf -n`):
+///
+/// | field | size | value |
+/// |---|---|---|
+/// | namesz | 4 | length of `"stapsdt\0"` (labels `991`..`992`) |
+/// | descsz | 4 | length of the description (labels `993`..`994`) |
+/// | type | 4 | 3, `NT_STAPSDT` |
+/// | name | 8 | `"stapsdt\0"`, padded to 4 bytes |
+/// | pc | 8 | address of the probe instruction |
+/// | base | 8 | address of `_.stapsdt.base`, so tools can correct `pc` and the semaphore for prelinking |
+/// | semaphore | 8 | address of the 2-byte counter tracers raise (0 for none) |
+/// | provider | NUL-terminated | e.g. `net` |
+/// | name | NUL-terminated | e.g. `inbound_connection` |
+/// | args | NUL-terminated | space-separated `size@operand`, negative size for signed |
+///
+/// and padding to 4 bytes. `.stapsdt.base` is one byte in a COMDAT group,
+/// so a binary holds one however many objects define it; `R` (retain)
+/// keeps the linker from dropping it, as nothing else refers to it.
+pub fn probe_site_asm(semaphore: &str, provider: &str, name: &str, args: &str) -> Vec<String> {
+    let mut lines: Vec<String> = [
+        // The red-zone guard around the probe instruction, a 5-byte nop
+        // (an optimized uprobe `call`s from here and pushes below rsp).
+        "lea -128(%rsp), %rsp",
+        "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00",
+        "lea 128(%rsp), %rsp",
+        // The note.
+        ".pushsection .note.stapsdt, \"\", \"note\"",
+        ".balign 4",
+        ".4byte 992f-991f, 994f-993f, 3",
+        "991: .asciz \"stapsdt\"",
+        "992: .balign 4",
+        "993: .8byte 990b",
+        ".8byte _.stapsdt.base",
+    ]
+    .map(String::from)
+    .into();
+    lines.push(format!(".8byte {semaphore}"));
+    lines.push(format!(".asciz \"{provider}\"\n.asciz \"{name}\""));
+    lines.push(format!(".asciz \"{args}\""));
+    lines.extend(
+        [
+            "994: .balign 4",
+            ".popsection",
+            // `.stapsdt.base`, once per object file.
+            ".ifndef _.stapsdt.base",
+            ".pushsection .stapsdt.base, \"aGR\", \"progbits\", .stapsdt.base, comdat",
+            ".weak _.stapsdt.base",
+            ".hidden _.stapsdt.base",
+            "_.stapsdt.base: .space 1",
+            ".size _.stapsdt.base, 1",
+            ".popsection",
+            ".endif",
+        ]
+        .map(String::from),
+    );
+    lines
+}
+
+/// The operand and the note's spec for argument `i`: the value in a
+/// register of its size, `size@%reg` with the signed size of
+/// [`ArgType::sdt_size`].
+fn operand(i: usize, ident: &proc_macro2::Ident, ty: ArgType) -> (TokenStream, String) {
+    let size = ty.sdt_size();
+    // The register name of the operand's size: `%rax`, `%eax`, `%ax`, `%al`.
+    let modifier = match ty.size() {
+        4 => ":e",
+        2 => ":x",
+        _ => "",
+    };
+    let operand = match ty {
+        ArgType::Str { .. } | ArgType::Bytes { .. } => quote!(in(reg) #ident.as_ptr()),
+        ArgType::Bool => quote!(in(reg_byte) #ident as u8),
+        ArgType::I8 | ArgType::U8 => quote!(in(reg_byte) #ident),
+        _ => quote!(in(reg) #ident),
+    };
+    (operand, format!("{size}@{{{i}{modifier}}}"))
 }
 
 impl Emitter for Native {
@@ -50,8 +127,8 @@ impl Emitter for Native {
         Backend::Native
     }
 
-    fn semaphore(&self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
-        let index = index_of(provider, tracepoint);
+    fn semaphore(&self, _provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
+        let index = tracepoint.index;
         quote!(super::__SEMAPHORES.get(#index))
     }
 
@@ -62,40 +139,28 @@ impl Emitter for Native {
         let mut specs = Vec::new();
         for (i, arg) in tracepoint.args.iter().enumerate() {
             let ident = arg_ident(&arg.name, arg.span);
-            let sign = if arg.ty.is_signed() { "-" } else { "" };
-            let (operand, spec) = match arg.ty {
+            match arg.ty {
                 ArgType::Str { max_len } => {
                     let size = max_len as usize + 1;
                     prepare.push(quote! {
                         let #ident = ::tracepoints::__private::StackCStr::<#size>::new(#ident);
                     });
-                    (quote!(in(reg) #ident.as_ptr()), format!("8@{{{i}}}"))
                 }
-                ArgType::Bytes { .. } => {
-                    prepare.extend(super::bytes_prepare(arg));
-                    (quote!(in(reg) #ident.as_ptr()), format!("8@{{{i}}}"))
-                }
-                ArgType::I64 | ArgType::U64 => (quote!(in(reg) #ident), format!("{sign}8@{{{i}}}")),
-                ArgType::I32 | ArgType::U32 => {
-                    (quote!(in(reg) #ident), format!("{sign}4@{{{i}:e}}"))
-                }
-                ArgType::I16 | ArgType::U16 => {
-                    (quote!(in(reg) #ident), format!("{sign}2@{{{i}:x}}"))
-                }
-                ArgType::I8 | ArgType::U8 => {
-                    (quote!(in(reg_byte) #ident), format!("{sign}1@{{{i}}}"))
-                }
-                ArgType::Bool => (quote!(in(reg_byte) #ident as u8), format!("1@{{{i}}}")),
-            };
+                ArgType::Bytes { .. } => prepare.extend(super::bytes_prepare(arg)),
+                _ => {}
+            }
+            let (operand, spec) = operand(i, &ident, arg.ty);
             operands.push(operand);
             specs.push(spec);
         }
-        let semaphore = format!(".8byte {{sema}}+{}", 2 * index_of(provider, tracepoint));
-        let names = format!(
-            ".asciz \"{}\"\n.asciz \"{}\"",
-            provider.name, tracepoint.name
+        // Each semaphore is a u16 in the provider's array.
+        let semaphore = format!("{{sema}}+{}", 2 * tracepoint.index);
+        let template = probe_site_asm(
+            &semaphore,
+            &provider.name,
+            &tracepoint.name,
+            &specs.join(" "),
         );
-        let args = format!(".asciz \"{}\"", specs.join(" "));
         quote! {
             #[cfg(#targets)]
             {
@@ -105,29 +170,7 @@ impl Emitter for Native {
                 // buffers through the argument pointers at the nop.
                 unsafe {
                     ::core::arch::asm!(
-                        "lea -128(%rsp), %rsp",
-                        "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00",
-                        "lea 128(%rsp), %rsp",
-                        ".pushsection .note.stapsdt, \"\", \"note\"",
-                        ".balign 4",
-                        ".4byte 992f-991f, 994f-993f, 3",
-                        "991: .asciz \"stapsdt\"",
-                        "992: .balign 4",
-                        "993: .8byte 990b",
-                        ".8byte _.stapsdt.base",
-                        #semaphore,
-                        #names,
-                        #args,
-                        "994: .balign 4",
-                        ".popsection",
-                        ".ifndef _.stapsdt.base",
-                        ".pushsection .stapsdt.base, \"aGR\", \"progbits\", .stapsdt.base, comdat",
-                        ".weak _.stapsdt.base",
-                        ".hidden _.stapsdt.base",
-                        "_.stapsdt.base: .space 1",
-                        ".size _.stapsdt.base, 1",
-                        ".popsection",
-                        ".endif",
+                        #(#template,)*
                         #(#operands,)*
                         sema = sym super::__SEMAPHORES,
                         options(att_syntax, readonly, preserves_flags)

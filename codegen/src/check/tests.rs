@@ -1,8 +1,42 @@
 use super::*;
-use crate::model::LogPiece;
+use crate::model::MAX_STR_LEN;
+use crate::parse::is_provider_attribute;
 
+/// Both passes over a source file, with the native backend's limits.
 fn parse(source: &str) -> syn::Result<Vec<Provider>> {
-    parse_file(source)
+    crate::read_source(source)
+}
+
+/// The errors of one provider module checked with `limits`.
+fn errors_with(source: &str, limits: &Limits) -> Vec<String> {
+    let module: syn::ItemMod = syn::parse_str(source).unwrap();
+    let mut errors = Errors::default();
+    let declared = crate::parse::module_item(&module, &mut errors);
+    provider(&declared, limits, &mut errors);
+    match errors.finish(()) {
+        Ok(()) => Vec::new(),
+        Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+/// One argument as the parser reads it.
+fn parsed_arg(source: &str) -> ast::Arg {
+    let module: syn::ItemMod =
+        syn::parse_str(&format!("mod p {{ /// d\n fn t({source}); }}")).unwrap();
+    let mut errors = Errors::default();
+    let mut declared = crate::parse::module_item(&module, &mut errors);
+    assert!(errors.is_empty());
+    declared.tracepoints.remove(0).args.remove(0)
+}
+
+fn arg_errors(source: &str) -> (Option<Arg>, Vec<String>) {
+    let mut errors = Errors::default();
+    let checked = arg(&parsed_arg(source), &mut errors);
+    let messages = match errors.finish(()) {
+        Ok(()) => Vec::new(),
+        Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+    };
+    (checked, messages)
 }
 
 fn errors(source: &str) -> Vec<String> {
@@ -111,20 +145,17 @@ fn reports_every_error_at_once() {
 
 #[test]
 fn rejects_more_arguments_than_the_backend_passes() {
-    let args: String = (0..MAX_ARGS + 1)
+    let args: String = (0..Limits::NATIVE.max_args + 1)
         .map(|i| format!("/// d\n a{i}: u8,"))
         .collect();
     let source = &source_with(&args);
     let errors = errors(source);
     assert_eq!(errors.len(), 1);
     assert!(errors[0].starts_with("too many arguments: a tracepoint takes at most 12;"));
-    let module: syn::ItemMod = syn::parse_str(source).unwrap();
-    let errors: Vec<String> = parse_module_with(&module, 6)
-        .err()
-        .unwrap()
-        .into_iter()
-        .map(|e| e.to_string())
+    let args: String = (0..Limits::USDT.max_args + 1)
+        .map(|i| format!("/// d\n a{i}: u8,"))
         .collect();
+    let errors = errors_with(&source_with(&args), &Limits::USDT);
     assert!(
         errors[0].starts_with(
             "too many arguments: a tracepoint takes at most 6 with the `usdt` backend"
@@ -152,26 +183,26 @@ fn log_line_errors_name_the_problem() {
         span: proc_macro2::Span::call_site(),
     }];
     assert!(
-        parse_log_line("id={idd}", &args)
+        log_line("id={idd}", &args)
             .unwrap_err()
             .contains("`{idd}`, which is not an argument")
     );
     assert!(
-        parse_log_line("id={id", &args)
+        log_line("id={id", &args)
             .unwrap_err()
             .starts_with("unclosed `{`")
     );
     assert!(
-        parse_log_line("id=}", &args)
+        log_line("id=}", &args)
             .unwrap_err()
             .starts_with("unmatched `}`")
     );
     assert!(
-        parse_log_line("{id:x}", &args)
+        log_line("{id:x}", &args)
             .unwrap_err()
             .starts_with("format specs are not supported")
     );
-    assert_eq!(parse_log_line("", &args).unwrap().pieces, []);
+    assert_eq!(log_line("", &args).unwrap().pieces, []);
 }
 
 #[test]
@@ -197,4 +228,73 @@ fn provider_attribute_is_recognised_by_path() {
 
 fn source_with(args: &str) -> String {
     format!("#[provider] mod p {{ /// d\n fn t({args}); }}")
+}
+
+#[test]
+fn usdt_reserved_names_are_rejected_only_with_the_usdt_backend() {
+    let source = "mod p { /// d\n fn probe(); }";
+    assert_eq!(errors_with(source, &Limits::NATIVE), Vec::<String>::new());
+    let errors = errors_with(source, &Limits::USDT);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "a tracepoint cannot be named `probe` with the `usdt` backend, which reserves it"
+        ),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn type_shapes_and_hints() {
+    let shape = |ty: &str| type_shape(&syn::parse_str(ty).unwrap());
+    assert_eq!(shape("u32"), Ok(TypeShape::Scalar(ArgType::U32)));
+    assert_eq!(shape("bool"), Ok(TypeShape::Scalar(ArgType::Bool)));
+    assert_eq!(shape("&str"), Ok(TypeShape::Str));
+    assert_eq!(shape("&[u8]"), Ok(TypeShape::Bytes));
+    assert!(shape("String").unwrap_err().starts_with("write `&str`"));
+    assert!(
+        shape("&mut str")
+            .unwrap_err()
+            .contains("only reads the string")
+    );
+    assert!(shape("&'a str").unwrap_err().contains("without a lifetime"));
+    assert!(
+        shape("&mut [u8]")
+            .unwrap_err()
+            .contains("only reads the bytes")
+    );
+    assert!(shape("&[u16]").unwrap_err().contains("only byte buffers"));
+    assert!(shape("usize").unwrap_err().starts_with("write `u64`"));
+    assert!(shape("(u8, u8)").unwrap_err().starts_with("use one of"));
+}
+
+#[test]
+fn argument_rule_pairs_types_with_lengths() {
+    let (arg, errors) = arg_errors("/// d\n #[max_len(68)] addr: &str");
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(arg.unwrap().ty, ArgType::Str { max_len: 68 });
+    let (arg, _) = arg_errors("/// d\n #[len(32)] hash: &[u8]");
+    assert_eq!(arg.unwrap().ty, ArgType::Bytes { len: 32 });
+
+    let (arg, errors) = arg_errors("/// d\n #[len(68)] addr: &str");
+    assert!(arg.is_none());
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].starts_with("a `&str` has a maximum length, not an exact one"));
+    let (arg, errors) = arg_errors("/// d\n #[max_len(32)] hash: &[u8]");
+    assert!(arg.is_none());
+    assert!(errors[0].starts_with("a byte buffer has an exact length"));
+    let (arg, errors) = arg_errors("/// d\n #[max_len(4)] n: u32");
+    assert_eq!(arg.unwrap().ty, ArgType::U32, "a scalar stays usable");
+    assert!(errors[0].starts_with("remove `#[max_len]`"));
+    // An out-of-range length is reported once, not also as missing.
+    let (arg, errors) = arg_errors("/// d\n #[max_len(0)] s: &str");
+    assert!(arg.is_none());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+#[test]
+fn tracepoints_are_numbered_in_declaration_order() {
+    let providers = parse(NET).unwrap();
+    let indices: Vec<usize> = providers[0].tracepoints.iter().map(|t| t.index).collect();
+    assert_eq!(indices, [0, 1]);
 }

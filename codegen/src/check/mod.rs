@@ -1,0 +1,473 @@
+//! Every rule a declaration must follow, checked on the parsed
+//! [`ast`](crate::ast) against a backend's [`Limits`], and the lowering of
+//! what is valid into the [`model`](crate::model). Each rule is a function
+//! of its own that records its errors at the offending token, so a user
+//! sees every mistake at once.
+
+use crate::ast::{self, LengthKind};
+use crate::errors::Errors;
+use crate::model::{
+    Arg, ArgType, BPFTRACE_MAX_ARGS, Limits, LogLine, LogPiece, MAX_STR_LEN, Provider, Tracepoint,
+};
+
+/// Checks a parsed provider and returns the model of its valid parts. The
+/// model is only meaningful when no error was recorded.
+pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) -> Provider {
+    let ident = &provider.item.ident;
+    usdt_name(ident, NameKind::Provider, errors);
+    match provider.body {
+        None => errors.push(
+            ident.span(),
+            "a provider module declares its tracepoints inline: write `mod net { ... }`, not `mod net;`",
+        ),
+        Some(body) if provider.item_count == 0 => errors.push(
+            body,
+            "a provider declares at least one tracepoint, e.g. `/// Fired when ...\nfn inbound_connection(/** Connection ID */ id: i64);`",
+        ),
+        Some(_) => {}
+    }
+    let mut tracepoints: Vec<Tracepoint> = Vec::new();
+    for declared in &provider.tracepoints {
+        let tracepoint = self::tracepoint(declared, tracepoints.len(), limits, errors);
+        if tracepoints.iter().any(|t| t.name == tracepoint.name) {
+            errors.push(
+                tracepoint.span,
+                format_args!(
+                    "duplicate tracepoint `{ident}:{}`: each tracepoint of a provider needs its own name",
+                    tracepoint.name
+                ),
+            );
+        } else {
+            tracepoints.push(tracepoint);
+        }
+    }
+    Provider {
+        name: ident.to_string(),
+        doc: provider.doc.clone(),
+        tracepoints,
+    }
+}
+
+/// Checks one tracepoint; `index` is its position among the provider's
+/// valid tracepoints.
+pub fn tracepoint(
+    tracepoint: &ast::Tracepoint,
+    index: usize,
+    limits: &Limits,
+    errors: &mut Errors,
+) -> Tracepoint {
+    let ident = &tracepoint.ident;
+    let name = ident.to_string();
+    usdt_name(ident, NameKind::Tracepoint, errors);
+    if limits.reserved_tracepoint_names.contains(&name.as_str()) {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "a tracepoint cannot be named `{name}`{}, which reserves it: choose a name that says what happened, e.g. `{name}_fired`",
+                limits.backend_clause
+            ),
+        );
+    }
+    documented(&tracepoint.doc, ident, NameKind::Tracepoint, errors);
+    if let Some(extra) = tracepoint.args.get(limits.max_args) {
+        errors.push(
+            extra.ident.span(),
+            format_args!(
+                "too many arguments: a tracepoint takes at most {}{}; split it into two tracepoints or drop this one",
+                limits.max_args, limits.backend_clause
+            ),
+        );
+    }
+    let mut args: Vec<Arg> = Vec::new();
+    for declared in &tracepoint.args {
+        if let Some(arg) = arg(declared, errors) {
+            if args.iter().any(|a| a.name == arg.name) {
+                errors.push(
+                    arg.span,
+                    format_args!(
+                        "duplicate argument `{}`: give each argument its own name",
+                        arg.name
+                    ),
+                );
+            }
+            args.push(arg);
+        }
+    }
+    // With an invalid argument, a log line naming it would only repeat the
+    // error: check it once every argument is right.
+    let all_args_valid = args.len() == tracepoint.arity;
+    let log = match &tracepoint.log {
+        Some(lit) if all_args_valid => match log_line(&lit.value(), &args) {
+            Ok(line) => Some(line),
+            Err(message) => {
+                errors.push(lit.span(), message);
+                None
+            }
+        },
+        _ => None,
+    };
+    Tracepoint {
+        index,
+        name,
+        doc: tracepoint.doc.clone(),
+        args,
+        log,
+        span: ident.span(),
+    }
+}
+
+/// Checks one argument: its name, doc, type and length. `None` when its
+/// type cannot be passed.
+pub fn arg(arg: &ast::Arg, errors: &mut Errors) -> Option<Arg> {
+    let name = arg.ident.to_string();
+    arg_name(&arg.ident, errors);
+    let length = arg.length.as_ref().and_then(|l| length_value(l, errors));
+    documented(&arg.doc, &arg.ident, NameKind::Argument, errors);
+    let ty = arg_type(arg, length, errors)?;
+    Some(Arg {
+        name,
+        doc: arg.doc.clone(),
+        ty,
+        span: arg.ident.span(),
+    })
+}
+
+/// What an error message calls a named thing.
+#[derive(Clone, Copy)]
+enum NameKind {
+    Provider,
+    Tracepoint,
+    Argument,
+}
+
+/// Checks that a provider or tracepoint name is a USDT identifier that
+/// every tracer accepts: lowercase ASCII letters, digits and single
+/// underscores, starting with a letter, at most 64 characters.
+fn usdt_name(ident: &syn::Ident, kind: NameKind, errors: &mut Errors) {
+    let (what, example) = match kind {
+        NameKind::Provider => ("provider", "net"),
+        _ => ("tracepoint", "inbound_connection"),
+    };
+    let name = ident.to_string();
+    let valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.contains("__")
+        && !name.ends_with('_');
+    if !valid {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "`{name}` is not a valid USDT {what} name: use lowercase ASCII letters, digits and single underscores, starting with a letter, at most 64 characters (e.g. `{example}`)"
+            ),
+        );
+    }
+}
+
+/// Every tracepoint and argument has a doc comment: the generated docs
+/// must be complete.
+fn documented(doc: &str, ident: &syn::Ident, kind: NameKind, errors: &mut Errors) {
+    if !doc.is_empty() {
+        return;
+    }
+    let message = match kind {
+        NameKind::Argument => format!(
+            "argument `{ident}` has no doc comment: write `/// What it holds.` above it (the generated tracing.md needs it)"
+        ),
+        _ => format!(
+            "tracepoint `{ident}` has no doc comment: write `/// When it fires and what it means.` above it (the generated tracing.md needs it)"
+        ),
+    };
+    errors.push(ident.span(), message);
+}
+
+/// C keywords: argument names become fields of the BCC and libbpf structs.
+const C_KEYWORDS: &[&str] = &[
+    "auto", "char", "double", "float", "int", "long", "register", "short", "signed", "sizeof",
+    "switch", "case", "default", "goto", "typedef", "union", "unsigned", "void", "volatile",
+    "restrict", "inline", "extern", "static", "const", "enum", "struct", "while", "for", "do",
+    "if", "else", "break", "continue", "return",
+];
+
+/// Python keywords: argument names become fields of the BCC module's
+/// `ctypes` classes.
+const PYTHON_KEYWORDS: &[&str] = &[
+    "and", "as", "assert", "class", "def", "del", "elif", "except", "finally", "from", "global",
+    "import", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "try", "with", "yield",
+    "None", "True", "False",
+];
+
+/// Names the generated readers use for themselves.
+const GENERATED_NAMES: &[&str] = &["ctx", "event"];
+
+/// Every name an argument may not have.
+const RESERVED_ARG_NAMES: [&[&str]; 3] = [C_KEYWORDS, PYTHON_KEYWORDS, GENERATED_NAMES];
+
+/// An argument name becomes a C field, a bpftrace variable and a Python
+/// attribute: ASCII, and no keyword of those languages.
+fn arg_name(ident: &syn::Ident, errors: &mut Errors) {
+    let name = ident.to_string();
+    let ascii = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 64;
+    if !ascii {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "argument name `{name}` must be ASCII letters, digits and underscores, starting with a letter (it becomes a C field and a bpftrace variable)"
+            ),
+        );
+    } else if RESERVED_ARG_NAMES
+        .iter()
+        .any(|names| names.contains(&name.as_str()))
+    {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "argument name `{name}` is a C or Python keyword and would break the generated readers: rename it, e.g. `{name}_value`"
+            ),
+        );
+    }
+}
+
+/// A length is between 1 and [`MAX_STR_LEN`]. `None` when it is not (or
+/// was not a number, already reported).
+fn length_value(length: &ast::Length, errors: &mut Errors) -> Option<LengthOk> {
+    let value = length.value?;
+    if value == 0 || value > u64::from(MAX_STR_LEN) {
+        errors.push(
+            length.value_span,
+            format_args!(
+                "`{}` must be between 1 and {MAX_STR_LEN} (bpftrace 0.17 reads at most {} bytes behind a pointer): write e.g. `{}`",
+                length.kind.attr_name(),
+                MAX_STR_LEN + 1,
+                length.kind.example()
+            ),
+        );
+        return None;
+    }
+    Some(LengthOk(value as u32))
+}
+
+/// A length that passed [`length_value`].
+#[derive(Clone, Copy)]
+struct LengthOk(u32);
+
+/// The argument's type, with the length its attribute gives: `&str` takes
+/// `#[max_len(N)]`, `&[u8]` takes `#[len(N)]`, scalars take none. `None`
+/// when the type is unsupported or its length is missing or wrong.
+fn arg_type(arg: &ast::Arg, length: Option<LengthOk>, errors: &mut Errors) -> Option<ArgType> {
+    let shape = match type_shape(&arg.ty) {
+        Ok(shape) => shape,
+        Err(hint) => {
+            let shown = quote::ToTokens::to_token_stream(&arg.ty)
+                .to_string()
+                .replace("& ", "&");
+            errors.push_spanned(
+                &arg.ty,
+                format_args!("unsupported argument type `{shown}`: {hint}"),
+            );
+            return None;
+        }
+    };
+    let name = &arg.ident;
+    let Some(attr) = &arg.length else {
+        return match shape {
+            TypeShape::Scalar(ty) => Some(ty),
+            TypeShape::Str => {
+                errors.push_spanned(
+                    &arg.ty,
+                    format_args!(
+                        "`&str` argument `{name}` needs a maximum length: write `#[max_len(N)]` above it (N characters, used by the docs and tracer readers)"
+                    ),
+                );
+                None
+            }
+            TypeShape::Bytes => {
+                errors.push_spanned(
+                    &arg.ty,
+                    format_args!(
+                        "`&[u8]` argument `{name}` needs its length: write `#[len(N)]` above it (N bytes, what readers copy; e.g. 32 for a hash)"
+                    ),
+                );
+                None
+            }
+        };
+    };
+    match (shape, attr.kind) {
+        (TypeShape::Str, LengthKind::MaxLen) => {
+            length.map(|LengthOk(n)| ArgType::Str { max_len: n })
+        }
+        (TypeShape::Bytes, LengthKind::Len) => length.map(|LengthOk(n)| ArgType::Bytes { len: n }),
+        (TypeShape::Str, LengthKind::Len) => {
+            errors.push_spanned(
+                &attr.attr,
+                "a `&str` has a maximum length, not an exact one: write `#[max_len(N)]`",
+            );
+            None
+        }
+        (TypeShape::Bytes, LengthKind::MaxLen) => {
+            errors.push_spanned(
+                &attr.attr,
+                "a byte buffer has an exact length that readers copy: write `#[len(N)]` (shorter values are zero-padded)",
+            );
+            None
+        }
+        (TypeShape::Scalar(ty), kind) => {
+            errors.push_spanned(
+                &attr.attr,
+                format_args!(
+                    "remove `#[{}]`: only `&str` and `&[u8]` arguments have a length, `{name}` is `{}`",
+                    kind.attr_name(),
+                    ty.rust()
+                ),
+            );
+            Some(ty)
+        }
+    }
+}
+
+/// A supported argument type before its length is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeShape {
+    /// An integer or `bool`.
+    Scalar(ArgType),
+    /// `&str`.
+    Str,
+    /// `&[u8]`.
+    Bytes,
+}
+
+const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool, &str or &[u8]";
+
+/// Classifies a written type: a supported shape, or a hint saying what to
+/// write instead.
+pub fn type_shape(ty: &syn::Type) -> Result<TypeShape, String> {
+    let is_path = |ty: &syn::Type, name: &str| matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(name));
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            if let Some(scalar) = p
+                .path
+                .get_ident()
+                .and_then(|ident| ArgType::from_rust_scalar(&ident.to_string()))
+            {
+                return Ok(TypeShape::Scalar(scalar));
+            }
+            let last = p.path.segments.last().map(|s| s.ident.to_string());
+            Err(match last.as_deref() {
+                Some("String") => "write `&str` (with `#[max_len(N)]`) and pass `&s` or `s.as_str()`".into(),
+                Some("usize") => "write `u64`: USDT arguments have a fixed size".into(),
+                Some("isize") => "write `i64`: USDT arguments have a fixed size".into(),
+                Some("f32" | "f64") => "floating-point values are not USDT arguments: pass an integer (e.g. the value scaled to a fixed unit) as `u64` or `i64`".into(),
+                Some("char") => "write `u32` and pass `c as u32`".into(),
+                Some("u128" | "i128") => "128-bit values do not fit a USDT argument: split it into two `u64` arguments".into(),
+                _ => format!("use one of {SUPPORTED_TYPES}"),
+            })
+        }
+        syn::Type::Reference(r) => {
+            let plain = r.mutability.is_none() && r.lifetime.is_none();
+            match &*r.elem {
+                elem if is_path(elem, "str") => {
+                    if plain {
+                        Ok(TypeShape::Str)
+                    } else if r.mutability.is_some() {
+                        Err("write `&str`: the tracepoint only reads the string".into())
+                    } else {
+                        Err("write `&str` without a lifetime".into())
+                    }
+                }
+                syn::Type::Slice(slice) if is_path(&slice.elem, "u8") => {
+                    if plain {
+                        Ok(TypeShape::Bytes)
+                    } else {
+                        Err("write `&[u8]`: the tracepoint only reads the bytes".into())
+                    }
+                }
+                syn::Type::Slice(_) => Err(
+                    "only byte buffers are passed as slices: write `&[u8]` with `#[len(N)]`".into(),
+                ),
+                _ => Err(format!("use one of {SUPPORTED_TYPES}")),
+            }
+        }
+        _ => Err(format!("use one of {SUPPORTED_TYPES}")),
+    }
+}
+
+/// Parses a log line: text with `{argument}` references, `{{` and `}}` for
+/// literal braces. Only the first [`BPFTRACE_MAX_ARGS`] arguments may be
+/// named (bpftrace reads no others).
+pub fn log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                literal.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                literal.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => name.push(c),
+                        None => {
+                            return Err("unclosed `{` in log line: close it with `}` or write `{{` for a literal brace".to_string());
+                        }
+                    }
+                }
+                let index = log_argument(&name, args)?;
+                if !literal.is_empty() {
+                    pieces.push(LogPiece::Text(std::mem::take(&mut literal)));
+                }
+                pieces.push(LogPiece::Arg(index));
+            }
+            '}' => {
+                return Err("unmatched `}` in log line: write `}}` for a literal brace".to_string());
+            }
+            c => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(LogPiece::Text(literal));
+    }
+    Ok(LogLine { pieces })
+}
+
+/// The index of the argument a log line names in `{name}`.
+fn log_argument(name: &str, args: &[Arg]) -> Result<usize, String> {
+    if name.contains(':') {
+        return Err(format!(
+            "format specs are not supported in log lines: write `{{{}}}`, the printed format follows the argument's type",
+            name.split(':').next().unwrap_or_default()
+        ));
+    }
+    let Some(index) = args.iter().position(|a| a.name == name) else {
+        return Err(if args.is_empty() {
+            format!("log line names `{{{name}}}` but this tracepoint has no arguments")
+        } else {
+            let names: Vec<String> = args.iter().map(|a| format!("{{{}}}", a.name)).collect();
+            format!(
+                "log line names `{{{name}}}`, which is not an argument of this tracepoint: use one of {}",
+                names.join(", ")
+            )
+        });
+    };
+    if index >= BPFTRACE_MAX_ARGS {
+        return Err(format!(
+            "log line names `{{{name}}}`, argument {} of the tracepoint, but bpftrace reads only the first {BPFTRACE_MAX_ARGS} on x86-64: move it among the first {BPFTRACE_MAX_ARGS} arguments or leave it out of the log line",
+            index + 1
+        ));
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests;

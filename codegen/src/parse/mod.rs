@@ -1,0 +1,238 @@
+//! Parsing: Rust tokens into the [`ast`](crate::ast). The parser reports only
+//! what the syntax tree cannot hold (a body, `async`, a `self` argument, a
+//! malformed or repeated attribute, an item that is not a tracepoint); every
+//! rule about what it holds lives in [`crate::check`].
+
+mod attrs;
+
+use crate::ast;
+use crate::errors::Errors;
+use attrs::{ArgAttrs, TracepointAttrs};
+use proc_macro2::TokenStream;
+
+/// Parses the arguments and item of the `#[tracepoints::provider]`
+/// attribute. `None` when the item is not a module at all (the error is
+/// recorded).
+pub fn attribute(
+    args: TokenStream,
+    item: TokenStream,
+    errors: &mut Errors,
+) -> Option<ast::Provider> {
+    if let Some(first) = args.into_iter().next() {
+        errors.push(
+            first.span(),
+            "`#[tracepoints::provider]` takes no arguments: the provider is named after the module, e.g. `#[tracepoints::provider] mod net { ... }`",
+        );
+    }
+    match syn::parse2::<syn::ItemMod>(item) {
+        Ok(module) => Some(module_item(&module, errors)),
+        Err(e) => {
+            errors.push(
+                e.span(),
+                "`#[tracepoints::provider]` goes on a module of tracepoint declarations, e.g. `mod net { /// doc\n fn inbound_connection(/** doc */ id: i64); }`",
+            );
+            None
+        }
+    }
+}
+
+/// Parses a source file and returns every provider module in it (modules
+/// carrying a `#[provider]` or `#[tracepoints::provider]` attribute, at any
+/// depth), in source order. Only a file that is not Rust is an `Err`; other
+/// problems are recorded in `errors`.
+pub fn file(source: &str, errors: &mut Errors) -> syn::Result<Vec<ast::Provider>> {
+    let file = syn::parse_file(source).map_err(|e| {
+        if e.to_string() == "cannot parse string into token stream" {
+            syn::Error::new(e.span(), "cannot read this file as Rust tokens: look for an unclosed delimiter or string near here")
+        } else {
+            e
+        }
+    })?;
+    let mut found = Vec::new();
+    collect_modules(&file.items, &mut found, errors);
+    Ok(found)
+}
+
+fn collect_modules(items: &[syn::Item], found: &mut Vec<ast::Provider>, errors: &mut Errors) {
+    for item in items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.attrs.iter().any(is_provider_attribute) {
+            found.push(module_item(module, errors));
+        } else if let Some((_, items)) = &module.content {
+            collect_modules(items, found, errors);
+        }
+    }
+}
+
+/// Whether an attribute is `#[provider]` or `#[tracepoints::provider]`.
+pub fn is_provider_attribute(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    path.segments.last().is_some_and(|s| s.ident == "provider")
+        && (path.segments.len() == 1
+            || (path.segments.len() == 2 && path.segments[0].ident == "tracepoints"))
+}
+
+/// Parses one provider module.
+pub fn module_item(module: &syn::ItemMod, errors: &mut Errors) -> ast::Provider {
+    let attrs = module
+        .attrs
+        .iter()
+        .filter(|attr| !attr.path().is_ident("doc") && !is_provider_attribute(attr))
+        .cloned()
+        .collect();
+    let mut tracepoints = Vec::new();
+    if let Some((_, items)) = &module.content {
+        tracepoints.extend(
+            items
+                .iter()
+                .filter_map(|item| tracepoint_item(item, errors)),
+        );
+    }
+    ast::Provider {
+        item: ast::ModuleItem {
+            attrs,
+            vis: module.vis.clone(),
+            ident: module.ident.clone(),
+        },
+        doc: attrs::doc_text(&module.attrs),
+        body: module.content.as_ref().map(|(brace, _)| brace.span.join()),
+        item_count: module.content.as_ref().map_or(0, |(_, items)| items.len()),
+        tracepoints,
+    }
+}
+
+const NOT_A_TRACEPOINT: &str = "a provider module holds only tracepoint declarations: write `/// doc\nfn name(/** doc */ arg: i64);` and move other items out of the module";
+
+fn tracepoint_item(item: &syn::Item, errors: &mut Errors) -> Option<ast::Tracepoint> {
+    match item {
+        syn::Item::Fn(f) => {
+            errors.push_spanned(
+                &f.block,
+                "a tracepoint declaration has no body: replace `{ ... }` with `;`",
+            );
+            Some(tracepoint(&f.attrs, &f.vis, &f.sig, errors))
+        }
+        // A bodyless `fn name(...);` is not an item syn knows in a module.
+        syn::Item::Verbatim(tokens) => match syn::parse2::<syn::ForeignItemFn>(tokens.clone()) {
+            Ok(f) => Some(tracepoint(&f.attrs, &f.vis, &f.sig, errors)),
+            Err(_) => {
+                errors.push_spanned(item, NOT_A_TRACEPOINT);
+                None
+            }
+        },
+        _ => {
+            errors.push_spanned(item, NOT_A_TRACEPOINT);
+            None
+        }
+    }
+}
+
+fn tracepoint(
+    attrs: &[syn::Attribute],
+    vis: &syn::Visibility,
+    sig: &syn::Signature,
+    errors: &mut Errors,
+) -> ast::Tracepoint {
+    signature_shape(vis, sig, errors);
+    let TracepointAttrs { doc, log } = TracepointAttrs::parse(attrs, errors);
+    let args = sig
+        .inputs
+        .iter()
+        .filter_map(|input| arg(input, errors))
+        .collect();
+    ast::Tracepoint {
+        ident: sig.ident.clone(),
+        doc,
+        log,
+        args,
+        arity: sig.inputs.len(),
+    }
+}
+
+/// Everything a tracepoint's signature may not have: each is written
+/// `fn name(args);` and nothing else.
+fn signature_shape(vis: &syn::Visibility, sig: &syn::Signature, errors: &mut Errors) {
+    if !matches!(vis, syn::Visibility::Inherited) {
+        errors.push_spanned(
+            vis,
+            "remove this visibility: a tracepoint is as visible as its provider module",
+        );
+    }
+    if let Some(t) = &sig.constness {
+        errors.push(
+            t.span,
+            "remove `const`: a tracepoint declaration is a plain `fn name(args);`",
+        );
+    }
+    if let Some(t) = &sig.asyncness {
+        errors.push(
+            t.span,
+            "remove `async`: tracepoints fire synchronously, write `fn name(args);`",
+        );
+    }
+    if let Some(t) = &sig.unsafety {
+        errors.push(
+            t.span,
+            "remove `unsafe`: firing a tracepoint is safe, write `fn name(args);`",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push_spanned(abi, "remove the ABI: write `fn name(args);`");
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push_spanned(
+            &sig.generics,
+            "remove the generic parameters: tracepoint arguments have fixed types (i8..i64, u8..u64, bool, &str, &[u8])",
+        );
+    }
+    if let Some(w) = &sig.generics.where_clause {
+        errors.push_spanned(w, "remove the `where` clause: tracepoints are not generic");
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push_spanned(
+            v,
+            "remove `...`: a tracepoint has a fixed list of typed arguments",
+        );
+    }
+    if let syn::ReturnType::Type(_, ty) = &sig.output {
+        errors.push_spanned(
+            ty,
+            "remove the return type: a tracepoint returns nothing, write `fn name(args);`",
+        );
+    }
+}
+
+fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
+    let pat_type = match input {
+        syn::FnArg::Receiver(r) => {
+            errors.push_spanned(
+                r,
+                "remove `self`: a tracepoint is a free declaration, write `fn name(id: i64, ...);`",
+            );
+            return None;
+        }
+        syn::FnArg::Typed(p) => p,
+    };
+    let ArgAttrs { doc, length } = ArgAttrs::parse(&pat_type.attrs, errors);
+    match &*pat_type.pat {
+        syn::Pat::Ident(p)
+            if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() =>
+        {
+            Some(ast::Arg {
+                ident: p.ident.clone(),
+                doc,
+                ty: (*pat_type.ty).clone(),
+                length,
+            })
+        }
+        other => {
+            errors.push_spanned(
+                other,
+                "name this argument with a plain identifier, e.g. `id: i64` (it names the argument in docs and tracer scripts)",
+            );
+            None
+        }
+    }
+}
