@@ -19,11 +19,9 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 /// [`skip`]) when it cannot run here — not root, or one of `tools` missing
 /// (a command name, or a path that must exist) — else a guard that keeps
 /// the other tracer tests waiting: tracers attached by path see every
-/// process of the binary, so these tests run one at a time.
-///
-/// ```ignore
-/// let Some(_guard) = tracer_test(&["bpftrace"]) else { return };
-/// ```
+/// process of the binary, so these tests run one at a time. Each tracer
+/// test starts with `let Some(_guard) = tracer_test(&["bpftrace"]) else {
+/// return; };`.
 pub fn tracer_test(tools: &[&str]) -> Option<MutexGuard<'static, ()>> {
     static LOCK: Mutex<()> = Mutex::new(());
     let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());

@@ -6,7 +6,7 @@
 use super::Origin;
 use super::names::{self, files};
 use super::out::Out;
-use crate::model::{Arg, ArgType, Provider};
+use crate::model::{Arg, ArgType, Provider, Tracepoint};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
@@ -75,21 +75,28 @@ fn field_type(arg: &Arg) -> TokenStream {
 }
 
 /// The module's items in groups: the constants, the program table, each
-/// struct, the enum with its `impl`, each helper function.
+/// struct, the enum, its `impl`, each helper function.
 fn item_groups(provider: &Provider) -> Vec<TokenStream> {
-    let event_enum = ident(&names::event_enum(provider));
+    let mut groups = vec![constants(provider), program_table(provider)];
+    groups.extend(
+        provider
+            .tracepoints
+            .iter()
+            .map(|tracepoint| event_struct(provider, tracepoint)),
+    );
+    groups.push(event_enum(provider));
+    groups.push(event_impl(provider));
+    groups.extend(helpers());
+    groups
+}
+
+/// Each tracepoint's event kind, and each string's and buffer's length.
+fn constants(provider: &Provider) -> TokenStream {
     let mut consts = Vec::new();
-    let mut structs = Vec::new();
-    let mut variants = Vec::new();
-    let mut decode_arms = Vec::new();
-    let mut name_arms = Vec::new();
-    let mut json_arms = Vec::new();
-    let mut table = Vec::new();
     for tracepoint in &provider.tracepoints {
-        let probe = tracepoint.probe_name(provider);
         let kind = ident(&names::kind_const(provider, tracepoint));
         let kind_value = Literal::u32_unsuffixed(names::kind_value(tracepoint));
-        let kind_doc = format!(" `kind` of a `{probe}` event.");
+        let kind_doc = format!(" `kind` of a `{}` event.", tracepoint.probe_name(provider));
         consts.push(quote! {
             #[doc = #kind_doc]
             pub const #kind: u32 = #kind_value;
@@ -113,33 +120,82 @@ fn item_groups(provider: &Provider) -> Vec<TokenStream> {
                 pub const #name: usize = #n;
             });
         }
+    }
+    quote!(#(#consts)*)
+}
 
-        let c_struct = names::c_struct(provider, tracepoint);
-        let event_type = ident(&names::event_type(provider, tracepoint));
+/// `TRACEPOINTS`: what a loader attaches.
+fn program_table(provider: &Provider) -> TokenStream {
+    let rows = provider.tracepoints.iter().map(|tracepoint| {
+        let (p, t) = (&provider.name, &tracepoint.name);
+        let program = names::c_struct(provider, tracepoint);
+        quote!((#p, #t, #program))
+    });
+    quote! {
+        /// Every tracepoint as (provider, tracepoint, BPF program name): attach
+        /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
+        pub const TRACEPOINTS: &[(&str, &str, &str)] = &[#(#rows),*];
+    }
+}
+
+/// The `#[repr(C)]` twin of a tracepoint's C event struct.
+fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
+    let struct_doc = doc(&format!(
+        "`{}` (`struct {}`):\n{}",
+        tracepoint.probe_name(provider),
+        names::c_struct(provider, tracepoint),
+        tracepoint.doc
+    ));
+    let event_type = ident(&names::event_type(provider, tracepoint));
+    let kind_field_doc = format!(" Always [`{}`].", names::kind_const(provider, tracepoint));
+    let fields = tracepoint.args.iter().map(|arg| {
+        let field_doc = doc(&arg.doc);
+        let name = ident(&arg.name);
+        let ty = field_type(arg);
+        quote! { #field_doc pub #name: #ty, }
+    });
+    quote! {
+        #struct_doc
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct #event_type {
+            #[doc = #kind_field_doc]
+            pub kind: u32,
+            #(#fields)*
+        }
+    }
+}
+
+/// The enum of a provider's events, a variant per tracepoint.
+fn event_enum(provider: &Provider) -> TokenStream {
+    let event_enum = ident(&names::event_enum(provider));
+    let doc = format!(" One decoded event of the `{}` tracepoints.", provider.name);
+    let variants = provider.tracepoints.iter().map(|tracepoint| {
+        let variant_doc = format!(" `{}`", tracepoint.probe_name(provider));
         let variant = ident(&names::event_variant(tracepoint));
-        let struct_doc = doc(&format!(
-            "`{probe}` (`struct {c_struct}`):\n{}",
-            tracepoint.doc
-        ));
-        let kind_field_doc = format!(" Always [`{kind}`].");
-        let fields = tracepoint.args.iter().map(|arg| {
-            let field_doc = doc(&arg.doc);
-            let name = ident(&arg.name);
-            let ty = field_type(arg);
-            quote! { #field_doc pub #name: #ty, }
-        });
-        structs.push(quote! {
-            #struct_doc
-            #[repr(C)]
-            #[derive(Clone, Copy, Debug)]
-            pub struct #event_type {
-                #[doc = #kind_field_doc]
-                pub kind: u32,
-                #(#fields)*
-            }
-        });
-        let variant_doc = format!(" `{probe}`");
-        variants.push(quote! { #[doc = #variant_doc] #variant(#event_type), });
+        let event_type = ident(&names::event_type(provider, tracepoint));
+        quote! { #[doc = #variant_doc] #variant(#event_type), }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug)]
+        #[allow(clippy::enum_variant_names)]
+        pub enum #event_enum {
+            #(#variants)*
+        }
+    }
+}
+
+/// `decode`, `tracepoint` and `to_json` of the event enum.
+fn event_impl(provider: &Provider) -> TokenStream {
+    let event_enum = ident(&names::event_enum(provider));
+    let mut decode_arms = Vec::new();
+    let mut name_arms = Vec::new();
+    let mut json_arms = Vec::new();
+    for tracepoint in &provider.tracepoints {
+        let probe = tracepoint.probe_name(provider);
+        let kind = ident(&names::kind_const(provider, tracepoint));
+        let variant = ident(&names::event_variant(tracepoint));
         decode_arms.push(quote! { #kind => read(record).map(#event_enum::#variant), });
         name_arms.push(quote! { #event_enum::#variant(_) => #probe, });
         let values = tracepoint.args.iter().map(|arg| {
@@ -160,26 +216,8 @@ fn item_groups(provider: &Provider) -> Vec<TokenStream> {
         json_arms.push(quote! {
             #event_enum::#variant(#binding) => json_object(#probe, &[#(#values),*]),
         });
-        let (provider_name, tracepoint_name) = (&provider.name, &tracepoint.name);
-        table.push(quote!((#provider_name, #tracepoint_name, #c_struct)));
     }
-    let enum_doc = format!(" One decoded event of the `{}` tracepoints.", provider.name);
-    let mut groups = vec![quote!(#(#consts)*)];
-    groups.push(quote! {
-        /// Every tracepoint as (provider, tracepoint, BPF program name): attach
-        /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
-        pub const TRACEPOINTS: &[(&str, &str, &str)] = &[#(#table),*];
-    });
-    groups.extend(structs);
-    groups.push(quote! {
-        #[doc = #enum_doc]
-        #[derive(Clone, Copy, Debug)]
-        #[allow(clippy::enum_variant_names)]
-        pub enum #event_enum {
-            #(#variants)*
-        }
-    });
-    groups.push(quote! {
+    quote! {
         impl #event_enum {
             /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.
             pub fn decode(record: &[u8]) -> Option<#event_enum> {
@@ -213,9 +251,7 @@ fn item_groups(provider: &Provider) -> Vec<TokenStream> {
                 }
             }
         }
-    });
-    groups.extend(helpers());
-    groups
+    }
 }
 
 /// The JSON helpers `to_json` uses.
