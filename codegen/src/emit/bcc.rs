@@ -2,7 +2,7 @@
 //! Python module with its `ctypes` decoders, runnable as a logger.
 
 use super::Origin;
-use super::c::{event_types, file_comment};
+use super::c::{event_types, file_comment, reserve_event, submit_event};
 use super::names::{self, files};
 use super::out::Out;
 use crate::model::{ArgType, Provider};
@@ -36,18 +36,11 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
             "int {}(struct pt_regs *ctx)",
             names::bcc_function(provider, tracepoint)
         );
-        writeln!(out, "{{");
-        writeln!(
-            out,
-            "\tstruct {name} *event = {rb}.ringbuf_reserve(sizeof(struct {name}));"
-        );
-        writeln!(out, "\tif (!event)");
-        writeln!(out, "\t\treturn 0;");
-        writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
-        writeln!(
-            out,
-            "\tevent->kind = {};",
-            names::kind_const(provider, tracepoint)
+        reserve_event(
+            &mut out,
+            provider,
+            tracepoint,
+            &format!("{rb}.ringbuf_reserve(sizeof(struct {name}))"),
         );
         for (i, arg) in tracepoint.args.iter().enumerate() {
             // bpf_usdt_readarg counts arguments from 1.
@@ -70,9 +63,7 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
             );
             writeln!(out, "\t}}");
         }
-        writeln!(out, "\t{rb}.ringbuf_submit(event, 0);");
-        writeln!(out, "\treturn 0;");
-        writeln!(out, "}}");
+        submit_event(&mut out, &format!("{rb}.ringbuf_submit(event, 0)"));
     }
     out.finish()
 }

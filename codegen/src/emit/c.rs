@@ -6,7 +6,7 @@
 use super::names;
 use super::out::Out;
 use super::{Origin, c_comment_text};
-use crate::model::{Arg, ArgType, Provider};
+use crate::model::{Arg, ArgType, Provider, Tracepoint};
 
 /// The kernel UAPI type of a scalar argument (`__s64`, `__u32`, ...), from
 /// `<linux/types.h>`, usable by BCC, libbpf and user-space C alike; the
@@ -101,4 +101,30 @@ pub fn file_comment(out: &mut Out, origin: &Origin, purpose: &str) {
     {
         writeln!(out, "/* {} */", c_comment_text(line));
     }
+}
+
+/// Writes the start of a probe handler's body: reserve the tracepoint's
+/// event with `reserve` (a C expression taking the struct's size, e.g.
+/// `net_events.ringbuf_reserve(sizeof(struct net_inbound_connection))`),
+/// return when the ring buffer is full, zero the event and set its kind.
+pub fn reserve_event(out: &mut Out, provider: &Provider, tracepoint: &Tracepoint, reserve: &str) {
+    let name = names::c_struct(provider, tracepoint);
+    writeln!(out, "{{");
+    writeln!(out, "\tstruct {name} *event = {reserve};");
+    writeln!(out, "\tif (!event)");
+    writeln!(out, "\t\treturn 0;");
+    writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
+    writeln!(
+        out,
+        "\tevent->kind = {};",
+        names::kind_const(provider, tracepoint)
+    );
+}
+
+/// Writes the end of a probe handler's body: submit the event with
+/// `submit` (a C statement without its `;`).
+pub fn submit_event(out: &mut Out, submit: &str) {
+    writeln!(out, "\t{submit};");
+    writeln!(out, "\treturn 0;");
+    writeln!(out, "}}");
 }

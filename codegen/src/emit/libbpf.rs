@@ -3,7 +3,7 @@
 //! tracepoint writing to a ring buffer.
 
 use super::Origin;
-use super::c::{c_param, event_types, file_comment};
+use super::c::{c_param, event_types, file_comment, reserve_event, submit_event};
 use super::names::{self, files};
 use super::out::Out;
 use crate::model::{ArgType, Provider};
@@ -75,18 +75,11 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
         writeln!(out);
         writeln!(out, "SEC(\"usdt\")");
         writeln!(out, "int BPF_USDT({})", params.join(", "));
-        writeln!(out, "{{");
-        writeln!(
-            out,
-            "\tstruct {name} *event = bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0);"
-        );
-        writeln!(out, "\tif (!event)");
-        writeln!(out, "\t\treturn 0;");
-        writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
-        writeln!(
-            out,
-            "\tevent->kind = {};",
-            names::kind_const(provider, tracepoint)
+        reserve_event(
+            &mut out,
+            provider,
+            tracepoint,
+            &format!("bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0)"),
         );
         for arg in &tracepoint.args {
             let a = &arg.name;
@@ -102,9 +95,7 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
                 _ => writeln!(out, "\tevent->{a} = {a};"),
             }
         }
-        writeln!(out, "\tbpf_ringbuf_submit(event, 0);");
-        writeln!(out, "\treturn 0;");
-        writeln!(out, "}}");
+        submit_event(&mut out, "bpf_ringbuf_submit(event, 0)");
     }
     out.finish()
 }

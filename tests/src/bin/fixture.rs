@@ -107,21 +107,15 @@ mod redzone {
                 ", .-",
                 $name,
                 "\n",
-                ".pushsection .note.stapsdt, \"\", \"note\"\n",
-                ".balign 4\n",
-                ".4byte 992f-991f, 994f-993f, 3\n",
-                "991: .asciz \"stapsdt\"\n",
-                "992: .balign 4\n",
-                "993: .8byte 990b\n",
-                ".8byte 0\n",
-                ".8byte 0\n",
-                ".asciz \"redzone\"\n",
-                ".asciz \"",
-                $probe,
-                "\"\n",
-                ".asciz \"\"\n",
-                "994: .balign 4\n",
-                ".popsection\n",
+                // The note of a probe without a semaphore.
+                tracepoints::__private::stapsdt_note!(
+                    pc = "990b",
+                    base = "0",
+                    semaphore = "0",
+                    provider = "redzone",
+                    name = $probe,
+                    args = "",
+                ),
             )
         };
     }
@@ -182,19 +176,14 @@ mod neighbour {
             unsafe {
                 core::arch::asm!(
                     "990: nop",
-                    ".pushsection .note.stapsdt, \"\", \"note\"",
-                    ".balign 4",
-                    ".4byte 992f-991f, 994f-993f, 3",
-                    "991: .asciz \"stapsdt\"",
-                    "992: .balign 4",
-                    "993: .8byte 990b",
-                    ".8byte 0",
-                    ".8byte {sema}",
-                    ".asciz \"neighbour\"",
-                    ".asciz \"fired\"",
-                    ".asciz \"\"",
-                    "994: .balign 4",
-                    ".popsection",
+                    tracepoints::__private::stapsdt_note!(
+                        pc = "990b",
+                        base = "0",
+                        semaphore = "{sema}",
+                        provider = "neighbour",
+                        name = "fired",
+                        args = "",
+                    ),
                     sema = sym tracepoints_fixture_neighbour_semaphore,
                     options(att_syntax, nomem, preserves_flags)
                 );

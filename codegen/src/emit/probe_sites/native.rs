@@ -22,69 +22,28 @@ use quote::quote;
 /// See the module docs.
 pub struct Native;
 
-/// The probe site's assembly, one template line per item: the probe
-/// instruction (local label `990`) between the red-zone guard, then its
-/// stapsdt v3 ELF note, then the `.stapsdt.base` section the note refers
-/// to. `semaphore` is the address of the semaphore (an operand
-/// expression), `args` the argument specs (`-8@%rdi 8@%rsi ...`).
-///
-/// The note's layout (SystemTap's "SDT v3" format, read by bpftrace, BCC,
-/// libbpf, gdb and `readelf -n`):
-///
-/// | field | size | value |
-/// |---|---|---|
-/// | namesz | 4 | length of `"stapsdt\0"` (labels `991`..`992`) |
-/// | descsz | 4 | length of the description (labels `993`..`994`) |
-/// | type | 4 | 3, `NT_STAPSDT` |
-/// | name | 8 | `"stapsdt\0"`, padded to 4 bytes |
-/// | pc | 8 | address of the probe instruction |
-/// | base | 8 | address of `_.stapsdt.base`, so tools can correct `pc` and the semaphore for prelinking |
-/// | semaphore | 8 | address of the 2-byte counter tracers raise (0 for none) |
-/// | provider | NUL-terminated | e.g. `net` |
-/// | name | NUL-terminated | e.g. `inbound_connection` |
-/// | args | NUL-terminated | space-separated `size@operand`, negative size for signed |
-///
-/// and padding to 4 bytes. `.stapsdt.base` is one byte in a COMDAT group,
-/// so a binary holds one however many objects define it; `R` (retain)
-/// keeps the linker from dropping it, as nothing else refers to it.
-pub fn probe_site_asm(semaphore: &str, provider: &str, name: &str, args: &str) -> Vec<String> {
-    let mut lines: Vec<String> = [
-        // The red-zone guard around the probe instruction, a 5-byte nop
-        // (an optimized uprobe `call`s from here and pushes below rsp).
+/// The probe site's assembly: the probe instruction (local label `990`),
+/// a 5-byte nop, between the red-zone guard (an optimized uprobe `call`s
+/// from there and so pushes below `rsp`), then its stapsdt note and the
+/// `_.stapsdt.base` it refers to. The note's template, documented field by
+/// field, is the runtime's `__private::stapsdt_note!`; `semaphore` is the
+/// semaphore's address (an operand expression), `args` the argument specs
+/// (`-8@%rdi 8@%rsi ...`).
+fn probe_site_asm(semaphore: &str, provider: &str, name: &str, args: &str) -> TokenStream {
+    quote! {
         "lea -128(%rsp), %rsp",
         "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00",
         "lea 128(%rsp), %rsp",
-        // The note.
-        ".pushsection .note.stapsdt, \"\", \"note\"",
-        ".balign 4",
-        ".4byte 992f-991f, 994f-993f, 3",
-        "991: .asciz \"stapsdt\"",
-        "992: .balign 4",
-        "993: .8byte 990b",
-        ".8byte _.stapsdt.base",
-    ]
-    .map(String::from)
-    .into();
-    lines.push(format!(".8byte {semaphore}"));
-    lines.push(format!(".asciz \"{provider}\"\n.asciz \"{name}\""));
-    lines.push(format!(".asciz \"{args}\""));
-    lines.extend(
-        [
-            "994: .balign 4",
-            ".popsection",
-            // `.stapsdt.base`, once per object file.
-            ".ifndef _.stapsdt.base",
-            ".pushsection .stapsdt.base, \"aGR\", \"progbits\", .stapsdt.base, comdat",
-            ".weak _.stapsdt.base",
-            ".hidden _.stapsdt.base",
-            "_.stapsdt.base: .space 1",
-            ".size _.stapsdt.base, 1",
-            ".popsection",
-            ".endif",
-        ]
-        .map(String::from),
-    );
-    lines
+        ::tracepoints::__private::stapsdt_note!(
+            pc = "990b",
+            base = "_.stapsdt.base",
+            semaphore = #semaphore,
+            provider = #provider,
+            name = #name,
+            args = #args,
+        ),
+        ::tracepoints::__private::stapsdt_base!(),
+    }
 }
 
 /// The operand and the note's spec for argument `i`: the value in a
@@ -170,7 +129,7 @@ impl Emitter for Native {
                 // buffers through the argument pointers at the nop.
                 unsafe {
                     ::core::arch::asm!(
-                        #(#template,)*
+                        #template
                         #(#operands,)*
                         sema = sym super::__SEMAPHORES,
                         options(att_syntax, readonly, preserves_flags)
