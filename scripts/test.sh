@@ -21,3 +21,8 @@ cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D w
 # red-zone and semaphore results) in the log.
 INSTA_UPDATE=no cargo test --workspace -- --show-output
 INSTA_UPDATE=no cargo test --workspace --features tracepoints-tests/usdt -- --show-output
+# The user-facing check of a shipped binary, on the example node's release
+# build (the suite built it last with the `usdt` backend; rebuild the
+# default one).
+cargo build --release -p p2p-node
+cargo run -q -p tracepoints-gen -- verify --binary target/release/p2p-node examples/p2p-node/src/probes.rs

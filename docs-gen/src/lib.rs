@@ -1,28 +1,52 @@
 //! `tracepoints-gen`: reads tracepoint declarations from Rust source files
-//! with the same passes as the `#[tracepoints::provider]` macro and writes
-//! every generated artifact (docs, bpftrace, BCC, libbpf, Rust event
-//! types), or checks that committed ones are up to date.
+//! with the same passes as the `#[tracepoints::provider]` macro and
 //!
-//! The binary is a thin wrapper around [`run`]; tests call [`run`] in
+//! - writes every generated artifact (docs, ABI file, bpftrace, BCC,
+//!   libbpf, Rust event types), or checks that committed ones are up to
+//!   date, refusing a breaking ABI change unless it is accepted;
+//! - `abi-diff OLD NEW`: classifies the changes between two ABI files;
+//! - `verify --binary BIN FILE...`: checks a built binary's probes against
+//!   the declaration.
+//!
+//! The binary is a thin wrapper around [`run`]; tests call [`run_args`] in
 //! process.
 
 #![warn(missing_docs)]
 
+pub mod abi;
+mod generate;
+pub mod verify;
 mod write;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use tracepoints_codegen::emit::names::files::DEFAULT_LOG_SCRIPT;
-use tracepoints_codegen::emit::{Origin, all_outputs};
 use tracepoints_codegen::model::Provider;
 
-/// Generate tracing.md and tracer scripts from tracepoint declarations.
+/// Generate tracing.md, ABI files and tracer scripts from tracepoint
+/// declarations; compare ABI files; verify built binaries.
 #[derive(Parser, Debug)]
-#[command(name = "tracepoints-gen", version)]
+#[command(
+    name = "tracepoints-gen",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
+    /// `abi-diff` or `verify`; without one, generate.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// What to generate.
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+}
+
+/// Writing (or checking) the generated artifacts.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
     /// Directory to write the artifacts to (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: Option<PathBuf>,
     /// Write nothing; exit non-zero listing each artifact in DIR that is
     /// missing or differs from what would be generated.
     #[arg(long)]
@@ -30,67 +54,164 @@ pub struct Cli {
     /// File name of the bpftrace logging script built from `#[log]` lines.
     #[arg(long, value_name = "NAME", default_value = DEFAULT_LOG_SCRIPT)]
     pub log_script: String,
+    /// Accept breaking changes to a provider's committed ABI file: its
+    /// `abi_version` grows by one.
+    #[arg(long)]
+    pub accept_breaking: bool,
     /// Rust source files holding `#[tracepoints::provider]` modules.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
 
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Classify every change from OLD to NEW (two versions of one
+    /// provider's ABI file); fail on a breaking change unless NEW's
+    /// `abi_version` is higher than OLD's.
+    AbiDiff {
+        /// The ABI file before the change.
+        old: PathBuf,
+        /// The ABI file after the change.
+        new: PathBuf,
+    },
+    /// Check the probes of a built binary (executable or shared library)
+    /// against the declarations: every tracepoint present, argument sizes
+    /// and signedness as declared, semaphores usable.
+    Verify {
+        /// The ELF64 binary to check.
+        #[arg(long, value_name = "BIN")]
+        binary: PathBuf,
+        /// Rust source files holding `#[tracepoints::provider]` modules.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// What a run found: lines for standard output, problems (each a line for
+/// standard error; any makes the run fail) and a summary line.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The report proper (changes, probes), for standard output.
+    pub lines: Vec<String>,
+    /// Each problem, naming its file (and line and column for declaration
+    /// errors).
+    pub errors: Vec<String>,
+    /// One line saying what was done.
+    pub summary: String,
+}
+
+impl Report {
+    /// A failed run with these problems.
+    pub fn failed(errors: Vec<String>) -> Report {
+        Report {
+            errors,
+            ..Report::default()
+        }
+    }
+
+    /// Whether the run succeeded.
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
 /// Parses `args` (the command line without the program name) and runs it
 /// in `dir`, as [`run`] does.
-pub fn run_args<'a>(
-    dir: &Path,
-    args: impl IntoIterator<Item = &'a str>,
-) -> Result<String, Vec<String>> {
-    let cli = Cli::try_parse_from(std::iter::once("tracepoints-gen").chain(args))
-        .map_err(|e| vec![e.to_string()])?;
-    run(dir, &cli)
+pub fn run_args<'a>(dir: &Path, args: impl IntoIterator<Item = &'a str>) -> Report {
+    match Cli::try_parse_from(std::iter::once("tracepoints-gen").chain(args)) {
+        Ok(cli) => run(dir, &cli),
+        Err(e) => Report::failed(vec![e.to_string()]),
+    }
 }
 
 /// Runs the command with relative paths taken from `dir` (the binary passes
-/// the current directory). `Ok` holds the summary line; `Err` one message
-/// per problem, each naming its file (and line and column for declaration
-/// errors).
-pub fn run(dir: &Path, cli: &Cli) -> Result<String, Vec<String>> {
-    if cli.log_script.contains('/') || !cli.log_script.ends_with(".bt") {
-        return Err(vec![format!(
-            "--log-script: `{}` must be a file name ending in .bt",
-            cli.log_script
+/// the current directory); paths in messages are shown as given.
+pub fn run(dir: &Path, cli: &Cli) -> Report {
+    match &cli.command {
+        None => generate::run(dir, &cli.generate),
+        Some(Command::AbiDiff { old, new }) => abi_diff(dir, old, new),
+        Some(Command::Verify { binary, files }) => verify(dir, binary, files),
+    }
+}
+
+fn abi_diff(dir: &Path, old: &Path, new: &Path) -> Report {
+    let read = |path: &Path| {
+        std::fs::read_to_string(dir.join(path))
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))
+            .and_then(|text| abi::parse(&text).map_err(|e| format!("{}: {e}", path.display())))
+    };
+    let (old_abi, new_abi) = match (read(old), read(new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => return Report::failed(o.err().into_iter().chain(n.err()).collect()),
+    };
+    if old_abi.provider != new_abi.provider {
+        return Report::failed(vec![format!(
+            "{} describes provider `{}`, {} provider `{}`: compare two versions of one provider's ABI file",
+            old.display(),
+            old_abi.provider,
+            new.display(),
+            new_abi.provider
         )]);
     }
-    let providers = read_providers(dir, &cli.files)?;
-    let source = cli
-        .files
+    let changes = abi::diff(&old_abi, &new_abi);
+    let breaking = changes
         .iter()
-        .map(|f| f.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let origin = Origin {
-        source,
-        command: command(cli),
+        .filter(|c| c.class == abi::Class::Breaking)
+        .count();
+    let mut report = Report {
+        lines: changes.iter().map(ToString::to_string).collect(),
+        ..Report::default()
     };
-    let outputs = all_outputs(&providers, &origin, &cli.log_script);
-    let out = dir.join(&cli.out);
-    if cli.check {
-        let stale = write::stale(&out, &cli.out, &outputs);
-        if stale.is_empty() {
-            Ok(format!(
-                "{} artifacts in {} are up to date",
-                outputs.len(),
-                cli.out.display()
-            ))
-        } else {
-            let mut errors: Vec<String> = stale;
-            errors.push(format!("regenerate with: {}", origin.command));
-            Err(errors)
-        }
+    let versions = format!(
+        "abi_version {} -> {}",
+        old_abi.abi_version, new_abi.abi_version
+    );
+    if breaking > 0 && new_abi.abi_version <= old_abi.abi_version {
+        report.errors.push(format!(
+            "{breaking} breaking change(s) to `{}` not acknowledged ({versions}): keep the old ABI, or regenerate with `--accept-breaking`, which raises abi_version",
+            new_abi.provider
+        ));
     } else {
-        write::write_all(&out, &cli.out, &outputs).map_err(|e| vec![e])?;
-        Ok(format!(
-            "wrote {} artifacts to {}",
-            outputs.len(),
-            cli.out.display()
-        ))
+        report.summary = format!(
+            "{} change(s) to `{}`, {breaking} breaking{} ({versions})",
+            changes.len(),
+            new_abi.provider,
+            if breaking > 0 { ", acknowledged" } else { "" }
+        );
     }
+    report
+}
+
+fn verify(dir: &Path, binary_path: &Path, files: &[PathBuf]) -> Report {
+    let providers = match read_providers(dir, files) {
+        Ok(providers) => providers,
+        Err(errors) => return Report::failed(errors),
+    };
+    let binary = match verify::Binary::read(&dir.join(binary_path)) {
+        Ok(binary) => binary,
+        Err(e) => return Report::failed(vec![format!("{}: {e}", binary_path.display())]),
+    };
+    let (problems, others) = verify::check(&binary, &providers);
+    let declared: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
+    let mut report = Report {
+        lines: others
+            .iter()
+            .map(|probe| format!("{probe}: in the binary, of a provider not declared here"))
+            .collect(),
+        errors: problems
+            .into_iter()
+            .map(|p| format!("{}: {p}", binary_path.display()))
+            .collect(),
+        ..Report::default()
+    };
+    if report.ok() {
+        report.summary = format!(
+            "{}: all {declared} declared tracepoints present, with the declared argument sizes and usable semaphores",
+            binary_path.display()
+        );
+    }
+    report
 }
 
 /// Reads, parses and checks every file; errors name `file:line:column`.
@@ -142,19 +263,4 @@ fn located(file: &Path, error: &syn::Error) -> String {
         start.column + 1,
         error
     )
-}
-
-/// The command line that regenerates the artifacts, for their headers.
-fn command(cli: &Cli) -> String {
-    let mut command = format!(
-        "cargo run -p tracepoints-gen -- --out {}",
-        cli.out.display()
-    );
-    if cli.log_script != DEFAULT_LOG_SCRIPT {
-        command.push_str(&format!(" --log-script {}", cli.log_script));
-    }
-    for file in &cli.files {
-        command.push_str(&format!(" {}", file.display()));
-    }
-    command
 }

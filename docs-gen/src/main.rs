@@ -7,16 +7,17 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = tracepoints_gen::Cli::parse();
     // Paths relative to the current directory, shown as given.
-    match tracepoints_gen::run(Path::new(""), &cli) {
-        Ok(message) => {
-            eprintln!("tracepoints-gen: {message}");
-            ExitCode::SUCCESS
-        }
-        Err(errors) => {
-            for error in errors {
-                eprintln!("error: {error}");
-            }
-            ExitCode::FAILURE
-        }
+    let report = tracepoints_gen::run(Path::new(""), &cli);
+    for line in &report.lines {
+        println!("{line}");
+    }
+    for error in &report.errors {
+        eprintln!("error: {error}");
+    }
+    if report.ok() {
+        eprintln!("tracepoints-gen: {}", report.summary);
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -66,6 +66,7 @@ fn writes_every_artifact_then_check_passes_and_detects_staleness() {
         names,
         [
             "log_tracepoints.bt",
+            "net.abi.json",
             "net.bpf.c",
             "net.bpf.h",
             "net.bt",

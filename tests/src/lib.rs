@@ -61,72 +61,14 @@ fn release_binary(package: &[&str], usdt_feature: &str, name: &str) -> PathBuf {
     }
 }
 
-/// One stapsdt v3 probe as its ELF note describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SdtNote {
-    /// Address of the probe instruction.
-    pub pc: u64,
-    /// Address of the semaphore (0 when the probe has none).
-    pub semaphore: u64,
-    /// Provider name.
-    pub provider: String,
-    /// Probe name.
-    pub name: String,
-    /// Argument specs, e.g. `["-8@%rdi", "8@%rsi"]`.
-    pub args: Vec<String>,
-}
+pub use tracepoints_gen::verify::{Binary, SdtNote, file_pages};
 
-impl SdtNote {
-    /// The size signatures of the arguments, e.g. `[-8, 8, 8, 4, 8]`.
-    pub fn arg_sizes(&self) -> Vec<i32> {
-        self.args
-            .iter()
-            .map(|a| {
-                a.split('@')
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .expect("argument size")
-            })
-            .collect()
-    }
-}
-
-/// Every `stapsdt` note (type 3) of an ELF64 file, read with the `object`
-/// crate.
+/// Every `stapsdt` note of an ELF64 file, read as `tracepoints-gen verify`
+/// reads them.
 pub fn sdt_notes(path: &Path) -> Vec<SdtNote> {
-    use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
-    let data = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let elf = ElfFile64::<object::Endianness>::parse(&*data).expect("an ELF64 file");
-    let endian = elf.endian();
-    let header = elf.elf_header();
-    let sections = header.sections(endian, &*data).expect("section table");
-    let mut found = Vec::new();
-    for section in sections.iter() {
-        let Some(mut notes) = section.notes(endian, &*data).expect("notes") else {
-            continue;
-        };
-        while let Some(note) = notes.next().expect("note") {
-            if note.name() != b"stapsdt" || note.n_type(endian) != 3 {
-                continue;
-            }
-            let desc = note.desc();
-            let word = |i: usize| u64::from_le_bytes(desc[i * 8..i * 8 + 8].try_into().unwrap());
-            let mut strings = desc[24..]
-                .split(|&b| b == 0)
-                .map(|s| String::from_utf8_lossy(s).into_owned());
-            let provider = strings.next().unwrap_or_default();
-            let name = strings.next().unwrap_or_default();
-            let args = strings.next().unwrap_or_default();
-            found.push(SdtNote {
-                pc: word(0),
-                semaphore: word(2),
-                provider,
-                name,
-                args: args.split_whitespace().map(String::from).collect(),
-            });
-        }
-    }
-    found
+    Binary::read(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .notes
 }
 
 /// Reports a skipped test; with `TRACEPOINTS_E2E=require` (set by CI) a skip
@@ -158,39 +100,16 @@ pub fn compile_bpf(program: &Path, object: &Path) -> std::process::Output {
         .expect("run clang")
 }
 
-/// The file pages a segment's file range touches.
-pub fn file_pages(offset: u64, size: u64) -> std::ops::Range<u64> {
-    offset / 4096..(offset + size).div_ceil(4096)
-}
-
 /// Whether a probe's semaphore lies in a file page that RELRO also maps.
 pub fn semaphore_shares_relro_page(bin: &Path, note: &SdtNote) -> bool {
-    use object::read::elf::{ElfFile64, FileHeader, ProgramHeader};
-    let data = std::fs::read(bin).unwrap();
-    let elf = ElfFile64::<object::Endianness>::parse(&*data).unwrap();
-    let endian = elf.endian();
-    let segments = elf.elf_header().program_headers(endian, &*data).unwrap();
-    let relro = segments
-        .iter()
-        .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
-        .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian)))
-        .expect("a RELRO segment");
-    // The semaphore's file offset, through the segment that maps it.
-    let load = segments
-        .iter()
-        .find(|p| {
-            p.p_type(endian) == object::elf::PT_LOAD
-                && (p.p_vaddr(endian)..p.p_vaddr(endian) + p.p_filesz(endian))
-                    .contains(&note.semaphore)
-        })
-        .expect("semaphore in a loaded, file-backed segment");
-    let offset = note.semaphore - load.p_vaddr(endian) + load.p_offset(endian);
-    relro.contains(&(offset / 4096))
+    Binary::read(bin)
+        .unwrap()
+        .shares_relro_page(note.semaphore)
+        .expect("semaphore in a loaded, file-backed segment")
 }
 
 /// Runs `tracepoints-gen` in process, with `args` as on its command line
-/// and paths relative to the workspace root: its summary line, or one
-/// message per problem.
-pub fn tracepoints_gen(args: &[&str]) -> Result<String, Vec<String>> {
+/// and paths relative to the workspace root.
+pub fn tracepoints_gen(args: &[&str]) -> tracepoints_gen::Report {
     tracepoints_gen::run_args(workspace_root(), args.iter().copied())
 }

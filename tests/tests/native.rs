@@ -16,9 +16,12 @@ fn fixture_readers() -> &'static std::path::Path {
         let out =
             std::env::temp_dir().join(format!("tracepoints-fixture-gen-{}", std::process::id()));
         let out_arg = out.to_str().expect("a UTF-8 temporary directory");
-        if let Err(errors) = tracepoints_gen(&["--out", out_arg, "tests/src/bin/fixture.rs"]) {
-            panic!("tracepoints-gen failed:\n{}", errors.join("\n"));
-        }
+        let report = tracepoints_gen(&["--out", out_arg, "tests/src/bin/fixture.rs"]);
+        assert!(
+            report.ok(),
+            "tracepoints-gen failed:\n{}",
+            report.errors.join("\n")
+        );
         out
     })
 }

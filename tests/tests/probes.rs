@@ -6,9 +6,12 @@ use tracepoints_tests::{fixture, p2p_node, sdt_notes, semaphore_shares_relro_pag
 #[test]
 fn example_binary_has_the_five_net_probes_with_bitcoin_core_argument_sizes() {
     let notes = sdt_notes(p2p_node());
-    let mut found: Vec<(String, Vec<i32>)> = notes
+    let mut found: Vec<(String, Vec<i64>)> = notes
         .iter()
-        .map(|n| (format!("{}:{}", n.provider, n.name), n.arg_sizes()))
+        .map(|n| {
+            let sizes = n.arg_sizes().into_iter().map(|s| s.expect("a size"));
+            (format!("{}:{}", n.provider, n.name), sizes.collect())
+        })
         .collect();
     found.sort();
     let conn = vec![-8, 8, 8, 4, 8];

@@ -24,7 +24,7 @@ fn every_generator_output() {
     for (name, path) in FIXTURES {
         let source = std::fs::read_to_string(workspace_root().join(path)).unwrap();
         let providers = read_source(&source).unwrap();
-        for output in all_outputs(&providers, &origin(path), "log.bt") {
+        for output in all_outputs(&providers, &origin(path), "log.bt", |_| 1) {
             insta::assert_snapshot!(format!("{name}__{}", output.name), output.contents);
         }
     }

@@ -4,6 +4,7 @@
 //! built with `quote!` and printed with prettyplease, and every name comes
 //! from [`names`].
 
+pub mod abi;
 pub mod bcc;
 pub mod bpftrace;
 pub mod c;
@@ -61,11 +62,17 @@ pub struct Output {
 /// A generator of one provider's file.
 type Generator = fn(&Provider, &Origin) -> String;
 
-/// Every artifact for `providers`: `tracing.md`, and per provider the
+/// Every artifact for `providers`: `tracing.md`, and per provider the ABI
+/// file (at the version `abi_version` gives for the provider's name), the
 /// bpftrace reader, BCC C and Python, libbpf C and header, and Rust event
 /// types; plus the bpftrace logging script `log_script` when any
 /// tracepoint declares a log line.
-pub fn all_outputs(providers: &[Provider], origin: &Origin, log_script: &str) -> Vec<Output> {
+pub fn all_outputs(
+    providers: &[Provider],
+    origin: &Origin,
+    log_script: &str,
+    abi_version: impl Fn(&str) -> u32,
+) -> Vec<Output> {
     use names::files;
     let mut outputs = vec![Output {
         name: files::TRACING_MD.into(),
@@ -82,6 +89,10 @@ pub fn all_outputs(providers: &[Provider], origin: &Origin, log_script: &str) ->
         });
     }
     for provider in providers {
+        outputs.push(Output {
+            name: files::abi(provider),
+            contents: abi::file(provider, origin, abi_version(&provider.name)),
+        });
         let generated: [(String, Generator); 6] = [
             (files::bpftrace_reader(provider), bpftrace::reader),
             (files::bcc_program(provider), bcc::c_program),

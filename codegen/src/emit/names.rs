@@ -38,6 +38,11 @@ pub mod files {
         format!("{}.bpf.c", provider.name)
     }
 
+    /// `net.abi.json`: the provider's ABI file.
+    pub fn abi(provider: &Provider) -> String {
+        format!("{}.abi.json", provider.name)
+    }
+
     /// `net_events.rs`: the Rust event types.
     pub fn rust_events(provider: &Provider) -> String {
         format!("{}_events.rs", provider.name)

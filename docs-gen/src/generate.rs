@@ -1,0 +1,174 @@
+//! Generating (or checking) every artifact, with the ABI lock: a breaking
+//! change to a provider's committed ABI file is refused unless accepted.
+
+use crate::abi::{self, Class};
+use crate::{GenerateArgs, Report, read_providers, write};
+use std::path::Path;
+use tracepoints_codegen::emit::names::files::{self, DEFAULT_LOG_SCRIPT};
+use tracepoints_codegen::emit::{Origin, all_outputs};
+use tracepoints_codegen::model::Provider;
+
+/// Runs a generation (`args.check`: a check) in `dir`.
+pub fn run(dir: &Path, args: &GenerateArgs) -> Report {
+    let shown_out = args.out.as_deref().expect("--out is required");
+    if args.log_script.contains('/') || !args.log_script.ends_with(".bt") {
+        return Report::failed(vec![format!(
+            "--log-script: `{}` must be a file name ending in .bt",
+            args.log_script
+        )]);
+    }
+    let providers = match read_providers(dir, &args.files) {
+        Ok(providers) => providers,
+        Err(errors) => return Report::failed(errors),
+    };
+    let origin = Origin {
+        source: args
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        command: command(args),
+    };
+    let out = dir.join(shown_out);
+    let lock = match abi_lock(&out, shown_out, &providers, &origin, args) {
+        Ok(lock) => lock,
+        Err(errors) => return Report::failed(errors),
+    };
+    let outputs = all_outputs(&providers, &origin, &args.log_script, |provider| {
+        lock.version(provider)
+    });
+    let mut report = Report {
+        lines: lock.changes,
+        ..Report::default()
+    };
+    if args.check {
+        report.errors = write::stale(&out, shown_out, &outputs);
+        if report.ok() {
+            report.summary = format!(
+                "{} artifacts in {} are up to date",
+                outputs.len(),
+                shown_out.display()
+            );
+        } else {
+            report
+                .errors
+                .push(format!("regenerate with: {}", origin.command));
+        }
+    } else if let Err(e) = write::write_all(&out, shown_out, &outputs) {
+        report.errors.push(e);
+    } else {
+        report.summary = format!(
+            "wrote {} artifacts to {}",
+            outputs.len(),
+            shown_out.display()
+        );
+    }
+    report
+}
+
+/// The ABI version each provider's file is generated at, and the changes
+/// from the committed files, one line each.
+struct AbiLock {
+    versions: Vec<(String, u32)>,
+    changes: Vec<String>,
+}
+
+impl AbiLock {
+    fn version(&self, provider: &str) -> u32 {
+        self.versions
+            .iter()
+            .find(|(name, _)| name == provider)
+            .map_or(1, |(_, version)| *version)
+    }
+}
+
+/// Compares each provider's ABI with its committed ABI file in `out`, if
+/// any. A breaking change is an error unless `--accept-breaking` is given
+/// (then the version grows by one) or only a check is asked for (then the
+/// stale file is the error).
+fn abi_lock(
+    out: &Path,
+    shown_out: &Path,
+    providers: &[Provider],
+    origin: &Origin,
+    args: &GenerateArgs,
+) -> Result<AbiLock, Vec<String>> {
+    let mut lock = AbiLock {
+        versions: Vec::new(),
+        changes: Vec::new(),
+    };
+    let mut errors = Vec::new();
+    for provider in providers {
+        let name = files::abi(provider);
+        let shown = shown_out.join(&name);
+        let path = out.join(&name);
+        if !path.exists() {
+            // No ABI history yet (or no output directory: writing reports it).
+            continue;
+        }
+        let committed = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(format!("{}: cannot read: {e}", shown.display()));
+                continue;
+            }
+        };
+        let old = match abi::parse(&committed) {
+            Ok(old) => old,
+            Err(e) => {
+                errors.push(format!(
+                    "{}: {e} (restore it from version control, or delete it to start a new ABI history)",
+                    shown.display()
+                ));
+                continue;
+            }
+        };
+        let version = u32::try_from(old.abi_version).unwrap_or(u32::MAX);
+        let generated = tracepoints_codegen::emit::abi::file(provider, origin, version);
+        let new = abi::parse(&generated).expect("a generated ABI file reads back");
+        let changes = abi::diff(&old, &new);
+        let breaking = changes
+            .iter()
+            .filter(|c| c.class == Class::Breaking)
+            .count();
+        lock.changes
+            .extend(changes.iter().map(|c| format!("{}: {c}", shown.display())));
+        if breaking == 0 || args.check {
+            lock.versions.push((provider.name.clone(), version));
+        } else if args.accept_breaking {
+            lock.versions.push((provider.name.clone(), version + 1));
+        } else {
+            errors.extend(
+                changes
+                    .iter()
+                    .filter(|c| c.class == Class::Breaking)
+                    .map(|c| format!("{}: {c}", shown.display())),
+            );
+            errors.push(format!(
+                "{}: {breaking} breaking change(s) to the committed ABI of `{}`: nothing written; keep the old ABI, or pass --accept-breaking to record abi_version {}",
+                shown.display(),
+                provider.name,
+                version + 1
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(lock)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The command line that regenerates the artifacts, for their headers.
+fn command(args: &GenerateArgs) -> String {
+    let out = args.out.as_deref().expect("--out is required");
+    let mut command = format!("cargo run -p tracepoints-gen -- --out {}", out.display());
+    if args.log_script != DEFAULT_LOG_SCRIPT {
+        command.push_str(&format!(" --log-script {}", args.log_script));
+    }
+    for file in &args.files {
+        command.push_str(&format!(" {}", file.display()));
+    }
+    command
+}

@@ -1,0 +1,28 @@
+// base.rs with one change: `conn_type` appended.
+#[tracepoints::provider]
+mod net {
+    /// Fired when a peer connects.
+    fn inbound_connection(
+        /// Connection ID
+        id: i64,
+        /// Peer address
+        #[max_len(68)]
+        addr: &str,
+        /// Network
+        network: u32,
+        /// Connections open, this one included
+        existing: u64,
+        /// Connection type
+        #[max_len(20)]
+        conn_type: &str,
+    );
+
+    /// Fired when a peer misbehaves.
+    fn misbehaving_connection(
+        /// Connection ID
+        id: i64,
+        /// Reason
+        #[max_len(128)]
+        message: &str,
+    );
+}

@@ -1,0 +1,25 @@
+// base.rs with one change: `addr` a byte buffer.
+#[tracepoints::provider]
+mod net {
+    /// Fired when a peer connects.
+    fn inbound_connection(
+        /// Connection ID
+        id: i64,
+        /// Peer address
+        #[len(68)]
+        addr: &[u8],
+        /// Network
+        network: u32,
+        /// Connections open, this one included
+        existing: u64,
+    );
+
+    /// Fired when a peer misbehaves.
+    fn misbehaving_connection(
+        /// Connection ID
+        id: i64,
+        /// Reason
+        #[max_len(128)]
+        message: &str,
+    );
+}
