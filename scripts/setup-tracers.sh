@@ -12,7 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-pkgs=(bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils)
+# mold: a linker of the build-configuration matrix (tests/tests/matrix.rs).
+pkgs=(bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -95,6 +95,23 @@ impl Binary {
         })
     }
 
+    /// How many loaded segments map the file page holding the byte at
+    /// virtual address `address` (`None` when no segment holds it in the
+    /// file).
+    pub fn segments_mapping_page_of(&self, address: u64) -> Option<usize> {
+        let (vaddr, offset, _) = self
+            .loads
+            .iter()
+            .find(|(vaddr, _, size)| (*vaddr..vaddr + size).contains(&address))?;
+        let page = (address - vaddr + offset) / 4096;
+        Some(
+            self.loads
+                .iter()
+                .filter(|(_, offset, size)| file_pages(*offset, *size).contains(&page))
+                .count(),
+        )
+    }
+
     /// Whether the byte at virtual address `address` is in a file page that
     /// the RELRO segment maps too (`None` when no loaded segment holds it
     /// in the file).
@@ -206,6 +223,17 @@ fn check_note(
                 arg.ty.rust()
             ));
         }
+    }
+    match binary.segments_mapping_page_of(note.pc) {
+        Some(1) => {}
+        Some(n) => problems.push(format!(
+            "{probe}: the probe at {:#x} is in a file page {n} segments map: after a tracer attached before the program started detaches, the kernel lowers the semaphore twice and leaks the uprobe",
+            note.pc
+        )),
+        None => problems.push(format!(
+            "{probe}: the probe at {:#x} is not in a loaded, file-backed segment",
+            note.pc
+        )),
     }
     let semaphore = note.semaphore;
     if semaphore == 0 {

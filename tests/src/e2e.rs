@@ -210,6 +210,43 @@ impl Drop for Collected {
     }
 }
 
+/// bpftrace attached by path, counting each `(binary, provider:name, map)`
+/// probe into the map `@map`; ready (every probe attached) when it returns.
+/// Read the counts with [`bpftrace_count`] once it has finished.
+pub fn count_probes(probes: &[(&Path, &str, &str)]) -> Collected {
+    let mut script = String::from("BEGIN { printf(\"READY\\n\"); }\n");
+    for (binary, probe, map) in probes {
+        script.push_str(&format!(
+            "usdt:{}:{probe} {{ @{map} = count(); }}\n",
+            binary.display()
+        ));
+    }
+    let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
+    tracer.wait_for("READY", ATTACH_TIMEOUT);
+    tracer
+}
+
+/// The count bpftrace printed for `@map` on exit (0 when it printed none:
+/// the probe never fired).
+pub fn bpftrace_count(tracer: &Collected, map: &str) -> u64 {
+    let out = String::from_utf8_lossy(&tracer.stdout()).into_owned();
+    let prefix = format!("@{map}: ");
+    out.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map_or(0, |n| n.trim().parse().expect("a count"))
+}
+
+/// The `uprobe` and `ref_ctr` lines of the kernel log: a leaked uprobe
+/// shows here (and lasts until reboot).
+pub fn kernel_uprobe_lines() -> Vec<String> {
+    let output = Command::new("dmesg").output().expect("run dmesg");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.contains("uprobe") || l.contains("ref_ctr"))
+        .map(String::from)
+        .collect()
+}
+
 /// A running `p2p-node demo`, pinned to one CPU so that per-CPU tracer
 /// buffers (bpftrace's printf) keep the firing order.
 pub struct Node {

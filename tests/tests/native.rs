@@ -137,16 +137,11 @@ fn twelve_arguments_reach_bcc() {
 /// bpftrace attached by path to the fixture, counting each probe into the
 /// map of the same name (`@protected`, ...), ready when it returns.
 fn count_fixture_probes(probes: &[(&str, &str)]) -> Collected {
-    let mut script = String::from("BEGIN { printf(\"READY\\n\"); }\n");
-    for (probe, map) in probes {
-        script.push_str(&format!(
-            "usdt:{}:{probe} {{ @{map} = count(); }}\n",
-            fixture().display()
-        ));
-    }
-    let mut tracer = Collected::spawn(Command::new("bpftrace").arg("-e").arg(&script));
-    tracer.wait_for("READY", ATTACH_TIMEOUT);
-    tracer
+    let probes: Vec<_> = probes
+        .iter()
+        .map(|(probe, map)| (fixture(), *probe, *map))
+        .collect();
+    count_probes(&probes)
 }
 
 #[test]

@@ -189,10 +189,20 @@ fn tracepoint_module(
             #[doc(hidden)]
             #[inline(never)]
             #[cold]
+            #[cfg_attr(#targets, unsafe(link_section = ".text.tracepoints"))]
             #[allow(unused_variables, clippy::too_many_arguments)]
             pub fn __fire(#(#params),*) {
                 #fire
             }
+
+            // Aligns this object's `.text.tracepoints` (where `__fire` is)
+            // to a page: no probe shares a file page with another segment.
+            #[cfg(#targets)]
+            ::core::arch::global_asm!(
+                ".pushsection .text.tracepoints,\"ax\",%progbits",
+                ".p2align 12",
+                ".popsection",
+            );
 
             // Keeps the probe site (and the semaphore it names) in the
             // binary even where the tracepoint is never fired.
