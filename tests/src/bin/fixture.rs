@@ -73,6 +73,10 @@ mod redzone {
     macro_rules! redzone_fn {
         ($name:literal, $probe:literal, $before:literal, $after:literal) => {
             concat!(
+                // In the page-aligned section of the native probe sites:
+                // these probes are counterexamples for the red zone only.
+                ".pushsection .text.tracepoints, \"ax\", %progbits\n",
+                ".p2align 4\n",
                 ".globl ",
                 $name,
                 "\n",
@@ -116,9 +120,16 @@ mod redzone {
                     name = $probe,
                     args = "",
                 ),
+                ".popsection\n",
             )
         };
     }
+
+    core::arch::global_asm!(
+        ".pushsection .text.tracepoints, \"ax\", %progbits",
+        ".p2align 12",
+        ".popsection",
+    );
 
     core::arch::global_asm!(
         redzone_fn!(
@@ -167,8 +178,10 @@ mod neighbour {
     }
 
     /// Fires `neighbour:fired` when the semaphore is raised; returns whether
-    /// it fired.
+    /// it fired. In the probe sites' page-aligned section, so its semaphore
+    /// is its only fault.
     #[inline(never)]
+    #[unsafe(link_section = ".text.tracepoints")]
     pub fn fire() -> bool {
         let raised = raised();
         if raised {
