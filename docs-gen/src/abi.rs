@@ -165,100 +165,104 @@ fn diff_tracepoint(
     new: &TracepointAbi,
     changes: &mut Vec<Change>,
 ) {
-    let mut push = |class, arg: Option<(usize, &str)>, what: String| {
-        let place = match arg {
-            Some((i, name)) => format!("{place}: argument {} `{name}`", i + 1),
-            None => place.to_string(),
-        };
-        changes.push(Change { class, place, what });
-    };
     if old.doc != new.doc {
-        push(Class::Compatible, None, "doc changed".into());
+        changes.push(Change {
+            class: Class::Compatible,
+            place: place.to_string(),
+            what: "doc changed".into(),
+        });
     }
+    let at = |i: usize, name: &str| format!("{place}: argument {} `{name}`", i + 1);
     for (i, o) in old.args.iter().enumerate() {
-        let Some(n) = new.args.get(i) else {
-            push(
+        let found = match new.args.get(i) {
+            Some(n) => diff_arg(o, n, &new.args),
+            None => vec![(
                 Class::Breaking,
-                Some((i, &o.name)),
-                "removed: tracers reading it read garbage".into(),
-            );
-            continue;
+                "removed: tracers reading it read garbage".to_string(),
+            )],
         };
-        let at = Some((i, o.name.as_str()));
-        if o.name != n.name {
-            match new.args.iter().position(|a| a.name == o.name) {
-                Some(j) => push(
-                    Class::Breaking,
-                    at,
-                    format!(
-                        "reordered: now argument {}; tracers read it by position",
-                        j + 1
-                    ),
-                ),
-                None => push(
-                    Class::Compatible,
-                    at,
-                    format!(
-                        "renamed `{}`: same position and type, but decoders' field names change",
-                        n.name
-                    ),
-                ),
-            }
-        }
-        if o.sdt_size.unsigned_abs() != n.sdt_size.unsigned_abs() {
-            push(
-                Class::Breaking,
-                at,
-                format!(
-                    "resized: {} -> {} bytes (`{}` -> `{}`)",
-                    o.sdt_size.unsigned_abs(),
-                    n.sdt_size.unsigned_abs(),
-                    o.ty,
-                    n.ty
-                ),
-            );
-        } else if o.sdt_size != n.sdt_size {
-            push(
-                Class::Breaking,
-                at,
-                format!("sign changed: `{}` -> `{}`", o.ty, n.ty),
-            );
-        } else if o.ty != n.ty {
-            push(
-                Class::Breaking,
-                at,
-                format!("retyped: `{}` -> `{}`", o.ty, n.ty),
-            );
-        }
-        match (&o.length, &n.length) {
-            (Some((old_kind, old_n)), Some((new_kind, new_n))) if old_kind != new_kind => push(
-                Class::Breaking,
-                at,
-                format!("length source changed: #[{old_kind}({old_n})] -> #[{new_kind}({new_n})]"),
-            ),
-            (Some((kind, old_n)), Some((_, new_n))) if new_n < old_n => push(
-                Class::Breaking,
-                at,
-                format!(
-                    "length shrunk: #[{kind}({old_n})] -> #[{kind}({new_n})]; readers sized for the old length cut or misread"
-                ),
-            ),
-            (Some((kind, old_n)), Some((_, new_n))) if new_n > old_n => push(
-                Class::Compatible,
-                at,
-                format!("length grown: #[{kind}({old_n})] -> #[{kind}({new_n})]"),
-            ),
-            _ => {}
-        }
-        if o.doc != n.doc {
-            push(Class::Compatible, at, "doc changed".into());
-        }
+        changes.extend(found.into_iter().map(|(class, what)| Change {
+            class,
+            place: at(i, &o.name),
+            what,
+        }));
     }
     for (i, n) in new.args.iter().enumerate().skip(old.args.len()) {
-        push(
-            Class::Compatible,
-            Some((i, &n.name)),
-            "appended: tracers of the old ABI do not read it".into(),
-        );
+        changes.push(Change {
+            class: Class::Compatible,
+            place: at(i, &n.name),
+            what: "appended: tracers of the old ABI do not read it".into(),
+        });
     }
+}
+
+/// The changes from argument `old` to `new`, the argument now at its
+/// position (`new_args`: all the new arguments, to tell a reorder from a
+/// rename).
+fn diff_arg(old: &ArgAbi, new: &ArgAbi, new_args: &[ArgAbi]) -> Vec<(Class, String)> {
+    let mut changes = Vec::new();
+    if old.name != new.name {
+        changes.push(match new_args.iter().position(|a| a.name == old.name) {
+            Some(j) => (
+                Class::Breaking,
+                format!(
+                    "reordered: now argument {}; tracers read it by position",
+                    j + 1
+                ),
+            ),
+            None => (
+                Class::Compatible,
+                format!(
+                    "renamed `{}`: same position and type, but decoders' field names change",
+                    new.name
+                ),
+            ),
+        });
+    }
+    let (old_size, new_size) = (old.sdt_size.unsigned_abs(), new.sdt_size.unsigned_abs());
+    if old_size != new_size {
+        changes.push((
+            Class::Breaking,
+            format!(
+                "resized: {old_size} -> {new_size} bytes (`{}` -> `{}`)",
+                old.ty, new.ty
+            ),
+        ));
+    } else if old.sdt_size != new.sdt_size {
+        changes.push((
+            Class::Breaking,
+            format!("sign changed: `{}` -> `{}`", old.ty, new.ty),
+        ));
+    } else if old.ty != new.ty {
+        changes.push((
+            Class::Breaking,
+            format!("retyped: `{}` -> `{}`", old.ty, new.ty),
+        ));
+    }
+    if let (Some((old_kind, old_n)), Some((new_kind, new_n))) = (&old.length, &new.length) {
+        let (old_attr, new_attr) = (
+            format!("#[{old_kind}({old_n})]"),
+            format!("#[{new_kind}({new_n})]"),
+        );
+        if old_kind != new_kind {
+            changes.push((
+                Class::Breaking,
+                format!("length source changed: {old_attr} -> {new_attr}"),
+            ));
+        } else if new_n < old_n {
+            changes.push((
+                Class::Breaking,
+                format!("length shrunk: {old_attr} -> {new_attr}; readers sized for the old length cut or misread"),
+            ));
+        } else if new_n > old_n {
+            changes.push((
+                Class::Compatible,
+                format!("length grown: {old_attr} -> {new_attr}"),
+            ));
+        }
+    }
+    if old.doc != new.doc {
+        changes.push((Class::Compatible, "doc changed".to_string()));
+    }
+    changes
 }

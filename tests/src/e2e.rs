@@ -236,15 +236,26 @@ pub fn bpftrace_count(tracer: &Collected, map: &str) -> u64 {
         .map_or(0, |n| n.trim().parse().expect("a count"))
 }
 
-/// The `uprobe` and `ref_ctr` lines of the kernel log: a leaked uprobe
-/// shows here (and lasts until reboot).
+/// The kernel log's lines about uprobe reference counters: a semaphore
+/// lowered too often (`ref_ctr going negative`, `ref_ctr decrement
+/// failed`) and the uprobe the kernel then leaks until reboot (`failed to
+/// unregister, leaking uprobe`).
 pub fn kernel_uprobe_lines() -> Vec<String> {
     let output = Command::new("dmesg").output().expect("run dmesg");
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter(|l| l.contains("uprobe") || l.contains("ref_ctr"))
+        .filter(|l| l.contains("ref_ctr") || l.contains("leaking uprobe"))
         .map(String::from)
         .collect()
+}
+
+/// Reads `binary` into the page cache just before it is started under a
+/// tracer attached by path: the kernel then copies each probed instruction
+/// from a cached page. (Kernel 6.18 warns once per boot, from ext4, when
+/// it has to read that page from disk while mapping the binary; these
+/// machines drop their page caches now and then.)
+pub fn warm_page_cache(binary: &Path) {
+    let _ = std::fs::read(binary);
 }
 
 /// A running `p2p-node demo`, pinned to one CPU so that per-CPU tracer
@@ -262,6 +273,7 @@ impl Node {
     /// Starts `p2p-node demo --fired-log ... [--wait-for-tracer 60]`.
     pub fn start(tag: &str, wait_for_tracer: bool) -> Node {
         let fired_log = fired_log_path(tag);
+        warm_page_cache(p2p_node());
         let mut command = Command::new("taskset");
         command
             .args(["-c", "0"])

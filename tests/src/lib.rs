@@ -22,16 +22,20 @@ pub fn p2p_node() -> &'static Path {
 }
 
 /// The release build of this crate's `fixture` binary (see
-/// `src/bin/fixture.rs`), with the tests' backend.
+/// `src/bin/fixture.rs`), with the tests' backend; read into the page
+/// cache on every call, as it is about to run (see
+/// [`e2e::warm_page_cache`]).
 pub fn fixture() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
+    let bin = BIN.get_or_init(|| {
         release_binary(
             &["-p", "tracepoints-tests", "--bin", "fixture"],
             "tracepoints-tests/usdt",
             "fixture",
         )
-    })
+    });
+    e2e::warm_page_cache(bin);
+    bin
 }
 
 /// Builds `package` in release mode, with `usdt_feature` when the tests run

@@ -137,6 +137,7 @@ fn trace(config: &Config, built: &Built) -> String {
 
     // Attached by path before the program starts.
     let mut tracer = count_probes(&[(app, "mx:fired", "fired")]);
+    warm_page_cache(app);
     let output = Command::new(app)
         .args(["run", &FIRES.to_string()])
         .output()
@@ -193,6 +194,8 @@ fn trace(config: &Config, built: &Built) -> String {
     let mut dlopen = String::new();
     if let Some(cdylib) = &built.cdylib {
         let mut tracer = count_probes(&[(cdylib, "mx:fired", "fired")]);
+        warm_page_cache(app);
+        warm_page_cache(cdylib);
         let output = Command::new(app)
             .arg("dlopen")
             .arg(cdylib)
