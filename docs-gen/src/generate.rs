@@ -17,6 +17,22 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Report {
             args.log_script
         )]);
     }
+    // Paths and names go into every generated header.
+    let named = args
+        .files
+        .iter()
+        .chain(args.out.as_ref())
+        .map(|p| p.to_string_lossy().into_owned())
+        .chain([args.log_script.clone()]);
+    let controls: Vec<String> = named
+        .filter(|name| name.chars().any(char::is_control))
+        .map(|name| {
+            format!("{name:?}: a path with a control character would break the generated files' headers: rename it")
+        })
+        .collect();
+    if !controls.is_empty() {
+        return Report::failed(controls);
+    }
     let providers = match read_providers(dir, &args.files) {
         Ok(providers) => providers,
         Err(errors) => return Report::failed(errors),

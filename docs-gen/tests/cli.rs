@@ -219,3 +219,15 @@ fn bad_log_script_name() {
         "must be a file name ending in .bt",
     );
 }
+
+#[test]
+fn path_with_a_control_character() {
+    let dir = temp_dir("control");
+    std::fs::write(dir.join("decl\nx.rs"), VALID).unwrap();
+    let output = gen_in(&dir, &["--out", "out", "decl\nx.rs"]);
+    assert_error(
+        &output,
+        "error: \"decl\\nx.rs\": a path with a control character would break the generated files' headers: rename it",
+    );
+    assert!(!dir.join("out").exists());
+}

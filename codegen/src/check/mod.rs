@@ -15,6 +15,7 @@ use crate::model::{
 pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) -> Provider {
     let ident = &provider.item.ident;
     usdt_name(ident, NameKind::Provider, errors);
+    printable_doc(&provider.doc, ident, NameKind::Provider, errors);
     match provider.body {
         None => errors.push(
             ident.span(),
@@ -69,6 +70,7 @@ pub fn tracepoint(
         );
     }
     documented(&tracepoint.doc, ident, NameKind::Tracepoint, errors);
+    printable_doc(&tracepoint.doc, ident, NameKind::Tracepoint, errors);
     if let Some(extra) = tracepoint.args.get(limits.max_args) {
         errors.push(
             extra.ident.span(),
@@ -123,6 +125,7 @@ pub fn arg(arg: &ast::Arg, errors: &mut Errors) -> Option<Arg> {
     arg_name(&arg.ident, errors);
     let length = arg.length.as_ref().and_then(|l| length_value(l, errors));
     documented(&arg.doc, &arg.ident, NameKind::Argument, errors);
+    printable_doc(&arg.doc, &arg.ident, NameKind::Argument, errors);
     let ty = arg_type(arg, length, errors)?;
     Some(Arg {
         name,
@@ -181,6 +184,31 @@ fn documented(doc: &str, ident: &syn::Ident, kind: NameKind, errors: &mut Errors
         ),
     };
     errors.push(ident.span(), message);
+}
+
+/// Doc text holds no control character but line breaks and tabs: the
+/// generators copy it into comments and strings of five languages, where
+/// a carriage return, a NUL or an escape would end a comment, break a file
+/// or forge output.
+fn printable_doc(doc: &str, ident: &syn::Ident, kind: NameKind, errors: &mut Errors) {
+    let Some(c) = doc
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t')
+    else {
+        return;
+    };
+    let what = match kind {
+        NameKind::Provider => "provider",
+        NameKind::Tracepoint => "tracepoint",
+        NameKind::Argument => "argument",
+    };
+    errors.push(
+        ident.span(),
+        format_args!(
+            "the doc comment of {what} `{ident}` holds the control character U+{:04X}: remove it (the generated readers copy docs into comments and strings)",
+            c as u32
+        ),
+    );
 }
 
 /// C keywords: argument names become fields of the BCC and libbpf structs.

@@ -298,3 +298,24 @@ fn tracepoints_are_numbered_in_declaration_order() {
     let indices: Vec<usize> = providers[0].tracepoints.iter().map(|t| t.index).collect();
     assert_eq!(indices, [0, 1]);
 }
+
+#[test]
+fn docs_with_control_characters_are_rejected() {
+    for c in ['\r', '\0', '\u{1b}', '\u{7f}'] {
+        let source = format!(
+            "#[provider] mod p {{ #[doc = {:?}] fn t(/// d\n a: u8); }}",
+            format!("Fired{c}.")
+        );
+        let errors = errors(&source);
+        assert_eq!(errors.len(), 1, "{c:?}: {errors:?}");
+        assert!(
+            errors[0].starts_with(&format!(
+                "the doc comment of tracepoint `t` holds the control character U+{:04X}",
+                c as u32
+            )),
+            "{errors:?}"
+        );
+    }
+    // Line breaks (also CRLF ones) and tabs are text.
+    assert!(parse("#[provider] mod p { #[doc = \"a\\r\\n\\tb\"] fn t(); }").is_ok());
+}
