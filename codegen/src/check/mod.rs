@@ -42,10 +42,89 @@ pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) 
             tracepoints.push(tracepoint);
         }
     }
-    Provider {
+    let provider = Provider {
         name: ident.to_string(),
         doc: provider.doc.clone(),
         tracepoints,
+    };
+    generated_names(&provider, errors);
+    provider
+}
+
+/// The generated readers name each tracepoint and argument after a
+/// mangling (`x_1` and `x1` are both the Python class `NetX1`; `a(b_c)` and
+/// `a_b(c)` both `#define NET_A_B_C_MAX_LEN`): no two may end up with one
+/// name in one namespace of any output, nor take a name the readers use
+/// themselves.
+fn generated_names(provider: &Provider, errors: &mut Errors) {
+    use crate::emit::names;
+    // (namespace, name, who took it: empty for the readers themselves)
+    let mut taken: Vec<(&str, String, String)> = Vec::new();
+    let fixed = [
+        ("C", names::ring_buffer(provider)),
+        ("C", "LICENSE".to_string()),
+        ("C tag", names::kind_enum(provider)),
+        ("Python", "EVENTS".to_string()),
+        ("Python", "PROBES".to_string()),
+        ("Rust", "TRACEPOINTS".to_string()),
+        ("Rust", names::event_enum(provider)),
+    ];
+    taken.extend(
+        fixed
+            .into_iter()
+            .map(|(space, name)| (space, name, String::new())),
+    );
+    // One error per tracepoint or argument, at its first collision.
+    let mut reported: Vec<String> = Vec::new();
+    let mut claim = |space: &'static str,
+                     name: String,
+                     owner: String,
+                     span,
+                     errors: &mut Errors| {
+        if reported.contains(&owner) {
+            return;
+        }
+        match taken.iter().find(|(s, n, _)| *s == space && *n == name) {
+            Some((_, _, first)) => {
+                reported.push(owner.clone());
+                let first = if first.is_empty() {
+                    "a name the readers use themselves".to_string()
+                } else {
+                    format!("as {first} is")
+                };
+                errors.push(
+                    span,
+                    format_args!("{owner} would be named `{name}` in the generated {space} readers, {first}: rename it"),
+                );
+            }
+            None => taken.push((space, name, owner)),
+        }
+    };
+    for tracepoint in &provider.tracepoints {
+        let owner = format!("tracepoint `{}`", tracepoint.name);
+        let span = tracepoint.span;
+        let kind = names::kind_const(provider, tracepoint);
+        let event_type = names::event_type(provider, tracepoint);
+        for (space, name) in [
+            ("C", kind.clone()),
+            ("C", names::c_struct(provider, tracepoint)),
+            ("C", names::bcc_function(provider, tracepoint)),
+            ("C tag", names::c_struct(provider, tracepoint)),
+            ("Python", kind.clone()),
+            ("Python", event_type.clone()),
+            ("Rust", kind),
+            ("Rust", event_type),
+            ("Rust enum", names::event_variant(tracepoint)),
+        ] {
+            claim(space, name, owner.clone(), span, errors);
+        }
+        for arg in &tracepoint.args {
+            if let Some(name) = names::length_const(provider, tracepoint, arg) {
+                let owner = format!("argument `{}` of `{}`", arg.name, tracepoint.name);
+                claim("C", name.clone(), owner.clone(), arg.span, errors);
+                claim("Rust", name, owner, arg.span, errors);
+            }
+        }
     }
 }
 
@@ -211,12 +290,15 @@ fn printable_doc(doc: &str, ident: &syn::Ident, kind: NameKind, errors: &mut Err
     );
 }
 
-/// C keywords: argument names become fields of the BCC and libbpf structs.
+/// C keywords and names C compilers predefine: argument names become
+/// fields of the BCC and libbpf structs.
 const C_KEYWORDS: &[&str] = &[
     "auto", "char", "double", "float", "int", "long", "register", "short", "signed", "sizeof",
     "switch", "case", "default", "goto", "typedef", "union", "unsigned", "void", "volatile",
     "restrict", "inline", "extern", "static", "const", "enum", "struct", "while", "for", "do",
     "if", "else", "break", "continue", "return",
+    // Macros and types the compilers predefine
+    "asm", "NULL", "bool", "true", "false", "unix", "linux", "i386", "_Bool",
 ];
 
 /// Python keywords: argument names become fields of the BCC module's
@@ -228,10 +310,17 @@ const PYTHON_KEYWORDS: &[&str] = &[
 ];
 
 /// Names the generated readers use for themselves.
-const GENERATED_NAMES: &[&str] = &["ctx", "event"];
+const GENERATED_NAMES: &[&str] = &["ctx", "event", "kind", "ptr"];
 
-/// Every name an argument may not have.
-const RESERVED_ARG_NAMES: [&[&str]; 3] = [C_KEYWORDS, PYTHON_KEYWORDS, GENERATED_NAMES];
+/// Every name an argument may not have, and what it is.
+const RESERVED_ARG_NAMES: [(&[&str], &str); 3] = [
+    (C_KEYWORDS, "a C keyword or predefined name"),
+    (PYTHON_KEYWORDS, "a Python keyword"),
+    (
+        GENERATED_NAMES,
+        "a name the generated readers use themselves",
+    ),
+];
 
 /// An argument name becomes a C field, a bpftrace variable and a Python
 /// attribute: ASCII, and no keyword of those languages.
@@ -247,14 +336,15 @@ fn arg_name(ident: &syn::Ident, errors: &mut Errors) {
                 "argument name `{name}` must be ASCII letters, digits and underscores, starting with a letter (it becomes a C field and a bpftrace variable)"
             ),
         );
-    } else if RESERVED_ARG_NAMES
+    } else if let Some(why) = RESERVED_ARG_NAMES
         .iter()
-        .any(|names| names.contains(&name.as_str()))
+        .find(|(names, _)| names.contains(&name.as_str()))
+        .map(|(_, why)| why)
     {
         errors.push(
             ident.span(),
             format_args!(
-                "argument name `{name}` is a C or Python keyword and would break the generated readers: rename it, e.g. `{name}_value`"
+                "argument name `{name}` is {why} and would break the generated readers: rename it, e.g. `{name}_value`"
             ),
         );
     }

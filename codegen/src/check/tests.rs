@@ -208,8 +208,10 @@ fn log_line_errors_name_the_problem() {
 #[test]
 fn reserved_and_non_ascii_argument_names_are_rejected() {
     let with = |name: &str| format!("#[provider] mod p {{ /// d\n fn t(/// d\n {name}: u8); }}");
-    assert!(errors(&with("int"))[0].contains("is a C or Python keyword"));
-    assert!(errors(&with("from"))[0].contains("is a C or Python keyword"));
+    assert!(errors(&with("int"))[0].contains("is a C keyword or predefined name"));
+    assert!(errors(&with("unix"))[0].contains("is a C keyword or predefined name"));
+    assert!(errors(&with("kind"))[0].contains("is a name the generated readers use themselves"));
+    assert!(errors(&with("from"))[0].contains("is a Python keyword"));
     assert!(errors(&with("r#type"))[0].contains("must be ASCII letters"));
     assert!(errors(&with("café"))[0].contains("must be ASCII letters"));
 }
@@ -318,4 +320,26 @@ fn docs_with_control_characters_are_rejected() {
     }
     // Line breaks (also CRLF ones) and tabs are text.
     assert!(parse("#[provider] mod p { #[doc = \"a\\r\\n\\tb\"] fn t(); }").is_ok());
+}
+
+#[test]
+fn names_that_collide_after_mangling_are_rejected_once() {
+    let errors = errors(
+        "#[provider] mod net { /// d\n fn x_1(); /// d\n fn x1(); /// d\n fn a(/// d\n #[max_len(8)] b_c: &str); /// d\n fn a_b(/// d\n #[max_len(8)] c: &str); /// d\n fn event(); }",
+    );
+    assert_eq!(
+        errors,
+        [
+            "tracepoint `x1` would be named `NetX1` in the generated Python readers, as tracepoint `x_1` is: rename it",
+            "argument `c` of `a_b` would be named `NET_A_B_C_MAX_LEN` in the generated C readers, as argument `b_c` of `a` is: rename it",
+            "tracepoint `event` would be named `NetEvent` in the generated Rust readers, a name the readers use themselves: rename it",
+        ]
+    );
+    // Near names that stay distinct everywhere are fine.
+    assert!(
+        parse(
+            "#[provider] mod net { /// d\n fn x1(); /// d\n fn x_2(); /// d\n fn event_kinds(); }"
+        )
+        .is_ok()
+    );
 }
