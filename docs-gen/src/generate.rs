@@ -71,8 +71,8 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Report {
                 .errors
                 .push(format!("regenerate with: {}", origin.command));
         }
-    } else if let Err(e) = write::write_all(&out, shown_out, &outputs) {
-        report.errors.push(e);
+    } else if let Err(errors) = write::write_all(&out, shown_out, &outputs) {
+        report.errors.extend(errors);
     } else {
         report.summary = format!(
             "wrote {} artifacts to {}",

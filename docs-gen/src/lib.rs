@@ -219,10 +219,10 @@ fn read_providers(dir: &Path, files: &[PathBuf]) -> Result<Vec<Provider>, Vec<St
     let mut providers: Vec<Provider> = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        let source = match std::fs::read_to_string(dir.join(file)) {
+        let source = match read_source_file(&dir.join(file)) {
             Ok(source) => source,
             Err(e) => {
-                errors.push(format!("{}: cannot read: {e}", file.display()));
+                errors.push(format!("{}: {e}", file.display()));
                 continue;
             }
         };
@@ -252,6 +252,36 @@ fn read_providers(dir: &Path, files: &[PathBuf]) -> Result<Vec<Provider>, Vec<St
     } else {
         Err(errors)
     }
+}
+
+/// The largest declaration file read, in bytes: a real one is a few KiB.
+pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
+
+/// Reads a declaration file: a regular file (a FIFO or device would block
+/// or never end) of at most [`MAX_SOURCE_BYTES`], as UTF-8.
+fn read_source_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("cannot read: not a regular file".into());
+    }
+    let too_big = || {
+        format!(
+            "cannot read: larger than {} MiB, which no declaration needs",
+            MAX_SOURCE_BYTES >> 20
+        )
+    };
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|_| "cannot read: not UTF-8 text".to_string())
 }
 
 fn located(file: &Path, error: &syn::Error) -> String {

@@ -1,6 +1,7 @@
 //! The `tracepoints-gen` binary: see the library's docs.
 
 use clap::Parser;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -8,14 +9,22 @@ fn main() -> ExitCode {
     let cli = tracepoints_gen::Cli::parse();
     // Paths relative to the current directory, shown as given.
     let report = tracepoints_gen::run(Path::new(""), &cli);
-    for line in &report.lines {
-        println!("{line}");
-    }
+    // Output that cannot be written (a closed pipe, a full disk) is not a
+    // reason to panic: the exit status still says how the run went.
+    let mut stdout = std::io::stdout().lock();
+    let mut printed = report
+        .lines
+        .iter()
+        .all(|line| writeln!(stdout, "{line}").is_ok());
+    printed &= stdout.flush().is_ok();
+    let mut stderr = std::io::stderr().lock();
     for error in &report.errors {
-        eprintln!("error: {error}");
+        let _ = writeln!(stderr, "error: {error}");
     }
     if report.ok() {
-        eprintln!("tracepoints-gen: {}", report.summary);
+        let _ = writeln!(stderr, "tracepoints-gen: {}", report.summary);
+    }
+    if report.ok() && printed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

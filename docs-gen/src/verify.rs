@@ -240,7 +240,7 @@ fn check_note(
         problems.push(format!(
             "{probe}: no semaphore: the probe site cannot tell whether a tracer is attached"
         ));
-    } else if semaphore % 2 != 0 {
+    } else if !semaphore.is_multiple_of(2) {
         problems.push(format!(
             "{probe}: semaphore at {semaphore:#x} is not 2-byte aligned"
         ));

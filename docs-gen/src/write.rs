@@ -23,15 +23,70 @@ pub fn stale(dir: &Path, shown: &Path, outputs: &[Output]) -> Vec<String> {
         .collect()
 }
 
+/// Every reason the artifacts cannot all be written to `dir`, found before
+/// anything is written: two artifacts with one name, something other than
+/// a file where one goes, an `--out` that is not a directory.
+pub fn obstacles(dir: &Path, shown: &Path, outputs: &[Output]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, output) in outputs.iter().enumerate() {
+        if outputs[..i].iter().any(|o| o.name == output.name) {
+            found.push(format!(
+                "{}: two generated files would have this name (is --log-script the name of a generated file?)",
+                shown.join(&output.name).display()
+            ));
+        }
+    }
+    match fs::symlink_metadata(dir) {
+        Err(_) => return found,
+        Ok(_) if !dir.exists() => {
+            found.push(format!(
+                "{}: --out is a dangling symbolic link",
+                shown.display()
+            ));
+            return found;
+        }
+        Ok(_) if !dir.is_dir() => {
+            found.push(format!("{}: --out is not a directory", shown.display()));
+            return found;
+        }
+        Ok(_) => {}
+    }
+    for output in outputs {
+        if fs::metadata(dir.join(&output.name)).is_ok_and(|meta| !meta.is_file()) {
+            found.push(format!(
+                "{}: not a regular file, and a generated file goes here: move it away",
+                shown.join(&output.name).display()
+            ));
+        }
+    }
+    found
+}
+
 /// Writes every artifact to a temporary file in `dir`, then renames them
-/// into place; on any failure removes what it wrote and changes nothing.
-/// Messages name the directory as `shown`.
-pub fn write_all(dir: &Path, shown: &Path, outputs: &[Output]) -> Result<(), String> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(format!("{}: --out is not a directory", shown.display()));
+/// into place, holding a lock on `dir` so that concurrent runs do not
+/// interleave; checks every [`obstacles`] first, and on any failure removes
+/// what it wrote. Messages name the directory as `shown`.
+pub fn write_all(dir: &Path, shown: &Path, outputs: &[Output]) -> Result<(), Vec<String>> {
+    let found = obstacles(dir, shown, outputs);
+    if !found.is_empty() {
+        return Err(found);
     }
     fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create directory: {e}", shown.display()))?;
+        .map_err(|e| vec![format!("{}: cannot create directory: {e}", shown.display())])?;
+    // flock(2) on the directory itself: nothing extra is left in it.
+    let lock = fs::File::open(dir)
+        .and_then(|d| d.lock().map(|()| d))
+        .map_err(|e| {
+            vec![format!(
+                "{}: cannot lock the directory: {e}",
+                shown.display()
+            )]
+        })?;
+    // Another run may have changed the directory while this one waited.
+    let found = obstacles(dir, shown, outputs);
+    if !found.is_empty() {
+        return Err(found);
+    }
     let mut temps = Vec::new();
     let result = (|| {
         for output in outputs {
@@ -54,5 +109,6 @@ pub fn write_all(dir: &Path, shown: &Path, outputs: &[Output]) -> Result<(), Str
             let _ = fs::remove_file(temp);
         }
     }
-    result
+    drop(lock);
+    result.map_err(|e| vec![e])
 }

@@ -231,3 +231,141 @@ fn path_with_a_control_character() {
     );
     assert!(!dir.join("out").exists());
 }
+
+#[test]
+fn directory_in_the_way_writes_nothing() {
+    let dir = temp_dir("in-the-way");
+    std::fs::write(dir.join("decl.rs"), VALID).unwrap();
+    assert!(gen_in(&dir, &["--out", "out", "decl.rs"]).status.success());
+    let before = std::fs::read_to_string(dir.join("out/net.bt")).unwrap();
+    std::fs::write(
+        dir.join("decl.rs"),
+        VALID.replace("Fired when", "Fires when"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("out/net_bcc.py")).unwrap();
+    std::fs::create_dir(dir.join("out/net_bcc.py")).unwrap();
+    let output = gen_in(&dir, &["--out", "out", "decl.rs"]);
+    assert_error(
+        &output,
+        "out/net_bcc.py: not a regular file, and a generated file goes here: move it away",
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/net.bt")).unwrap(),
+        before,
+        "nothing replaced"
+    );
+}
+
+#[test]
+fn log_script_named_like_a_generated_file() {
+    let dir = temp_dir("log-collision");
+    std::fs::write(dir.join("decl.rs"), VALID).unwrap();
+    let output = gen_in(&dir, &["--out", "out", "--log-script", "net.bt", "decl.rs"]);
+    assert_error(
+        &output,
+        "out/net.bt: two generated files would have this name (is --log-script the name of a generated file?)",
+    );
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn dangling_symlink_as_out() {
+    let dir = temp_dir("dangling");
+    std::fs::write(dir.join("decl.rs"), VALID).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("out")).unwrap();
+    assert_error(
+        &gen_in(&dir, &["--out", "out", "decl.rs"]),
+        "out: --out is a dangling symbolic link",
+    );
+}
+
+#[test]
+fn fifo_and_oversized_inputs_are_refused_at_once() {
+    let dir = temp_dir("inputs");
+    let status = Command::new("mkfifo")
+        .arg(dir.join("fifo.rs"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Opening a FIFO without a writer would block: it must not be opened.
+    let started = std::time::Instant::now();
+    assert_error(
+        &gen_in(&dir, &["--out", "out", "fifo.rs"]),
+        "fifo.rs: cannot read: not a regular file",
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let big = format!("{VALID}{}", "// padding\n".repeat(500_000));
+    std::fs::write(dir.join("big.rs"), big).unwrap();
+    assert_error(
+        &gen_in(&dir, &["--out", "out", "big.rs"]),
+        "big.rs: cannot read: larger than 4 MiB, which no declaration needs",
+    );
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn deep_nesting_is_an_error_at_its_place() {
+    let dir = temp_dir("deep");
+    let source = format!(
+        "fn f() {{\n    let x = {}1{};\n}}\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    std::fs::write(dir.join("deep.rs"), source).unwrap();
+    assert_error(
+        &gen_in(&dir, &["--out", "out", "deep.rs"]),
+        "deep.rs:2:140: brackets nest deeper than 128 levels here",
+    );
+}
+
+#[test]
+fn unwritable_stderr_is_no_panic() {
+    let dir = temp_dir("stderr");
+    std::fs::write(dir.join("decl.rs"), VALID).unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_tracepoints-gen"))
+        .args(["--out", "out", "missing.rs"])
+        .current_dir(&dir)
+        .stderr(full)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "a failed run, not a panic (101)");
+}
+
+#[test]
+fn concurrent_runs_do_not_interleave() {
+    let dir = temp_dir("concurrent");
+    std::fs::write(dir.join("a.rs"), VALID).unwrap();
+    std::fs::write(dir.join("b.rs"), VALID.replace("Fired when", "Fires when")).unwrap();
+    for round in 0..20 {
+        let out = format!("out{round}");
+        let runs: Vec<_> = ["a.rs", "b.rs"]
+            .into_iter()
+            .map(|file| {
+                Command::new(env!("CARGO_BIN_EXE_tracepoints-gen"))
+                    .args(["--out", &out, file])
+                    .current_dir(&dir)
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut run in runs {
+            assert!(run.wait().unwrap().success());
+        }
+        // Every file comes from the same run: all name one source.
+        let sources: std::collections::BTreeSet<bool> = std::fs::read_dir(dir.join(&out))
+            .unwrap()
+            .map(|e| {
+                std::fs::read_to_string(e.unwrap().path())
+                    .unwrap()
+                    .contains("from a.rs")
+            })
+            .collect();
+        assert_eq!(sources.len(), 1, "round {round}: files from both runs");
+    }
+}

@@ -24,6 +24,10 @@ pub fn attribute(
             "`#[tracepoints::provider]` takes no arguments: the provider is named after the module, e.g. `#[tracepoints::provider] mod net { ... }`",
         );
     }
+    if let Err(error) = within_depth(&item) {
+        errors.push_error(error);
+        return None;
+    }
     match syn::parse2::<syn::ItemMod>(item) {
         Ok(module) => Some(module_item(&module, errors)),
         Err(e) => {
@@ -41,16 +45,56 @@ pub fn attribute(
 /// depth), in source order. Only a file that is not Rust is an `Err`; other
 /// problems are recorded in `errors`.
 pub fn file(source: &str, errors: &mut Errors) -> syn::Result<Vec<ast::Provider>> {
-    let file = syn::parse_file(source).map_err(|e| {
-        if e.to_string() == "cannot parse string into token stream" {
-            syn::Error::new(e.span(), "cannot read this file as Rust tokens: look for an unclosed delimiter or string near here")
-        } else {
-            e
-        }
+    let tokens: TokenStream = without_shebang(source).parse().map_err(|e: proc_macro2::LexError| {
+        syn::Error::new(e.span(), "cannot read this file as Rust tokens: look for an unclosed delimiter or string near here")
     })?;
+    within_depth(&tokens)?;
+    let file: syn::File = syn::parse2(tokens)?;
     let mut found = Vec::new();
     collect_modules(&file.items, &mut found, errors);
     Ok(found)
+}
+
+/// The source without a byte-order mark and a `#!` first line (not `#![`),
+/// as rustc reads it.
+fn without_shebang(source: &str) -> &str {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if source.starts_with("#!") && !source.starts_with("#![") {
+        source.find('\n').map_or("", |end| &source[end..])
+    } else {
+        source
+    }
+}
+
+/// How deeply brackets may nest in a file or declaration. Real ones nest a
+/// few levels; the parser recurses per level, and thousands would overflow
+/// its stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// An error at the first group nested deeper than [`MAX_DEPTH`]. Walks the
+/// tokens with a stack of its own, so any depth is safe to check.
+fn within_depth(tokens: &TokenStream) -> syn::Result<()> {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(proc_macro2::TokenTree::Group(group)) => {
+                if stack.len() > MAX_DEPTH {
+                    return Err(syn::Error::new(
+                        group.span_open(),
+                        format_args!(
+                            "brackets nest deeper than {MAX_DEPTH} levels here: no declaration needs that many; simplify the code"
+                        ),
+                    ));
+                }
+                stack.push(group.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    Ok(())
 }
 
 fn collect_modules(items: &[syn::Item], found: &mut Vec<ast::Provider>, errors: &mut Errors) {
