@@ -72,7 +72,7 @@ pub struct Length {
 /// `#[max_len(N)]` or `#[len(N)]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LengthKind {
-    /// `#[max_len(N)]`: the most characters of a `&str` readers keep.
+    /// `#[max_len(N)]`: the most bytes of a `&str` readers keep.
     MaxLen,
     /// `#[len(N)]`: the exact number of bytes of a `&[u8]` readers copy.
     Len,

@@ -38,10 +38,10 @@ impl Limits {
 /// (`arg0`..`arg5`); BCC and libbpf read all twelve.
 pub const BPFTRACE_MAX_ARGS: usize = 6;
 
-/// The largest `max_len` a `&str` argument may declare, in characters.
+/// The largest `max_len` a `&str` argument may declare, in bytes.
 ///
 /// bpftrace 0.17 (Debian's) reads at most 200 bytes of a string: 199
-/// characters and the terminating NUL.
+/// bytes and the terminating NUL.
 pub const MAX_STR_LEN: u32 = 199;
 
 /// One provider (a "context" in Bitcoin Core's `doc/tracing.md`) and its
@@ -109,9 +109,9 @@ pub enum ArgType {
     /// `bool`, passed as one byte holding 0 or 1.
     Bool,
     /// `&str`, passed as a pointer to a NUL-terminated C string of at most
-    /// `max_len` characters (longer values are cut by readers).
+    /// `max_len` bytes (longer values are cut by readers).
     Str {
-        /// The longest value readers keep, in characters (bytes), without
+        /// The longest value readers keep, in bytes, without
         /// the NUL.
         max_len: u32,
     },

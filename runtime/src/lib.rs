@@ -40,7 +40,7 @@
 ///   become the generated `tracing.md`);
 /// - arguments of type `i8 i16 i32 i64 u8 u16 u32 u64 bool &str &[u8]`, at
 ///   most twelve (six with the `usdt` feature); every `&str` carries
-///   `#[max_len(N)]`, the number of characters readers keep, and every
+///   `#[max_len(N)]`, the number of bytes readers keep, and every
 ///   `&[u8]` carries `#[len(N)]`, the number of bytes readers copy (shorter
 ///   values are zero-padded), both 1 to 199;
 /// - optionally `#[log("TEXT {arg} ...")]`, the line the generated bpftrace

@@ -398,7 +398,7 @@ fn arg_type(arg: &ast::Arg, length: Option<LengthOk>, errors: &mut Errors) -> Op
                 errors.push_spanned(
                     &arg.ty,
                     format_args!(
-                        "`&str` argument `{name}` needs a maximum length: write `#[max_len(N)]` above it (N characters, used by the docs and tracer readers)"
+                        "`&str` argument `{name}` needs a maximum length: write `#[max_len(N)]` above it (N bytes, used by the docs and tracer readers)"
                     ),
                 );
                 None

@@ -64,7 +64,25 @@ fn format_literal(text: &str) -> String {
 }
 
 /// The `#!` line and the comment every script starts with.
-fn header(out: &mut Out, origin: &Origin, strlen: u32, purpose: &str, file: &str) {
+fn header(out: &mut Out, origin: &Origin, providers: &[&Provider], purpose: &str, file: &str) {
+    let strlen = strlen(providers.iter().copied());
+    let longest = |string: bool| {
+        providers
+            .iter()
+            .flat_map(|p| &p.tracepoints)
+            .flat_map(|t| &t.args)
+            .filter(|a| matches!(a.ty, ArgType::Str { .. }) == string)
+            .filter_map(|a| a.ty.length())
+            .max()
+    };
+    let sizes = match (longest(true), longest(false)) {
+        (Some(s), Some(b)) => format!(
+            "the longest string here is {s} bytes (and its NUL), the longest byte buffer {b} bytes."
+        ),
+        (Some(s), None) => format!("the longest string here is {s} bytes (and its NUL)."),
+        (None, Some(b)) => format!("the longest byte buffer here is {b} bytes."),
+        (None, None) => "no argument here is a string or a byte buffer.".to_string(),
+    };
     writeln!(
         out,
         "#!/usr/bin/env -S BPFTRACE_STRLEN={strlen} BPFTRACE_MAX_STRLEN={strlen} bpftrace"
@@ -80,9 +98,12 @@ fn header(out: &mut Out, origin: &Origin, strlen: u32, purpose: &str, file: &str
 // Run as root with the traced binary as the first argument:
 //   BPFTRACE_STRLEN={strlen} bpftrace {file} ./path/to/binary
 // or make it executable and run ./{file} ./path/to/binary.
-// BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings at 64 bytes by default;
-// the longest string argument here has {} characters.",
-        strlen - 1
+// BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings and buffers at 64 bytes by
+// default; {sizes}
+// bpftrace prints a string as it is: a value holding a line break or a terminal
+// escape reaches the output as such (bpftrace 0.17 cannot escape it). Where
+// values come from peers, read them with the BCC or libbpf reader, whose JSON
+// escapes them."
     );
 }
 
@@ -103,7 +124,7 @@ pub fn reader(provider: &Provider, origin: &Origin) -> String {
     header(
         &mut out,
         origin,
-        strlen([provider]),
+        &[provider],
         &format!(
             "Reads every argument of the `{}` tracepoints into a typed variable and prints\n\
              one line per event. A starting point for your own scripts.\n\
@@ -178,7 +199,7 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String
     header(
         &mut out,
         origin,
-        strlen(providers),
+        &providers.iter().collect::<Vec<_>>(),
         "Logs every event of the tracepoints below in their declared log-line format.",
         file,
     );

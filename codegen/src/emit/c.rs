@@ -1,6 +1,6 @@
 //! C pieces shared by the BCC and libbpf readers: the event structs (one per
 //! tracepoint, `kind` first, then every argument: strings as
-//! `char[max_len + 1]`, so `max_len` characters and the NUL fit; byte
+//! `char[max_len + 1]`, so `max_len` bytes and the NUL fit; byte
 //! buffers as `__u8[len]`), C types and the file comment.
 
 use super::names;

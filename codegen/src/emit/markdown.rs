@@ -19,7 +19,8 @@ The tracepoints below are Linux USDT probes (SystemTap v3 notes with a
 semaphore): bpftrace, BCC, libbpf and gdb attach to them by
 `provider:name`. Their arguments are evaluated only while a tracer is
 attached. Strings are passed as pointers to NUL-terminated C strings;
-readers keep at most the stated number of characters.
+readers keep at most the stated number of bytes (a character outside ASCII
+takes more than one).
 
 ## Tracepoint documentation"
     );
@@ -45,7 +46,7 @@ readers keep at most the stated number of characters.
                 let doc = arg.doc.lines().map(str::trim).collect::<Vec<_>>().join(" ");
                 write!(out, "{}. {} as `{}`", i + 1, doc, arg.ty.doc_name());
                 match arg.ty {
-                    ArgType::Str { max_len } => write!(out, " (max. length {max_len} characters)"),
+                    ArgType::Str { max_len } => write!(out, " (max. length {max_len} bytes)"),
                     ArgType::Bytes { len } => {
                         write!(out, " ({len} bytes; shorter values are zero-padded)")
                     }

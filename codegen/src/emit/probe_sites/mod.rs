@@ -220,7 +220,7 @@ fn tracepoint_doc(provider: &Provider, tracepoint: &Tracepoint) -> String {
     );
     for (i, arg) in tracepoint.args.iter().enumerate() {
         let max = match arg.ty {
-            ArgType::Str { max_len } => format!(", max. {max_len} characters"),
+            ArgType::Str { max_len } => format!(", max. {max_len} bytes"),
             ArgType::Bytes { len } => format!(", {len} bytes"),
             _ => String::new(),
         };
