@@ -116,9 +116,9 @@ impl Collected {
         self.stdout.lock().unwrap().clone()
     }
 
-    /// Every line printed on stdout, parsed as JSON (the BCC and libbpf
-    /// readers print one object per event); panics with stderr on a bad line.
-    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+    /// Every line printed on stdout, parsed as JSON; panics with stderr on a
+    /// bad line.
+    fn json_objects(&self) -> Vec<serde_json::Value> {
         String::from_utf8_lossy(&self.stdout())
             .lines()
             .map(|l| {
@@ -126,6 +126,22 @@ impl Collected {
                     .unwrap_or_else(|e| panic!("tracer printed {l:?}: {e}\n{}", self.stderr()))
             })
             .collect()
+    }
+
+    /// The events the BCC and libbpf readers printed, one JSON object each
+    /// (their final `{"lost": N}` line left out).
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.json_objects()
+            .into_iter()
+            .filter(|o| o.get("lost").is_none())
+            .collect()
+    }
+
+    /// The `N` of the reader's final `{"lost": N}` line, if it printed one.
+    pub fn lost(&self) -> Option<u64> {
+        self.json_objects()
+            .iter()
+            .find_map(|o| o.get("lost").and_then(|n| n.as_u64()))
     }
 
     /// Everything printed on stderr so far, as text.
@@ -172,16 +188,26 @@ impl Collected {
         exited
     }
 
-    /// Waits for the process to exit by itself, or interrupts it (SIGINT,
-    /// then SIGKILL) after `grace`.
-    pub fn finish(&mut self, grace: Duration) {
-        if poll(grace, || self.exited()) {
-            return;
-        }
+    /// Sends SIGINT, as Ctrl-C does.
+    pub fn interrupt(&self) {
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status();
-        if poll(Duration::from_secs(10), || self.exited()) {
+    }
+
+    /// Whether the process exits within `timeout`.
+    pub fn exits_within(&mut self, timeout: Duration) -> bool {
+        poll(timeout, || self.exited())
+    }
+
+    /// Waits for the process to exit by itself, or interrupts it (SIGINT,
+    /// then SIGKILL) after `grace`.
+    pub fn finish(&mut self, grace: Duration) {
+        if self.exits_within(grace) {
+            return;
+        }
+        self.interrupt();
+        if self.exits_within(Duration::from_secs(10)) {
             return;
         }
         let _ = self.child.kill();

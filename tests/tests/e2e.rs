@@ -124,6 +124,7 @@ fn bcc_python_module_decodes_every_event() {
     let read = tracer.json_lines();
     assert_demo_has_hostile_values(&fired);
     assert_same_events(&example_provider(), &fired, &read, "BCC");
+    assert_eq!(tracer.lost(), Some(0), "BCC reports what it lost");
     eprintln!("BCC: {} events ({})", read.len(), counts(&read));
 }
 
@@ -170,6 +171,11 @@ fn libbpf_program_and_rust_structs_decode_every_event() {
     let _ = std::fs::remove_file(&object);
     let read = tracer.json_lines();
     assert_same_events(&example_provider(), &fired, &read, "libbpf");
+    assert_eq!(
+        tracer.lost(),
+        Some(0),
+        "the libbpf loader reports what it lost"
+    );
     eprintln!("libbpf: {} events ({})", read.len(), counts(&read));
 }
 

@@ -239,3 +239,152 @@ fn semaphore_next_to_relro_works_when_attached_after_start() {
     let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
     assert!(traced.contains(&format!("@neighbour: {FIRES}")), "{traced}");
 }
+
+/// `fixture flood` with the generated BCC logger attached, started and let
+/// flood for `flood`; returns (fixture, logger) still running.
+fn flood_with_bcc(flood: Duration) -> (Collected, Collected) {
+    let out = fixture_readers();
+    let mut node = Collected::spawn(
+        Command::new(fixture())
+            .arg("flood")
+            .stdin(std::process::Stdio::piped()),
+    );
+    let mut tracer = Collected::spawn(
+        Command::new("/usr/bin/python3")
+            .arg(out.join("fixture_bcc.py"))
+            .arg(node.id().to_string()),
+    );
+    tracer.wait_for("Attached 2 probes", ATTACH_TIMEOUT);
+    node.write_line("go");
+    std::thread::sleep(flood);
+    (node, tracer)
+}
+
+#[test]
+fn bcc_reports_what_a_full_ring_buffer_lost() {
+    let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc"]) else {
+        return;
+    };
+    let (mut node, mut tracer) = flood_with_bcc(Duration::from_secs(1));
+    node.write_line("stop");
+    node.wait_for("after: enabled=", Duration::from_secs(30));
+    node.finish(Duration::from_secs(10));
+    let report = String::from_utf8_lossy(&node.stdout()).into_owned();
+    let fired: u64 = report
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {report:?}"));
+    // The logger drains what is left once the process is gone.
+    tracer.finish(Duration::from_secs(60));
+    let received = tracer.json_lines().len() as u64;
+    let lost = tracer.lost().expect("a {\"lost\": N} line");
+    eprintln!(
+        "BCC under a flood: fired {fired}, received {received}, lost {lost} ({:.1} %)",
+        100.0 * lost as f64 / fired as f64
+    );
+    assert!(lost > 0, "a flood this fast must overflow the ring buffer");
+    assert_eq!(
+        received + lost,
+        fired,
+        "every fire is received or counted lost"
+    );
+    assert!(tracer.stderr().contains(&format!("Lost {lost} events")));
+}
+
+#[test]
+fn bcc_logger_stops_on_sigint_under_load_and_lowers_the_semaphores() {
+    let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc"]) else {
+        return;
+    };
+    let (mut node, mut tracer) = flood_with_bcc(Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    tracer.interrupt();
+    assert!(
+        tracer.exits_within(Duration::from_secs(10)),
+        "the BCC logger ignored SIGINT under load:\n{}",
+        tracer.stderr()
+    );
+    let stopped = started.elapsed();
+    assert!(
+        tracer.lost().is_some(),
+        "it reports its losses on the way out"
+    );
+    // The fixture is still flooding: the semaphore must be down again.
+    node.write_line("stop");
+    node.wait_for("after: enabled=", Duration::from_secs(30));
+    let report = String::from_utf8_lossy(&node.stdout()).into_owned();
+    node.finish(Duration::from_secs(10));
+    assert!(report.contains("after: enabled=false"), "{report}");
+    eprintln!("BCC logger under load: stopped {stopped:?} after SIGINT; semaphores lowered");
+}
+
+#[test]
+fn four_threads_fire_while_bpftrace_attaches_and_detaches() {
+    let Some(_guard) = tracer_test(&["bpftrace"]) else {
+        return;
+    };
+    const SESSIONS: usize = 5;
+    let before = kernel_uprobe_lines();
+    let mut node = Collected::spawn(
+        Command::new(fixture())
+            .arg("stress")
+            .stdin(std::process::Stdio::piped()),
+    );
+    node.wait_for("started", Duration::from_secs(30));
+    let mut counted = Vec::new();
+    for session in 0..SESSIONS {
+        let mut tracer = count_fixture_probes(&[("fixture:bytes", "bytes")]);
+        std::thread::sleep(Duration::from_millis(300));
+        tracer.finish(Duration::from_millis(100));
+        counted.push(bpftrace_count(&tracer, "bytes"));
+        // Detached: the semaphore is down again.
+        node.write_line("check");
+        let checks = session + 1;
+        assert!(
+            poll(Duration::from_secs(10), || {
+                String::from_utf8_lossy(&node.stdout())
+                    .matches("enabled=")
+                    .count()
+                    == checks
+            }),
+            "no answer to check {checks}"
+        );
+        let out = String::from_utf8_lossy(&node.stdout()).into_owned();
+        assert!(
+            out.trim_end().ends_with("enabled=false"),
+            "session {session}: still enabled after detach:\n{out}"
+        );
+    }
+    node.write_line("stop");
+    node.wait_for("enabled fires ", Duration::from_secs(30));
+    node.finish(Duration::from_secs(10));
+    let out = String::from_utf8_lossy(&node.stdout()).into_owned();
+    let enabled: u64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("enabled fires "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a count");
+    let total: u64 = counted.iter().sum();
+    eprintln!(
+        "4 threads, {SESSIONS} bpftrace sessions: counted {counted:?} = {total}, the threads fired {enabled} times while enabled"
+    );
+    assert!(
+        counted.iter().all(|&c| c > 0),
+        "every session saw fires: {counted:?}"
+    );
+    assert!(
+        total <= enabled,
+        "bpftrace counted more fires than happened"
+    );
+    assert_eq!(
+        kernel_uprobe_lines(),
+        before,
+        "the kernel log gained uprobe lines"
+    );
+    STRESS_GAP.with(|g| g.set(enabled - total));
+}
+
+thread_local! {
+    static STRESS_GAP: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}

@@ -62,11 +62,16 @@ fn generated_names(provider: &Provider, errors: &mut Errors) {
     let mut taken: Vec<(&str, String, String)> = Vec::new();
     let fixed = [
         ("C", names::ring_buffer(provider)),
+        ("C", names::lost_counter(provider)),
         ("C", "LICENSE".to_string()),
         ("C tag", names::kind_enum(provider)),
         ("Python", "EVENTS".to_string()),
         ("Python", "PROBES".to_string()),
+        ("Python", "RING_BUFFER".to_string()),
+        ("Python", "LOST_COUNTER".to_string()),
         ("Rust", "TRACEPOINTS".to_string()),
+        ("Rust", "RING_BUFFER".to_string()),
+        ("Rust", "LOST_COUNTER".to_string()),
         ("Rust", names::event_enum(provider)),
     ];
     taken.extend(

@@ -27,7 +27,13 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
     event_types(&mut out, provider);
     let rb = names::ring_buffer(provider);
     writeln!(out);
+    let lost = names::lost_counter(provider);
     writeln!(out, "BPF_RINGBUF_OUTPUT({rb}, 16);");
+    writeln!(
+        out,
+        "/* Events dropped because the ring buffer was full, per CPU. */"
+    );
+    writeln!(out, "BPF_PERCPU_ARRAY({lost}, __u64, 1);");
     for tracepoint in &provider.tracepoints {
         let name = names::c_struct(provider, tracepoint);
         writeln!(out);
@@ -41,6 +47,7 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
             provider,
             tracepoint,
             &format!("{rb}.ringbuf_reserve(sizeof(struct {name}))"),
+            &format!("{lost}.lookup(&zero)"),
         );
         for (i, arg) in tracepoint.args.iter().enumerate() {
             // bpf_usdt_readarg counts arguments from 1.
@@ -101,13 +108,17 @@ pub fn python_module(provider: &Provider, origin: &Origin) -> String {
 # Decoders for the events of {c_file} (BCC), and a logger:
 #   /usr/bin/python3 {module} PID
 # attaches {c_file} to the `{p}` tracepoints of process PID and prints one JSON
-# object per event, {{\"tracepoint\": \"{p}:...\", \"args\": {{...}}}}. Run as root.
+# object per event, {{\"tracepoint\": \"{p}:...\", \"args\": {{...}}}}, and on exit
+# {{\"lost\": N}}: the events the full ring buffer dropped. Run as root; stop it
+# with Ctrl-C or SIGTERM (not SIGKILL: only BCC's own cleanup lowers the
+# semaphores it raised in the process).
 # BCC raises the probes' semaphores when it enables them, before BPF() has
 # attached anything: the line \"Attached\" on stderr says it is ready.
 
 import ctypes
 import json
 import os
+import signal
 import sys
 "
     );
@@ -162,12 +173,19 @@ import sys
         );
     }
     writeln!(out, "]");
-    python_functions(&mut out, &module, &c_file, &names::ring_buffer(provider));
+    writeln!(out);
+    writeln!(
+        out,
+        "# The ring buffer, and the per-CPU count of events it dropped when full"
+    );
+    writeln!(out, "RING_BUFFER = \"{}\"", names::ring_buffer(provider));
+    writeln!(out, "LOST_COUNTER = \"{}\"", names::lost_counter(provider));
+    python_functions(&mut out, &module, &c_file);
     out.finish()
 }
 
 /// The decoding and logging functions of the Python module.
-fn python_functions(out: &mut Out, module: &str, c_file: &str, ring_buffer: &str) {
+fn python_functions(out: &mut Out, module: &str, c_file: &str) {
     write!(
         out,
         r#"
@@ -193,12 +211,23 @@ def as_dict(event):
     return args
 
 
+def lost_events(bpf):
+    """How many events the full ring buffer dropped, on all CPUs."""
+    return sum(getattr(n, "value", n) for n in bpf[LOST_COUNTER][0])
+
+
 def main(argv):
     from bcc import BPF, USDT
 
     if len(argv) != 2:
         sys.exit("usage: {module} PID")
     pid = int(argv[1])
+    # SIGINT and SIGTERM end the loop below, whatever the event rate: a
+    # KeyboardInterrupt raised inside the ring-buffer callback would be
+    # discarded by ctypes.
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
     usdt = USDT(pid=pid)
     for probe, fn_name in PROBES:
         usdt.enable_probe(probe=probe.split(":")[1], fn_name=fn_name)
@@ -206,22 +235,26 @@ def main(argv):
         bpf = BPF(text=f.read(), usdt_contexts=[usdt])
 
     def on_event(_ctx, data, _size):
+        if stopping:
+            return -1  # stops the poll that is draining the buffer
         name, event = decode(data)
         print(json.dumps({{"tracepoint": name, "args": as_dict(event)}}), flush=True)
+        return 0
 
-    bpf["{ring_buffer}"].open_ring_buffer(on_event)
+    bpf[RING_BUFFER].open_ring_buffer(on_event)
     print("Attached %d probes to pid %d" % (len(PROBES), pid), file=sys.stderr, flush=True)
-    try:
-        while True:
-            bpf.ring_buffer_poll(100)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                bpf.ring_buffer_consume()
-                break
-    except KeyboardInterrupt:
-        pass
-    # `usdt` stays referenced until here: collecting it lowers the semaphores.
+    while not stopping:
+        bpf.ring_buffer_poll(100)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            bpf.ring_buffer_consume()
+            break
+    lost = lost_events(bpf)
+    print(json.dumps({{"lost": lost}}), flush=True)
+    if lost:
+        print("Lost %d events: the ring buffer was full" % lost, file=sys.stderr, flush=True)
+    # Collecting `usdt` lowers the semaphores BCC raised in the process.
     del usdt
 
 

@@ -105,14 +105,27 @@ pub fn file_comment(out: &mut Out, origin: &Origin, purpose: &str) {
 
 /// Writes the start of a probe handler's body: reserve the tracepoint's
 /// event with `reserve` (a C expression taking the struct's size, e.g.
-/// `net_events.ringbuf_reserve(sizeof(struct net_inbound_connection))`),
-/// return when the ring buffer is full, zero the event and set its kind.
-pub fn reserve_event(out: &mut Out, provider: &Provider, tracepoint: &Tracepoint, reserve: &str) {
+/// `net_events.ringbuf_reserve(sizeof(struct net_inbound_connection))`);
+/// when the ring buffer is full, count the loss in the per-CPU counter
+/// `lost` finds (a C expression of `&zero`) and return; else zero the event
+/// and set its kind.
+pub fn reserve_event(
+    out: &mut Out,
+    provider: &Provider,
+    tracepoint: &Tracepoint,
+    reserve: &str,
+    lost: &str,
+) {
     let name = names::c_struct(provider, tracepoint);
     writeln!(out, "{{");
     writeln!(out, "\tstruct {name} *event = {reserve};");
-    writeln!(out, "\tif (!event)");
+    writeln!(out, "\tif (!event) {{");
+    writeln!(out, "\t\t__u32 zero = 0;");
+    writeln!(out, "\t\t__u64 *lost = {lost};");
+    writeln!(out, "\t\tif (lost)");
+    writeln!(out, "\t\t\t(*lost)++;");
     writeln!(out, "\t\treturn 0;");
+    writeln!(out, "\t}}");
     writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
     writeln!(
         out,

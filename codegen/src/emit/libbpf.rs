@@ -67,6 +67,18 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
     writeln!(out, "\t__uint(type, BPF_MAP_TYPE_RINGBUF);");
     writeln!(out, "\t__uint(max_entries, 256 * 1024);");
     writeln!(out, "}} {rb} SEC(\".maps\");");
+    let lost = names::lost_counter(provider);
+    writeln!(out);
+    writeln!(
+        out,
+        "/* Events dropped because the ring buffer was full, per CPU. */"
+    );
+    writeln!(out, "struct {{");
+    writeln!(out, "\t__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);");
+    writeln!(out, "\t__uint(max_entries, 1);");
+    writeln!(out, "\t__type(key, __u32);");
+    writeln!(out, "\t__type(value, __u64);");
+    writeln!(out, "}} {lost} SEC(\".maps\");");
     for tracepoint in &provider.tracepoints {
         let name = names::c_struct(provider, tracepoint);
         let params: Vec<String> = std::iter::once(name.clone())
@@ -80,6 +92,7 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
             provider,
             tracepoint,
             &format!("bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0)"),
+            &format!("bpf_map_lookup_elem(&{lost}, &zero)"),
         );
         for arg in &tracepoint.args {
             let a = &arg.name;

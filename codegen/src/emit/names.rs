@@ -96,6 +96,11 @@ pub fn ring_buffer(provider: &Provider) -> String {
     format!("{}_events", provider.name)
 }
 
+/// `net_lost`: the per-CPU counter of events a full ring buffer dropped.
+pub fn lost_counter(provider: &Provider) -> String {
+    format!("{}_lost", provider.name)
+}
+
 /// `NET_BPF_H`: the include guard of the libbpf header.
 pub fn header_guard(provider: &Provider) -> String {
     format!("{}_BPF_H", provider.name.to_uppercase())

@@ -124,17 +124,33 @@ fn constants(provider: &Provider) -> TokenStream {
     quote!(#(#consts)*)
 }
 
-/// `TRACEPOINTS`: what a loader attaches.
+/// `TRACEPOINTS`, `RING_BUFFER`, `LOST_COUNTER`: what a loader attaches
+/// and reads.
 fn program_table(provider: &Provider) -> TokenStream {
     let rows = provider.tracepoints.iter().map(|tracepoint| {
         let (p, t) = (&provider.name, &tracepoint.name);
         let program = names::c_struct(provider, tracepoint);
         quote!((#p, #t, #program))
     });
+    let ring_buffer = names::ring_buffer(provider);
+    let lost_counter = names::lost_counter(provider);
     quote! {
         /// Every tracepoint as (provider, tracepoint, BPF program name): attach
         /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
         pub const TRACEPOINTS: &[(&str, &str, &str)] = &[#(#rows),*];
+
+        /// The ring buffer the events arrive in.
+        pub const RING_BUFFER: &str = #ring_buffer;
+
+        /// The per-CPU array (one `u64` per CPU at key 0) counting the events
+        /// the full ring buffer dropped: sum it on exit and report it, e.g.
+        /// with [`lost_json`].
+        pub const LOST_COUNTER: &str = #lost_counter;
+
+        /// `{"lost": N}`, the line a reader prints on exit.
+        pub fn lost_json(lost: u64) -> String {
+            format!("{{\"lost\":{lost}}}")
+        }
     }
 }
 

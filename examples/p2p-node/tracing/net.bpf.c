@@ -18,12 +18,25 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } net_events SEC(".maps");
 
+/* Events dropped because the ring buffer was full, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_lost SEC(".maps");
+
 SEC("usdt")
 int BPF_USDT(net_inbound_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 existing)
 {
 	struct net_inbound_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_inbound_connection), 0);
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_inbound_connection));
 	event->kind = NET_INBOUND_CONNECTION;
 	event->id = id;
@@ -39,8 +52,13 @@ SEC("usdt")
 int BPF_USDT(net_outbound_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 existing)
 {
 	struct net_outbound_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_outbound_connection), 0);
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_outbound_connection));
 	event->kind = NET_OUTBOUND_CONNECTION;
 	event->id = id;
@@ -56,8 +74,13 @@ SEC("usdt")
 int BPF_USDT(net_closed_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 time_established)
 {
 	struct net_closed_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_closed_connection), 0);
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_closed_connection));
 	event->kind = NET_CLOSED_CONNECTION;
 	event->id = id;
@@ -73,8 +96,13 @@ SEC("usdt")
 int BPF_USDT(net_evicted_inbound_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 time_established)
 {
 	struct net_evicted_inbound_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_evicted_inbound_connection), 0);
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_evicted_inbound_connection));
 	event->kind = NET_EVICTED_INBOUND_CONNECTION;
 	event->id = id;
@@ -90,8 +118,13 @@ SEC("usdt")
 int BPF_USDT(net_misbehaving_connection, __s64 id, const char *message)
 {
 	struct net_misbehaving_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_misbehaving_connection), 0);
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_misbehaving_connection));
 	event->kind = NET_MISBEHAVING_CONNECTION;
 	event->id = id;

@@ -72,12 +72,19 @@ struct net_misbehaving_connection {
 };
 
 BPF_RINGBUF_OUTPUT(net_events, 16);
+/* Events dropped because the ring buffer was full, per CPU. */
+BPF_PERCPU_ARRAY(net_lost, __u64, 1);
 
 int trace_net_inbound_connection(struct pt_regs *ctx)
 {
 	struct net_inbound_connection *event = net_events.ringbuf_reserve(sizeof(struct net_inbound_connection));
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = net_lost.lookup(&zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_inbound_connection));
 	event->kind = NET_INBOUND_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
@@ -100,8 +107,13 @@ int trace_net_inbound_connection(struct pt_regs *ctx)
 int trace_net_outbound_connection(struct pt_regs *ctx)
 {
 	struct net_outbound_connection *event = net_events.ringbuf_reserve(sizeof(struct net_outbound_connection));
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = net_lost.lookup(&zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_outbound_connection));
 	event->kind = NET_OUTBOUND_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
@@ -124,8 +136,13 @@ int trace_net_outbound_connection(struct pt_regs *ctx)
 int trace_net_closed_connection(struct pt_regs *ctx)
 {
 	struct net_closed_connection *event = net_events.ringbuf_reserve(sizeof(struct net_closed_connection));
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = net_lost.lookup(&zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_closed_connection));
 	event->kind = NET_CLOSED_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
@@ -148,8 +165,13 @@ int trace_net_closed_connection(struct pt_regs *ctx)
 int trace_net_evicted_inbound_connection(struct pt_regs *ctx)
 {
 	struct net_evicted_inbound_connection *event = net_events.ringbuf_reserve(sizeof(struct net_evicted_inbound_connection));
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = net_lost.lookup(&zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_evicted_inbound_connection));
 	event->kind = NET_EVICTED_INBOUND_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
@@ -172,8 +194,13 @@ int trace_net_evicted_inbound_connection(struct pt_regs *ctx)
 int trace_net_misbehaving_connection(struct pt_regs *ctx)
 {
 	struct net_misbehaving_connection *event = net_events.ringbuf_reserve(sizeof(struct net_misbehaving_connection));
-	if (!event)
+	if (!event) {
+		__u32 zero = 0;
+		__u64 *lost = net_lost.lookup(&zero);
+		if (lost)
+			(*lost)++;
 		return 0;
+	}
 	__builtin_memset(event, 0, sizeof(struct net_misbehaving_connection));
 	event->kind = NET_MISBEHAVING_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);

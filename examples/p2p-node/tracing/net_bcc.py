@@ -5,13 +5,17 @@
 # Decoders for the events of net_bcc.c (BCC), and a logger:
 #   /usr/bin/python3 net_bcc.py PID
 # attaches net_bcc.c to the `net` tracepoints of process PID and prints one JSON
-# object per event, {"tracepoint": "net:...", "args": {...}}. Run as root.
+# object per event, {"tracepoint": "net:...", "args": {...}}, and on exit
+# {"lost": N}: the events the full ring buffer dropped. Run as root; stop it
+# with Ctrl-C or SIGTERM (not SIGKILL: only BCC's own cleanup lowers the
+# semaphores it raised in the process).
 # BCC raises the probes' semaphores when it enables them, before BPF() has
 # attached anything: the line "Attached" on stderr says it is ready.
 
 import ctypes
 import json
 import os
+import signal
 import sys
 
 NET_INBOUND_CONNECTION = 1
@@ -108,6 +112,10 @@ PROBES = [
     ("net:misbehaving_connection", "trace_net_misbehaving_connection"),
 ]
 
+# The ring buffer, and the per-CPU count of events it dropped when full
+RING_BUFFER = "net_events"
+LOST_COUNTER = "net_lost"
+
 
 def decode(data):
     """Returns (tracepoint, event) for one ring-buffer record."""
@@ -130,12 +138,23 @@ def as_dict(event):
     return args
 
 
+def lost_events(bpf):
+    """How many events the full ring buffer dropped, on all CPUs."""
+    return sum(getattr(n, "value", n) for n in bpf[LOST_COUNTER][0])
+
+
 def main(argv):
     from bcc import BPF, USDT
 
     if len(argv) != 2:
         sys.exit("usage: net_bcc.py PID")
     pid = int(argv[1])
+    # SIGINT and SIGTERM end the loop below, whatever the event rate: a
+    # KeyboardInterrupt raised inside the ring-buffer callback would be
+    # discarded by ctypes.
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
     usdt = USDT(pid=pid)
     for probe, fn_name in PROBES:
         usdt.enable_probe(probe=probe.split(":")[1], fn_name=fn_name)
@@ -143,22 +162,26 @@ def main(argv):
         bpf = BPF(text=f.read(), usdt_contexts=[usdt])
 
     def on_event(_ctx, data, _size):
+        if stopping:
+            return -1  # stops the poll that is draining the buffer
         name, event = decode(data)
         print(json.dumps({"tracepoint": name, "args": as_dict(event)}), flush=True)
+        return 0
 
-    bpf["net_events"].open_ring_buffer(on_event)
+    bpf[RING_BUFFER].open_ring_buffer(on_event)
     print("Attached %d probes to pid %d" % (len(PROBES), pid), file=sys.stderr, flush=True)
-    try:
-        while True:
-            bpf.ring_buffer_poll(100)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                bpf.ring_buffer_consume()
-                break
-    except KeyboardInterrupt:
-        pass
-    # `usdt` stays referenced until here: collecting it lowers the semaphores.
+    while not stopping:
+        bpf.ring_buffer_poll(100)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            bpf.ring_buffer_consume()
+            break
+    lost = lost_events(bpf)
+    print(json.dumps({"lost": lost}), flush=True)
+    if lost:
+        print("Lost %d events: the ring buffer was full" % lost, file=sys.stderr, flush=True)
+    # Collecting `usdt` lowers the semaphores BCC raised in the process.
     del usdt
 
 

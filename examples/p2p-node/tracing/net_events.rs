@@ -43,6 +43,16 @@ pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
     ("net", "evicted_inbound_connection", "net_evicted_inbound_connection"),
     ("net", "misbehaving_connection", "net_misbehaving_connection"),
 ];
+/// The ring buffer the events arrive in.
+pub const RING_BUFFER: &str = "net_events";
+/// The per-CPU array (one `u64` per CPU at key 0) counting the events
+/// the full ring buffer dropped: sum it on exit and report it, e.g.
+/// with [`lost_json`].
+pub const LOST_COUNTER: &str = "net_lost";
+/// `{"lost": N}`, the line a reader prints on exit.
+pub fn lost_json(lost: u64) -> String {
+    format!("{{\"lost\":{lost}}}")
+}
 
 /// `net:inbound_connection` (`struct net_inbound_connection`):
 /// Is called when a new inbound connection is opened to us. Passes

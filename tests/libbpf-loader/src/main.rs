@@ -3,7 +3,7 @@
 //! process PID with `bpf_program__attach_usdt`, and prints one JSON object
 //! per ring-buffer event, decoded with the generated `net_events.rs`
 //! structs. Prints "Attached N probes" on stderr when ready; exits when PID
-//! exits.
+//! exits, printing `{"lost": N}`, the events the full ring buffer dropped.
 //!
 //! A minimal hand-written FFI to the system libbpf keeps the dependency tree
 //! empty (libbpf-rs would build libbpf from source).
@@ -44,6 +44,8 @@ unsafe extern "C" {
     ) -> *mut Opaque;
     fn ring_buffer__poll(rb: *mut Opaque, timeout_ms: c_int) -> c_int;
     fn ring_buffer__consume(rb: *mut Opaque) -> c_int;
+    fn bpf_map_lookup_elem(fd: c_int, key: *const c_void, value: *mut c_void) -> c_int;
+    fn libbpf_num_possible_cpus() -> c_int;
     fn kill(pid: c_int, sig: c_int) -> c_int;
 }
 
@@ -108,8 +110,10 @@ fn main() {
             }
             links.push(link);
         }
-        let map_fd = bpf_object__find_map_fd_by_name(obj, cstr("net_events").as_ptr());
-        assert!(map_fd >= 0, "no map net_events");
+        let map_fd = bpf_object__find_map_fd_by_name(obj, cstr(events::RING_BUFFER).as_ptr());
+        assert!(map_fd >= 0, "no map {}", events::RING_BUFFER);
+        let lost_fd = bpf_object__find_map_fd_by_name(obj, cstr(events::LOST_COUNTER).as_ptr());
+        assert!(lost_fd >= 0, "no map {}", events::LOST_COUNTER);
         let rb = ring_buffer__new(map_fd, on_event, std::ptr::null_mut(), std::ptr::null());
         assert!(
             !rb.is_null(),
@@ -123,6 +127,20 @@ fn main() {
                 ring_buffer__consume(rb);
                 break;
             }
+        }
+        // The per-CPU loss counters, summed.
+        let mut per_cpu = vec![0u64; libbpf_num_possible_cpus().max(1) as usize];
+        let key: u32 = 0;
+        let found = bpf_map_lookup_elem(
+            lost_fd,
+            (&raw const key).cast(),
+            per_cpu.as_mut_ptr().cast(),
+        );
+        assert_eq!(found, 0, "reading {}", events::LOST_COUNTER);
+        let lost: u64 = per_cpu.iter().sum();
+        println!("{}", events::lost_json(lost));
+        if lost > 0 {
+            eprintln!("Lost {lost} events: the ring buffer was full");
         }
     }
 }

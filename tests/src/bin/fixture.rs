@@ -10,6 +10,13 @@
 //!   `.data`, which lld puts in the file page that also holds the end of
 //!   RELRO (the layout the native backend's page-aligned semaphores avoid);
 //!   prints how many fires happened;
+//! - `fixture flood`: waits for a tracer and a line on stdin, then fires
+//!   `fixture:bytes` as fast as it can until the next line (or the end of
+//!   stdin); prints how many times it fired, waits a second and prints
+//!   whether the tracepoint is still enabled (`after: enabled=...`);
+//! - `fixture stress`: 4 threads fire `fixture:bytes` whenever it is
+//!   enabled, counting those fires, until stdin says `stop` (then it prints
+//!   `enabled fires N`); `check` on stdin prints `enabled=...`;
 //! - `fixture redzone N`: runs N times a leaf function that keeps data in
 //!   the x86-64 red zone across a probe site, with and without the native
 //!   backend's `rsp` shift, and prints how many runs saw it corrupted.
@@ -246,6 +253,30 @@ fn main() {
                 tracepoints::fire!(fixture::bytes(&hash, n, b"abc"));
             }
         }
+        #[cfg(not(feature = "usdt"))]
+        Some("flood") => {
+            use std::sync::atomic::{AtomicBool, Ordering};
+            wait_for_tracer(fixture::bytes::is_enabled);
+            static STOP: AtomicBool = AtomicBool::new(false);
+            std::thread::spawn(|| {
+                let mut line = String::new();
+                let _ = std::io::stdin().read_line(&mut line);
+                STOP.store(true, Ordering::Relaxed);
+            });
+            let hash: Vec<u8> = (0..32).collect();
+            let mut fired = 0u64;
+            while !STOP.load(Ordering::Relaxed) {
+                if fixture::bytes::is_enabled() {
+                    fired += 1;
+                }
+                tracepoints::fire!(fixture::bytes(&hash, fired, b"abc"));
+            }
+            println!("flood fired {fired} times");
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            println!("after: enabled={}", fixture::bytes::is_enabled());
+        }
+        #[cfg(not(feature = "usdt"))]
+        Some("stress") => stress(),
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
         Some("neighbour") => {
             if args.iter().any(|a| a == "--wait") {
@@ -261,11 +292,50 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: fixture twelve N [--wait] | fixture bytes N [--wait] | fixture neighbour N | fixture redzone N"
+                "usage: fixture twelve N [--wait] | fixture bytes N [--wait] | fixture flood | fixture neighbour N | fixture redzone N"
             );
             std::process::exit(2);
         }
     }
+}
+
+/// `fixture stress`: see the module docs.
+#[cfg(not(feature = "usdt"))]
+fn stress() {
+    use std::io::BufRead;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static ENABLED_FIRES: AtomicU64 = AtomicU64::new(0);
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(|| {
+                let hash: Vec<u8> = (0..32).collect();
+                let mut n = 0;
+                while !STOP.load(Ordering::Relaxed) {
+                    // The probe site itself, right after the check, so that
+                    // every counted fire reaches the probe exactly once.
+                    if fixture::bytes::is_enabled() {
+                        ENABLED_FIRES.fetch_add(1, Ordering::Relaxed);
+                        fixture::bytes::__fire(&hash, n, b"abc");
+                        n += 1;
+                    }
+                }
+            })
+        })
+        .collect();
+    println!("started");
+    for line in std::io::stdin().lock().lines() {
+        match line.as_deref().map(str::trim) {
+            Ok("check") => println!("enabled={}", fixture::bytes::is_enabled()),
+            Ok("stop") | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    STOP.store(true, Ordering::Relaxed);
+    for thread in threads {
+        thread.join().expect("a firing thread");
+    }
+    println!("enabled fires {}", ENABLED_FIRES.load(Ordering::Relaxed));
 }
 
 /// Waits up to 60 s for `enabled()`, then for one line on stdin.
