@@ -314,13 +314,18 @@ const PYTHON_KEYWORDS: &[&str] = &[
     "None", "True", "False",
 ];
 
+/// Rust keywords of newer editions than a declaring crate may use: the
+/// generated Rust event types name their fields after the arguments.
+const RUST_KEYWORDS: &[&str] = &["gen"];
+
 /// Names the generated readers use for themselves.
 const GENERATED_NAMES: &[&str] = &["ctx", "event", "kind", "ptr"];
 
 /// Every name an argument may not have, and what it is.
-const RESERVED_ARG_NAMES: [(&[&str], &str); 3] = [
+const RESERVED_ARG_NAMES: [(&[&str], &str); 4] = [
     (C_KEYWORDS, "a C keyword or predefined name"),
     (PYTHON_KEYWORDS, "a Python keyword"),
+    (RUST_KEYWORDS, "a keyword of Rust 2024"),
     (
         GENERATED_NAMES,
         "a name the generated readers use themselves",

@@ -343,3 +343,15 @@ fn names_that_collide_after_mangling_are_rejected_once() {
         .is_ok()
     );
 }
+
+#[test]
+fn provider_attribute_with_arguments_is_an_error_in_files_too() {
+    let errors = errors("#[tracepoints::provider(x)] mod net { /// d\n fn t(); }");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("`#[tracepoints::provider]` takes no arguments"));
+    assert!(errors_with_gen().contains("is a keyword of Rust 2024"));
+}
+
+fn errors_with_gen() -> String {
+    errors("#[provider] mod p { /// d\n fn t(/// d\n gen: u8); }").join("\n")
+}

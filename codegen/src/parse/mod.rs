@@ -19,10 +19,7 @@ pub fn attribute(
     errors: &mut Errors,
 ) -> Option<ast::Provider> {
     if let Some(first) = args.into_iter().next() {
-        errors.push(
-            first.span(),
-            "`#[tracepoints::provider]` takes no arguments: the provider is named after the module, e.g. `#[tracepoints::provider] mod net { ... }`",
-        );
+        errors.push(first.span(), PROVIDER_TAKES_NO_ARGUMENTS);
     }
     if let Err(error) = within_depth(&item) {
         errors.push_error(error);
@@ -39,6 +36,8 @@ pub fn attribute(
         }
     }
 }
+
+const PROVIDER_TAKES_NO_ARGUMENTS: &str = "`#[tracepoints::provider]` takes no arguments: the provider is named after the module, e.g. `#[tracepoints::provider] mod net { ... }`";
 
 /// Parses a source file and returns every provider module in it (modules
 /// carrying a `#[provider]` or `#[tracepoints::provider]` attribute, at any
@@ -102,7 +101,11 @@ fn collect_modules(items: &[syn::Item], found: &mut Vec<ast::Provider>, errors: 
         let syn::Item::Mod(module) = item else {
             continue;
         };
-        if module.attrs.iter().any(is_provider_attribute) {
+        if let Some(attr) = module.attrs.iter().find(|a| is_provider_attribute(a)) {
+            // The macro rejects arguments; so does the CLI.
+            if !matches!(attr.meta, syn::Meta::Path(_)) {
+                errors.push_spanned(&attr.meta, PROVIDER_TAKES_NO_ARGUMENTS);
+            }
             found.push(module_item(module, errors));
         } else if let Some((_, items)) = &module.content {
             collect_modules(items, found, errors);
