@@ -13,6 +13,7 @@ else
 fi
 
 cargo fmt --all -- --check
+cargo fmt --manifest-path tests/matrix/Cargo.toml --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D warnings
 # Native probe sites (the default), then the `usdt` crate backend: both
