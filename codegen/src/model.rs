@@ -202,14 +202,6 @@ impl ArgType {
         }
     }
 
-    /// The declared maximum length of a string argument.
-    pub fn max_len(self) -> Option<u32> {
-        match self {
-            ArgType::Str { max_len } => Some(max_len),
-            _ => None,
-        }
-    }
-
     /// The declared length: a string's `max_len` or a byte buffer's `len`;
     /// `None` for scalars.
     pub fn length(self) -> Option<u32> {

@@ -5,6 +5,7 @@
 //! sees every mistake at once.
 
 use crate::ast::{self, LengthKind};
+use crate::emit::names;
 use crate::errors::Errors;
 use crate::model::{
     Arg, ArgType, BPFTRACE_MAX_ARGS, Limits, LogLine, LogPiece, MAX_STR_LEN, Provider, Tracepoint,
@@ -57,21 +58,20 @@ pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) 
 /// name in one namespace of any output, nor take a name the readers use
 /// themselves.
 fn generated_names(provider: &Provider, errors: &mut Errors) {
-    use crate::emit::names;
     // (namespace, name, who took it: empty for the readers themselves)
     let mut taken: Vec<(&str, String, String)> = Vec::new();
     let fixed = [
         ("C", names::ring_buffer(provider)),
         ("C", names::lost_counter(provider)),
-        ("C", "LICENSE".to_string()),
+        ("C", names::own::C_LICENSE.to_string()),
         ("C tag", names::kind_enum(provider)),
-        ("Python", "EVENTS".to_string()),
-        ("Python", "PROBES".to_string()),
-        ("Python", "RING_BUFFER".to_string()),
-        ("Python", "LOST_COUNTER".to_string()),
-        ("Rust", "TRACEPOINTS".to_string()),
-        ("Rust", "RING_BUFFER".to_string()),
-        ("Rust", "LOST_COUNTER".to_string()),
+        ("Python", names::own::PY_EVENTS.to_string()),
+        ("Python", names::own::PY_PROBES.to_string()),
+        ("Python", names::own::RING_BUFFER.to_string()),
+        ("Python", names::own::LOST_COUNTER.to_string()),
+        ("Rust", names::own::RUST_TRACEPOINTS.to_string()),
+        ("Rust", names::own::RING_BUFFER.to_string()),
+        ("Rust", names::own::LOST_COUNTER.to_string()),
         ("Rust", names::event_enum(provider)),
     ];
     taken.extend(
@@ -318,16 +318,17 @@ const PYTHON_KEYWORDS: &[&str] = &[
 /// generated Rust event types name their fields after the arguments.
 const RUST_KEYWORDS: &[&str] = &["gen"];
 
-/// Names the generated readers use for themselves.
-const GENERATED_NAMES: &[&str] = &["ctx", "event", "kind", "ptr"];
-
 /// Every name an argument may not have, and what it is.
-const RESERVED_ARG_NAMES: [(&[&str], &str); 4] = [
+const RESERVED_ARG_NAMES: [(&[&str], &str); 5] = [
     (C_KEYWORDS, "a C keyword or predefined name"),
     (PYTHON_KEYWORDS, "a Python keyword"),
     (RUST_KEYWORDS, "a keyword of Rust 2024"),
     (
-        GENERATED_NAMES,
+        names::own::C_LOCALS,
+        "a name the generated readers use themselves",
+    ),
+    (
+        &[names::own::KIND_FIELD],
         "a name the generated readers use themselves",
     ),
 ];

@@ -3,7 +3,7 @@
 
 use super::Origin;
 use super::c::{event_types, file_comment, reserve_event, submit_event};
-use super::names::{self, files};
+use super::names::{self, files, own};
 use super::out::Out;
 use crate::model::{ArgType, Provider};
 
@@ -141,7 +141,7 @@ import sys
             names::event_type(provider, tracepoint)
         );
         writeln!(out, "    _fields_ = [");
-        writeln!(out, "        (\"kind\", ctypes.c_uint32),");
+        writeln!(out, "        (\"{}\", ctypes.c_uint32),", own::KIND_FIELD);
         for arg in &tracepoint.args {
             writeln!(out, "        (\"{}\", {}),", arg.name, ctypes_type(arg.ty));
         }
@@ -150,7 +150,7 @@ import sys
     writeln!(out);
     writeln!(out);
     writeln!(out, "# kind -> (tracepoint, class)");
-    writeln!(out, "EVENTS = {{");
+    writeln!(out, "{} = {{", own::PY_EVENTS);
     for tracepoint in &provider.tracepoints {
         writeln!(
             out,
@@ -163,7 +163,7 @@ import sys
     writeln!(out, "}}");
     writeln!(out);
     writeln!(out, "# (tracepoint, BCC function) pairs to enable");
-    writeln!(out, "PROBES = [");
+    writeln!(out, "{} = [", own::PY_PROBES);
     for tracepoint in &provider.tracepoints {
         writeln!(
             out,
@@ -178,8 +178,18 @@ import sys
         out,
         "# The ring buffer, and the per-CPU count of events it dropped when full"
     );
-    writeln!(out, "RING_BUFFER = \"{}\"", names::ring_buffer(provider));
-    writeln!(out, "LOST_COUNTER = \"{}\"", names::lost_counter(provider));
+    writeln!(
+        out,
+        "{} = \"{}\"",
+        own::RING_BUFFER,
+        names::ring_buffer(provider)
+    );
+    writeln!(
+        out,
+        "{} = \"{}\"",
+        own::LOST_COUNTER,
+        names::lost_counter(provider)
+    );
     python_functions(&mut out, &module, &c_file);
     out.finish()
 }
@@ -193,7 +203,7 @@ fn python_functions(out: &mut Out, module: &str, c_file: &str) {
 def decode(data):
     """Returns (tracepoint, event) for one ring-buffer record."""
     kind = ctypes.cast(data, ctypes.POINTER(ctypes.c_uint32)).contents.value
-    name, cls = EVENTS[kind]
+    name, cls = {events}[kind]
     return name, ctypes.cast(data, ctypes.POINTER(cls)).contents
 
 
@@ -213,7 +223,7 @@ def as_dict(event):
 
 def lost_events(bpf):
     """How many events the full ring buffer dropped, on all CPUs."""
-    return sum(getattr(n, "value", n) for n in bpf[LOST_COUNTER][0])
+    return sum(getattr(n, "value", n) for n in bpf[{lost_counter}][0])
 
 
 def main(argv):
@@ -229,7 +239,7 @@ def main(argv):
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.append(True))
     usdt = USDT(pid=pid)
-    for probe, fn_name in PROBES:
+    for probe, fn_name in {probes}:
         usdt.enable_probe(probe=probe.split(":")[1], fn_name=fn_name)
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "{c_file}")) as f:
         bpf = BPF(text=f.read(), usdt_contexts=[usdt])
@@ -241,8 +251,8 @@ def main(argv):
         print(json.dumps({{"tracepoint": name, "args": as_dict(event)}}), flush=True)
         return 0
 
-    bpf[RING_BUFFER].open_ring_buffer(on_event)
-    print("Attached %d probes to pid %d" % (len(PROBES), pid), file=sys.stderr, flush=True)
+    bpf[{ring_buffer}].open_ring_buffer(on_event)
+    print("Attached %d probes to pid %d" % (len({probes}), pid), file=sys.stderr, flush=True)
     while not stopping:
         bpf.ring_buffer_poll(100)
         try:
@@ -260,6 +270,10 @@ def main(argv):
 
 if __name__ == "__main__":
     main(sys.argv)
-"#
+"#,
+        events = own::PY_EVENTS,
+        probes = own::PY_PROBES,
+        ring_buffer = own::RING_BUFFER,
+        lost_counter = own::LOST_COUNTER,
     );
 }

@@ -71,7 +71,8 @@ pub fn event_types(out: &mut Out, provider: &Provider) {
         writeln!(out, "struct {} {{", names::c_struct(provider, tracepoint));
         writeln!(
             out,
-            "\t__u32 kind; /* {} */",
+            "\t__u32 {}; /* {} */",
+            names::own::KIND_FIELD,
             names::kind_const(provider, tracepoint)
         );
         for arg in &tracepoint.args {
@@ -129,7 +130,8 @@ pub fn reserve_event(
     writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
     writeln!(
         out,
-        "\tevent->kind = {};",
+        "\tevent->{} = {};",
+        names::own::KIND_FIELD,
         names::kind_const(provider, tracepoint)
     );
 }

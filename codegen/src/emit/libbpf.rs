@@ -61,7 +61,11 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
     }
     let rb = names::ring_buffer(provider);
     writeln!(out);
-    writeln!(out, "char LICENSE[] SEC(\"license\") = \"GPL\";");
+    writeln!(
+        out,
+        "char {}[] SEC(\"license\") = \"GPL\";",
+        names::own::C_LICENSE
+    );
     writeln!(out);
     writeln!(out, "struct {{");
     writeln!(out, "\t__uint(type, BPF_MAP_TYPE_RINGBUF);");

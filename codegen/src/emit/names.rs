@@ -49,6 +49,29 @@ pub mod files {
     }
 }
 
+/// The names the readers give their own items, which no tracepoint or
+/// argument may take after its own mangling (`check` keeps them apart).
+pub mod own {
+    /// The first field of every event struct (C, Python, Rust): which
+    /// tracepoint fired.
+    pub const KIND_FIELD: &str = "kind";
+    /// Parameters and locals of the C handlers (`ctx`, the `event` being
+    /// filled, the `ptr` a BCC handler reads a string or buffer through).
+    pub const C_LOCALS: &[&str] = &["ctx", "event", "ptr"];
+    /// The libbpf program's license variable.
+    pub const C_LICENSE: &str = "LICENSE";
+    /// The BCC module's table of kinds to (tracepoint, class).
+    pub const PY_EVENTS: &str = "EVENTS";
+    /// The BCC module's list of (tracepoint, BCC function) pairs.
+    pub const PY_PROBES: &str = "PROBES";
+    /// The BCC module's and the Rust module's ring-buffer name constant.
+    pub const RING_BUFFER: &str = "RING_BUFFER";
+    /// The BCC module's and the Rust module's lost-counter name constant.
+    pub const LOST_COUNTER: &str = "LOST_COUNTER";
+    /// The Rust module's table of programs to attach.
+    pub const RUST_TRACEPOINTS: &str = "TRACEPOINTS";
+}
+
 /// `net_inbound_connection`: the C struct, the libbpf program and the
 /// prefix of every C name of a tracepoint.
 pub fn c_struct(provider: &Provider, tracepoint: &Tracepoint) -> String {

@@ -134,18 +134,21 @@ fn program_table(provider: &Provider) -> TokenStream {
     });
     let ring_buffer = names::ring_buffer(provider);
     let lost_counter = names::lost_counter(provider);
+    let tracepoints_const = ident(names::own::RUST_TRACEPOINTS);
+    let ring_buffer_const = ident(names::own::RING_BUFFER);
+    let lost_counter_const = ident(names::own::LOST_COUNTER);
     quote! {
         /// Every tracepoint as (provider, tracepoint, BPF program name): attach
         /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
-        pub const TRACEPOINTS: &[(&str, &str, &str)] = &[#(#rows),*];
+        pub const #tracepoints_const: &[(&str, &str, &str)] = &[#(#rows),*];
 
         /// The ring buffer the events arrive in.
-        pub const RING_BUFFER: &str = #ring_buffer;
+        pub const #ring_buffer_const: &str = #ring_buffer;
 
         /// The per-CPU array (one `u64` per CPU at key 0) counting the events
         /// the full ring buffer dropped: sum it on exit and report it, e.g.
         /// with [`lost_json`].
-        pub const LOST_COUNTER: &str = #lost_counter;
+        pub const #lost_counter_const: &str = #lost_counter;
 
         /// `{"lost": N}`, the line a reader prints on exit.
         pub fn lost_json(lost: u64) -> String {
@@ -164,6 +167,7 @@ fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
     ));
     let event_type = ident(&names::event_type(provider, tracepoint));
     let kind_field_doc = format!(" Always [`{}`].", names::kind_const(provider, tracepoint));
+    let kind_field = ident(names::own::KIND_FIELD);
     let fields = tracepoint.args.iter().map(|arg| {
         let field_doc = doc(&arg.doc);
         let name = ident(&arg.name);
@@ -176,7 +180,7 @@ fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
         #[derive(Clone, Copy, Debug)]
         pub struct #event_type {
             #[doc = #kind_field_doc]
-            pub kind: u32,
+            pub #kind_field: u32,
             #(#fields)*
         }
     }
