@@ -95,15 +95,22 @@ impl Binary {
         })
     }
 
-    /// How many loaded segments map the file page holding the byte at
-    /// virtual address `address` (`None` when no segment holds it in the
+    /// The file page holding the byte at virtual address `address`, through
+    /// the loaded segment that maps it (`None` when none holds it in the
     /// file).
-    pub fn segments_mapping_page_of(&self, address: u64) -> Option<usize> {
+    fn file_page_of(&self, address: u64) -> Option<u64> {
         let (vaddr, offset, _) = self
             .loads
             .iter()
             .find(|(vaddr, _, size)| (*vaddr..vaddr + size).contains(&address))?;
-        let page = (address - vaddr + offset) / 4096;
+        Some((address - vaddr + offset) / 4096)
+    }
+
+    /// How many loaded segments map the file page holding the byte at
+    /// virtual address `address` (`None` when no segment holds it in the
+    /// file).
+    pub fn segments_mapping_page_of(&self, address: u64) -> Option<usize> {
+        let page = self.file_page_of(address)?;
         Some(
             self.loads
                 .iter()
@@ -116,11 +123,7 @@ impl Binary {
     /// the RELRO segment maps too (`None` when no loaded segment holds it
     /// in the file).
     pub fn shares_relro_page(&self, address: u64) -> Option<bool> {
-        let (vaddr, offset, _) = self
-            .loads
-            .iter()
-            .find(|(vaddr, _, size)| (*vaddr..vaddr + size).contains(&address))?;
-        let page = (address - vaddr + offset) / 4096;
+        let page = self.file_page_of(address)?;
         Some(self.relro_pages.as_ref().is_some_and(|r| r.contains(&page)))
     }
 }

@@ -3,26 +3,14 @@
 //! the change, refuses a breaking one unless `--accept-breaking` raises
 //! `abi_version`, and `abi-diff` agrees.
 
+mod common;
+
+use common::{gen_in, temp_dir, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn gen_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tracepoints-gen"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A directory holding `decl.rs` = `abi/base.rs` and its generated `out/`.
 fn generated_base(kind: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tracepoints-abi-{kind}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir(&format!("abi-{kind}"));
     declare(&dir, "base");
     let output = gen_in(&dir, &["--out", "out", "decl.rs"]);
     assert!(output.status.success(), "{}", text(&output.stderr));

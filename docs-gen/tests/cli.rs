@@ -1,26 +1,13 @@
 //! `tracepoints-gen` failures name the file, line and problem, exit
 //! non-zero and write nothing.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{gen_in, temp_dir};
 use std::process::{Command, Output};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tracepoints-gen-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn gen_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tracepoints-gen"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
 fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    common::text(&output.stderr)
 }
 
 fn assert_error(output: &Output, expected: &str) {

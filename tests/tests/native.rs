@@ -76,18 +76,7 @@ fn byte_buffers_reach_bpftrace_and_bcc() {
     );
 
     // BCC: the generated Python decoder prints byte buffers as hex.
-    let mut node = Collected::spawn(
-        Command::new(fixture())
-            .args(["bytes", "2", "--wait"])
-            .stdin(std::process::Stdio::piped()),
-    );
-    let mut tracer = Collected::spawn(
-        Command::new("/usr/bin/python3")
-            .arg(out.join("fixture_bcc.py"))
-            .arg(node.id().to_string()),
-    );
-    tracer.wait_for("Attached 2 probes", ATTACH_TIMEOUT);
-    node.write_line("go");
+    let (mut node, mut tracer) = fixture_under_bcc(&["bytes", "2", "--wait"]);
     node.finish(Duration::from_secs(30));
     tracer.finish(Duration::from_secs(10));
     let read = tracer.json_lines();
@@ -102,20 +91,7 @@ fn twelve_arguments_reach_bcc() {
     let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc"]) else {
         return;
     };
-    let out = fixture_readers();
-
-    let mut node = Collected::spawn(
-        Command::new(fixture())
-            .args(["twelve", "3", "--wait"])
-            .stdin(std::process::Stdio::piped()),
-    );
-    let mut tracer = Collected::spawn(
-        Command::new("/usr/bin/python3")
-            .arg(out.join("fixture_bcc.py"))
-            .arg(node.id().to_string()),
-    );
-    tracer.wait_for("Attached 2 probes", ATTACH_TIMEOUT);
-    node.write_line("go");
+    let (mut node, mut tracer) = fixture_under_bcc(&["twelve", "3", "--wait"]);
     node.finish(Duration::from_secs(30));
     tracer.finish(Duration::from_secs(10));
 
@@ -240,13 +216,14 @@ fn semaphore_next_to_relro_works_when_attached_after_start() {
     assert!(traced.contains(&format!("@neighbour: {FIRES}")), "{traced}");
 }
 
-/// `fixture flood` with the generated BCC logger attached, started and let
-/// flood for `flood`; returns (fixture, logger) still running.
-fn flood_with_bcc(flood: Duration) -> (Collected, Collected) {
+/// `fixture ARGS` (a mode that waits for a tracer and a go-ahead line) with
+/// the generated BCC logger attached by pid, given the go-ahead; returns
+/// (fixture, logger), both running.
+fn fixture_under_bcc(args: &[&str]) -> (Collected, Collected) {
     let out = fixture_readers();
     let mut node = Collected::spawn(
         Command::new(fixture())
-            .arg("flood")
+            .args(args)
             .stdin(std::process::Stdio::piped()),
     );
     let mut tracer = Collected::spawn(
@@ -256,8 +233,15 @@ fn flood_with_bcc(flood: Duration) -> (Collected, Collected) {
     );
     tracer.wait_for("Attached 2 probes", ATTACH_TIMEOUT);
     node.write_line("go");
-    std::thread::sleep(flood);
     (node, tracer)
+}
+
+/// `fixture flood` under the BCC logger, flooding for `flood`; returns
+/// (fixture, logger) still running.
+fn flood_with_bcc(flood: Duration) -> (Collected, Collected) {
+    let started = fixture_under_bcc(&["flood"]);
+    std::thread::sleep(flood);
+    started
 }
 
 #[test]
