@@ -149,21 +149,29 @@ impl Collected {
         String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
     }
 
+    /// Whether stdout or stderr contains `marker` so far.
+    fn printed(&self, marker: &str) -> bool {
+        String::from_utf8_lossy(&self.stdout()).contains(marker) || self.stderr().contains(marker)
+    }
+
     /// Waits until stdout or stderr contains `marker`; panics with both on
-    /// timeout or exit.
+    /// timeout, or when the process exits without printing it.
     pub fn wait_for(&mut self, marker: &str, timeout: Duration) {
         let mut exited = None;
         let printed = poll(timeout, || {
-            let out = String::from_utf8_lossy(&self.stdout()).into_owned();
-            if out.contains(marker) || self.stderr().contains(marker) {
+            if self.printed(marker) {
                 return true;
             }
             exited = self.child.try_wait().ok().flatten();
             exited.is_some()
         });
         if let Some(status) = exited {
-            // Let the collector threads take the last output.
+            // A process may print its last line and exit between two looks:
+            // let the collector threads take its last output, then look again.
             std::thread::sleep(Duration::from_millis(200));
+            if self.printed(marker) {
+                return;
+            }
             panic!(
                 "tracer exited ({status}) before printing {marker:?}:\nstdout:\n{}\nstderr:\n{}",
                 String::from_utf8_lossy(&self.stdout()),
