@@ -52,46 +52,32 @@ pub struct Arg {
     pub doc: String,
     /// Its type as written.
     pub ty: syn::Type,
-    /// `#[max_len(N)]` or `#[len(N)]`, if given.
-    pub length: Option<Length>,
+    /// `#[len(...)]`, if given.
+    pub len: Option<Length>,
+    /// `#[max_len(N)]`, if given.
+    pub max_len: Option<Length>,
+    /// `#[hash]`, if given.
+    pub hash: Option<syn::Attribute>,
 }
 
-/// A length attribute on an argument.
+/// A length attribute on an argument: `#[len(32)]`, `#[len(msg_size)]`,
+/// `#[max_len(68)]`.
 pub struct Length {
-    /// Which attribute it is.
-    pub kind: LengthKind,
-    /// The number written; `None` when it was not a number (already
-    /// reported by the parser).
-    pub value: Option<u64>,
-    /// The number's span (or the attribute's when it is not a number).
+    /// What it holds.
+    pub value: LengthValue,
+    /// The value's span (or the attribute's when it did not parse).
     pub value_span: Span,
     /// The whole attribute, for errors about it.
     pub attr: syn::Attribute,
 }
 
-/// `#[max_len(N)]` or `#[len(N)]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LengthKind {
-    /// `#[max_len(N)]`: the most bytes of a `&str` readers keep.
-    MaxLen,
-    /// `#[len(N)]`: the exact number of bytes of a `&[u8]` readers copy.
-    Len,
-}
-
-impl LengthKind {
-    /// The attribute's name.
-    pub fn attr_name(self) -> &'static str {
-        match self {
-            LengthKind::MaxLen => "max_len",
-            LengthKind::Len => "len",
-        }
-    }
-
-    /// An example of the attribute, for error messages.
-    pub fn example(self) -> &'static str {
-        match self {
-            LengthKind::MaxLen => "#[max_len(68)]",
-            LengthKind::Len => "#[len(32)]",
-        }
-    }
+/// What a length attribute holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LengthValue {
+    /// A number of bytes.
+    Number(u64),
+    /// The name of another argument (`#[len(msg_size)]`).
+    Arg(String),
+    /// Neither (already reported by the parser).
+    Invalid,
 }

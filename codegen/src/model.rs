@@ -38,11 +38,20 @@ impl Limits {
 /// (`arg0`..`arg5`); BCC and libbpf read all twelve.
 pub const BPFTRACE_MAX_ARGS: usize = 6;
 
-/// The largest `max_len` a `&str` argument may declare, in bytes.
-///
-/// bpftrace 0.17 (Debian's) reads at most 200 bytes of a string: 199
-/// bytes and the terminating NUL.
-pub const MAX_STR_LEN: u32 = 199;
+/// The largest `max_len` a string may declare and the largest fixed `len`
+/// of a byte buffer, in bytes: a `&str` is copied to the stack (while a
+/// tracer is attached), and a BPF reader keeps the whole value in one
+/// ring-buffer record.
+pub const MAX_STR_LEN: u32 = 4096;
+
+/// The largest `max_len` (readers' cap) of a byte buffer whose length is
+/// another argument, in bytes. Readers reserve this much per event in their
+/// ring buffer; Bitcoin Core's own tools keep 32568 bytes of a message.
+pub const MAX_BUFFER_CAP: u32 = 1 << 20;
+
+/// The longest string or buffer bpftrace 0.17 reads (`BPFTRACE_STRLEN` may
+/// be at most 200, the NUL of a string included).
+pub const BPFTRACE_STRLEN_MAX: u32 = 200;
 
 /// One provider (a "context" in Bitcoin Core's `doc/tracing.md`) and its
 /// tracepoints, in declaration order.
@@ -108,20 +117,64 @@ pub enum ArgType {
     U64,
     /// `bool`, passed as one byte holding 0 or 1.
     Bool,
-    /// `&str`, passed as a pointer to a NUL-terminated C string of at most
-    /// `max_len` bytes (longer values are cut by readers).
+    /// `&str`, copied (while a tracer is attached) into a NUL-terminated
+    /// C string of at most `max_len` bytes on the stack and passed as a
+    /// pointer to it.
     Str {
-        /// The longest value readers keep, in bytes, without
-        /// the NUL.
+        /// The longest value the probe passes and readers keep, in bytes,
+        /// without the NUL.
         max_len: u32,
     },
-    /// `&[u8]`, passed as a pointer to exactly `len` bytes (a hash, the
-    /// head of a message): longer values are cut to `len` by readers,
-    /// shorter ones are zero-padded at the probe site.
-    Bytes {
-        /// How many bytes readers copy.
-        len: u32,
+    /// `&CStr`, passed as the caller's pointer (no copy): the whole string
+    /// reaches the tracer, readers keep up to `max_len` bytes of it.
+    CStr {
+        /// The longest value readers keep, in bytes, without the NUL.
+        max_len: u32,
     },
+    /// `&[u8]`, passed as a pointer to the caller's bytes.
+    Bytes {
+        /// How many bytes there are.
+        len: BytesLen,
+        /// How readers show them.
+        display: BytesDisplay,
+    },
+}
+
+/// How many bytes a `&[u8]` argument passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BytesLen {
+    /// `#[len(N)]`: exactly `N` bytes (a hash): longer values are cut to
+    /// `N` by readers, shorter ones are zero-padded at the probe site.
+    Fixed(u32),
+    /// `#[len(arg)] #[max_len(N)]`: as many bytes as the integer argument
+    /// at `index` says (the probe passes at most the slice's length there),
+    /// of which readers keep up to `max_len`.
+    Arg {
+        /// The length argument's position.
+        index: usize,
+        /// The most bytes readers keep.
+        max_len: u32,
+    },
+}
+
+/// How readers show a byte buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BytesDisplay {
+    /// Lowercase hex of the bytes in the order passed (the default).
+    Hex,
+    /// `#[hash]`: lowercase hex of the bytes in reverse order, as Bitcoin
+    /// tools show block and transaction hashes (stored little-endian).
+    Hash,
+}
+
+impl BytesDisplay {
+    /// The name used in the ABI file and the readers: `hex` or `hash`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BytesDisplay::Hex => "hex",
+            BytesDisplay::Hash => "hash",
+        }
+    }
 }
 
 impl ArgType {
@@ -138,8 +191,22 @@ impl ArgType {
             ArgType::U64 => "u64",
             ArgType::Bool => "bool",
             ArgType::Str { .. } => "&str",
+            ArgType::CStr { .. } => "&CStr",
             ArgType::Bytes { .. } => "&[u8]",
         }
+    }
+
+    /// Whether the value is a string (`&str` or `&CStr`).
+    pub fn is_string(self) -> bool {
+        matches!(self, ArgType::Str { .. } | ArgType::CStr { .. })
+    }
+
+    /// Whether the value is passed as a pointer (strings and buffers).
+    pub fn is_pointer(self) -> bool {
+        matches!(
+            self,
+            ArgType::Str { .. } | ArgType::CStr { .. } | ArgType::Bytes { .. }
+        )
     }
 
     /// The Rust type name for a scalar type, from its spelling.
@@ -165,7 +232,11 @@ impl ArgType {
             ArgType::I8 | ArgType::U8 | ArgType::Bool => 1,
             ArgType::I16 | ArgType::U16 => 2,
             ArgType::I32 | ArgType::U32 => 4,
-            ArgType::I64 | ArgType::U64 | ArgType::Str { .. } | ArgType::Bytes { .. } => 8,
+            ArgType::I64
+            | ArgType::U64
+            | ArgType::Str { .. }
+            | ArgType::CStr { .. }
+            | ArgType::Bytes { .. } => 8,
         }
     }
 
@@ -197,27 +268,45 @@ impl ArgType {
             ArgType::U32 => "uint32",
             ArgType::U64 => "uint64",
             ArgType::Bool => "bool",
-            ArgType::Str { .. } => "pointer to C-style String",
+            ArgType::Str { .. } | ArgType::CStr { .. } => "pointer to C-style String",
             ArgType::Bytes { .. } => "pointer to unsigned chars",
         }
     }
 
-    /// The declared length: a string's `max_len` or a byte buffer's `len`;
-    /// `None` for scalars.
+    /// The most bytes readers keep: a string's `max_len`, a fixed buffer's
+    /// `len`, a variable buffer's `max_len`; `None` for scalars.
     pub fn length(self) -> Option<u32> {
         match self {
-            ArgType::Str { max_len } => Some(max_len),
-            ArgType::Bytes { len } => Some(len),
+            ArgType::Str { max_len } | ArgType::CStr { max_len } => Some(max_len),
+            ArgType::Bytes {
+                len: BytesLen::Fixed(len),
+                ..
+            } => Some(len),
+            ArgType::Bytes {
+                len: BytesLen::Arg { max_len, .. },
+                ..
+            } => Some(max_len),
             _ => None,
         }
     }
 
-    /// How many bytes a tracer reads behind the pointer: the string buffer
-    /// (max length + NUL) or the byte count; `None` for scalars.
+    /// How many bytes a BPF reader's event holds for the value: a string's
+    /// buffer (max length + NUL) or the buffer's bytes; `None` for scalars.
     pub fn buffer_len(self) -> Option<u32> {
         match self {
-            ArgType::Str { max_len } => Some(max_len + 1),
-            ArgType::Bytes { len } => Some(len),
+            ArgType::Str { max_len } | ArgType::CStr { max_len } => Some(max_len + 1),
+            _ => self.length(),
+        }
+    }
+
+    /// For a byte buffer whose length is another argument, that argument's
+    /// position.
+    pub fn length_arg(self) -> Option<usize> {
+        match self {
+            ArgType::Bytes {
+                len: BytesLen::Arg { index, .. },
+                ..
+            } => Some(index),
             _ => None,
         }
     }

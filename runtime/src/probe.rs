@@ -93,6 +93,35 @@ impl<'a, const N: usize> StackBytes<'a, N> {
     }
 }
 
+/// An unsigned integer argument that holds a byte buffer's length.
+pub trait LengthArg: Copy {
+    /// `self`, or `len` when that is smaller.
+    fn at_most(self, len: usize) -> Self;
+}
+
+macro_rules! length_arg {
+    ($($ty:ty)*) => {$(
+        impl LengthArg for $ty {
+            #[inline(always)]
+            fn at_most(self, len: usize) -> Self {
+                // A `len` beyond the type's range cannot be below `self`.
+                match <$ty>::try_from(len) {
+                    Ok(len) if len < self => len,
+                    _ => self,
+                }
+            }
+        }
+    )*};
+}
+length_arg!(u8 u16 u32 u64);
+
+/// The length a probe passes for a buffer of `len` bytes whose caller said
+/// `value`: never more than the slice holds, so no reader goes past it.
+#[inline(always)]
+pub fn clamp_len<T: LengthArg>(value: T, len: usize) -> T {
+    value.at_most(len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +160,15 @@ mod tests {
             unsafe { core::slice::from_raw_parts(short.as_ptr(), 4) },
             [1, 2, 0, 0]
         );
+    }
+
+    #[test]
+    fn a_length_never_exceeds_the_slice() {
+        assert_eq!(clamp_len(10u64, 4), 4);
+        assert_eq!(clamp_len(3u64, 4), 3);
+        assert_eq!(clamp_len(200u8, 1000), 200);
+        assert_eq!(clamp_len(u16::MAX, 70_000), u16::MAX);
+        assert_eq!(clamp_len(0u32, 0), 0);
     }
 
     #[test]

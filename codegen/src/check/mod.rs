@@ -4,12 +4,14 @@
 //! of its own that records its errors at the offending token, so a user
 //! sees every mistake at once.
 
-use crate::ast::{self, LengthKind};
+use crate::ast::{self, LengthValue};
 use crate::emit::names;
 use crate::errors::Errors;
 use crate::model::{
-    Arg, ArgType, BPFTRACE_MAX_ARGS, Limits, LogLine, LogPiece, MAX_STR_LEN, Provider, Tracepoint,
+    Arg, ArgType, BPFTRACE_MAX_ARGS, BytesDisplay, BytesLen, Limits, LogLine, LogPiece,
+    MAX_BUFFER_CAP, MAX_STR_LEN, Provider, Tracepoint,
 };
+use proc_macro2::Span;
 
 /// Checks a parsed provider and returns the model of its valid parts. The
 /// model is only meaningful when no error was recorded.
@@ -165,8 +167,10 @@ pub fn tracepoint(
         );
     }
     let mut args: Vec<Arg> = Vec::new();
+    let mut length_names = Vec::new();
     for declared in &tracepoint.args {
-        if let Some(arg) = arg(declared, errors) {
+        if let Some((arg, length_name)) = arg(declared, errors) {
+            length_names.extend(length_name.map(|name| (args.len(), name)));
             if args.iter().any(|a| a.name == arg.name) {
                 errors.push(
                     arg.span,
@@ -179,9 +183,12 @@ pub fn tracepoint(
             args.push(arg);
         }
     }
+    let mut all_args_valid = args.len() == tracepoint.arity;
+    for (buffer, (name, span)) in length_names {
+        all_args_valid &= length_arg(&mut args, buffer, &name, span, errors);
+    }
     // With an invalid argument, a log line naming it would only repeat the
     // error: check it once every argument is right.
-    let all_args_valid = args.len() == tracepoint.arity;
     let log = match &tracepoint.log {
         Some(lit) if all_args_valid => match log_line(&lit.value(), &args) {
             Ok(line) => Some(line),
@@ -202,21 +209,74 @@ pub fn tracepoint(
     }
 }
 
-/// Checks one argument: its name, doc, type and length. `None` when its
-/// type cannot be passed.
-pub fn arg(arg: &ast::Arg, errors: &mut Errors) -> Option<Arg> {
+/// Checks one argument: its name, doc, type and lengths. `None` when its
+/// type cannot be passed; with it, the name of the argument holding its
+/// length when that is another argument (resolved by [`length_arg`]).
+pub fn arg(arg: &ast::Arg, errors: &mut Errors) -> Option<(Arg, Option<(String, Span)>)> {
     let name = arg.ident.to_string();
     arg_name(&arg.ident, errors);
-    let length = arg.length.as_ref().and_then(|l| length_value(l, errors));
     documented(&arg.doc, &arg.ident, NameKind::Argument, errors);
     printable_doc(&arg.doc, &arg.ident, NameKind::Argument, errors);
-    let ty = arg_type(arg, length, errors)?;
-    Some(Arg {
-        name,
-        doc: arg.doc.clone(),
-        ty,
-        span: arg.ident.span(),
-    })
+    let (ty, length_name) = arg_type(arg, errors)?;
+    Some((
+        Arg {
+            name,
+            doc: arg.doc.clone(),
+            ty,
+            span: arg.ident.span(),
+        },
+        length_name,
+    ))
+}
+
+/// Points the byte buffer `args[buffer]` at the argument `name` that holds
+/// its length: an unsigned integer of the same tracepoint, the length of
+/// no other buffer. Returns whether it is valid.
+fn length_arg(
+    args: &mut [Arg],
+    buffer: usize,
+    name: &str,
+    span: Span,
+    errors: &mut Errors,
+) -> bool {
+    let buffer_name = args[buffer].name.clone();
+    let Some(index) = args.iter().position(|a| a.name == name) else {
+        errors.push(
+            span,
+            format_args!(
+                "no argument `{name}` holds the length of `{buffer_name}`: declare it in this tracepoint (e.g. `{name}: u64`) or write a fixed length, `#[len(32)]`"
+            ),
+        );
+        return false;
+    };
+    let ty = args[index].ty;
+    if !matches!(ty, ArgType::U8 | ArgType::U16 | ArgType::U32 | ArgType::U64) {
+        errors.push(
+            span,
+            format_args!(
+                "`{name}` is `{}`: the length of a byte buffer is an unsigned integer argument (`u64`, `u32`, `u16` or `u8`)",
+                ty.rust()
+            ),
+        );
+        return false;
+    }
+    if args.iter().any(|a| a.ty.length_arg() == Some(index)) {
+        errors.push(
+            span,
+            format_args!(
+                "`{name}` already holds the length of another buffer: give each buffer its own length argument"
+            ),
+        );
+        return false;
+    }
+    if let ArgType::Bytes {
+        len: BytesLen::Arg { index: slot, .. },
+        ..
+    } = &mut args[buffer].ty
+    {
+        *slot = index;
+    }
+    true
 }
 
 /// What an error message calls a named thing.
@@ -361,33 +421,33 @@ fn arg_name(ident: &syn::Ident, errors: &mut Errors) {
     }
 }
 
-/// A length is between 1 and [`MAX_STR_LEN`]. `None` when it is not (or
-/// was not a number, already reported).
-fn length_value(length: &ast::Length, errors: &mut Errors) -> Option<LengthOk> {
-    let value = length.value?;
-    if value == 0 || value > u64::from(MAX_STR_LEN) {
+/// The number of a length attribute, between 1 and `max`. `None` when
+/// it is not (reported) or not a number.
+fn number(length: &ast::Length, max: u32, example: &str, errors: &mut Errors) -> Option<u32> {
+    let LengthValue::Number(value) = length.value else {
+        if let LengthValue::Arg(name) = &length.value {
+            errors.push(
+                length.value_span,
+                format_args!("write a number of bytes here, not `{name}`: e.g. `{example}`"),
+            );
+        }
+        return None;
+    };
+    if value == 0 || value > u64::from(max) {
         errors.push(
             length.value_span,
-            format_args!(
-                "`{}` must be between 1 and {MAX_STR_LEN} (bpftrace 0.17 reads at most {} bytes behind a pointer): write e.g. `{}`",
-                length.kind.attr_name(),
-                MAX_STR_LEN + 1,
-                length.kind.example()
-            ),
+            format_args!("a length is between 1 and {max} bytes: write e.g. `{example}`"),
         );
         return None;
     }
-    Some(LengthOk(value as u32))
+    Some(value as u32)
 }
 
-/// A length that passed [`length_value`].
-#[derive(Clone, Copy)]
-struct LengthOk(u32);
-
-/// The argument's type, with the length its attribute gives: `&str` takes
-/// `#[max_len(N)]`, `&[u8]` takes `#[len(N)]`, scalars take none. `None`
-/// when the type is unsupported or its length is missing or wrong.
-fn arg_type(arg: &ast::Arg, length: Option<LengthOk>, errors: &mut Errors) -> Option<ArgType> {
+/// The argument's type, with what its attributes give: `&str` and `&CStr`
+/// take `#[max_len(N)]`; `&[u8]` takes `#[len(N)]`, or `#[len(arg)]` and
+/// `#[max_len(N)]`, and optionally `#[hash]`; scalars take none. `None`
+/// when the type is unsupported or an attribute is missing or wrong.
+fn arg_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(String, Span)>)> {
     let shape = match type_shape(&arg.ty) {
         Ok(shape) => shape,
         Err(hint) => {
@@ -402,59 +462,138 @@ fn arg_type(arg: &ast::Arg, length: Option<LengthOk>, errors: &mut Errors) -> Op
         }
     };
     let name = &arg.ident;
-    let Some(attr) = &arg.length else {
-        return match shape {
-            TypeShape::Scalar(ty) => Some(ty),
-            TypeShape::Str => {
-                errors.push_spanned(
-                    &arg.ty,
-                    format_args!(
-                        "`&str` argument `{name}` needs a maximum length: write `#[max_len(N)]` above it (N bytes, used by the docs and tracer readers)"
-                    ),
-                );
-                None
-            }
-            TypeShape::Bytes => {
-                errors.push_spanned(
-                    &arg.ty,
-                    format_args!(
-                        "`&[u8]` argument `{name}` needs its length: write `#[len(N)]` above it (N bytes, what readers copy; e.g. 32 for a hash)"
-                    ),
-                );
-                None
-            }
-        };
+    let remove = |attr: &syn::Attribute, what: &str, errors: &mut Errors| {
+        errors.push_spanned(attr, format_args!("remove this attribute: {what}"));
     };
-    match (shape, attr.kind) {
-        (TypeShape::Str, LengthKind::MaxLen) => {
-            length.map(|LengthOk(n)| ArgType::Str { max_len: n })
+    match shape {
+        TypeShape::Scalar(ty) => {
+            for attr in [&arg.len, &arg.max_len]
+                .into_iter()
+                .flatten()
+                .map(|l| &l.attr)
+                .chain(&arg.hash)
+            {
+                remove(
+                    attr,
+                    &format!(
+                        "only `&str`, `&CStr` and `&[u8]` arguments have a length or a display, `{name}` is `{}`",
+                        ty.rust()
+                    ),
+                    errors,
+                );
+            }
+            Some((ty, None))
         }
-        (TypeShape::Bytes, LengthKind::Len) => length.map(|LengthOk(n)| ArgType::Bytes { len: n }),
-        (TypeShape::Str, LengthKind::Len) => {
+        TypeShape::Str | TypeShape::CStr => {
+            let rust = if shape == TypeShape::Str {
+                "&str"
+            } else {
+                "&CStr"
+            };
+            if let Some(len) = &arg.len {
+                errors.push_spanned(
+                    &len.attr,
+                    format_args!(
+                        "a `{rust}` has a maximum length, not an exact one: write `#[max_len(N)]`"
+                    ),
+                );
+                if arg.max_len.is_none() {
+                    return None;
+                }
+            }
+            if let Some(hash) = &arg.hash {
+                remove(
+                    hash,
+                    "`#[hash]` shows a `&[u8]`; a string is shown as text",
+                    errors,
+                );
+            }
+            let Some(max_len) = &arg.max_len else {
+                errors.push_spanned(
+                    &arg.ty,
+                    format_args!(
+                        "`{rust}` argument `{name}` needs a maximum length: write `#[max_len(N)]` above it (N bytes, at most {MAX_STR_LEN}: what the docs state and readers keep)"
+                    ),
+                );
+                return None;
+            };
+            let max_len = number(max_len, MAX_STR_LEN, "#[max_len(68)]", errors)?;
+            Some((
+                if shape == TypeShape::Str {
+                    ArgType::Str { max_len }
+                } else {
+                    ArgType::CStr { max_len }
+                },
+                None,
+            ))
+        }
+        TypeShape::Bytes => bytes_type(arg, errors),
+    }
+}
+
+/// The type of a `&[u8]` argument: a fixed length, or the name of the
+/// argument holding it and the readers' cap.
+fn bytes_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(String, Span)>)> {
+    let name = &arg.ident;
+    let display = if arg.hash.is_some() {
+        BytesDisplay::Hash
+    } else {
+        BytesDisplay::Hex
+    };
+    let Some(len) = &arg.len else {
+        if let Some(max_len) = &arg.max_len {
             errors.push_spanned(
-                &attr.attr,
-                "a `&str` has a maximum length, not an exact one: write `#[max_len(N)]`",
+                &max_len.attr,
+                "a byte buffer takes `#[len(N)]` (exactly N bytes) or `#[len(size)] #[max_len(N)]` (as many bytes as the argument `size` says, of which readers keep up to N)",
             );
-            None
+            return None;
         }
-        (TypeShape::Bytes, LengthKind::MaxLen) => {
-            errors.push_spanned(
-                &attr.attr,
-                "a byte buffer has an exact length that readers copy: write `#[len(N)]` (shorter values are zero-padded)",
-            );
-            None
+        errors.push_spanned(
+            &arg.ty,
+            format_args!(
+                "`&[u8]` argument `{name}` needs its length: write `#[len(N)]` above it (N bytes, e.g. 32 for a hash), or `#[len(size)] #[max_len(N)]` when the argument `size` holds it"
+            ),
+        );
+        return None;
+    };
+    match &len.value {
+        LengthValue::Number(_) => {
+            if let Some(max_len) = &arg.max_len {
+                errors.push_spanned(
+                    &max_len.attr,
+                    "remove this attribute: a buffer of fixed length passes exactly `#[len(N)]` bytes, and readers keep them all",
+                );
+            }
+            let len = number(len, MAX_STR_LEN, "#[len(32)]", errors)?;
+            let len = BytesLen::Fixed(len);
+            Some((ArgType::Bytes { len, display }, None))
         }
-        (TypeShape::Scalar(ty), kind) => {
-            errors.push_spanned(
-                &attr.attr,
-                format_args!(
-                    "remove `#[{}]`: only `&str` and `&[u8]` arguments have a length, `{name}` is `{}`",
-                    kind.attr_name(),
-                    ty.rust()
-                ),
-            );
-            Some(ty)
+        LengthValue::Arg(length_name) => {
+            if let Some(hash) = &arg.hash {
+                errors.push_spanned(
+                    hash,
+                    "`#[hash]` shows a buffer of fixed length (a hash is `#[len(32)]`): remove it, or give the buffer a fixed length",
+                );
+            }
+            let Some(max_len) = &arg.max_len else {
+                errors.push_spanned(
+                    &len.attr,
+                    format_args!(
+                        "a buffer whose length is `{length_name}` needs the most bytes readers keep: write `#[max_len(N)]` beside it (at most {MAX_BUFFER_CAP}; Bitcoin Core's tools keep 32568 bytes of a message)"
+                    ),
+                );
+                return None;
+            };
+            let max_len = number(max_len, MAX_BUFFER_CAP, "#[max_len(32568)]", errors)?;
+            Some((
+                ArgType::Bytes {
+                    len: BytesLen::Arg { index: 0, max_len },
+                    display,
+                },
+                Some((length_name.clone(), len.value_span)),
+            ))
         }
+        LengthValue::Invalid => None,
     }
 }
 
@@ -465,11 +604,13 @@ pub enum TypeShape {
     Scalar(ArgType),
     /// `&str`.
     Str,
+    /// `&CStr` (`core::ffi::CStr`, also spelled with `std::ffi::`).
+    CStr,
     /// `&[u8]`.
     Bytes,
 }
 
-const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool, &str or &[u8]";
+const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool, &str, &CStr or &[u8]";
 
 /// Classifies a written type: a supported shape, or a hint saying what to
 /// write instead.
@@ -507,6 +648,13 @@ pub fn type_shape(ty: &syn::Type) -> Result<TypeShape, String> {
                         Err("write `&str` without a lifetime".into())
                     }
                 }
+                syn::Type::Path(p) if p.qself.is_none() && is_cstr(&p.path) => {
+                    if plain {
+                        Ok(TypeShape::CStr)
+                    } else {
+                        Err("write `&CStr`: the tracepoint only reads the string, and without a lifetime".into())
+                    }
+                }
                 syn::Type::Slice(slice) if is_path(&slice.elem, "u8") => {
                     if plain {
                         Ok(TypeShape::Bytes)
@@ -522,6 +670,21 @@ pub fn type_shape(ty: &syn::Type) -> Result<TypeShape, String> {
         }
         _ => Err(format!("use one of {SUPPORTED_TYPES}")),
     }
+}
+
+/// `CStr`, `core::ffi::CStr` or `std::ffi::CStr` (with or without a
+/// leading `::`).
+fn is_cstr(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let plain = path.segments.iter().all(|s| s.arguments.is_none());
+    plain
+        && match segments.as_slice() {
+            [last] => last == "CStr" && path.leading_colon.is_none(),
+            [krate, ffi, last] => {
+                matches!(krate.as_str(), "core" | "std") && ffi == "ffi" && last == "CStr"
+            }
+            _ => false,
+        }
 }
 
 /// Parses a log line: text with `{argument}` references, `{{` and `}}` for

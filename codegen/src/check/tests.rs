@@ -31,7 +31,7 @@ fn parsed_arg(source: &str) -> ast::Arg {
 
 fn arg_errors(source: &str) -> (Option<Arg>, Vec<String>) {
     let mut errors = Errors::default();
-    let checked = arg(&parsed_arg(source), &mut errors);
+    let checked = arg(&parsed_arg(source), &mut errors).map(|(arg, _)| arg);
     let messages = match errors.finish(()) {
         Ok(()) => Vec::new(),
         Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
@@ -170,8 +170,8 @@ fn max_len_bounds() {
         |n: &str| format!("#[provider] mod p {{ /// d\n fn t(/// d\n #[max_len({n})] s: &str); }}");
     assert!(parse(&with("1")).is_ok());
     assert!(parse(&with(&MAX_STR_LEN.to_string())).is_ok());
-    assert!(errors(&with("0"))[0].starts_with("`max_len` must be between 1 and 199"));
-    assert!(errors(&with("200"))[0].starts_with("`max_len` must be between 1 and 199"));
+    assert!(errors(&with("0"))[0].starts_with("a length is between 1 and 4096 bytes"));
+    assert!(errors(&with("4097"))[0].starts_with("a length is between 1 and 4096 bytes"));
 }
 
 #[test]
@@ -276,7 +276,25 @@ fn argument_rule_pairs_types_with_lengths() {
     assert_eq!(errors, Vec::<String>::new());
     assert_eq!(arg.unwrap().ty, ArgType::Str { max_len: 68 });
     let (arg, _) = arg_errors("/// d\n #[len(32)] hash: &[u8]");
-    assert_eq!(arg.unwrap().ty, ArgType::Bytes { len: 32 });
+    assert_eq!(
+        arg.unwrap().ty,
+        ArgType::Bytes {
+            len: BytesLen::Fixed(32),
+            display: BytesDisplay::Hex
+        }
+    );
+    let (arg, errors) = arg_errors("/// d\n #[len(32)] #[hash] hash: &[u8]");
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(
+        arg.unwrap().ty,
+        ArgType::Bytes {
+            len: BytesLen::Fixed(32),
+            display: BytesDisplay::Hash
+        }
+    );
+    let (arg, errors) = arg_errors("/// d\n #[max_len(4096)] name: &core::ffi::CStr");
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(arg.unwrap().ty, ArgType::CStr { max_len: 4096 });
 
     let (arg, errors) = arg_errors("/// d\n #[len(68)] addr: &str");
     assert!(arg.is_none());
@@ -284,10 +302,17 @@ fn argument_rule_pairs_types_with_lengths() {
     assert!(errors[0].starts_with("a `&str` has a maximum length, not an exact one"));
     let (arg, errors) = arg_errors("/// d\n #[max_len(32)] hash: &[u8]");
     assert!(arg.is_none());
-    assert!(errors[0].starts_with("a byte buffer has an exact length"));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("a byte buffer takes `#[len(N)]`"));
     let (arg, errors) = arg_errors("/// d\n #[max_len(4)] n: u32");
     assert_eq!(arg.unwrap().ty, ArgType::U32, "a scalar stays usable");
-    assert!(errors[0].starts_with("remove `#[max_len]`"));
+    assert!(errors[0].starts_with("remove this attribute: only `&str`"));
+    let (arg, errors) = arg_errors("/// d\n #[len(size)] #[hash] #[max_len(9)] msg: &[u8]");
+    assert!(arg.is_some());
+    assert!(errors[0].starts_with("`#[hash]` shows a buffer of fixed length"));
+    let (arg, errors) = arg_errors("/// d\n #[len(size)] msg: &[u8]");
+    assert!(arg.is_none());
+    assert!(errors[0].starts_with("a buffer whose length is `size` needs"));
     // An out-of-range length is reported once, not also as missing.
     let (arg, errors) = arg_errors("/// d\n #[max_len(0)] s: &str");
     assert!(arg.is_none());

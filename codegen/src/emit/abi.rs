@@ -27,12 +27,13 @@
 //! `sdt_size` is the stapsdt argument size, negative for a signed value;
 //! `length` says how a string's or buffer's length is given (`max_len`: at
 //! most that many bytes are kept; `len`: exactly that many bytes are
-//! copied). `abi_version` starts at 1 and grows by one each time a breaking
+//! copied; `len_arg`: the argument `arg` holds the length, readers keep at
+//! most `value` bytes); `display` how a buffer is shown (`hex` or `hash`). `abi_version` starts at 1 and grows by one each time a breaking
 //! change is accepted.
 
 use super::Origin;
 use super::out::Out;
-use crate::model::{Arg, ArgType, Provider};
+use crate::model::{Arg, ArgType, BytesLen, Provider};
 
 /// The version of the file format this generator writes.
 pub const FORMAT: u32 = 1;
@@ -68,7 +69,7 @@ pub fn file(provider: &Provider, origin: &Origin, abi_version: u32) -> String {
                 } else {
                     ""
                 };
-                writeln!(out, "        {}{comma}", arg_object(arg));
+                writeln!(out, "        {}{comma}", arg_object(arg, &tracepoint.args));
             }
             writeln!(out, "      ]");
         }
@@ -85,12 +86,24 @@ pub fn file(provider: &Provider, origin: &Origin, abi_version: u32) -> String {
 }
 
 /// One argument, on one line.
-fn arg_object(arg: &Arg) -> String {
+fn arg_object(arg: &Arg, args: &[Arg]) -> String {
     let length = match arg.ty {
-        ArgType::Str { max_len } => {
+        ArgType::Str { max_len } | ArgType::CStr { max_len } => {
             format!(", \"length\": {{\"kind\": \"max_len\", \"value\": {max_len}}}")
         }
-        ArgType::Bytes { len } => format!(", \"length\": {{\"kind\": \"len\", \"value\": {len}}}"),
+        ArgType::Bytes { len, display } => {
+            let length = match len {
+                BytesLen::Fixed(len) => format!("{{\"kind\": \"len\", \"value\": {len}}}"),
+                BytesLen::Arg { index, max_len } => format!(
+                    "{{\"kind\": \"len_arg\", \"arg\": {}, \"value\": {max_len}}}",
+                    json_string(&args[index].name)
+                ),
+            };
+            format!(
+                ", \"length\": {length}, \"display\": \"{}\"",
+                display.name()
+            )
+        }
         _ => String::new(),
     };
     format!(

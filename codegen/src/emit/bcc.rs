@@ -2,10 +2,12 @@
 //! Python module with its `ctypes` decoders, runnable as a logger.
 
 use super::Origin;
-use super::c::{event_types, file_comment, reserve_event, submit_event};
+use super::c::{
+    event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
+};
 use super::names::{self, files, own};
 use super::out::Out;
-use crate::model::{ArgType, Provider};
+use crate::model::{ArgType, BytesDisplay, Provider};
 
 /// The BCC C program of `provider`: one `trace_<provider>_<name>` function
 /// per tracepoint that reads every argument into its event struct and
@@ -28,7 +30,11 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
     let rb = names::ring_buffer(provider);
     writeln!(out);
     let lost = names::lost_counter(provider);
-    writeln!(out, "BPF_RINGBUF_OUTPUT({rb}, 16);");
+    writeln!(
+        out,
+        "BPF_RINGBUF_OUTPUT({rb}, {});",
+        ring_buffer_bytes(provider) / 4096
+    );
     writeln!(
         out,
         "/* Events dropped because the ring buffer was full, per CPU. */"
@@ -49,27 +55,19 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
             &format!("{rb}.ringbuf_reserve(sizeof(struct {name}))"),
             &format!("{lost}.lookup(&zero)"),
         );
-        for (i, arg) in tracepoint.args.iter().enumerate() {
-            // bpf_usdt_readarg counts arguments from 1.
-            let n = i + 1;
-            let a = &arg.name;
-            let read = match arg.ty {
-                ArgType::Str { .. } => "bpf_probe_read_user_str",
-                ArgType::Bytes { .. } => "bpf_probe_read_user",
-                _ => {
-                    writeln!(out, "\tbpf_usdt_readarg({n}, ctx, &event->{a});");
-                    continue;
-                }
-            };
-            writeln!(out, "\t{{");
-            writeln!(out, "\t\t__u64 ptr = 0;");
-            writeln!(out, "\t\tbpf_usdt_readarg({n}, ctx, &ptr);");
-            writeln!(
-                out,
-                "\t\t{read}(event->{a}, sizeof(event->{a}), (const void *)ptr);"
-            );
-            writeln!(out, "\t}}");
-        }
+        // bpf_usdt_readarg counts arguments from 1.
+        read_args(
+            &mut out,
+            tracepoint,
+            |i, arg| format!("bpf_usdt_readarg({}, ctx, &event->{});", i + 1, arg.name),
+            |i, _| {
+                let setup = format!(
+                    "__u64 ptr = 0;\n\t\tbpf_usdt_readarg({}, ctx, &ptr);",
+                    i + 1
+                );
+                (Some(setup), "(const void *)ptr".to_string())
+            },
+        );
         submit_event(&mut out, &format!("{rb}.ringbuf_submit(event, 0)"));
     }
     out.finish()
@@ -85,8 +83,10 @@ fn ctypes_type(ty: ArgType) -> String {
         ArgType::U16 => "ctypes.c_uint16".into(),
         ArgType::U32 => "ctypes.c_uint32".into(),
         ArgType::U64 => "ctypes.c_uint64".into(),
-        ArgType::Str { max_len } => format!("ctypes.c_char * {}", max_len + 1),
-        ArgType::Bytes { len } => format!("ctypes.c_ubyte * {len}"),
+        ArgType::Str { max_len } | ArgType::CStr { max_len } => {
+            format!("ctypes.c_char * {}", max_len + 1)
+        }
+        ArgType::Bytes { .. } => format!("ctypes.c_ubyte * {}", ty.length().unwrap_or(0)),
     }
 }
 
@@ -146,6 +146,36 @@ import sys
             writeln!(out, "        (\"{}\", {}),", arg.name, ctypes_type(arg.ty));
         }
         writeln!(out, "    ]");
+        let names = |keep: &dyn Fn(ArgType) -> bool| {
+            let names: Vec<String> = tracepoint
+                .args
+                .iter()
+                .filter(|a| keep(a.ty))
+                .map(|a| format!("\"{}\", ", a.name))
+                .collect();
+            format!("({})", names.concat().trim_end())
+        };
+        writeln!(out, "    _bools_ = {}", names(&|ty| ty == ArgType::Bool));
+        writeln!(
+            out,
+            "    _hashes_ = {}",
+            names(&|ty| matches!(
+                ty,
+                ArgType::Bytes {
+                    display: BytesDisplay::Hash,
+                    ..
+                }
+            ))
+        );
+        let lengths: Vec<String> = tracepoint
+            .args
+            .iter()
+            .filter_map(|a| {
+                let length = &tracepoint.args[a.ty.length_arg()?].name;
+                Some(format!("\"{}\": \"{length}\"", a.name))
+            })
+            .collect();
+        writeln!(out, "    _lengths_ = {{{}}}", lengths.join(", "));
     }
     writeln!(out);
     writeln!(out);
@@ -208,15 +238,23 @@ def decode(data):
 
 
 def as_dict(event):
-    """The event's arguments by name; strings decoded as UTF-8, byte
-    buffers as hex."""
+    """The event's arguments by name: strings decoded as UTF-8, byte
+    buffers as hex (hashes reversed, buffers of variable length cut to
+    their length), booleans as True/False."""
     args = {{}}
     for field, _ in event._fields_[1:]:
         value = getattr(event, field)
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         elif isinstance(value, ctypes.Array):
-            value = bytes(value).hex()
+            value = bytes(value)
+            if field in event._lengths_:
+                value = value[: getattr(event, event._lengths_[field])]
+            if field in event._hashes_:
+                value = value[::-1]
+            value = value.hex()
+        elif field in event._bools_:
+            value = value != 0
         args[field] = value
     return args
 

@@ -1,27 +1,69 @@
 //! bpftrace: a reader script per provider and a logging script built from
 //! the declared log lines. Both take the traced binary as their first
 //! argument (`$1`).
+//!
+//! bpftrace 0.17 keeps every `str()` and `buf()` value on the 512-byte BPF
+//! stack, `BPFTRACE_STRLEN` bytes each (one size for the whole script, at
+//! most 200), and a `printf` copies its values there once more. So the
+//! scripts budget each `printf`: a line whose values do not fit one is
+//! printed by several consecutive `printf` calls (measured here: two
+//! 160-byte strings, or three of 120, fit one `printf`; two of 180 do not;
+//! consecutive calls reuse the stack). Byte buffers of fixed length are read
+//! byte by byte as hex (`%02x`), hashes from their last byte to their first.
 
 use super::Origin;
 use super::names::files;
 use super::out::Out;
-use crate::model::{Arg, ArgType, BPFTRACE_MAX_ARGS, LogPiece, Provider, Tracepoint};
+use crate::model::{
+    ArgType, BPFTRACE_MAX_ARGS, BPFTRACE_STRLEN_MAX, BytesDisplay, BytesLen, LogPiece, Provider,
+    Tracepoint,
+};
 
-/// The string buffer size the scripts need: the longest declared string
-/// plus its NUL, or the longest byte buffer. bpftrace cuts strings at
-/// `BPFTRACE_STRLEN` bytes (64 by default in 0.17), so the scripts set it
-/// in their `#!` line and say so.
+/// The stack a `printf`'s values may take, in bytes: the 512-byte BPF
+/// stack less a margin for bpftrace's own locals.
+const PRINTF_BUDGET: u32 = 480;
+
+/// The most values one `printf` takes.
+const PRINTF_MAX_VALUES: usize = 32;
+
+/// The `BPFTRACE_STRLEN` the scripts of `providers` set: enough for the
+/// longest string (and its NUL) or variable buffer they print, at least
+/// bpftrace's default 64 and at most the 200 bpftrace 0.17 allows.
 pub fn strlen<'a>(providers: impl IntoIterator<Item = &'a Provider>) -> u32 {
     providers
         .into_iter()
         .flat_map(|p| &p.tracepoints)
-        .flat_map(|t| &t.args)
-        .filter_map(|a| a.ty.buffer_len())
+        .flat_map(|t| &t.args[..t.args.len().min(BPFTRACE_MAX_ARGS)])
+        .filter_map(|a| match a.ty {
+            ArgType::Bytes {
+                len: BytesLen::Fixed(_),
+                ..
+            } => None,
+            ty => ty.buffer_len(),
+        })
         .max()
-        .map_or(64, |n| n.max(64))
+        .map_or(64, |n| n.clamp(64, BPFTRACE_STRLEN_MAX))
 }
 
-/// `(cast, printf specifier)` of an argument's value.
+/// How many bytes of an argument a script with `BPFTRACE_STRLEN` `strlen`
+/// prints: all of a fixed buffer, up to `strlen - 1` bytes of a string, up
+/// to `strlen` bytes of a variable buffer; `None` for a scalar.
+pub fn kept(ty: ArgType, strlen: u32) -> Option<u32> {
+    match ty {
+        ArgType::Str { max_len } | ArgType::CStr { max_len } => Some(max_len.min(strlen - 1)),
+        ArgType::Bytes {
+            len: BytesLen::Fixed(len),
+            ..
+        } => Some(len),
+        ArgType::Bytes {
+            len: BytesLen::Arg { max_len, .. },
+            ..
+        } => Some(max_len.min(strlen)),
+        _ => None,
+    }
+}
+
+/// `(cast, printf specifier)` of a scalar argument.
 fn scalar(ty: ArgType) -> (&'static str, &'static str) {
     match ty {
         ArgType::I8 => ("int8", "%d"),
@@ -31,19 +73,160 @@ fn scalar(ty: ArgType) -> (&'static str, &'static str) {
         ArgType::U8 | ArgType::Bool => ("uint8", "%u"),
         ArgType::U16 => ("uint16", "%u"),
         ArgType::U32 => ("uint32", "%u"),
-        ArgType::U64 => ("uint64", "%lu"),
-        ArgType::Str { .. } => ("", "%s"),
-        ArgType::Bytes { .. } => ("", "%r"),
+        _ => ("uint64", "%lu"),
     }
 }
 
-/// The expression reading argument `index`: `(int64) arg0`, `str(arg1, 68)`.
-fn read_expr(arg: &Arg, index: usize) -> String {
+/// One piece of a printed line.
+enum Piece {
+    /// Text printed as is (already a format-string literal).
+    Text(String),
+    /// A value: its printf specifier, its expression, and whether it is a
+    /// `str()`/`buf()` (which takes `BPFTRACE_STRLEN` bytes of stack).
+    Value {
+        spec: &'static str,
+        expr: String,
+        buffer: bool,
+    },
+}
+
+/// Whether argument `index` of `tracepoint` can be read by bpftrace, and
+/// for a variable buffer, its length argument too.
+fn readable(tracepoint: &Tracepoint, index: usize) -> bool {
+    index < BPFTRACE_MAX_ARGS
+        && tracepoint.args[index]
+            .ty
+            .length_arg()
+            .is_none_or(|length| length < BPFTRACE_MAX_ARGS)
+}
+
+/// The pieces that print argument `index` of `tracepoint` (its value
+/// variable is `$name`; a variable buffer's kept length is `$_name_len`,
+/// which no argument's variable can be: argument names start with a letter).
+fn value_pieces(tracepoint: &Tracepoint, index: usize, strlen: u32) -> Vec<Piece> {
+    let arg = &tracepoint.args[index];
+    let name = &arg.name;
     match arg.ty {
-        ArgType::Str { max_len } => format!("str(arg{index}, {max_len})"),
-        ArgType::Bytes { len } => format!("buf(arg{index}, {len})"),
-        ty => format!("({}) arg{index}", scalar(ty).0),
+        ArgType::Str { .. } | ArgType::CStr { .. } => vec![Piece::Value {
+            spec: "%s",
+            expr: format!("str(arg{index}, {})", kept(arg.ty, strlen).unwrap_or(0)),
+            buffer: true,
+        }],
+        ArgType::Bytes {
+            len: BytesLen::Fixed(len),
+            display,
+        } => {
+            let bytes: Box<dyn Iterator<Item = u32>> = match display {
+                BytesDisplay::Hex => Box::new(0..len),
+                BytesDisplay::Hash => Box::new((0..len).rev()),
+            };
+            bytes
+                .map(|i| Piece::Value {
+                    spec: "%02x",
+                    expr: format!("*(uint8 *)(${name} + {i})"),
+                    buffer: false,
+                })
+                .collect()
+        }
+        ArgType::Bytes { .. } => vec![Piece::Value {
+            spec: "%rx",
+            expr: format!("buf(${name}, $_{name}_len)"),
+            buffer: true,
+        }],
+        _ => vec![Piece::Value {
+            spec: scalar(arg.ty).1,
+            expr: format!("${name}"),
+            buffer: false,
+        }],
     }
+}
+
+/// The statements that read the arguments the pieces use into variables:
+/// scalars cast to their type, pointers as they are, a variable buffer's
+/// length cut to what the script keeps.
+fn read_args(out: &mut Out, tracepoint: &Tracepoint, strlen: u32, docs: bool) {
+    for (i, arg) in tracepoint.args.iter().enumerate() {
+        if i >= BPFTRACE_MAX_ARGS {
+            writeln!(
+                out,
+                "  // arg{i} `{}`: bpftrace reads only arg0..arg{} on x86-64; use the BCC or libbpf reader.",
+                arg.name,
+                BPFTRACE_MAX_ARGS - 1
+            );
+            continue;
+        }
+        if docs {
+            out.comment("  //", &arg.doc);
+        }
+        let name = &arg.name;
+        match arg.ty {
+            ArgType::Str { .. } | ArgType::CStr { .. } => {}
+            ArgType::Bytes { .. } => writeln!(out, "  ${name} = arg{i};"),
+            ty => writeln!(out, "  ${name} = ({}) arg{i};", scalar(ty).0),
+        }
+    }
+    for (i, arg) in tracepoint.args.iter().enumerate() {
+        let (Some(length), Some(cap)) = (arg.ty.length_arg(), kept(arg.ty, strlen)) else {
+            continue;
+        };
+        if !readable(tracepoint, i) {
+            continue;
+        }
+        let name = &arg.name;
+        writeln!(out, "  $_{name}_len = (uint64) arg{length};");
+        writeln!(
+            out,
+            "  if ($_{name}_len > {cap}) {{ $_{name}_len = {cap}; }}"
+        );
+    }
+}
+
+/// Prints `pieces` as one line with as few `printf` calls as the stack
+/// budget allows (see the module docs), each indented by two spaces.
+fn print_line(out: &mut Out, pieces: Vec<Piece>, strlen: u32) {
+    let mut format = String::new();
+    let mut values: Vec<String> = Vec::new();
+    let mut buffers = 0u32;
+    let cost = |buffers: u32, values: usize| {
+        let buffer_stack = if buffers > 0 {
+            (buffers + 1) * strlen
+        } else {
+            0
+        };
+        buffer_stack + 8 * (values as u32 + 1)
+    };
+    let flush = |out: &mut Out, format: &mut String, values: &mut Vec<String>| {
+        if format.is_empty() && values.is_empty() {
+            return;
+        }
+        if values.is_empty() {
+            writeln!(out, "  printf(\"{format}\");");
+        } else {
+            writeln!(out, "  printf(\"{format}\", {});", values.join(", "));
+        }
+        format.clear();
+        values.clear();
+    };
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => format.push_str(&text),
+            Piece::Value { spec, expr, buffer } => {
+                let more = u32::from(buffer);
+                if !values.is_empty()
+                    && (values.len() == PRINTF_MAX_VALUES
+                        || cost(buffers + more, values.len() + 1) > PRINTF_BUDGET)
+                {
+                    flush(out, &mut format, &mut values);
+                    buffers = 0;
+                }
+                format.push_str(spec);
+                values.push(expr);
+                buffers += more;
+            }
+        }
+    }
+    format.push_str("\\n");
+    flush(out, &mut format, &mut values);
 }
 
 /// `text` as the inside of a bpftrace printf format string.
@@ -63,26 +246,51 @@ fn format_literal(text: &str) -> String {
     out
 }
 
+/// What the scripts of `providers` (the tracepoints in `printed`) cut or
+/// cannot read, one sentence per argument.
+fn shortened(printed: &[(&Provider, &Tracepoint)], strlen: u32) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (provider, tracepoint) in printed {
+        let probe = tracepoint.probe_name(provider);
+        for (i, arg) in tracepoint.args.iter().enumerate() {
+            let name = &arg.name;
+            if !readable(tracepoint, i) {
+                notes.push(format!(
+                    "{probe} `{name}`: not read (bpftrace reads arg0..arg{} only).",
+                    BPFTRACE_MAX_ARGS - 1
+                ));
+                continue;
+            }
+            let (Some(length), Some(kept)) = (arg.ty.length(), kept(arg.ty, strlen)) else {
+                continue;
+            };
+            if matches!(
+                arg.ty,
+                ArgType::Bytes {
+                    len: BytesLen::Arg { .. },
+                    ..
+                }
+            ) {
+                notes.push(format!(
+                    "{probe} `{name}`: the first {kept} bytes (of up to {length}), as \\xNN escapes (%rx)."
+                ));
+            } else if kept < length {
+                notes.push(format!("{probe} `{name}`: {kept} of up to {length} bytes."));
+            }
+        }
+    }
+    notes
+}
+
 /// The `#!` line and the comment every script starts with.
-fn header(out: &mut Out, origin: &Origin, providers: &[&Provider], purpose: &str, file: &str) {
-    let strlen = strlen(providers.iter().copied());
-    let longest = |string: bool| {
-        providers
-            .iter()
-            .flat_map(|p| &p.tracepoints)
-            .flat_map(|t| &t.args)
-            .filter(|a| matches!(a.ty, ArgType::Str { .. }) == string)
-            .filter_map(|a| a.ty.length())
-            .max()
-    };
-    let sizes = match (longest(true), longest(false)) {
-        (Some(s), Some(b)) => format!(
-            "the longest string here is {s} bytes (and its NUL), the longest byte buffer {b} bytes."
-        ),
-        (Some(s), None) => format!("the longest string here is {s} bytes (and its NUL)."),
-        (None, Some(b)) => format!("the longest byte buffer here is {b} bytes."),
-        (None, None) => "no argument here is a string or a byte buffer.".to_string(),
-    };
+fn header(
+    out: &mut Out,
+    origin: &Origin,
+    printed: &[(&Provider, &Tracepoint)],
+    strlen: u32,
+    purpose: &str,
+    file: &str,
+) {
     writeln!(
         out,
         "#!/usr/bin/env -S BPFTRACE_STRLEN={strlen} BPFTRACE_MAX_STRLEN={strlen} bpftrace"
@@ -99,7 +307,26 @@ fn header(out: &mut Out, origin: &Origin, providers: &[&Provider], purpose: &str
 //   BPFTRACE_STRLEN={strlen} bpftrace {file} ./path/to/binary
 // or make it executable and run ./{file} ./path/to/binary.
 // BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings and buffers at 64 bytes by
-// default; {sizes}
+// default and allows at most 200. Byte buffers of fixed length print as hex
+// (hashes reversed, as Bitcoin tools show them), booleans as 0 or 1."
+    );
+    let notes = shortened(printed, strlen);
+    if notes.is_empty() {
+        writeln!(out, "// Every value is printed whole.");
+    } else {
+        writeln!(
+            out,
+            "// Printed shorter than declared (the BCC and libbpf readers keep more):"
+        );
+        for note in notes {
+            writeln!(out, "//   {note}");
+        }
+    }
+    writeln!(
+        out,
+        "// A line whose values do not fit bpftrace's 512-byte stack at once is printed
+// by several printf calls; with events on several CPUs at once, such lines may
+// interleave.
 // bpftrace prints a string as it is: a value holding a line break or a terminal
 // escape reaches the output as such (bpftrace 0.17 cannot escape it). Where
 // values come from peers, read them with the BCC or libbpf reader, whose JSON
@@ -107,31 +334,22 @@ fn header(out: &mut Out, origin: &Origin, providers: &[&Provider], purpose: &str
     );
 }
 
-/// `printf("FORMAT", values...);` indented by two spaces.
-fn printf(out: &mut Out, format: &str, values: &[String]) {
-    if values.is_empty() {
-        writeln!(out, "  printf(\"{format}\");");
-    } else {
-        writeln!(out, "  printf(\"{format}\", {});", values.join(", "));
-    }
-}
-
 /// A reader for every tracepoint of `provider`: each probe block reads every
 /// argument into a typed variable and prints them on one line,
 /// `provider:name arg=value ...`.
 pub fn reader(provider: &Provider, origin: &Origin) -> String {
     let mut out = Out::new();
+    let strlen = strlen([provider]);
+    let printed: Vec<_> = provider.tracepoints.iter().map(|t| (provider, t)).collect();
     header(
         &mut out,
         origin,
-        &[provider],
+        &printed,
+        strlen,
         &format!(
-            "Reads every argument of the `{}` tracepoints into a typed variable and prints\n\
-             one line per event. A starting point for your own scripts.\n\
-             Strings and byte buffers (printed as \\x.. escapes) are printed one per printf:\n\
-             bpftrace 0.17 keeps each on the 512-byte BPF stack, and one printf per string\n\
-             keeps a probe below that limit.",
-            provider.name
+            "Reads every argument of the `{}` tracepoints into a variable and prints one\n\
+             line per event, `{}:name arg=value ...`. A starting point for your own scripts.",
+            provider.name, provider.name
         ),
         &files::bpftrace_reader(provider),
     );
@@ -146,42 +364,19 @@ pub fn reader(provider: &Provider, origin: &Origin) -> String {
     );
     writeln!(out, "}}");
     for tracepoint in &provider.tracepoints {
-        let probe = tracepoint.probe_name(provider);
         writeln!(out);
         out.comment("//", &tracepoint.doc);
-        writeln!(out, "usdt:$1:{probe}");
+        writeln!(out, "usdt:$1:{}", tracepoint.probe_name(provider));
         writeln!(out, "{{");
-        let readable = &tracepoint.args[..tracepoint.args.len().min(BPFTRACE_MAX_ARGS)];
-        for (i, arg) in readable.iter().enumerate() {
-            out.comment("  //", &arg.doc);
-            writeln!(out, "  ${} = {};", arg.name, read_expr(arg, i));
-        }
-        for (i, arg) in tracepoint.args.iter().enumerate().skip(BPFTRACE_MAX_ARGS) {
-            writeln!(
-                out,
-                "  // arg{i} `{}`: bpftrace reads only arg0..arg{} on x86-64; use the BCC or libbpf reader.",
-                arg.name,
-                BPFTRACE_MAX_ARGS - 1
-            );
-        }
-        // One printf per string argument (see the header).
-        let mut format = probe;
-        let mut values: Vec<String> = Vec::new();
-        let mut has_string = false;
-        for arg in readable {
-            let is_string = arg.ty.buffer_len().is_some();
-            if is_string && has_string {
-                printf(&mut out, &format, &values);
-                format.clear();
-                values.clear();
-                has_string = false;
+        read_args(&mut out, tracepoint, strlen, true);
+        let mut pieces = vec![Piece::Text(tracepoint.probe_name(provider))];
+        for (i, arg) in tracepoint.args.iter().enumerate() {
+            if readable(tracepoint, i) {
+                pieces.push(Piece::Text(format!(" {}=", arg.name)));
+                pieces.extend(value_pieces(tracepoint, i, strlen));
             }
-            has_string |= is_string;
-            format.push_str(&format!(" {}={}", arg.name, scalar(arg.ty).1));
-            values.push(format!("${}", arg.name));
         }
-        format.push_str("\\n");
-        printf(&mut out, &format, &values);
+        print_line(&mut out, pieces, strlen);
         writeln!(out, "}}");
     }
     out.finish()
@@ -195,11 +390,13 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String
         .flat_map(|p| p.tracepoints.iter().map(move |t| (p, t)))
         .filter(|(_, t)| t.log.is_some())
         .collect();
+    let strlen = strlen(providers);
     let mut out = Out::new();
     header(
         &mut out,
         origin,
-        &providers.iter().collect::<Vec<_>>(),
+        &logged,
+        strlen,
         "Logs every event of the tracepoints below in their declared log-line format.",
         file,
     );
@@ -215,32 +412,19 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String
     writeln!(out, "}}");
     for (provider, tracepoint) in logged {
         let Some(log) = &tracepoint.log else { continue };
-        let mut format = String::new();
-        let mut values = Vec::new();
-        for piece in &log.pieces {
-            match piece {
-                LogPiece::Text(text) => format.push_str(&format_literal(text)),
-                LogPiece::Arg(index) => {
-                    let arg = &tracepoint.args[*index];
-                    format.push_str(scalar(arg.ty).1);
-                    values.push(read_expr(arg, *index));
-                }
-            }
-        }
-        format.push_str("\\n");
         writeln!(out);
         writeln!(out, "usdt:$1:{}", tracepoint.probe_name(provider));
         writeln!(out, "{{");
-        if values.is_empty() {
-            writeln!(out, "  printf(\"{format}\");");
-        } else {
-            // One value per line: log lines name many arguments.
-            writeln!(
-                out,
-                "  printf(\"{format}\",\n         {});",
-                values.join(",\n         ")
-            );
-        }
+        read_args(&mut out, tracepoint, strlen, false);
+        let pieces = log
+            .pieces
+            .iter()
+            .flat_map(|piece| match piece {
+                LogPiece::Text(text) => vec![Piece::Text(format_literal(text))],
+                LogPiece::Arg(index) => value_pieces(tracepoint, *index, strlen),
+            })
+            .collect();
+        print_line(&mut out, pieces, strlen);
         writeln!(out, "}}");
     }
     out.finish()

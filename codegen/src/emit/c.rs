@@ -6,7 +6,7 @@
 use super::names;
 use super::out::Out;
 use super::{Origin, c_comment_text};
-use crate::model::{Arg, ArgType, Provider, Tracepoint};
+use crate::model::{Arg, ArgType, BytesLen, Provider, Tracepoint};
 
 /// The kernel UAPI type of a scalar argument (`__s64`, `__u32`, ...), from
 /// `<linux/types.h>`, usable by BCC, libbpf and user-space C alike; the
@@ -21,7 +21,7 @@ pub fn c_type(ty: ArgType) -> &'static str {
         ArgType::U16 => "__u16",
         ArgType::U32 => "__u32",
         ArgType::U64 => "__u64",
-        ArgType::Str { .. } => "const char *",
+        ArgType::Str { .. } | ArgType::CStr { .. } => "const char *",
         ArgType::Bytes { .. } => "const void *",
     }
 }
@@ -79,7 +79,7 @@ pub fn event_types(out: &mut Out, provider: &Provider) {
             let doc = c_comment_text(&arg.doc);
             let name = &arg.name;
             match (arg.ty, names::length_const(provider, tracepoint, arg)) {
-                (ArgType::Str { .. }, Some(define)) => {
+                (ArgType::Str { .. } | ArgType::CStr { .. }, Some(define)) => {
                     writeln!(out, "\tchar {name}[{define} + 1]; /* {doc} */")
                 }
                 (ArgType::Bytes { .. }, Some(define)) => {
@@ -142,4 +142,71 @@ pub fn submit_event(out: &mut Out, submit: &str) {
     writeln!(out, "\t{submit};");
     writeln!(out, "\treturn 0;");
     writeln!(out, "}}");
+}
+
+/// Writes the statements that read every argument into `event`: scalars
+/// first (`scalar` gives the statement for one), then strings and buffers
+/// through the pointer `pointer` gives (an optional statement that sets it
+/// up, and the pointer expression). A buffer whose length is another
+/// argument copies the smaller of that length and its cap: that argument
+/// is already in the event.
+pub fn read_args(
+    out: &mut Out,
+    tracepoint: &Tracepoint,
+    scalar: impl Fn(usize, &Arg) -> String,
+    pointer: impl Fn(usize, &Arg) -> (Option<String>, String),
+) {
+    let args = tracepoint.args.iter().enumerate();
+    for (i, arg) in args.clone().filter(|(_, a)| !a.ty.is_pointer()) {
+        writeln!(out, "\t{}", scalar(i, arg));
+    }
+    for (i, arg) in args.filter(|(_, a)| a.ty.is_pointer()) {
+        let a = &arg.name;
+        let (setup, ptr) = pointer(i, arg);
+        writeln!(out, "\t{{");
+        if let Some(setup) = setup {
+            writeln!(out, "\t\t{setup}");
+        }
+        match arg.ty {
+            ArgType::Bytes {
+                len: BytesLen::Arg { index, .. },
+                ..
+            } => {
+                let length = &tracepoint.args[index].name;
+                writeln!(out, "\t\t__u64 n = event->{length};");
+                writeln!(out, "\t\tif (n > sizeof(event->{a}))");
+                writeln!(out, "\t\t\tn = sizeof(event->{a});");
+                writeln!(out, "\t\tbpf_probe_read_user(event->{a}, n, {ptr});");
+            }
+            ArgType::Bytes { .. } => {
+                writeln!(
+                    out,
+                    "\t\tbpf_probe_read_user(event->{a}, sizeof(event->{a}), {ptr});"
+                )
+            }
+            _ => writeln!(
+                out,
+                "\t\tbpf_probe_read_user_str(event->{a}, sizeof(event->{a}), {ptr});"
+            ),
+        }
+        writeln!(out, "\t}}");
+    }
+}
+
+/// The ring buffer's size in bytes: room for at least 32 of the largest
+/// events, 256 KiB at least, a power of two (as the kernel requires).
+pub fn ring_buffer_bytes(provider: &Provider) -> u32 {
+    let largest = provider
+        .tracepoints
+        .iter()
+        .map(|t| {
+            4 + t
+                .args
+                .iter()
+                .map(|a| a.ty.buffer_len().unwrap_or(8))
+                .sum::<u32>()
+        })
+        .max()
+        .unwrap_or(0);
+    (largest * 32).next_power_of_two().max(256 * 1024)
 }

@@ -3,10 +3,12 @@
 //! tracepoint writing to a ring buffer.
 
 use super::Origin;
-use super::c::{c_param, event_types, file_comment, reserve_event, submit_event};
+use super::c::{
+    c_param, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
+};
 use super::names::{self, files};
 use super::out::Out;
-use crate::model::{ArgType, Provider};
+use crate::model::Provider;
 
 /// `net.bpf.h`: the event structs, for the BPF program and its loader.
 pub fn header(provider: &Provider, origin: &Origin) -> String {
@@ -69,7 +71,11 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
     writeln!(out);
     writeln!(out, "struct {{");
     writeln!(out, "\t__uint(type, BPF_MAP_TYPE_RINGBUF);");
-    writeln!(out, "\t__uint(max_entries, 256 * 1024);");
+    writeln!(
+        out,
+        "\t__uint(max_entries, {});",
+        ring_buffer_bytes(provider)
+    );
     writeln!(out, "}} {rb} SEC(\".maps\");");
     let lost = names::lost_counter(provider);
     writeln!(out);
@@ -98,20 +104,12 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
             &format!("bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0)"),
             &format!("bpf_map_lookup_elem(&{lost}, &zero)"),
         );
-        for arg in &tracepoint.args {
-            let a = &arg.name;
-            match arg.ty {
-                ArgType::Str { .. } => writeln!(
-                    out,
-                    "\tbpf_probe_read_user_str(event->{a}, sizeof(event->{a}), {a});"
-                ),
-                ArgType::Bytes { .. } => writeln!(
-                    out,
-                    "\tbpf_probe_read_user(event->{a}, sizeof(event->{a}), {a});"
-                ),
-                _ => writeln!(out, "\tevent->{a} = {a};"),
-            }
-        }
+        read_args(
+            &mut out,
+            tracepoint,
+            |_, arg| format!("event->{0} = {0};", arg.name),
+            |_, arg| (None, arg.name.clone()),
+        );
         submit_event(&mut out, "bpf_ringbuf_submit(event, 0)");
     }
     out.finish()

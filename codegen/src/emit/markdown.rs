@@ -2,7 +2,7 @@
 
 use super::Origin;
 use super::out::Out;
-use crate::model::{ArgType, Provider};
+use crate::model::Provider;
 
 /// The tracepoint documentation of every provider.
 pub fn tracing_md(providers: &[Provider], origin: &Origin) -> String {
@@ -45,12 +45,8 @@ takes more than one).
             for (i, arg) in tracepoint.args.iter().enumerate() {
                 let doc = arg.doc.lines().map(str::trim).collect::<Vec<_>>().join(" ");
                 write!(out, "{}. {} as `{}`", i + 1, doc, arg.ty.doc_name());
-                match arg.ty {
-                    ArgType::Str { max_len } => write!(out, " (max. length {max_len} bytes)"),
-                    ArgType::Bytes { len } => {
-                        write!(out, " ({len} bytes; shorter values are zero-padded)")
-                    }
-                    _ => {}
+                if let Some(clause) = super::length_clause(arg, &tracepoint.args) {
+                    write!(out, " ({clause})");
                 }
                 writeln!(out);
             }

@@ -15,7 +15,7 @@ pub mod out;
 pub mod probe_sites;
 pub mod rust_events;
 
-use crate::model::Provider;
+use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider};
 
 /// Where generated text came from, for the "generated, do not edit" header
 /// every output starts with.
@@ -107,4 +107,34 @@ pub fn all_outputs(
         }));
     }
     outputs
+}
+
+/// What the docs say about an argument's length and display, e.g. `max.
+/// length 68 bytes`; `None` for a scalar. One wording for `tracing.md` and
+/// rustdoc.
+pub fn length_clause(arg: &Arg, args: &[Arg]) -> Option<String> {
+    Some(match arg.ty {
+        ArgType::Str { max_len } => {
+            format!("max. length {max_len} bytes; the probe passes at most {max_len}")
+        }
+        ArgType::CStr { max_len } => format!("passed whole; readers keep up to {max_len} bytes"),
+        ArgType::Bytes { len, display } => {
+            let shown = match display {
+                BytesDisplay::Hex => "",
+                BytesDisplay::Hash => {
+                    ", in internal byte order; readers show them reversed, as hex, like Bitcoin hashes"
+                }
+            };
+            match len {
+                BytesLen::Fixed(len) => {
+                    format!("{len} bytes{shown}; shorter values are zero-padded")
+                }
+                BytesLen::Arg { index, max_len } => format!(
+                    "as many bytes as `{}` says, at most the slice's length (the probe passes the smaller); readers keep up to {max_len} bytes",
+                    args[index].name
+                ),
+            }
+        }
+        _ => return None,
+    })
 }

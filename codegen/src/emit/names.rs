@@ -2,7 +2,7 @@
 //! model: file names, C structs and `#define`s, event kinds, BPF program
 //! and ring-buffer names, Python classes, Rust types.
 
-use crate::model::{Arg, ArgType, Provider, Tracepoint};
+use crate::model::{Arg, ArgType, BytesLen, Provider, Tracepoint};
 
 /// The files generated for the declarations.
 pub mod files {
@@ -99,11 +99,16 @@ pub fn kind_enum(provider: &Provider) -> String {
     format!("{}_event_kind", provider.name)
 }
 
-/// `NET_INBOUND_CONNECTION_ADDR_MAX_LEN` (a string's maximum length) or
-/// `..._LEN` (a byte buffer's length); `None` for a scalar.
+/// `NET_INBOUND_CONNECTION_ADDR_MAX_LEN` (the most bytes of a string or of
+/// a variable buffer readers keep) or `..._LEN` (a fixed buffer's length);
+/// `None` for a scalar.
 pub fn length_const(provider: &Provider, tracepoint: &Tracepoint, arg: &Arg) -> Option<String> {
     let suffix = match arg.ty {
-        ArgType::Str { .. } => "MAX_LEN",
+        ArgType::Str { .. } | ArgType::CStr { .. } => "MAX_LEN",
+        ArgType::Bytes {
+            len: BytesLen::Arg { .. },
+            ..
+        } => "MAX_LEN",
         ArgType::Bytes { .. } => "LEN",
         _ => return None,
     };

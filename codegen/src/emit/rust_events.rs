@@ -6,7 +6,7 @@
 use super::Origin;
 use super::names::{self, files};
 use super::out::Out;
-use crate::model::{Arg, ArgType, Provider, Tracepoint};
+use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
@@ -59,12 +59,12 @@ fn doc(text: &str) -> TokenStream {
 fn field_type(arg: &Arg) -> TokenStream {
     match arg.ty {
         ArgType::Bool => quote!(u8),
-        ArgType::Str { max_len } => {
+        ArgType::Str { max_len } | ArgType::CStr { max_len } => {
             let n = Literal::u32_unsuffixed(max_len);
             quote!([u8; #n + 1])
         }
-        ArgType::Bytes { len } => {
-            let n = Literal::u32_unsuffixed(len);
+        ArgType::Bytes { .. } => {
+            let n = Literal::u32_unsuffixed(arg.ty.length().unwrap_or(0));
             quote!([u8; #n])
         }
         ty => {
@@ -109,8 +109,11 @@ fn constants(provider: &Provider) -> TokenStream {
                 continue;
             };
             let what = match arg.ty {
-                ArgType::Str { .. } => "Longest",
-                _ => "Length of",
+                ArgType::Bytes {
+                    len: BytesLen::Fixed(_),
+                    ..
+                } => "Length of",
+                _ => "Longest",
             };
             let length_doc = format!(" {what} `{}` kept, in bytes.", arg.name);
             let name = ident(&name);
@@ -222,8 +225,20 @@ fn event_impl(provider: &Provider) -> TokenStream {
             let name = &arg.name;
             let field = ident(name);
             let value = match arg.ty {
-                ArgType::Str { .. } => quote!(json_string(&e.#field)),
+                ArgType::Str { .. } | ArgType::CStr { .. } => quote!(json_string(&e.#field)),
+                ArgType::Bytes {
+                    display: BytesDisplay::Hash,
+                    ..
+                } => quote!(json_hash(&e.#field)),
+                ArgType::Bytes {
+                    len: BytesLen::Arg { index, .. },
+                    ..
+                } => {
+                    let length = ident(&tracepoint.args[index].name);
+                    quote!(json_hex(&e.#field[..e.#field.len().min(e.#length as usize)]))
+                }
                 ArgType::Bytes { .. } => quote!(json_hex(&e.#field)),
+                ArgType::Bool => quote!((e.#field != 0).to_string()),
                 _ => quote!(e.#field.to_string()),
             };
             quote!((#name, #value))
@@ -275,7 +290,7 @@ fn event_impl(provider: &Provider) -> TokenStream {
 }
 
 /// The JSON helpers `to_json` uses.
-fn helpers() -> [TokenStream; 3] {
+fn helpers() -> [TokenStream; 4] {
     [
         quote! {
         /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
@@ -298,6 +313,19 @@ fn helpers() -> [TokenStream; 3] {
         fn json_hex(bytes: &[u8]) -> String {
             let mut out = String::from("\"");
             for b in bytes {
+                out.push_str(&format!("{b:02x}"));
+            }
+            out.push('"');
+            out
+        }
+        },
+        quote! {
+        /// `bytes` in reverse order as a JSON string of lowercase hex digits:
+        /// a hash as Bitcoin tools show it.
+        #[allow(dead_code)]
+        fn json_hash(bytes: &[u8]) -> String {
+            let mut out = String::from("\"");
+            for b in bytes.iter().rev() {
                 out.push_str(&format!("{b:02x}"));
             }
             out.push('"');

@@ -2,7 +2,7 @@
 //! `Option` field that may be set once (a second one is an error at its
 //! token, as serde_derive's `Attr::set` does).
 
-use crate::ast::{Length, LengthKind};
+use crate::ast::{Length, LengthValue};
 use crate::errors::Errors;
 
 /// The attributes of a tracepoint declaration.
@@ -52,60 +52,92 @@ impl TracepointAttrs {
 pub struct ArgAttrs {
     /// The doc comment's text.
     pub doc: String,
-    /// `#[max_len(N)]` or `#[len(N)]`.
-    pub length: Option<Length>,
+    /// `#[len(N)]` or `#[len(arg)]`.
+    pub len: Option<Length>,
+    /// `#[max_len(N)]`.
+    pub max_len: Option<Length>,
+    /// `#[hash]`.
+    pub hash: Option<syn::Attribute>,
 }
 
+const ARG_ATTRS: &str = "use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `&CStr`, `#[len(N)]` or `#[len(length_arg)] #[max_len(N)]` on `&[u8]`, and `#[hash]` on a `&[u8]` shown as a hash";
+
 impl ArgAttrs {
-    /// Reads doc comments and one length attribute; reports anything else.
+    /// Reads doc comments, the length attributes and `#[hash]`; reports
+    /// anything else.
     pub fn parse(attrs: &[syn::Attribute], errors: &mut Errors) -> ArgAttrs {
-        let mut length = None;
+        let mut len = None;
+        let mut max_len = None;
+        let mut hash = None;
         for attr in attrs {
-            let kind = if attr.path().is_ident("doc") {
+            let path = attr.path();
+            if path.is_ident("doc") {
                 continue;
-            } else if attr.path().is_ident("max_len") {
-                LengthKind::MaxLen
-            } else if attr.path().is_ident("len") {
-                LengthKind::Len
+            } else if path.is_ident("hash") {
+                if !matches!(attr.meta, syn::Meta::Path(_)) {
+                    errors.push_spanned(attr, "write `#[hash]` alone, without arguments");
+                }
+                let duplicate = "`#[hash]` is given twice: keep one";
+                set_once(&mut hash, attr.clone(), attr, duplicate, errors);
+            } else if path.is_ident("len") {
+                let found = length(attr, true, errors);
+                let duplicate = "the length is given twice: keep one `#[len(...)]`";
+                set_once(&mut len, found, attr, duplicate, errors);
+            } else if path.is_ident("max_len") {
+                let found = length(attr, false, errors);
+                let duplicate = "the maximum length is given twice: keep one `#[max_len(N)]`";
+                set_once(&mut max_len, found, attr, duplicate, errors);
             } else {
                 errors.push_spanned(
                     attr,
-                    "unsupported attribute on a tracepoint argument: use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `#[len(N)]` on `&[u8]`",
+                    format_args!("unsupported attribute on a tracepoint argument: {ARG_ATTRS}"),
                 );
-                continue;
-            };
-            let parsed = attr
-                .parse_args::<syn::LitInt>()
-                .and_then(|lit| Ok((lit.base10_parse::<u64>()?, lit.span())));
-            let (value, value_span) = match parsed {
-                Ok((n, span)) => (Some(n), span),
-                Err(_) => {
-                    errors.push_spanned(
-                        attr,
-                        format_args!("write the length as a number: `{}`", kind.example()),
-                    );
-                    (None, proc_macro2::Span::call_site())
-                }
-            };
-            let found = Length {
-                kind,
-                value,
-                value_span,
-                attr: attr.clone(),
-            };
-            set_once(
-                &mut length,
-                found,
-                attr,
-                "the length is given twice: keep one `#[max_len(N)]` or `#[len(N)]`",
-                errors,
-            );
+            }
         }
         ArgAttrs {
             doc: doc_text(attrs),
-            length,
+            len,
+            max_len,
+            hash,
         }
     }
+}
+
+/// Reads `#[len(N)]`, `#[len(name)]` (when `names` is allowed) or
+/// `#[max_len(N)]`.
+fn length(attr: &syn::Attribute, names: bool, errors: &mut Errors) -> Length {
+    let value = match attr.parse_args::<syn::Lit>() {
+        Ok(syn::Lit::Int(lit)) => lit
+            .base10_parse::<u64>()
+            .ok()
+            .map(|n| (LengthValue::Number(n), lit.span())),
+        Ok(_) => None,
+        Err(_) if names => attr
+            .parse_args::<syn::Ident>()
+            .ok()
+            .map(|ident| (LengthValue::Arg(ident.to_string()), ident.span())),
+        Err(_) => None,
+    };
+    value.map_or_else(
+        || {
+            let hint = if names {
+                "write the length as a number of bytes or the name of the argument that holds it: `#[len(32)]`, `#[len(msg_size)]`"
+            } else {
+                "write the maximum length as a number of bytes: `#[max_len(68)]`"
+            };
+            errors.push_spanned(attr, hint);
+            Length {
+                value: LengthValue::Invalid,
+                value_span: proc_macro2::Span::call_site(),
+                attr: attr.clone(),
+            }
+        },
+        |(value, value_span)| Length {
+            value,
+            value_span,
+            attr: attr.clone(),
+        },
+    )
 }
 
 /// Stores `value` in an empty `slot`; a second value is an error at `attr`.

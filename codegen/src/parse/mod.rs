@@ -262,7 +262,12 @@ fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
         }
         syn::FnArg::Typed(p) => p,
     };
-    let ArgAttrs { doc, length } = ArgAttrs::parse(&pat_type.attrs, errors);
+    let ArgAttrs {
+        doc,
+        len,
+        max_len,
+        hash,
+    } = ArgAttrs::parse(&pat_type.attrs, errors);
     match &*pat_type.pat {
         syn::Pat::Ident(p)
             if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() =>
@@ -271,7 +276,9 @@ fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
                 ident: p.ident.clone(),
                 doc,
                 ty: (*pat_type.ty).clone(),
-                length,
+                len,
+                max_len,
+                hash,
             })
         }
         other => {

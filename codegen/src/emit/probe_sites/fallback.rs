@@ -63,6 +63,7 @@ fn param_type(arg: &ast::Arg) -> TokenStream {
     match type_shape(&arg.ty) {
         Ok(TypeShape::Scalar(ty)) => rust_type(ty, span),
         Ok(TypeShape::Str) => quote_spanned!(span=> &str),
+        Ok(TypeShape::CStr) => quote_spanned!(span=> &::core::ffi::CStr),
         Ok(TypeShape::Bytes) => quote_spanned!(span=> &[u8]),
         Err(_) => quote!(impl Sized),
     }

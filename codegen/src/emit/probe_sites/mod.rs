@@ -12,7 +12,7 @@ pub mod native;
 pub mod usdt;
 
 use crate::ast::ModuleItem;
-use crate::model::{ArgType, Limits, Provider, Tracepoint};
+use crate::model::{ArgType, BytesLen, Limits, Provider, Tracepoint};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
@@ -97,20 +97,44 @@ pub(crate) fn rust_type(ty: ArgType, span: Span) -> TokenStream {
         ArgType::U64 => quote_spanned!(span=> u64),
         ArgType::Bool => quote_spanned!(span=> bool),
         ArgType::Str { .. } => quote_spanned!(span=> &str),
+        ArgType::CStr { .. } => quote_spanned!(span=> &::core::ffi::CStr),
         ArgType::Bytes { .. } => quote_spanned!(span=> &[u8]),
     }
 }
 
-/// For a byte buffer argument, the statement that turns the slice into a
-/// pointer to exactly `len` readable bytes (the slice itself, or a
-/// zero-padded stack copy when it is shorter).
-fn bytes_prepare(arg: &crate::model::Arg) -> Option<TokenStream> {
-    let ArgType::Bytes { len } = arg.ty else {
-        return None;
-    };
-    let ident = arg_ident(&arg.name, arg.span);
-    let len = len as usize;
-    Some(quote! { let #ident = ::tracepoints::__private::StackBytes::<#len>::new(#ident); })
+/// The statements that turn the arguments into what the probe passes,
+/// shared by both backends: a buffer of fixed length becomes a pointer to
+/// exactly `len` readable bytes (the slice itself, or a zero-padded stack
+/// copy when it is shorter); the argument holding a buffer's length is
+/// lowered to the slice's length when it says more.
+fn prepare_buffers(tracepoint: &Tracepoint) -> TokenStream {
+    let mut prepare = TokenStream::new();
+    for arg in &tracepoint.args {
+        let ident = arg_ident(&arg.name, arg.span);
+        match arg.ty {
+            ArgType::Bytes {
+                len: BytesLen::Fixed(len),
+                ..
+            } => {
+                let len = len as usize;
+                prepare.extend(quote! {
+                    let #ident = ::tracepoints::__private::StackBytes::<#len>::new(#ident);
+                });
+            }
+            ArgType::Bytes {
+                len: BytesLen::Arg { index, .. },
+                ..
+            } => {
+                let length = &tracepoint.args[index];
+                let length = arg_ident(&length.name, length.span);
+                prepare.extend(quote! {
+                    let #length = ::tracepoints::__private::clamp_len(#length, #ident.len());
+                });
+            }
+            _ => {}
+        }
+    }
+    prepare
 }
 
 /// The identifier of an argument inside `__fire`.
@@ -219,18 +243,16 @@ fn tracepoint_doc(provider: &Provider, tracepoint: &Tracepoint) -> String {
         tracepoint.doc
     );
     for (i, arg) in tracepoint.args.iter().enumerate() {
-        let max = match arg.ty {
-            ArgType::Str { max_len } => format!(", max. {max_len} bytes"),
-            ArgType::Bytes { len } => format!(", {len} bytes"),
-            _ => String::new(),
-        };
+        let clause = crate::emit::length_clause(arg, &tracepoint.args)
+            .map(|c| format!("; {c}"))
+            .unwrap_or_default();
         doc.push_str(&format!(
             "\n{}. `{}: {}` ({}{}): {}",
             i + 1,
             arg.name,
             arg.ty.rust(),
             arg.ty.doc_name(),
-            max,
+            clause,
             arg.doc.replace('\n', " ")
         ));
     }

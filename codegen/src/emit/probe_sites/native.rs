@@ -58,7 +58,9 @@ fn operand(i: usize, ident: &proc_macro2::Ident, ty: ArgType) -> (TokenStream, S
         _ => "",
     };
     let operand = match ty {
-        ArgType::Str { .. } | ArgType::Bytes { .. } => quote!(in(reg) #ident.as_ptr()),
+        ArgType::Str { .. } | ArgType::CStr { .. } | ArgType::Bytes { .. } => {
+            quote!(in(reg) #ident.as_ptr())
+        }
         ArgType::Bool => quote!(in(reg_byte) #ident as u8),
         ArgType::I8 | ArgType::U8 => quote!(in(reg_byte) #ident),
         _ => quote!(in(reg) #ident),
@@ -93,7 +95,7 @@ impl Emitter for Native {
 
     fn fire(&self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
         let targets = probe_targets(Backend::Native);
-        let mut prepare = Vec::new();
+        let mut prepare = vec![super::prepare_buffers(tracepoint)];
         let mut operands = Vec::new();
         let mut specs = Vec::new();
         for (i, arg) in tracepoint.args.iter().enumerate() {
@@ -105,7 +107,6 @@ impl Emitter for Native {
                         let #ident = ::tracepoints::__private::StackCStr::<#size>::new(#ident);
                     });
                 }
-                ArgType::Bytes { .. } => prepare.extend(super::bytes_prepare(arg)),
                 _ => {}
             }
             let (operand, spec) = operand(i, &ident, arg.ty);

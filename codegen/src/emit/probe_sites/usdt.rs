@@ -23,7 +23,7 @@ fn usdt_type(ty: ArgType) -> TokenStream {
         ArgType::U64 => quote!(u64),
         ArgType::Str { .. } => quote!(&str),
         // A pointer value: the `usdt` crate would serialize a slice as JSON.
-        ArgType::Bytes { .. } => quote!(u64),
+        ArgType::Bytes { .. } | ArgType::CStr { .. } => quote!(u64),
     }
 }
 
@@ -79,7 +79,9 @@ impl Emitter for Usdt {
                 let ident = super::arg_ident(&a.name, a.span);
                 match a.ty {
                     ArgType::Bool => quote!(#ident as u8),
-                    ArgType::Bytes { .. } => quote!(#ident.as_ptr() as u64),
+                    ArgType::Bytes { .. } | ArgType::CStr { .. } => {
+                        quote!(#ident.as_ptr() as u64)
+                    }
                     _ => quote!(#ident),
                 }
             })
@@ -90,13 +92,13 @@ impl Emitter for Usdt {
             [single] => single.clone(),
             values => quote!((#(#values),*)),
         };
-        let prepare = tracepoint.args.iter().filter_map(super::bytes_prepare);
+        let prepare = super::prepare_buffers(tracepoint);
         let targets = probe_targets(Backend::Usdt);
         quote! {
             // Referenced here so that the linker keeps the aligned block.
             #[cfg(#targets)]
             ::core::hint::black_box(&super::__PROBES_PAGE);
-            #(#prepare)*
+            #prepare
             super::__usdt::#name!(|| #value);
         }
     }
