@@ -1,6 +1,7 @@
-//! Harness of the end-to-end tests: starts `p2p-node demo`, attaches a real
-//! tracer, gives the go-ahead once the tracer says it is ready, and returns
-//! what the node fired and what the tracer printed.
+//! Harness of the end-to-end tests: starts `p2p-node demo` or
+//! `core-replay`, attaches a real tracer, gives the go-ahead once the tracer
+//! says it is ready, and returns what the program fired and what the tracer
+//! printed.
 
 use crate::{p2p_node, skip, workspace_root};
 use std::io::{Read, Write};
@@ -8,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tracepoints_codegen::model::{ArgType, LogPiece, Provider, Tracepoint};
+use tracepoints_codegen::emit::bpftrace;
+use tracepoints_codegen::model::{
+    Arg, ArgType, BPFTRACE_MAX_ARGS, BytesDisplay, BytesLen, LogPiece, Provider, Tracepoint,
+};
 
 /// How long a tracer may take to attach (BCC compiles its C first).
 pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(90);
@@ -292,40 +296,52 @@ pub fn warm_page_cache(binary: &Path) {
     let _ = std::fs::read(binary);
 }
 
-/// A running `p2p-node demo`, pinned to one CPU so that per-CPU tracer
-/// buffers (bpftrace's printf) keep the firing order.
+/// A running program that fires tracepoints (`p2p-node demo` or
+/// `core-replay`), pinned to one CPU so that per-CPU tracer buffers
+/// (bpftrace's printf) keep the firing order, writing its fired log.
 pub struct Node {
     child: Child,
     fired_log: PathBuf,
 }
 
 fn fired_log_path(tag: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("p2p-node-{tag}-{}.jsonl", std::process::id()))
+    std::env::temp_dir().join(format!("fired-{tag}-{}.jsonl", std::process::id()))
 }
 
 impl Node {
     /// Starts `p2p-node demo --fired-log ... [--wait-for-tracer 60]`.
     pub fn start(tag: &str, wait_for_tracer: bool) -> Node {
+        let wait: &[&str] = if wait_for_tracer {
+            &["--wait-for-tracer", "60"]
+        } else {
+            &[]
+        };
+        Node::spawn(p2p_node(), &["demo"], wait, tag)
+    }
+
+    /// Starts `core-replay --wait --fired-log ...`: it fires once it reads
+    /// the go-ahead line.
+    pub fn replay(tag: &str) -> Node {
+        Node::spawn(crate::core_replay(), &[], &["--wait"], tag)
+    }
+
+    fn spawn(binary: &Path, before: &[&str], after: &[&str], tag: &str) -> Node {
         let fired_log = fired_log_path(tag);
-        warm_page_cache(p2p_node());
-        let mut command = Command::new("taskset");
-        command
+        warm_page_cache(binary);
+        let child = Command::new("taskset")
             .args(["-c", "0"])
-            .arg(p2p_node())
-            .arg("demo")
+            .arg(binary)
+            .args(before)
             .arg("--fired-log")
-            .arg(&fired_log);
-        if wait_for_tracer {
-            command.args(["--wait-for-tracer", "60"]);
-        }
-        let child = command
+            .arg(&fired_log)
+            .args(after)
             .stdin(Stdio::piped())
             .spawn()
-            .expect("start p2p-node");
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
         Node { child, fired_log }
     }
 
-    /// The node's process id (taskset execs it, so it is the same process).
+    /// The process id (taskset execs the program, so it is the same process).
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -337,7 +353,7 @@ impl Node {
         stdin.flush().unwrap();
     }
 
-    /// Waits for the scenario to end successfully and returns the fired log.
+    /// Waits for the program to end successfully and returns the fired log.
     pub fn wait(mut self) -> Vec<serde_json::Value> {
         let mut status = None;
         assert!(
@@ -345,10 +361,10 @@ impl Node {
                 status = self.child.try_wait().unwrap();
                 status.is_some()
             }),
-            "p2p-node demo did not finish within {RUN_TIMEOUT:?}"
+            "the traced program did not finish within {RUN_TIMEOUT:?}"
         );
         let status = status.expect("exited");
-        assert!(status.success(), "p2p-node demo failed: {status}");
+        assert!(status.success(), "the traced program failed: {status}");
         read_fired_log(&self.fired_log)
     }
 }
@@ -370,47 +386,182 @@ pub fn read_fired_log(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The example's declaration, parsed and checked as the macro does.
-pub fn example_provider() -> Provider {
-    let source =
-        std::fs::read_to_string(workspace_root().join("examples/p2p-node/src/probes.rs")).unwrap();
-    tracepoints_codegen::read_source(&source).unwrap().remove(0)
+/// Where the generated readers of every example live.
+pub const TRACING: &str = "examples/core-tracepoints/tracing";
+
+/// The five providers of `examples/core-tracepoints`, parsed and checked as
+/// the macro does.
+pub fn core_providers() -> Vec<Provider> {
+    let path = workspace_root().join("examples/core-tracepoints/src/providers.rs");
+    let source = std::fs::read_to_string(path).unwrap();
+    tracepoints_codegen::read_source(&source).unwrap()
 }
 
-/// An argument value as a tracer reads it: integers as decimal text,
-/// strings cut at their declared maximum length (in bytes).
-pub fn value_bytes(value: &serde_json::Value, ty: ArgType) -> Vec<u8> {
-    match ty {
-        ArgType::Str { max_len } => {
-            let s = value.as_str().expect("string argument");
-            s.as_bytes()[..s.len().min(max_len as usize)].to_vec()
+/// The providers the tests' backend builds: all five, or without
+/// `mempool` with the `usdt` backend (its `replaced` passes eight
+/// arguments, the `usdt` crate takes six).
+pub fn built_providers() -> Vec<Provider> {
+    let mut providers = core_providers();
+    if cfg!(feature = "usdt") {
+        providers.retain(|p| p.name != "mempool");
+    }
+    providers
+}
+
+/// The example node's provider, `net`.
+pub fn example_provider() -> Provider {
+    core_providers()
+        .into_iter()
+        .find(|p| p.name == "net")
+        .unwrap()
+}
+
+/// The bytes a fired byte buffer holds: `(the bytes as passed, how many of
+/// them the probe passes)`: a fixed buffer is cut or zero-padded to its
+/// length, a variable one has as many as its length argument says (at most
+/// the slice's length).
+fn passed_bytes(arg: &Arg, tracepoint: &Tracepoint, args: &serde_json::Value) -> Vec<u8> {
+    let hex = args[&arg.name].as_str().expect("hex of a byte buffer");
+    let mut bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect();
+    match arg.ty {
+        ArgType::Bytes {
+            len: BytesLen::Fixed(len),
+            ..
+        } => bytes.resize(len as usize, 0),
+        ArgType::Bytes {
+            len: BytesLen::Arg { index, .. },
+            ..
+        } => {
+            let said = args[&tracepoint.args[index].name].as_u64().expect("length");
+            bytes.truncate(said.min(bytes.len() as u64) as usize);
         }
+        _ => unreachable!("not a byte buffer"),
+    }
+    bytes
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The value of a fired argument as the JSON readers (BCC, libbpf + Rust)
+/// show it: strings up to `max_len` bytes, buffers as hex (hashes
+/// reversed, variable ones up to their cap), booleans as `true`/`false`.
+pub fn json_value(
+    arg: &Arg,
+    tracepoint: &Tracepoint,
+    args: &serde_json::Value,
+) -> serde_json::Value {
+    let value = &args[&arg.name];
+    match arg.ty {
+        ArgType::Str { max_len } | ArgType::CStr { max_len } => {
+            let s = value.as_str().expect("string argument").as_bytes();
+            let kept = &s[..s.len().min(max_len as usize)];
+            String::from_utf8_lossy(kept).into_owned().into()
+        }
+        ArgType::Bytes { display, .. } => {
+            let mut bytes = passed_bytes(arg, tracepoint, args);
+            bytes.truncate(arg.ty.length().unwrap() as usize);
+            if display == BytesDisplay::Hash {
+                bytes.reverse();
+            }
+            hex(&bytes).into()
+        }
+        _ => value.clone(),
+    }
+}
+
+/// The value of a fired argument as the bpftrace scripts print it, with
+/// `BPFTRACE_STRLEN` `strlen`: see [`bpftrace::kept`].
+pub fn bpftrace_value(
+    arg: &Arg,
+    tracepoint: &Tracepoint,
+    args: &serde_json::Value,
+    strlen: u32,
+) -> Vec<u8> {
+    let value = &args[&arg.name];
+    let kept = bpftrace::kept(arg.ty, strlen).map(|k| k as usize);
+    match arg.ty {
+        ArgType::Str { .. } | ArgType::CStr { .. } => {
+            let s = value.as_str().expect("string argument").as_bytes();
+            s[..s.len().min(kept.unwrap())].to_vec()
+        }
+        ArgType::Bytes { display, len } => {
+            let mut bytes = passed_bytes(arg, tracepoint, args);
+            bytes.truncate(kept.unwrap());
+            if display == BytesDisplay::Hash {
+                bytes.reverse();
+            }
+            match len {
+                BytesLen::Fixed(_) => hex(&bytes).into_bytes(),
+                BytesLen::Arg { .. } => bytes
+                    .iter()
+                    .flat_map(|b| format!("\\x{b:02x}").into_bytes())
+                    .collect(),
+            }
+        }
+        ArgType::Bool => if value.as_bool().expect("bool") {
+            b"1"
+        } else {
+            b"0"
+        }
+        .to_vec(),
         _ => value.to_string().into_bytes(),
     }
 }
 
 /// The fired event's `provider:name` and its declaration.
-fn declared<'a>(provider: &'a Provider, event: &'a serde_json::Value) -> (&'a str, &'a Tracepoint) {
+fn declared<'a>(
+    providers: &'a [Provider],
+    event: &'a serde_json::Value,
+) -> (&'a str, &'a Tracepoint) {
     let name = event["tracepoint"].as_str().expect("tracepoint name");
-    let tracepoint = name.split(':').nth(1).and_then(|n| provider.tracepoint(n));
+    let (provider, tracepoint) = name.split_once(':').expect("provider:name");
+    let tracepoint = providers
+        .iter()
+        .find(|p| p.name == provider)
+        .and_then(|p| p.tracepoint(tracepoint));
     (
         name,
         tracepoint.unwrap_or_else(|| panic!("{name} is not declared")),
     )
 }
 
+/// The fired events of `provider` only.
+pub fn events_of(provider: &str, fired: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    let prefix = format!("{provider}:");
+    fired
+        .iter()
+        .filter(|e| {
+            e["tracepoint"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(&prefix))
+        })
+        .cloned()
+        .collect()
+}
+
 /// What the generated `log_p2p_connections.bt` must print for these fired
-/// events: each tracepoint's declared log line with the values filled in.
-pub fn expected_log_lines(provider: &Provider, fired: &[serde_json::Value]) -> Vec<u8> {
+/// events: each logged tracepoint's declared log line with the values filled
+/// in (events of tracepoints without one print nothing).
+pub fn expected_log_lines(
+    providers: &[Provider],
+    fired: &[serde_json::Value],
+    strlen: u32,
+) -> Vec<u8> {
     let mut out = Vec::new();
     for event in fired {
-        let (_, tracepoint) = declared(provider, event);
-        for piece in &tracepoint.log.as_ref().expect("log line").pieces {
+        let (_, tracepoint) = declared(providers, event);
+        let Some(log) = &tracepoint.log else { continue };
+        for piece in &log.pieces {
             match piece {
                 LogPiece::Text(text) => out.extend_from_slice(text.as_bytes()),
                 LogPiece::Arg(i) => {
                     let arg = &tracepoint.args[*i];
-                    out.extend(value_bytes(&event["args"][&arg.name], arg.ty));
+                    out.extend(bpftrace_value(arg, tracepoint, &event["args"], strlen));
                 }
             }
         }
@@ -419,15 +570,24 @@ pub fn expected_log_lines(provider: &Provider, fired: &[serde_json::Value]) -> V
     out
 }
 
-/// What the generated reader `net.bt` must print: `provider:name arg=value ...`.
-pub fn expected_reader_lines(provider: &Provider, fired: &[serde_json::Value]) -> Vec<u8> {
+/// What a generated reader `<provider>.bt` must print: `provider:name
+/// arg=value ...`, arguments bpftrace can read (arg0..arg5) only.
+pub fn expected_reader_lines(
+    providers: &[Provider],
+    fired: &[serde_json::Value],
+    strlen: u32,
+) -> Vec<u8> {
     let mut out = Vec::new();
     for event in fired {
-        let (name, tracepoint) = declared(provider, event);
+        let (name, tracepoint) = declared(providers, event);
         out.extend_from_slice(name.as_bytes());
-        for arg in &tracepoint.args {
+        for (i, arg) in tracepoint.args.iter().enumerate() {
+            let length_unreadable = arg.ty.length_arg().is_some_and(|l| l >= BPFTRACE_MAX_ARGS);
+            if i >= BPFTRACE_MAX_ARGS || length_unreadable {
+                continue;
+            }
             out.extend_from_slice(format!(" {}=", arg.name).as_bytes());
-            out.extend(value_bytes(&event["args"][&arg.name], arg.ty));
+            out.extend(bpftrace_value(arg, tracepoint, &event["args"], strlen));
         }
         out.push(b'\n');
     }
@@ -460,34 +620,44 @@ pub fn after_banner(output: &[u8], banner: &str) -> Vec<u8> {
 }
 
 /// Compares JSON events read by a tracer with the fired ones, field by
-/// field, strings up to their declared maximum length.
+/// field, as [`json_value`] says the reader shows each.
 pub fn assert_same_events(
-    provider: &Provider,
+    providers: &[Provider],
     fired: &[serde_json::Value],
     read: &[serde_json::Value],
     tracer: &str,
 ) {
     for (i, (want, got)) in fired.iter().zip(read).enumerate() {
         assert_eq!(got["tracepoint"], want["tracepoint"], "{tracer}: event {i}");
-        let (name, tracepoint) = declared(provider, want);
+        let (name, tracepoint) = declared(providers, want);
         for arg in &tracepoint.args {
-            let want_value = value_bytes(&want["args"][&arg.name], arg.ty);
-            let got_value = value_bytes(&got["args"][&arg.name], arg.ty);
-            assert_eq!(
-                String::from_utf8_lossy(&got_value),
-                String::from_utf8_lossy(&want_value),
-                "{tracer}: event {i} ({name}) argument {}",
-                arg.name
+            let want_value = json_value(arg, tracepoint, &want["args"]);
+            assert!(
+                got["args"][&arg.name] == want_value,
+                "{tracer}: event {i} ({name}) argument {}: read {}, fired {}",
+                arg.name,
+                short(&got["args"][&arg.name]),
+                short(&want_value)
             );
         }
     }
     assert_eq!(
         read.len(),
         fired.len(),
-        "{tracer}: read {} events, the node fired {}",
+        "{tracer}: read {} events, the program fired {}",
         read.len(),
         fired.len()
     );
+}
+
+/// A JSON value shortened for a failure message.
+fn short(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if text.len() > 200 {
+        format!("{}... ({} characters)", &text[..200], text.len())
+    } else {
+        text
+    }
 }
 
 /// Checks that the demo fired the hostile values the tracers must read

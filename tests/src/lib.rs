@@ -18,7 +18,20 @@ pub fn workspace_root() -> &'static Path {
 /// built once per test process (cargo makes later builds no-ops).
 pub fn p2p_node() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| release_binary(&["-p", "p2p-node"], "tracepoints/usdt", "p2p-node"))
+    BIN.get_or_init(|| release_binary(&["-p", "p2p-node"], "core-tracepoints/usdt", "p2p-node"))
+}
+
+/// The release build of `core-replay` (see `examples/core-tracepoints`),
+/// with the tests' backend (without `mempool` with the `usdt` one).
+pub fn core_replay() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        release_binary(
+            &["-p", "core-tracepoints", "--bin", "core-replay"],
+            "core-tracepoints/usdt",
+            "core-replay",
+        )
+    })
 }
 
 /// The release build of this crate's `fixture` binary (see

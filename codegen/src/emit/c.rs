@@ -108,8 +108,13 @@ pub fn file_comment(out: &mut Out, origin: &Origin, purpose: &str) {
 /// event with `reserve` (a C expression taking the struct's size, e.g.
 /// `net_events.ringbuf_reserve(sizeof(struct net_inbound_connection))`);
 /// when the ring buffer is full, count the loss in the per-CPU counter
-/// `lost` finds (a C expression of `&zero`) and return; else zero the event
-/// and set its kind.
+/// `lost` finds (a C expression of `&zero`) and return; else set the
+/// event's kind. The event is not zeroed (clang cannot for events larger
+/// than a few hundred bytes): every byte a decoder reads is written, as
+/// scalars are stored, strings are copied up to their NUL, buffers up to
+/// the length decoders use, and the copy helpers zero what they fail to
+/// read. Padding and the bytes after a string's NUL keep what an earlier
+/// event of the same ring buffer left there.
 pub fn reserve_event(
     out: &mut Out,
     provider: &Provider,
@@ -127,7 +132,6 @@ pub fn reserve_event(
     writeln!(out, "\t\t\t(*lost)++;");
     writeln!(out, "\t\treturn 0;");
     writeln!(out, "\t}}");
-    writeln!(out, "\t__builtin_memset(event, 0, sizeof(struct {name}));");
     writeln!(
         out,
         "\tevent->{} = {};",

@@ -87,9 +87,11 @@ impl FiredLog {
     /// with the path in the message.
     pub fn open(path: Option<&Path>) -> Result<FiredLog, String> {
         let log = match path {
-            Some(path) => Some(BufWriter::new(File::create(path).map_err(|e| {
-                format!("cannot write fired log {}: {e}", path.display())
-            })?)),
+            Some(path) => {
+                Some(BufWriter::new(File::create(path).map_err(|e| {
+                    format!("cannot write fired log {}: {e}", path.display())
+                })?))
+            }
             None => None,
         };
         Ok(FiredLog { log })
@@ -99,7 +101,11 @@ impl FiredLog {
     /// its arguments `names`, in order.
     pub fn record(&mut self, tracepoint: &str, names: &[&str], values: &[Value]) {
         let Some(log) = &mut self.log else { return };
-        assert_eq!(names.len(), values.len(), "{tracepoint}: one value per argument");
+        assert_eq!(
+            names.len(),
+            values.len(),
+            "{tracepoint}: one value per argument"
+        );
         let mut line = format!("{{\"tracepoint\":{},\"args\":{{", json_str(tracepoint));
         for (i, (name, value)) in names.iter().zip(values).enumerate() {
             if i > 0 {

@@ -37,7 +37,6 @@ int BPF_USDT(coin_selection_selected_coins, const char *wallet_name, const char 
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_selected_coins));
 	event->kind = COIN_SELECTION_SELECTED_COINS;
 	event->target = target;
 	event->waste = waste;
@@ -63,7 +62,6 @@ int BPF_USDT(coin_selection_normal_create_tx_internal, const char *wallet_name, 
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_normal_create_tx_internal));
 	event->kind = COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL;
 	event->success = success;
 	event->fee = fee;
@@ -86,7 +84,6 @@ int BPF_USDT(coin_selection_attempting_aps_create_tx, const char *wallet_name)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_attempting_aps_create_tx));
 	event->kind = COIN_SELECTION_ATTEMPTING_APS_CREATE_TX;
 	{
 		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), wallet_name);
@@ -106,7 +103,6 @@ int BPF_USDT(coin_selection_aps_create_tx_internal, const char *wallet_name, __u
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_aps_create_tx_internal));
 	event->kind = COIN_SELECTION_APS_CREATE_TX_INTERNAL;
 	event->use_aps = use_aps;
 	event->success = success;

@@ -68,7 +68,6 @@ int trace_coin_selection_selected_coins(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_selected_coins));
 	event->kind = COIN_SELECTION_SELECTED_COINS;
 	bpf_usdt_readarg(3, ctx, &event->target);
 	bpf_usdt_readarg(4, ctx, &event->waste);
@@ -97,7 +96,6 @@ int trace_coin_selection_normal_create_tx_internal(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_normal_create_tx_internal));
 	event->kind = COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL;
 	bpf_usdt_readarg(2, ctx, &event->success);
 	bpf_usdt_readarg(3, ctx, &event->fee);
@@ -121,7 +119,6 @@ int trace_coin_selection_attempting_aps_create_tx(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_attempting_aps_create_tx));
 	event->kind = COIN_SELECTION_ATTEMPTING_APS_CREATE_TX;
 	{
 		__u64 ptr = 0;
@@ -142,7 +139,6 @@ int trace_coin_selection_aps_create_tx_internal(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct coin_selection_aps_create_tx_internal));
 	event->kind = COIN_SELECTION_APS_CREATE_TX_INTERNAL;
 	bpf_usdt_readarg(2, ctx, &event->use_aps);
 	bpf_usdt_readarg(3, ctx, &event->success);

@@ -37,7 +37,6 @@ int BPF_USDT(mempool_added, const void *txid, __s32 vsize, __s64 fee)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_added));
 	event->kind = MEMPOOL_ADDED;
 	event->vsize = vsize;
 	event->fee = fee;
@@ -59,7 +58,6 @@ int BPF_USDT(mempool_removed, const void *txid, const char *reason, __s32 vsize,
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_removed));
 	event->kind = MEMPOOL_REMOVED;
 	event->vsize = vsize;
 	event->fee = fee;
@@ -85,7 +83,6 @@ int BPF_USDT(mempool_replaced, const void *replaced_txid, __s32 replaced_vsize, 
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_replaced));
 	event->kind = MEMPOOL_REPLACED;
 	event->replaced_vsize = replaced_vsize;
 	event->replaced_fee = replaced_fee;
@@ -114,7 +111,6 @@ int BPF_USDT(mempool_rejected, const void *txid, const char *reason)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_rejected));
 	event->kind = MEMPOOL_REJECTED;
 	{
 		bpf_probe_read_user(event->txid, sizeof(event->txid), txid);

@@ -73,7 +73,6 @@ int trace_mempool_added(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_added));
 	event->kind = MEMPOOL_ADDED;
 	bpf_usdt_readarg(2, ctx, &event->vsize);
 	bpf_usdt_readarg(3, ctx, &event->fee);
@@ -96,7 +95,6 @@ int trace_mempool_removed(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_removed));
 	event->kind = MEMPOOL_REMOVED;
 	bpf_usdt_readarg(3, ctx, &event->vsize);
 	bpf_usdt_readarg(4, ctx, &event->fee);
@@ -125,7 +123,6 @@ int trace_mempool_replaced(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_replaced));
 	event->kind = MEMPOOL_REPLACED;
 	bpf_usdt_readarg(2, ctx, &event->replaced_vsize);
 	bpf_usdt_readarg(3, ctx, &event->replaced_fee);
@@ -157,7 +154,6 @@ int trace_mempool_rejected(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct mempool_rejected));
 	event->kind = MEMPOOL_REJECTED;
 	{
 		__u64 ptr = 0;

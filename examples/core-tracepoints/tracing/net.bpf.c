@@ -37,7 +37,6 @@ int BPF_USDT(net_inbound_message, __s64 peer_id, const char *addr, const char *c
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_inbound_message));
 	event->kind = NET_INBOUND_MESSAGE;
 	event->peer_id = peer_id;
 	event->msg_size = msg_size;
@@ -71,7 +70,6 @@ int BPF_USDT(net_outbound_message, __s64 peer_id, const char *addr, const char *
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_outbound_message));
 	event->kind = NET_OUTBOUND_MESSAGE;
 	event->peer_id = peer_id;
 	event->msg_size = msg_size;
@@ -105,7 +103,6 @@ int BPF_USDT(net_inbound_connection, __s64 id, const char *addr, const char *con
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_inbound_connection));
 	event->kind = NET_INBOUND_CONNECTION;
 	event->id = id;
 	event->network = network;
@@ -131,7 +128,6 @@ int BPF_USDT(net_outbound_connection, __s64 id, const char *addr, const char *co
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_outbound_connection));
 	event->kind = NET_OUTBOUND_CONNECTION;
 	event->id = id;
 	event->network = network;
@@ -157,7 +153,6 @@ int BPF_USDT(net_closed_connection, __s64 id, const char *addr, const char *conn
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_closed_connection));
 	event->kind = NET_CLOSED_CONNECTION;
 	event->id = id;
 	event->network = network;
@@ -183,7 +178,6 @@ int BPF_USDT(net_evicted_inbound_connection, __s64 id, const char *addr, const c
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_evicted_inbound_connection));
 	event->kind = NET_EVICTED_INBOUND_CONNECTION;
 	event->id = id;
 	event->network = network;
@@ -209,7 +203,6 @@ int BPF_USDT(net_misbehaving_connection, __s64 id, const char *message)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_misbehaving_connection));
 	event->kind = NET_MISBEHAVING_CONNECTION;
 	event->id = id;
 	{

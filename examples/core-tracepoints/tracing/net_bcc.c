@@ -117,7 +117,6 @@ int trace_net_inbound_message(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_inbound_message));
 	event->kind = NET_INBOUND_MESSAGE;
 	bpf_usdt_readarg(1, ctx, &event->peer_id);
 	bpf_usdt_readarg(5, ctx, &event->msg_size);
@@ -158,7 +157,6 @@ int trace_net_outbound_message(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_outbound_message));
 	event->kind = NET_OUTBOUND_MESSAGE;
 	bpf_usdt_readarg(1, ctx, &event->peer_id);
 	bpf_usdt_readarg(5, ctx, &event->msg_size);
@@ -199,7 +197,6 @@ int trace_net_inbound_connection(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_inbound_connection));
 	event->kind = NET_INBOUND_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
 	bpf_usdt_readarg(4, ctx, &event->network);
@@ -228,7 +225,6 @@ int trace_net_outbound_connection(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_outbound_connection));
 	event->kind = NET_OUTBOUND_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
 	bpf_usdt_readarg(4, ctx, &event->network);
@@ -257,7 +253,6 @@ int trace_net_closed_connection(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_closed_connection));
 	event->kind = NET_CLOSED_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
 	bpf_usdt_readarg(4, ctx, &event->network);
@@ -286,7 +281,6 @@ int trace_net_evicted_inbound_connection(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_evicted_inbound_connection));
 	event->kind = NET_EVICTED_INBOUND_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
 	bpf_usdt_readarg(4, ctx, &event->network);
@@ -315,7 +309,6 @@ int trace_net_misbehaving_connection(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct net_misbehaving_connection));
 	event->kind = NET_MISBEHAVING_CONNECTION;
 	bpf_usdt_readarg(1, ctx, &event->id);
 	{

@@ -37,7 +37,6 @@ int BPF_USDT(utxocache_flush, __s64 duration, __u32 mode, __u64 coins, __u64 mem
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_flush));
 	event->kind = UTXOCACHE_FLUSH;
 	event->duration = duration;
 	event->mode = mode;
@@ -59,7 +58,6 @@ int BPF_USDT(utxocache_add, const void *txid, __u32 vout, __u32 height, __s64 va
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_add));
 	event->kind = UTXOCACHE_ADD;
 	event->vout = vout;
 	event->height = height;
@@ -83,7 +81,6 @@ int BPF_USDT(utxocache_spent, const void *txid, __u32 vout, __u32 height, __s64 
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_spent));
 	event->kind = UTXOCACHE_SPENT;
 	event->vout = vout;
 	event->height = height;
@@ -107,7 +104,6 @@ int BPF_USDT(utxocache_uncache, const void *txid, __u32 vout, __u32 height, __s6
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_uncache));
 	event->kind = UTXOCACHE_UNCACHE;
 	event->vout = vout;
 	event->height = height;

@@ -71,7 +71,6 @@ int trace_utxocache_flush(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_flush));
 	event->kind = UTXOCACHE_FLUSH;
 	bpf_usdt_readarg(1, ctx, &event->duration);
 	bpf_usdt_readarg(2, ctx, &event->mode);
@@ -92,7 +91,6 @@ int trace_utxocache_add(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_add));
 	event->kind = UTXOCACHE_ADD;
 	bpf_usdt_readarg(2, ctx, &event->vout);
 	bpf_usdt_readarg(3, ctx, &event->height);
@@ -117,7 +115,6 @@ int trace_utxocache_spent(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_spent));
 	event->kind = UTXOCACHE_SPENT;
 	bpf_usdt_readarg(2, ctx, &event->vout);
 	bpf_usdt_readarg(3, ctx, &event->height);
@@ -142,7 +139,6 @@ int trace_utxocache_uncache(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct utxocache_uncache));
 	event->kind = UTXOCACHE_UNCACHE;
 	bpf_usdt_readarg(2, ctx, &event->vout);
 	bpf_usdt_readarg(3, ctx, &event->height);

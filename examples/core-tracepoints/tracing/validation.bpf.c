@@ -37,7 +37,6 @@ int BPF_USDT(validation_block_connected, const void *block_hash, __s32 height, _
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct validation_block_connected));
 	event->kind = VALIDATION_BLOCK_CONNECTED;
 	event->height = height;
 	event->transactions = transactions;

@@ -37,7 +37,6 @@ int trace_validation_block_connected(struct pt_regs *ctx)
 			(*lost)++;
 		return 0;
 	}
-	__builtin_memset(event, 0, sizeof(struct validation_block_connected));
 	event->kind = VALIDATION_BLOCK_CONNECTED;
 	bpf_usdt_readarg(2, ctx, &event->height);
 	bpf_usdt_readarg(3, ctx, &event->transactions);

@@ -49,9 +49,16 @@ fn scenario(node: &mut Node) -> io::Result<()> {
     let (second, _) = peers[1];
     let (fourth, _) = peers[3];
 
-    // Misbehaving peers, punished and disconnected.
-    send(&mut peers[0].1, "ping", "")?;
+    // Messages: a ping the node answers with a pong (both carry the same
+    // nonce), a large `addr`, and the node's own `version` to a peer.
+    send(&mut peers[0].1, "ping", "8a2f71c90d3e45b6")?;
     expect(node.receive(first)?, Received::Ok)?;
+    wire::receive(&mut peers[0].1)?; // the pong
+    send(&mut peers[0].1, "addr", &large_addr_payload())?;
+    expect(node.receive(first)?, Received::Ok)?;
+    node.send(full_relay, "version", b"70016 /p2p-node:0.1.0/")?;
+
+    // Misbehaving peers, punished and disconnected.
     send(&mut peers[0].1, "getdata", "50001")?;
     expect(node.receive(first)?, Received::Misbehaved)?;
     send(&mut peers[1].1, HOSTILE_MESSAGE, "")?;
@@ -84,8 +91,25 @@ fn about_100_chars() -> String {
         .to_string()
 }
 
+/// An `addr` payload of 4000 bytes: addresses, one per line.
+fn large_addr_payload() -> String {
+    let mut payload = String::new();
+    let mut i = 0u32;
+    while payload.len() < 4000 {
+        payload.push_str(&format!(
+            "10.{}.{}.{}:8333\n",
+            i / 65536 % 256,
+            i / 256 % 256,
+            i % 256
+        ));
+        i += 1;
+    }
+    payload.truncate(4000);
+    payload
+}
+
 fn send(peer: &mut TcpStream, command: &str, payload: &str) -> io::Result<()> {
-    wire::send(peer, command, payload)
+    wire::send(peer, command, payload.as_bytes())
 }
 
 fn expect(got: Received, want: Received) -> io::Result<()> {

@@ -4,7 +4,6 @@
 mod demo;
 mod fired;
 mod node;
-mod probes;
 mod wire;
 
 use std::io::BufRead;

@@ -3,7 +3,7 @@
 //! that send bad messages. It fires the `net` tracepoints where Bitcoin Core
 //! does.
 
-use crate::fired::Fired;
+use crate::fired::{Fired, Peer};
 use crate::wire;
 use std::io;
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -107,7 +107,16 @@ impl Node {
             self.disconnect(id);
             return Ok(Received::Closed);
         };
+        let (command, payload) = wire::split(&message);
+        let (addr, conn_type) = (self.conn(id).addr.clone(), self.conn(id).conn_type);
+        let msg_type = String::from_utf8_lossy(command);
+        self.fired
+            .received(Peer(id, &addr, conn_type), &msg_type, payload);
         match check_message(&message) {
+            None if command == b"ping" => {
+                self.send(id, "pong", payload)?;
+                Ok(Received::Ok)
+            }
             None => Ok(Received::Ok),
             Some(reason) => {
                 self.fired.misbehaving(id, &reason);
@@ -115,6 +124,14 @@ impl Node {
                 Ok(Received::Misbehaved)
             }
         }
+    }
+
+    /// Sends message `command` with `payload` to connection `id`.
+    pub fn send(&mut self, id: i64, command: &str, payload: &[u8]) -> io::Result<()> {
+        let (addr, conn_type) = (self.conn(id).addr.clone(), self.conn(id).conn_type);
+        self.fired
+            .sent(Peer(id, &addr, conn_type), command, payload);
+        wire::send(&mut self.conn_mut(id).stream, command, payload)
     }
 
     /// Closes connection `id` and fires `closed_connection` for it.
@@ -230,7 +247,7 @@ pub fn check_message(message: &[u8]) -> Option<String> {
     let (command, payload) = text.split_once(' ').unwrap_or((&text, ""));
     let count = || payload.trim().parse::<u64>().ok();
     match command {
-        "ping" | "pong" | "version" | "verack" => None,
+        "ping" | "pong" | "version" | "verack" | "addr" => None,
         "getdata" => match count() {
             Some(n) if n <= MAX_INV_SZ => None,
             Some(n) => Some(format!("getdata message size = {n}")),

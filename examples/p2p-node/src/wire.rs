@@ -8,14 +8,22 @@ use std::net::TcpStream;
 pub const MAX_MESSAGE: u32 = 4096;
 
 /// Writes one message.
-pub fn send(stream: &mut TcpStream, command: &str, payload: &str) -> io::Result<()> {
+pub fn send(stream: &mut TcpStream, command: &str, payload: &[u8]) -> io::Result<()> {
     let mut body = command.as_bytes().to_vec();
     if !payload.is_empty() {
         body.push(b' ');
-        body.extend_from_slice(payload.as_bytes());
+        body.extend_from_slice(payload);
     }
     stream.write_all(&(body.len() as u32).to_le_bytes())?;
     stream.write_all(&body)
+}
+
+/// A message's command and payload (empty when there is none).
+pub fn split(message: &[u8]) -> (&[u8], &[u8]) {
+    match message.iter().position(|&b| b == b' ') {
+        Some(space) => (&message[..space], &message[space + 1..]),
+        None => (message, &[]),
+    }
 }
 
 /// Reads one message; `Ok(None)` when the peer closed the connection.

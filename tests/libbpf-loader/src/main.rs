@@ -1,17 +1,58 @@
-//! `libbpf-loader OBJECT BINARY PID`: opens and loads the compiled libbpf
-//! program (`net.bpf.o`), attaches each of its USDT programs to BINARY in
-//! process PID with `bpf_program__attach_usdt`, and prints one JSON object
-//! per ring-buffer event, decoded with the generated `net_events.rs`
-//! structs. Prints "Attached N probes" on stderr when ready; exits when PID
+//! `libbpf-loader PROVIDER OBJECT BINARY PID`: opens and loads the compiled
+//! libbpf program of PROVIDER (e.g. `net.bpf.o`), attaches each of its USDT
+//! programs to BINARY in process PID with `bpf_program__attach_usdt`, and
+//! prints one JSON object per ring-buffer event, decoded with the generated
+//! `<provider>_events.rs` types of `examples/core-tracepoints/tracing`. Prints "Attached N probes" on stderr when ready; exits when PID
 //! exits, printing `{"lost": N}`, the events the full ring buffer dropped.
 //!
 //! A minimal hand-written FFI to the system libbpf keeps the dependency tree
 //! empty (libbpf-rs would build libbpf from source).
 
-#[allow(dead_code)]
-mod events {
-    include!("../../../examples/p2p-node/tracing/net_events.rs");
+/// The generated event types of each provider, and what the loader needs
+/// of them.
+macro_rules! providers {
+    ($($name:ident => $file:literal, $event:ident;)*) => {
+        $(
+            #[allow(dead_code)]
+            mod $name {
+                include!(concat!("../../../examples/core-tracepoints/tracing/", $file));
+            }
+        )*
+
+        /// One provider's tables and decoder.
+        struct Provider {
+            tracepoints: &'static [(&'static str, &'static str, &'static str)],
+            ring_buffer: &'static str,
+            lost_counter: &'static str,
+            decode: fn(&[u8]) -> Option<String>,
+            lost_json: fn(u64) -> String,
+        }
+
+        fn provider(name: &str) -> Option<Provider> {
+            match name {
+                $(stringify!($name) => Some(Provider {
+                    tracepoints: $name::TRACEPOINTS,
+                    ring_buffer: $name::RING_BUFFER,
+                    lost_counter: $name::LOST_COUNTER,
+                    decode: |record| $name::$event::decode(record).map(|e| e.to_json()),
+                    lost_json: $name::lost_json,
+                }),)*
+                _ => None,
+            }
+        }
+    };
 }
+
+providers! {
+    net => "net_events.rs", NetEvent;
+    validation => "validation_events.rs", ValidationEvent;
+    utxocache => "utxocache_events.rs", UtxocacheEvent;
+    coin_selection => "coin_selection_events.rs", CoinSelectionEvent;
+    mempool => "mempool_events.rs", MempoolEvent;
+}
+
+/// The provider whose events the ring buffer callback decodes.
+static DECODE: std::sync::OnceLock<fn(&[u8]) -> Option<String>> = std::sync::OnceLock::new();
 
 use std::ffi::{CString, c_char, c_int, c_long, c_void};
 use std::io::Write;
@@ -52,10 +93,8 @@ unsafe extern "C" {
 extern "C" fn on_event(_ctx: *mut c_void, data: *mut c_void, size: usize) -> c_int {
     // SAFETY: libbpf passes a record of `size` bytes.
     let record = unsafe { std::slice::from_raw_parts(data as *const u8, size) };
-    let line = match events::NetEvent::decode(record) {
-        Some(event) => event.to_json(),
-        None => format!("{{\"undecodable\":{size}}}"),
-    };
+    let decode = DECODE.get().expect("set before polling");
+    let line = decode(record).unwrap_or_else(|| format!("{{\"undecodable\":{size}}}"));
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
@@ -68,10 +107,13 @@ fn cstr(s: &str) -> CString {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        eprintln!("usage: libbpf-loader OBJECT BINARY PID");
+    if args.len() != 5 {
+        eprintln!("usage: libbpf-loader PROVIDER OBJECT BINARY PID");
         std::process::exit(2);
     }
+    let events = provider(&args[1]).unwrap_or_else(|| panic!("unknown provider {}", args[1]));
+    let _ = DECODE.set(events.decode);
+    let args = &args[1..];
     let pid: c_int = args[3].parse().expect("PID");
     unsafe {
         let obj = bpf_object__open_file(cstr(&args[1]).as_ptr(), std::ptr::null());
@@ -91,7 +133,7 @@ fn main() {
         }
         let binary = cstr(&args[2]);
         let mut links: Vec<*mut Opaque> = Vec::new();
-        for (provider, name, program) in events::TRACEPOINTS {
+        for (provider, name, program) in events.tracepoints {
             let prog = bpf_object__find_program_by_name(obj, cstr(program).as_ptr());
             assert!(!prog.is_null(), "no program {program} in {}", args[1]);
             let link = bpf_program__attach_usdt(
@@ -110,10 +152,10 @@ fn main() {
             }
             links.push(link);
         }
-        let map_fd = bpf_object__find_map_fd_by_name(obj, cstr(events::RING_BUFFER).as_ptr());
-        assert!(map_fd >= 0, "no map {}", events::RING_BUFFER);
-        let lost_fd = bpf_object__find_map_fd_by_name(obj, cstr(events::LOST_COUNTER).as_ptr());
-        assert!(lost_fd >= 0, "no map {}", events::LOST_COUNTER);
+        let map_fd = bpf_object__find_map_fd_by_name(obj, cstr(events.ring_buffer).as_ptr());
+        assert!(map_fd >= 0, "no map {}", events.ring_buffer);
+        let lost_fd = bpf_object__find_map_fd_by_name(obj, cstr(events.lost_counter).as_ptr());
+        assert!(lost_fd >= 0, "no map {}", events.lost_counter);
         let rb = ring_buffer__new(map_fd, on_event, std::ptr::null_mut(), std::ptr::null());
         assert!(
             !rb.is_null(),
@@ -136,9 +178,9 @@ fn main() {
             (&raw const key).cast(),
             per_cpu.as_mut_ptr().cast(),
         );
-        assert_eq!(found, 0, "reading {}", events::LOST_COUNTER);
+        assert_eq!(found, 0, "reading {}", events.lost_counter);
         let lost: u64 = per_cpu.iter().sum();
-        println!("{}", events::lost_json(lost));
+        println!("{}", (events.lost_json)(lost));
         if lost > 0 {
             eprintln!("Lost {lost} events: the ring buffer was full");
         }

@@ -210,10 +210,7 @@ fn replay_utxocache(log: &mut FiredLog) {
     for (display, vout, height, value, is_coinbase) in outputs {
         let tx = hash(display);
         let txid: &[u8] = &tx;
-        fire_and_record!(
-            log,
-            utxocache::add(txid, vout, height, value, is_coinbase)
-        );
+        fire_and_record!(log, utxocache::add(txid, vout, height, value, is_coinbase));
         fire_and_record!(
             log,
             utxocache::spent(txid, vout, height, value, is_coinbase)
@@ -224,10 +221,7 @@ fn replay_utxocache(log: &mut FiredLog) {
         );
     }
     let (duration, mode, coins, memory) = (95_312i64, 2u32, 1_204_554u64, 167_772_160u64);
-    fire_and_record!(
-        log,
-        utxocache::flush(duration, mode, coins, memory, false)
-    );
+    fire_and_record!(log, utxocache::flush(duration, mode, coins, memory, false));
     fire_and_record!(log, utxocache::flush(12i64, 4u32, 0u64, 0u64, true));
 }
 
