@@ -13,13 +13,13 @@ scripts/setup-tracers.sh >&2
 cargo build --quiet --release -p p2p-node
 
 bin="$PWD/target/release/p2p-node"
-script="examples/p2p-node/tracing/log_p2p_connections.bt"
+script="examples/core-tracepoints/tracing/log_p2p_connections.bt"
 out=$(mktemp)
 trap 'kill "$tracer" 2>/dev/null || true; rm -f "$out"' EXIT
 
-# The script's #! line sets BPFTRACE_STRLEN=129; `bpftrace FILE` needs it
+# The script's #! line sets BPFTRACE_STRLEN=200; `bpftrace FILE` needs it
 # in the environment.
-BPFTRACE_STRLEN=129 BPFTRACE_MAX_STRLEN=129 bpftrace "$script" "$bin" >"$out" 2>/dev/null &
+BPFTRACE_STRLEN=200 BPFTRACE_MAX_STRLEN=200 bpftrace "$script" "$bin" >"$out" 2>/dev/null &
 tracer=$!
 for _ in $(seq 300); do
     grep -q '^Logging' "$out" && break

@@ -26,4 +26,4 @@ INSTA_UPDATE=no cargo test --workspace --features tracepoints-tests/usdt -- --sh
 # build (the suite built it last with the `usdt` backend; rebuild the
 # default one).
 cargo build --release -p p2p-node
-cargo run -q -p tracepoints-gen -- verify --binary target/release/p2p-node examples/p2p-node/src/probes.rs
+cargo run -q -p tracepoints-gen -- verify --binary target/release/p2p-node examples/core-tracepoints/src/providers.rs

@@ -1,4 +1,4 @@
-//! The committed artifacts in `examples/p2p-node/tracing/` match the
+//! The committed artifacts in `examples/core-tracepoints/tracing/` match the
 //! declaration, the generated C compiles, and the generated Rust event
 //! structs decode what the C structs hold.
 
@@ -7,10 +7,10 @@ use tracepoints_tests::workspace_root;
 /// The command in the README that regenerates the example's artifacts.
 const GEN_ARGS: &[&str] = &[
     "--out",
-    "examples/p2p-node/tracing",
+    "examples/core-tracepoints/tracing",
     "--log-script",
     "log_p2p_connections.bt",
-    "examples/p2p-node/src/probes.rs",
+    "examples/core-tracepoints/src/providers.rs",
 ];
 
 #[test]
@@ -33,7 +33,7 @@ fn libbpf_programs_compile_with_clang() {
     {
         return tracepoints_tests::skip(&reason);
     }
-    // The example's committed program, and the edge-case declaration's
+    // The examples' committed programs, and the edge-case declaration's
     // (every type, byte buffers, no arguments, hostile docs).
     let dir = std::env::temp_dir().join(format!("tracepoints-clang-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -47,10 +47,9 @@ fn libbpf_programs_compile_with_clang() {
     for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
         std::fs::write(dir.join(&output.name), output.contents).unwrap();
     }
-    for program in [
-        workspace_root().join("examples/p2p-node/tracing/net.bpf.c"),
-        dir.join("edge.bpf.c"),
-    ] {
+    let examples = ["net", "validation", "utxocache", "coin_selection", "mempool"]
+        .map(|p| workspace_root().join(format!("examples/core-tracepoints/tracing/{p}.bpf.c")));
+    for program in examples.into_iter().chain([dir.join("edge.bpf.c")]) {
         let output = tracepoints_tests::compile_bpf(&program, &dir.join("out.o"));
         assert!(
             output.status.success(),
@@ -64,7 +63,7 @@ fn libbpf_programs_compile_with_clang() {
 
 #[allow(dead_code)]
 mod events {
-    include!("../../examples/p2p-node/tracing/net_events.rs");
+    include!("../../examples/core-tracepoints/tracing/net_events.rs");
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn wait_for_tracer(timeout: Duration) -> Result<(), String> {
     while !fired::all_enabled() {
         if Instant::now() >= deadline {
             return Err(format!(
-                "no tracer attached to all five net tracepoints within {timeout:?} (attach one, e.g. `bpftrace examples/p2p-node/tracing/log_p2p_connections.bt`)"
+                "no tracer attached to all five net tracepoints within {timeout:?} (attach one, e.g. `bpftrace examples/core-tracepoints/tracing/log_p2p_connections.bt`)"
             ));
         }
         std::thread::sleep(Duration::from_millis(10));
