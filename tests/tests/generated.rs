@@ -47,8 +47,14 @@ fn libbpf_programs_compile_with_clang() {
     for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
         std::fs::write(dir.join(&output.name), output.contents).unwrap();
     }
-    let examples = ["net", "validation", "utxocache", "coin_selection", "mempool"]
-        .map(|p| workspace_root().join(format!("examples/core-tracepoints/tracing/{p}.bpf.c")));
+    let examples = [
+        "net",
+        "validation",
+        "utxocache",
+        "coin_selection",
+        "mempool",
+    ]
+    .map(|p| workspace_root().join(format!("examples/core-tracepoints/tracing/{p}.bpf.c")));
     for program in examples.into_iter().chain([dir.join("edge.bpf.c")]) {
         let output = tracepoints_tests::compile_bpf(&program, &dir.join("out.o"));
         assert!(

@@ -13,7 +13,7 @@ use tracepoints_tests::{skip, workspace_root};
 /// The expected JSON of each tracepoint's known event.
 const EXPECTED: &[&str] = &[
     r#"{"tracepoint":"near:x1","args":{"events":-5}}"#,
-    r#"{"tracepoint":"near:x_2","args":{"kinds":1}}"#,
+    r#"{"tracepoint":"near:x_2","args":{"kinds":true}}"#,
     r#"{"tracepoint":"near:a","args":{"b_d":"8 bytes!"}}"#,
     r#"{"tracepoint":"near:a_b","args":{"c":"01020304","ptr_value":18446744073709551615}}"#,
     r#"{"tracepoint":"near:event_kinds","args":{"n":7}}"#,

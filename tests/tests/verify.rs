@@ -131,10 +131,7 @@ fn missing_and_undeclared_probes_fail() {
 
 #[test]
 fn not_an_elf_file_is_an_error() {
-    let report = verify(
-        &workspace_root().join("README.md"),
-        &[CORE],
-    );
+    let report = verify(&workspace_root().join("README.md"), &[CORE]);
     assert_eq!(report.errors.len(), 1);
     assert!(
         report.errors[0].contains("README.md: not an ELF64 file"),

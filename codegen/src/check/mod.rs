@@ -587,7 +587,11 @@ fn bytes_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(S
             let max_len = number(max_len, MAX_BUFFER_CAP, "#[max_len(32568)]", errors)?;
             Some((
                 ArgType::Bytes {
-                    len: BytesLen::Arg { index: 0, max_len },
+                    // Resolved by `length_arg` once every argument is known.
+                    len: BytesLen::Arg {
+                        index: usize::MAX,
+                        max_len,
+                    },
                     display,
                 },
                 Some((length_name.clone(), len.value_span)),

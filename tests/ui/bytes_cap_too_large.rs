@@ -1,0 +1,14 @@
+#[tracepoints::provider]
+mod net {
+    /// Fired for every message received.
+    fn inbound_message(
+        /// Payload size in bytes
+        msg_size: u64,
+        /// The payload
+        #[len(msg_size)]
+        #[max_len(4000000)]
+        msg: &[u8],
+    );
+}
+
+fn main() {}

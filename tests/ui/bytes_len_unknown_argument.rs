@@ -1,0 +1,14 @@
+#[tracepoints::provider]
+mod net {
+    /// Fired for every message received.
+    fn inbound_message(
+        /// Payload size in bytes
+        msg_size: u64,
+        /// The payload
+        #[len(size)]
+        #[max_len(32568)]
+        msg: &[u8],
+    );
+}
+
+fn main() {}

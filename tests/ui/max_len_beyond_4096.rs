@@ -1,0 +1,11 @@
+#[tracepoints::provider]
+mod coin_selection {
+    /// Fired when the wallet starts a second attempt.
+    fn attempting_aps_create_tx(
+        /// Wallet name
+        #[max_len(5000)]
+        wallet_name: &str,
+    );
+}
+
+fn main() {}
