@@ -497,9 +497,8 @@ fn arg_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(Str
                         "a `{rust}` has a maximum length, not an exact one: write `#[max_len(N)]`"
                     ),
                 );
-                if arg.max_len.is_none() {
-                    return None;
-                }
+                // Without `#[max_len]` too, this error says it all.
+                arg.max_len.as_ref()?;
             }
             if let Some(hash) = &arg.hash {
                 remove(

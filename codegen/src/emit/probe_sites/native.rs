@@ -8,7 +8,9 @@
 //! - Every argument is a register operand (up to 12 fit); the note spells
 //!   each as `size@%reg` with its signed size, like Bitcoin Core's.
 //! - A `&str` is copied into a bounded stack buffer (max length + NUL), not
-//!   the heap, and passed as a pointer value.
+//!   the heap, and passed as a pointer value; a `&CStr` and a `&[u8]` pass
+//!   the caller's pointer (a fixed-length buffer shorter than its length is
+//!   zero-padded on the stack first).
 //! - The semaphores of a provider live in one page-aligned static in the
 //!   `.probes` section: no semaphore shares a file page with RELRO, so a
 //!   tracer attached before the program starts raises the counter the
@@ -100,14 +102,11 @@ impl Emitter for Native {
         let mut specs = Vec::new();
         for (i, arg) in tracepoint.args.iter().enumerate() {
             let ident = arg_ident(&arg.name, arg.span);
-            match arg.ty {
-                ArgType::Str { max_len } => {
-                    let size = max_len as usize + 1;
-                    prepare.push(quote! {
-                        let #ident = ::tracepoints::__private::StackCStr::<#size>::new(#ident);
-                    });
-                }
-                _ => {}
+            if let ArgType::Str { max_len } = arg.ty {
+                let size = max_len as usize + 1;
+                prepare.push(quote! {
+                    let #ident = ::tracepoints::__private::StackCStr::<#size>::new(#ident);
+                });
             }
             let (operand, spec) = operand(i, &ident, arg.ty);
             operands.push(operand);
