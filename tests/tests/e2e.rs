@@ -381,3 +381,43 @@ fn tplist_and_gdb_list_every_probe_of_core_replay() {
         );
     }
 }
+
+#[test]
+fn bpftrace_loads_the_scripts_of_every_argument_form() {
+    let Some(_guard) = tracer_test(&["bpftrace"]) else {
+        return;
+    };
+    // The edge cases (every type, hashes, variable buffers with caps beyond
+    // bpftrace's 200 bytes, a 4096-byte string, hostile docs) are in the
+    // fixture binary: each generated script must compile, load and attach.
+    let source =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/edge_cases.rs")).unwrap();
+    let providers = tracepoints_codegen::read_source(&source).unwrap();
+    let origin = tracepoints_codegen::emit::Origin {
+        source: "edge_cases.rs".into(),
+        command: "test".into(),
+    };
+    let dir = std::env::temp_dir().join(format!("tracepoints-edge-bt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scripts = [
+        ("edge.bt", "Reading 6 edge tracepoints"),
+        ("log.bt", "Logging edge:"),
+    ];
+    for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
+        std::fs::write(dir.join(&output.name), output.contents).unwrap();
+    }
+    let strlen = strlen(&providers).to_string();
+    for (script, banner) in scripts {
+        let mut tracer = Collected::spawn(
+            Command::new("bpftrace")
+                .env("BPFTRACE_STRLEN", &strlen)
+                .env("BPFTRACE_MAX_STRLEN", &strlen)
+                .arg(dir.join(script))
+                .arg(tracepoints_tests::fixture()),
+        );
+        tracer.wait_for(banner, ATTACH_TIMEOUT);
+        tracer.finish(Duration::from_secs(1));
+        eprintln!("{script}: loaded and attached");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

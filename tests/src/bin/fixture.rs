@@ -68,6 +68,14 @@ mod fixture {
     );
 }
 
+// The edge-case declaration's probes (`tests/fixtures/edge_cases.rs`, every
+// argument form), so that its generated bpftrace scripts can be loaded
+// against a real binary; never fired here.
+#[allow(dead_code)]
+mod edge_cases {
+    include!("../../fixtures/edge_cases.rs");
+}
+
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod redzone {
     // Two leaf functions that write 16 canaries to the red zone (the 128
