@@ -36,8 +36,13 @@ pub struct ArgAbi {
     pub ty: String,
     /// Its stapsdt size, negative when signed.
     pub sdt_size: i64,
-    /// How its length is given (`max_len` or `len`) and the value.
+    /// How its length is given (`max_len`, `len` or `len_arg`) and the
+    /// value.
     pub length: Option<(String, u64)>,
+    /// The argument holding a buffer's length (`len_arg`).
+    pub length_arg: Option<String>,
+    /// How readers show a buffer (`hex` or `hash`).
+    pub display: Option<String>,
     /// Its doc comment.
     pub doc: String,
 }
@@ -76,6 +81,8 @@ pub fn parse(text: &str) -> Result<Abi, String> {
                             .as_i64()
                             .ok_or("an argument without `sdt_size`")?,
                         length,
+                        length_arg: a["length"]["arg"].as_str().map(str::to_string),
+                        display: a["display"].as_str().map(str::to_string),
                         doc: string(&a["doc"], "argument doc")?,
                     })
                 })
@@ -260,6 +267,31 @@ fn diff_arg(old: &ArgAbi, new: &ArgAbi, new_args: &[ArgAbi]) -> Vec<(Class, Stri
                 format!("length grown: {old_attr} -> {new_attr}"),
             ));
         }
+    }
+    if old.length_arg != new.length_arg {
+        let show = |arg: &Option<String>| {
+            arg.as_deref()
+                .map_or("none".to_string(), |a| format!("`{a}`"))
+        };
+        changes.push((
+            Class::Breaking,
+            format!(
+                "length argument changed: {} -> {}",
+                show(&old.length_arg),
+                show(&new.length_arg)
+            ),
+        ));
+    }
+    if old.display != new.display {
+        let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
+        changes.push((
+            Class::Compatible,
+            format!(
+                "display changed: {} -> {} (the bytes passed are the same; readers show them differently)",
+                show(&old.display),
+                show(&new.display)
+            ),
+        ));
     }
     if old.doc != new.doc {
         changes.push((Class::Compatible, "doc changed".to_string()));

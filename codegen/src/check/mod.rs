@@ -761,7 +761,11 @@ fn log_argument(name: &str, args: &[Arg]) -> Result<usize, String> {
             index + 1
         ));
     }
-    if let Some(length) = args[index].ty.length_arg().filter(|&l| l >= BPFTRACE_MAX_ARGS) {
+    if let Some(length) = args[index]
+        .ty
+        .length_arg()
+        .filter(|&l| l >= BPFTRACE_MAX_ARGS)
+    {
         return Err(format!(
             "log line names `{{{name}}}`, whose length is argument {} of the tracepoint, `{}`, which bpftrace cannot read on x86-64 (it reads the first {BPFTRACE_MAX_ARGS}): move `{}` among the first {BPFTRACE_MAX_ARGS} arguments or leave `{{{name}}}` out of the log line",
             length + 1,
