@@ -122,7 +122,7 @@ pub fn length_clause(arg: &Arg, args: &[Arg]) -> Option<String> {
             let shown = match display {
                 BytesDisplay::Hex => "",
                 BytesDisplay::Hash => {
-                    ", in internal byte order; readers show them reversed, as hex, like Bitcoin hashes"
+                    " in internal byte order, shown reversed as hex like Bitcoin hashes"
                 }
             };
             match len {
@@ -130,7 +130,7 @@ pub fn length_clause(arg: &Arg, args: &[Arg]) -> Option<String> {
                     format!("{len} bytes{shown}; shorter values are zero-padded")
                 }
                 BytesLen::Arg { index, max_len } => format!(
-                    "as many bytes as `{}` says, at most the slice's length (the probe passes the smaller); readers keep up to {max_len} bytes",
+                    "`{0}` bytes, never more than the slice holds: the probe lowers `{0}` to the slice's length; readers keep up to {max_len} bytes",
                     args[index].name
                 ),
             }

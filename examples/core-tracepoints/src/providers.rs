@@ -254,7 +254,7 @@ pub mod coin_selection {
     /// Fires when an algorithm has chosen the coins to spend. Passes the
     /// wallet, the algorithm and what the selection achieved.
     fn selected_coins(
-        /// Wallet name (no bound: passed whole)
+        /// Wallet name (Bitcoin Core sets no bound)
         #[max_len(4096)]
         wallet_name: &CStr,
         /// Name of the algorithm that made the selection, e.g. `bnb`
@@ -271,7 +271,7 @@ pub mod coin_selection {
     /// Fires when the wallet has tried to build a transaction the usual
     /// way. Passes whether it succeeded, the fee and where the change went.
     fn normal_create_tx_internal(
-        /// Wallet name (no bound: passed whole)
+        /// Wallet name (Bitcoin Core sets no bound)
         #[max_len(4096)]
         wallet_name: &CStr,
         /// Whether a transaction was built
@@ -285,7 +285,7 @@ pub mod coin_selection {
     /// Fires when the wallet starts a second attempt that avoids partial
     /// spends (spending every coin sent to an address at once).
     fn attempting_aps_create_tx(
-        /// Wallet name (no bound: passed whole)
+        /// Wallet name (Bitcoin Core sets no bound)
         #[max_len(4096)]
         wallet_name: &CStr,
     );
@@ -294,7 +294,7 @@ pub mod coin_selection {
     /// the wallet will use it, whether it succeeded, the fee and where the
     /// change went.
     fn aps_create_tx_internal(
-        /// Wallet name (no bound: passed whole)
+        /// Wallet name (Bitcoin Core sets no bound)
         #[max_len(4096)]
         wallet_name: &CStr,
         /// Whether the wallet uses this transaction rather than the first one

@@ -59,7 +59,7 @@ pub fn lost_json(lost: u64) -> String {
 pub struct CoinSelectionSelectedCoins {
     /// Always [`COIN_SELECTION_SELECTED_COINS`].
     pub kind: u32,
-    /// Wallet name (no bound: passed whole)
+    /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],
     /// Name of the algorithm that made the selection, e.g. `bnb`
     pub algorithm: [u8; 20 + 1],
@@ -79,7 +79,7 @@ pub struct CoinSelectionSelectedCoins {
 pub struct CoinSelectionNormalCreateTxInternal {
     /// Always [`COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL`].
     pub kind: u32,
-    /// Wallet name (no bound: passed whole)
+    /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],
     /// Whether a transaction was built
     pub success: u8,
@@ -97,7 +97,7 @@ pub struct CoinSelectionNormalCreateTxInternal {
 pub struct CoinSelectionAttemptingApsCreateTx {
     /// Always [`COIN_SELECTION_ATTEMPTING_APS_CREATE_TX`].
     pub kind: u32,
-    /// Wallet name (no bound: passed whole)
+    /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],
 }
 
@@ -110,7 +110,7 @@ pub struct CoinSelectionAttemptingApsCreateTx {
 pub struct CoinSelectionApsCreateTxInternal {
     /// Always [`COIN_SELECTION_APS_CREATE_TX_INTERNAL`].
     pub kind: u32,
-    /// Wallet name (no bound: passed whole)
+    /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],
     /// Whether the wallet uses this transaction rather than the first one
     pub use_aps: u8,
