@@ -278,7 +278,7 @@ def main(argv):
         signal.signal(signum, lambda *_: stopping.append(True))
     usdt = USDT(pid=pid)
     for probe, fn_name in {probes}:
-        usdt.enable_probe(probe=probe.split(":")[1], fn_name=fn_name)
+        usdt.enable_probe(probe=probe, fn_name=fn_name)
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "{c_file}")) as f:
         bpf = BPF(text=f.read(), usdt_contexts=[usdt])
 
