@@ -16,6 +16,8 @@ cargo fmt --all -- --check
 cargo fmt --manifest-path tests/matrix/Cargo.toml --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D warnings
+# The generated rustdoc of the examples' tracepoints builds without warnings.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p tracepoints -p core-tracepoints -p p2p-node
 # Native probe sites (the default), then the `usdt` crate backend: both
 # must pass everything, the tracer tests included.
 # --show-output keeps the tracer tests' reports (events read per tracer,

@@ -38,6 +38,8 @@ pub struct Tracepoint {
     pub doc: String,
     /// `#[log("...")]`, if given.
     pub log: Option<syn::LitStr>,
+    /// The text of its `#[doc_after = "..."]` lines (empty when none).
+    pub doc_after: String,
     /// The arguments that parsed, in order.
     pub args: Vec<Arg>,
     /// How many arguments were written, including any that did not parse.
@@ -58,6 +60,8 @@ pub struct Arg {
     pub max_len: Option<Length>,
     /// `#[hash]`, if given.
     pub hash: Option<syn::Attribute>,
+    /// `#[length_doc = "..."]`, if given.
+    pub length_doc: Option<syn::LitStr>,
 }
 
 /// A length attribute on an argument: `#[len(32)]`, `#[len(msg_size)]`,

@@ -53,6 +53,10 @@ pub const MAX_BUFFER_CAP: u32 = 1 << 20;
 /// be at most 200, the NUL of a string included).
 pub const BPFTRACE_STRLEN_MAX: u32 = 200;
 
+/// Where an argument's doc places its type (and its length clause) in the
+/// docs: `/// Network of the peer as {type} (1 = IPv4, ...)`.
+pub const TYPE_PLACEHOLDER: &str = "{type}";
+
 /// One provider (a "context" in Bitcoin Core's `doc/tracing.md`) and its
 /// tracepoints, in declaration order.
 #[derive(Debug, Clone)]
@@ -77,6 +81,8 @@ pub struct Tracepoint {
     pub doc: String,
     /// The arguments in probe order (`arg0`, `arg1`, ...).
     pub args: Vec<Arg>,
+    /// Text after the argument list (`#[doc_after]`), empty when none.
+    pub doc_after: String,
     /// The declared log line, if any.
     pub log: Option<LogLine>,
     /// Where the tracepoint's name was written.
@@ -92,6 +98,9 @@ pub struct Arg {
     pub doc: String,
     /// The argument's type.
     pub ty: ArgType,
+    /// Own wording of its length (`#[length_doc]`), instead of the
+    /// generated clause.
+    pub length_doc: Option<String>,
     /// Where the argument's name was written.
     pub span: Span,
 }
@@ -333,6 +342,15 @@ impl Provider {
     /// The tracepoint of this name, if declared.
     pub fn tracepoint(&self, name: &str) -> Option<&Tracepoint> {
         self.tracepoints.iter().find(|t| t.name == name)
+    }
+}
+
+impl Arg {
+    /// The doc as plain text for the readers' comments: a `{type}`
+    /// placeholder (see `emit::docs`) becomes the type's name.
+    pub fn plain_doc(&self) -> String {
+        self.doc
+            .replacen(TYPE_PLACEHOLDER, &format!("`{}`", self.ty.doc_name()), 1)
     }
 }
 

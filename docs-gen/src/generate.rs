@@ -5,7 +5,7 @@ use crate::abi::{self, Class};
 use crate::{GenerateArgs, Report, read_providers, write};
 use std::path::Path;
 use tracepoints_codegen::emit::names::files::{self, DEFAULT_LOG_SCRIPT};
-use tracepoints_codegen::emit::{Origin, all_outputs};
+use tracepoints_codegen::emit::{Origin, Output, all_outputs, markdown};
 use tracepoints_codegen::model::Provider;
 
 /// Runs a generation (`args.check`: a check) in `dir`.
@@ -51,9 +51,12 @@ pub fn run(dir: &Path, args: &GenerateArgs) -> Report {
         Ok(lock) => lock,
         Err(errors) => return Report::failed(errors),
     };
-    let outputs = all_outputs(&providers, &origin, &args.log_script, |provider| {
+    let mut outputs = all_outputs(&providers, &origin, &args.log_script, |provider| {
         lock.version(provider)
     });
+    if let Err(error) = embed_docs(&out, shown_out, &mut outputs, &providers, &origin) {
+        return Report::failed(vec![error]);
+    }
     let mut report = Report {
         lines: lock.changes,
         ..Report::default()
@@ -173,6 +176,40 @@ fn abi_lock(
         Ok(lock)
     } else {
         Err(errors)
+    }
+}
+
+/// When `tracing.md` in `out` is a hand-written page with a generated
+/// region (between `<!-- tracepoints:begin -->` and `<!-- tracepoints:end
+/// -->`), the output is that page with the region filled in and the rest
+/// kept byte for byte, instead of a whole generated page.
+fn embed_docs(
+    out: &Path,
+    shown_out: &Path,
+    outputs: &mut [Output],
+    providers: &[Provider],
+    origin: &Origin,
+) -> Result<(), String> {
+    let name = files::TRACING_MD;
+    let path = out.join(name);
+    let shown = shown_out.join(name);
+    if !path.is_file() {
+        return Ok(());
+    }
+    let page = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: cannot read: {e}", shown.display()))?;
+    let region = markdown::region(providers, origin);
+    match markdown::fill_region(&page, &region) {
+        Ok(None) => Ok(()),
+        Ok(Some(filled)) => {
+            let output = outputs
+                .iter_mut()
+                .find(|o| o.name == name)
+                .expect("tracing.md is generated");
+            output.contents = filled;
+            Ok(())
+        }
+        Err((line, problem)) => Err(format!("{}:{line}: {problem}", shown.display())),
     }
 }
 

@@ -51,7 +51,49 @@ pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) 
         tracepoints,
     };
     generated_names(&provider, errors);
+    footnotes(&provider, ident, errors);
     provider
+}
+
+/// Every footnote reference (`[^label]`) in the provider's docs has a
+/// definition (`[^label]: ...`) somewhere in them: in the module's doc
+/// comment, usually, as Markdown puts them at the end of the page.
+fn footnotes(provider: &Provider, ident: &syn::Ident, errors: &mut Errors) {
+    use crate::emit::docs::{footnote_definitions, footnote_references, texts};
+    let defined: Vec<&str> = std::iter::once(provider.doc.as_str())
+        .chain(provider.tracepoints.iter().flat_map(texts))
+        .flat_map(footnote_definitions)
+        .map(|(label, _)| label)
+        .collect();
+    let undefined = |text: &str| -> Vec<String> {
+        footnote_references(text)
+            .into_iter()
+            .filter(|label| !defined.contains(label))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut report = |span: Span, labels: Vec<String>| {
+        for label in labels {
+            errors.push(
+                span,
+                format_args!(
+                    "footnote `[^{label}]` has no definition: add a line `[^{label}]: ...` to the doc comment of module `{ident}`"
+                ),
+            );
+        }
+    };
+    report(ident.span(), undefined(&provider.doc));
+    for tracepoint in &provider.tracepoints {
+        report(tracepoint.span, undefined(&tracepoint.doc));
+        report(tracepoint.span, undefined(&tracepoint.doc_after));
+        for arg in &tracepoint.args {
+            report(arg.span, undefined(&arg.doc));
+            report(
+                arg.span,
+                arg.length_doc.as_deref().map(undefined).unwrap_or_default(),
+            );
+        }
+    }
 }
 
 /// The generated readers name each tracepoint and argument after a
@@ -199,10 +241,14 @@ pub fn tracepoint(
         },
         _ => None,
     };
+    no_type_placeholder(&tracepoint.doc, ident, errors);
+    no_type_placeholder(&tracepoint.doc_after, ident, errors);
+    printable_doc(&tracepoint.doc_after, ident, NameKind::Tracepoint, errors);
     Tracepoint {
         index,
         name,
         doc: tracepoint.doc.clone(),
+        doc_after: tracepoint.doc_after.clone(),
         args,
         log,
         span: ident.span(),
@@ -217,16 +263,75 @@ pub fn arg(arg: &ast::Arg, errors: &mut Errors) -> Option<(Arg, Option<(String, 
     arg_name(&arg.ident, errors);
     documented(&arg.doc, &arg.ident, NameKind::Argument, errors);
     printable_doc(&arg.doc, &arg.ident, NameKind::Argument, errors);
+    type_placeholder(&arg.doc, &arg.ident, errors);
     let (ty, length_name) = arg_type(arg, errors)?;
+    let length_doc = length_doc(arg, ty, errors);
     Some((
         Arg {
             name,
             doc: arg.doc.clone(),
             ty,
+            length_doc,
             span: arg.ident.span(),
         },
         length_name,
     ))
+}
+
+/// An argument's doc may place its type with `{type}`, once.
+fn type_placeholder(doc: &str, ident: &syn::Ident, errors: &mut Errors) {
+    if doc.matches(crate::emit::TYPE_PLACEHOLDER).count() > 1 {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "`{{type}}` appears more than once in the doc of `{ident}`: keep one, where the docs show the type (and its length)"
+            ),
+        );
+    }
+}
+
+/// `{type}` stands for an argument's type: a tracepoint's text has none.
+fn no_type_placeholder(doc: &str, ident: &syn::Ident, errors: &mut Errors) {
+    if doc.contains(crate::emit::TYPE_PLACEHOLDER) {
+        errors.push(
+            ident.span(),
+            format_args!(
+                "`{{type}}` in the text of tracepoint `{ident}`: it stands for an argument's type, so write it in an argument's doc comment"
+            ),
+        );
+    }
+}
+
+/// `#[length_doc = "..."]`: non-empty, printable, on a string or a buffer.
+fn length_doc(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Option<String> {
+    let lit = arg.length_doc.as_ref()?;
+    let text = lit.value();
+    if !ty.is_pointer() {
+        errors.push(
+            lit.span(),
+            format_args!(
+                "remove this: `{}` is `{}`, and only strings and byte buffers have a length to word; put any text about it in its doc comment",
+                arg.ident,
+                ty.rust()
+            ),
+        );
+        return None;
+    }
+    if text.trim().is_empty() {
+        errors.push(
+            lit.span(),
+            "the length's wording is empty: write what the docs should say, e.g. `#[length_doc = \"normally up to 68 bytes\"]`, or remove it for the generated clause",
+        );
+        return None;
+    }
+    if text.chars().any(char::is_control) {
+        errors.push(
+            lit.span(),
+            "the length's wording is one line of printable text: remove the line breaks and control characters",
+        );
+        return None;
+    }
+    Some(text)
 }
 
 /// Points the byte buffer `args[buffer]` at the argument `name` that holds

@@ -180,6 +180,7 @@ fn log_line_errors_name_the_problem() {
         name: "id".into(),
         doc: "d".into(),
         ty: ArgType::I64,
+        length_doc: None,
         span: proc_macro2::Span::call_site(),
     }];
     assert!(

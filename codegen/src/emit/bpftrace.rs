@@ -156,7 +156,7 @@ fn read_args(out: &mut Out, tracepoint: &Tracepoint, strlen: u32, docs: bool) {
             continue;
         }
         if docs {
-            out.comment("  //", &arg.doc);
+            out.comment("  //", &arg.plain_doc());
         }
         let name = &arg.name;
         match arg.ty {

@@ -5,7 +5,7 @@
 
 use super::names;
 use super::out::Out;
-use super::{Origin, c_comment_text};
+use super::{Origin, c_comment_lines, c_comment_text};
 use crate::model::{Arg, ArgType, BytesLen, Provider, Tracepoint};
 
 /// The kernel UAPI type of a scalar argument (`__s64`, `__u32`, ...), from
@@ -62,12 +62,17 @@ pub fn event_types(out: &mut Out, provider: &Provider) {
     writeln!(out, "}};");
     for tracepoint in &provider.tracepoints {
         writeln!(out);
-        writeln!(
-            out,
-            "/* {}: {} */",
-            tracepoint.probe_name(provider),
-            c_comment_text(&tracepoint.doc)
+        // The doc with its paragraphs, as a block comment.
+        writeln!(out, "/*");
+        out.comment(
+            " *",
+            &c_comment_lines(&format!(
+                "{}:\n{}",
+                tracepoint.probe_name(provider),
+                tracepoint.doc
+            )),
         );
+        writeln!(out, " */");
         writeln!(out, "struct {} {{", names::c_struct(provider, tracepoint));
         writeln!(
             out,
@@ -76,7 +81,7 @@ pub fn event_types(out: &mut Out, provider: &Provider) {
             names::kind_const(provider, tracepoint)
         );
         for arg in &tracepoint.args {
-            let doc = c_comment_text(&arg.doc);
+            let doc = c_comment_text(&arg.plain_doc());
             let name = &arg.name;
             match (arg.ty, names::length_const(provider, tracepoint, arg)) {
                 (ArgType::Str { .. } | ArgType::CStr { .. }, Some(define)) => {

@@ -8,6 +8,7 @@ pub mod abi;
 pub mod bcc;
 pub mod bpftrace;
 pub mod c;
+pub mod docs;
 pub mod libbpf;
 pub mod markdown;
 pub mod names;
@@ -16,6 +17,8 @@ pub mod probe_sites;
 pub mod rust_events;
 
 use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider};
+
+pub use docs::TYPE_PLACEHOLDER;
 
 /// Where generated text came from, for the "generated, do not edit" header
 /// every output starts with.
@@ -40,8 +43,14 @@ impl Origin {
     }
 }
 
-/// `text` made safe inside a C block comment: `*/` cannot close it, and it
-/// is on one line.
+/// `text` made safe inside a C block comment, its lines kept: `*/` cannot
+/// close it, `/*` cannot nest.
+pub fn c_comment_lines(text: &str) -> String {
+    text.replace("*/", "* /").replace("/*", "/ *")
+}
+
+/// `text` on one line inside a C comment (whitespace runs collapsed,
+/// comment delimiters broken up).
 pub fn c_comment_text(text: &str) -> String {
     text.split_whitespace()
         .collect::<Vec<_>>()

@@ -172,7 +172,7 @@ fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
     let kind_field_doc = format!(" Always [`{}`].", names::kind_const(provider, tracepoint));
     let kind_field = ident(names::own::KIND_FIELD);
     let fields = tracepoint.args.iter().map(|arg| {
-        let field_doc = doc(&arg.doc);
+        let field_doc = doc(&arg.plain_doc());
         let name = ident(&arg.name);
         let ty = field_type(arg);
         quote! { #field_doc pub #name: #ty, }

@@ -11,15 +11,27 @@ pub struct TracepointAttrs {
     pub doc: String,
     /// `#[log("...")]`.
     pub log: Option<syn::LitStr>,
+    /// The `#[doc_after = "..."]` lines, joined.
+    pub doc_after: String,
 }
 
 impl TracepointAttrs {
-    /// Reads doc comments and `#[log]`; reports anything else.
+    /// Reads doc comments, `#[log]` and `#[doc_after]`; reports anything
+    /// else.
     pub fn parse(attrs: &[syn::Attribute], errors: &mut Errors) -> TracepointAttrs {
         let mut log = None;
+        let mut doc_after = Vec::new();
         for attr in attrs {
             if attr.path().is_ident("doc") {
                 continue;
+            } else if attr.path().is_ident("doc_after") {
+                match string_value(attr) {
+                    Some(lit) => doc_after.push(lit.value()),
+                    None => errors.push_spanned(
+                        attr,
+                        "write the text that follows the argument list as a string: `#[doc_after = \"Note: ...\"]` (one attribute per line)",
+                    ),
+                }
             } else if attr.path().is_ident("log") {
                 match attr.parse_args::<syn::LitStr>() {
                     Ok(lit) => set_once(
@@ -37,13 +49,14 @@ impl TracepointAttrs {
             } else {
                 errors.push_spanned(
                     attr,
-                    "unsupported attribute on a tracepoint: use doc comments (`/// ...`) and an optional `#[log(\"... {arg} ...\")]`",
+                    "unsupported attribute on a tracepoint: use doc comments (`/// ...`), an optional `#[log(\"... {arg} ...\")]` and `#[doc_after = \"...\"]` lines (text after the argument list)",
                 );
             }
         }
         TracepointAttrs {
             doc: doc_text(attrs),
             log,
+            doc_after: trim_lines(doc_after.iter().flat_map(|text| lines(text))),
         }
     }
 }
@@ -58,9 +71,11 @@ pub struct ArgAttrs {
     pub max_len: Option<Length>,
     /// `#[hash]`.
     pub hash: Option<syn::Attribute>,
+    /// `#[length_doc = "..."]`.
+    pub length_doc: Option<syn::LitStr>,
 }
 
-const ARG_ATTRS: &str = "use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `&CStr`, `#[len(N)]` or `#[len(length_arg)] #[max_len(N)]` on `&[u8]`, and `#[hash]` on a `&[u8]` shown as a hash";
+const ARG_ATTRS: &str = "use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `&CStr`, `#[len(N)]` or `#[len(length_arg)] #[max_len(N)]` on `&[u8]`, `#[hash]` on a `&[u8]` shown as a hash, and `#[length_doc = \"...\"]` for your own wording of a length";
 
 impl ArgAttrs {
     /// Reads doc comments, the length attributes and `#[hash]`; reports
@@ -69,10 +84,27 @@ impl ArgAttrs {
         let mut len = None;
         let mut max_len = None;
         let mut hash = None;
+        let mut length_doc = None;
         for attr in attrs {
             let path = attr.path();
             if path.is_ident("doc") {
                 continue;
+            } else if path.is_ident("doc_after") {
+                errors.push_spanned(
+                    attr,
+                    "`#[doc_after]` goes on the tracepoint (text after its argument list), not on an argument: put this text in the argument's doc comment, or move the attribute above the `fn`",
+                );
+            } else if path.is_ident("length_doc") {
+                match string_value(attr) {
+                    Some(lit) => {
+                        let duplicate = "the length's wording is given twice: keep one `#[length_doc = \"...\"]`";
+                        set_once(&mut length_doc, lit, attr, duplicate, errors);
+                    }
+                    None => errors.push_spanned(
+                        attr,
+                        "write the length's wording as a string: `#[length_doc = \"normally up to 68 bytes\"]`",
+                    ),
+                }
             } else if path.is_ident("hash") {
                 if !matches!(attr.meta, syn::Meta::Path(_)) {
                     errors.push_spanned(attr, "write `#[hash]` alone, without arguments");
@@ -99,6 +131,7 @@ impl ArgAttrs {
             len,
             max_len,
             hash,
+            length_doc,
         }
     }
 }
@@ -155,30 +188,61 @@ fn set_once<T>(
     }
 }
 
-/// The text of `#[doc = "..."]` attributes: one leading space per line
-/// removed, surrounding blank lines trimmed.
-pub fn doc_text(attrs: &[syn::Attribute]) -> String {
-    let mut lines = Vec::new();
-    for attr in attrs {
-        if !attr.path().is_ident("doc") {
-            continue;
-        }
-        if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = &nv.value
-            {
-                for line in s.value().lines() {
-                    lines.push(
-                        line.strip_prefix(' ')
-                            .unwrap_or(line)
-                            .trim_end()
-                            .to_string(),
-                    );
-                }
-            }
-        }
+/// The string of a `#[name = "..."]` attribute.
+fn string_value(attr: &syn::Attribute) -> Option<syn::LitStr> {
+    match &attr.meta {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            value:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(lit),
+                    ..
+                }),
+            ..
+        }) => Some(lit.clone()),
+        _ => None,
     }
-    lines.join("\n").trim().to_string()
+}
+
+/// The lines of one `#[doc]` string: an empty string (a blank `///`
+/// line) is one empty line, not none.
+fn lines(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        return vec![String::new()];
+    }
+    text.lines()
+        .map(|line| {
+            line.strip_prefix(' ')
+                .unwrap_or(line)
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+/// `lines` joined, blank lines around them removed, blank lines between
+/// paragraphs kept.
+fn trim_lines(lines: impl IntoIterator<Item = String>) -> String {
+    let lines: Vec<String> = lines.into_iter().collect();
+    let start = lines
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(lines.len());
+    let end = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(start, |i| i + 1);
+    lines[start..end].join("\n")
+}
+
+/// The text of `#[doc = "..."]` attributes: one leading space per line
+/// removed, blank lines between paragraphs kept, blank lines around the
+/// text removed.
+pub fn doc_text(attrs: &[syn::Attribute]) -> String {
+    trim_lines(
+        attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("doc"))
+            .filter_map(string_value)
+            .flat_map(|lit| lines(&lit.value())),
+    )
 }

@@ -183,7 +183,11 @@ fn tracepoint(
     errors: &mut Errors,
 ) -> ast::Tracepoint {
     signature_shape(vis, sig, errors);
-    let TracepointAttrs { doc, log } = TracepointAttrs::parse(attrs, errors);
+    let TracepointAttrs {
+        doc,
+        log,
+        doc_after,
+    } = TracepointAttrs::parse(attrs, errors);
     let args = sig
         .inputs
         .iter()
@@ -193,6 +197,7 @@ fn tracepoint(
         ident: sig.ident.clone(),
         doc,
         log,
+        doc_after,
         args,
         arity: sig.inputs.len(),
     }
@@ -267,6 +272,7 @@ fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
         len,
         max_len,
         hash,
+        length_doc,
     } = ArgAttrs::parse(&pat_type.attrs, errors);
     match &*pat_type.pat {
         syn::Pat::Ident(p)
@@ -279,6 +285,7 @@ fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
                 len,
                 max_len,
                 hash,
+                length_doc,
             })
         }
         other => {

@@ -3,9 +3,10 @@
 //! names, argument order, sizes and signedness, so that tracers written for
 //! Core read a program that fires these unmodified (except the binary path).
 //!
-//! `tracepoints-gen` reads [`providers`](../src/core_tracepoints/providers.rs.html)
-//! to write `tracing/` (docs, bpftrace, BCC and libbpf readers, Rust event
-//! types). The `p2p-node` example fires the `net` provider; `core-replay`
+//! `tracepoints-gen` reads the declarations (`src/providers.rs`) to write
+//! `tracing/` (docs, bpftrace, BCC and libbpf readers, Rust event types).
+//! Each provider's module documents its tracepoints here too: what each
+//! passes, with types and lengths. The `p2p-node` example fires the `net` provider; `core-replay`
 //! fires every tracepoint once or more with realistic values.
 //!
 //! With the `usdt` feature (the `usdt` crate backend, at most six arguments

@@ -8,18 +8,25 @@
 
 /// Peer-to-peer networking: connections opening, closing and misbehaving,
 /// and every message exchanged with a peer.
+///
+/// [^addr]: An I2P address (52 base32 characters, `.b32.i2p` and a port) is
+///   the longest of any network. A host name given for a manual connection
+///   can be longer; the probe passes up to 260 bytes of it.
 #[tracepoints::provider]
 pub mod net {
     /// Fires for every P2P message received from a peer, once the message
     /// has been read off the wire. Passes the peer's identity and the whole
     /// payload.
+    #[doc_after = "Note: Bitcoin Core accepts messages of up to 4,000,000 bytes. The readers"]
+    #[doc_after = "generated here keep the first 32568 bytes of a payload, as Core's own tools"]
+    #[doc_after = "do; `msg_size` still says how long it was."]
     fn inbound_message(
         /// Peer (connection) ID
         peer_id: i64,
-        /// Peer address: normally `IP:port` (at most 68 bytes for the longest
-        /// network, an I2P address), or a host name as given for a manual
-        /// connection
+        /// Peer address (`IP:port`, or a host name as given for a manual
+        /// connection)
         #[max_len(260)]
+        #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, outbound-full-relay, block-relay-only,
         /// manual, feeler, addr-fetch)
@@ -38,13 +45,15 @@ pub mod net {
 
     /// Fires for every P2P message sent to a peer, as it is handed to the
     /// socket. Passes the peer's identity and the whole payload.
+    #[doc_after = "Note: the readers generated here keep the first 32568 bytes of a payload;"]
+    #[doc_after = "`msg_size` still says how long it was."]
     fn outbound_message(
         /// Peer (connection) ID
         peer_id: i64,
-        /// Peer address: normally `IP:port` (at most 68 bytes for the longest
-        /// network, an I2P address), or a host name as given for a manual
-        /// connection
+        /// Peer address (`IP:port`, or a host name as given for a manual
+        /// connection)
         #[max_len(260)]
+        #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, outbound-full-relay, block-relay-only,
         /// manual, feeler, addr-fetch)
@@ -70,15 +79,19 @@ pub mod net {
     fn inbound_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
+        /// Connection address (`IP:port`, or a host name as given for a
+        /// manual connection)
         #[max_len(260)]
+        #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network the peer connects from (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+        /// Network the peer connects from as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
         network: u32,
-        /// Number of existing inbound connections, including this one
+        /// Number of inbound connections as {type}, the newly opened one
+        /// included
         existing: u64,
     );
 
@@ -91,15 +104,19 @@ pub mod net {
     fn outbound_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; IP:port, or the host name as given for a manual connection)
+        /// Connection address (`IP:port`, or a host name as given for a
+        /// manual connection)
         #[max_len(260)]
+        #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+        /// Network of the peer as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
         network: u32,
-        /// Number of existing outbound connections, including this one
+        /// Number of outbound connections as {type}, the newly opened one
+        /// included
         existing: u64,
     );
 
@@ -111,13 +128,16 @@ pub mod net {
     fn closed_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
+        /// Connection address (`IP:port`, or a host name as given for a
+        /// manual connection)
         #[max_len(260)]
+        #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+        /// Network of the peer as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
         network: u32,
         /// Connection established, as UNIX epoch timestamp in seconds
         time_established: u64,
@@ -132,13 +152,16 @@ pub mod net {
     fn evicted_inbound_connection(
         /// Connection ID
         id: i64,
-        /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
+        /// Connection address (`IP:port`, or a host name as given for a
+        /// manual connection)
         #[max_len(260)]
+        #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+        /// Network of the peer as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
         network: u32,
         /// Connection established, as UNIX epoch timestamp in seconds
         time_established: u64,
@@ -343,6 +366,11 @@ pub mod mempool {
 
     /// Fires when a transaction is replaced (replace-by-fee) by another
     /// transaction or by a package. Passes both sides.
+    ///
+    /// One replacement can evict several transactions: the tracepoint fires
+    /// once for each of them.
+    #[doc_after = "Note: bpftrace reads the first six arguments only; `replacement_fee` and"]
+    #[doc_after = "`replaced_by_transaction` need the BCC or libbpf reader."]
     fn replaced(
         /// Transaction ID of the replaced transaction
         #[len(32)]

@@ -19,7 +19,11 @@ enum coin_selection_event_kind {
 	COIN_SELECTION_APS_CREATE_TX_INTERNAL = 4,
 };
 
-/* coin_selection:selected_coins: Fires when an algorithm has chosen the coins to spend. Passes the wallet, the algorithm and what the selection achieved. */
+/*
+ * coin_selection:selected_coins:
+ * Fires when an algorithm has chosen the coins to spend. Passes the
+ * wallet, the algorithm and what the selection achieved.
+ */
 struct coin_selection_selected_coins {
 	__u32 kind; /* COIN_SELECTION_SELECTED_COINS */
 	char wallet_name[COIN_SELECTION_SELECTED_COINS_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */
@@ -29,7 +33,11 @@ struct coin_selection_selected_coins {
 	__s64 selected_value; /* Value of the selected coins, in satoshis */
 };
 
-/* coin_selection:normal_create_tx_internal: Fires when the wallet has tried to build a transaction the usual way. Passes whether it succeeded, the fee and where the change went. */
+/*
+ * coin_selection:normal_create_tx_internal:
+ * Fires when the wallet has tried to build a transaction the usual
+ * way. Passes whether it succeeded, the fee and where the change went.
+ */
 struct coin_selection_normal_create_tx_internal {
 	__u32 kind; /* COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL */
 	char wallet_name[COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */
@@ -38,13 +46,22 @@ struct coin_selection_normal_create_tx_internal {
 	__s32 change_pos; /* Position of the change output, -1 without one */
 };
 
-/* coin_selection:attempting_aps_create_tx: Fires when the wallet starts a second attempt that avoids partial spends (spending every coin sent to an address at once). */
+/*
+ * coin_selection:attempting_aps_create_tx:
+ * Fires when the wallet starts a second attempt that avoids partial
+ * spends (spending every coin sent to an address at once).
+ */
 struct coin_selection_attempting_aps_create_tx {
 	__u32 kind; /* COIN_SELECTION_ATTEMPTING_APS_CREATE_TX */
 	char wallet_name[COIN_SELECTION_ATTEMPTING_APS_CREATE_TX_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */
 };
 
-/* coin_selection:aps_create_tx_internal: Fires after the attempt that avoids partial spends. Passes whether the wallet will use it, whether it succeeded, the fee and where the change went. */
+/*
+ * coin_selection:aps_create_tx_internal:
+ * Fires after the attempt that avoids partial spends. Passes whether
+ * the wallet will use it, whether it succeeded, the fee and where the
+ * change went.
+ */
 struct coin_selection_aps_create_tx_internal {
 	__u32 kind; /* COIN_SELECTION_APS_CREATE_TX_INTERNAL */
 	char wallet_name[COIN_SELECTION_APS_CREATE_TX_INTERNAL_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */

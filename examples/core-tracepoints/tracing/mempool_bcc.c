@@ -21,7 +21,10 @@ enum mempool_event_kind {
 	MEMPOOL_REJECTED = 4,
 };
 
-/* mempool:added: Fires when a transaction is accepted into the mempool. */
+/*
+ * mempool:added:
+ * Fires when a transaction is accepted into the mempool.
+ */
 struct mempool_added {
 	__u32 kind; /* MEMPOOL_ADDED */
 	__u8 txid[MEMPOOL_ADDED_TXID_LEN]; /* Transaction ID */
@@ -29,7 +32,10 @@ struct mempool_added {
 	__s64 fee; /* Fee of the transaction, in satoshis */
 };
 
-/* mempool:removed: Fires when a transaction leaves the mempool, for whatever reason. */
+/*
+ * mempool:removed:
+ * Fires when a transaction leaves the mempool, for whatever reason.
+ */
 struct mempool_removed {
 	__u32 kind; /* MEMPOOL_REMOVED */
 	__u8 txid[MEMPOOL_REMOVED_TXID_LEN]; /* Transaction ID */
@@ -39,7 +45,14 @@ struct mempool_removed {
 	__u64 entry_time; /* When it entered the mempool, as UNIX epoch timestamp in seconds */
 };
 
-/* mempool:replaced: Fires when a transaction is replaced (replace-by-fee) by another transaction or by a package. Passes both sides. */
+/*
+ * mempool:replaced:
+ * Fires when a transaction is replaced (replace-by-fee) by another
+ * transaction or by a package. Passes both sides.
+ *
+ * One replacement can evict several transactions: the tracepoint fires
+ * once for each of them.
+ */
 struct mempool_replaced {
 	__u32 kind; /* MEMPOOL_REPLACED */
 	__u8 replaced_txid[MEMPOOL_REPLACED_REPLACED_TXID_LEN]; /* Transaction ID of the replaced transaction */
@@ -52,7 +65,10 @@ struct mempool_replaced {
 	__u8 replaced_by_transaction; /* Whether the replacement is a single transaction (not a package) */
 };
 
-/* mempool:rejected: Fires when a transaction is refused by the mempool. */
+/*
+ * mempool:rejected:
+ * Fires when a transaction is refused by the mempool.
+ */
 struct mempool_rejected {
 	__u32 kind; /* MEMPOOL_REJECTED */
 	__u8 txid[MEMPOOL_REJECTED_TXID_LEN]; /* Transaction ID */

@@ -57,6 +57,9 @@ class MempoolRemoved(ctypes.Structure):
 # mempool:replaced
 # Fires when a transaction is replaced (replace-by-fee) by another
 # transaction or by a package. Passes both sides.
+#
+# One replacement can evict several transactions: the tracepoint fires
+# once for each of them.
 class MempoolReplaced(ctypes.Structure):
     _fields_ = [
         ("kind", ctypes.c_uint32),

@@ -84,6 +84,9 @@ pub struct MempoolRemoved {
 /// `mempool:replaced` (`struct mempool_replaced`):
 /// Fires when a transaction is replaced (replace-by-fee) by another
 /// transaction or by a package. Passes both sides.
+///
+/// One replacement can evict several transactions: the tracepoint fires
+/// once for each of them.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct MempoolReplaced {

@@ -36,69 +36,100 @@ enum net_event_kind {
 	NET_MISBEHAVING_CONNECTION = 7,
 };
 
-/* net:inbound_message: Fires for every P2P message received from a peer, once the message has been read off the wire. Passes the peer's identity and the whole payload. */
+/*
+ * net:inbound_message:
+ * Fires for every P2P message received from a peer, once the message
+ * has been read off the wire. Passes the peer's identity and the whole
+ * payload.
+ */
 struct net_inbound_message {
 	__u32 kind; /* NET_INBOUND_MESSAGE */
 	__s64 peer_id; /* Peer (connection) ID */
-	char addr[NET_INBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address: normally `IP:port` (at most 68 bytes for the longest network, an I2P address), or a host name as given for a manual connection */
+	char addr[NET_INBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address (`IP:port`, or a host name as given for a manual connection) */
 	char conn_type[NET_INBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
 	char msg_type[NET_INBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `ping` or `inv` */
 	__u64 msg_size; /* Payload size in bytes */
 	__u8 msg[NET_INBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload: up to 4 MB in Bitcoin Core */
 };
 
-/* net:outbound_message: Fires for every P2P message sent to a peer, as it is handed to the socket. Passes the peer's identity and the whole payload. */
+/*
+ * net:outbound_message:
+ * Fires for every P2P message sent to a peer, as it is handed to the
+ * socket. Passes the peer's identity and the whole payload.
+ */
 struct net_outbound_message {
 	__u32 kind; /* NET_OUTBOUND_MESSAGE */
 	__s64 peer_id; /* Peer (connection) ID */
-	char addr[NET_OUTBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address: normally `IP:port` (at most 68 bytes for the longest network, an I2P address), or a host name as given for a manual connection */
+	char addr[NET_OUTBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address (`IP:port`, or a host name as given for a manual connection) */
 	char conn_type[NET_OUTBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
 	char msg_type[NET_OUTBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `pong` or `getdata` */
 	__u64 msg_size; /* Payload size in bytes */
 	__u8 msg[NET_OUTBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload: up to 4 MB in Bitcoin Core */
 };
 
-/* net:inbound_connection: Is called when a new inbound connection is opened to us. Passes information about the peer and the number of inbound connections including the newly opened connection. */
+/*
+ * net:inbound_connection:
+ * Is called when a new inbound connection is opened to us. Passes
+ * information about the peer and the number of inbound connections
+ * including the newly opened connection.
+ */
 struct net_inbound_connection {
 	__u32 kind; /* NET_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port) */
+	char addr[NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 	char conn_type[NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
-	__u32 network; /* Network the peer connects from (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
-	__u64 existing; /* Number of existing inbound connections, including this one */
+	__u32 network; /* Network the peer connects from as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal */
+	__u64 existing; /* Number of inbound connections as `uint64`, the newly opened one included */
 };
 
-/* net:outbound_connection: Is called when a new outbound connection is opened by us. Passes information about the peer and the number of outbound connections including the newly opened connection. */
+/*
+ * net:outbound_connection:
+ * Is called when a new outbound connection is opened by us. Passes
+ * information about the peer and the number of outbound connections
+ * including the newly opened connection.
+ */
 struct net_outbound_connection {
 	__u32 kind; /* NET_OUTBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; IP:port, or the host name as given for a manual connection) */
+	char addr[NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 	char conn_type[NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
-	__u32 network; /* Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
-	__u64 existing; /* Number of existing outbound connections, including this one */
+	__u32 network; /* Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal */
+	__u64 existing; /* Number of outbound connections as `uint64`, the newly opened one included */
 };
 
-/* net:closed_connection: Is called when a connection is closed, whether we or the peer closed it. Fires exactly once per connection, when its socket is closed. */
+/*
+ * net:closed_connection:
+ * Is called when a connection is closed, whether we or the peer closed
+ * it. Fires exactly once per connection, when its socket is closed.
+ */
 struct net_closed_connection {
 	__u32 kind; /* NET_CLOSED_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port) */
+	char addr[NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 	char conn_type[NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
-	__u32 network; /* Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
+	__u32 network; /* Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal */
 	__u64 time_established; /* Connection established, as UNIX epoch timestamp in seconds */
 };
 
-/* net:evicted_inbound_connection: Is called when an inbound connection is evicted by us to make room for a new one. A `closed_connection` for the same id follows when its socket is closed. */
+/*
+ * net:evicted_inbound_connection:
+ * Is called when an inbound connection is evicted by us to make room
+ * for a new one. A `closed_connection` for the same id follows when its
+ * socket is closed.
+ */
 struct net_evicted_inbound_connection {
 	__u32 kind; /* NET_EVICTED_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char addr[NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port) */
+	char addr[NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 	char conn_type[NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
-	__u32 network; /* Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal) */
+	__u32 network; /* Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal */
 	__u64 time_established; /* Connection established, as UNIX epoch timestamp in seconds */
 };
 
-/* net:misbehaving_connection: Is called when a connection is misbehaving and we punish it. */
+/*
+ * net:misbehaving_connection:
+ * Is called when a connection is misbehaving and we punish it.
+ */
 struct net_misbehaving_connection {
 	__u32 kind; /* NET_MISBEHAVING_CONNECTION */
 	__s64 id; /* Connection ID */

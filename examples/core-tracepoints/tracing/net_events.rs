@@ -87,9 +87,8 @@ pub struct NetInboundMessage {
     pub kind: u32,
     /// Peer (connection) ID
     pub peer_id: i64,
-    /// Peer address: normally `IP:port` (at most 68 bytes for the longest
-    /// network, an I2P address), or a host name as given for a manual
-    /// connection
+    /// Peer address (`IP:port`, or a host name as given for a manual
+    /// connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, outbound-full-relay, block-relay-only,
     /// manual, feeler, addr-fetch)
@@ -112,9 +111,8 @@ pub struct NetOutboundMessage {
     pub kind: u32,
     /// Peer (connection) ID
     pub peer_id: i64,
-    /// Peer address: normally `IP:port` (at most 68 bytes for the longest
-    /// network, an I2P address), or a host name as given for a manual
-    /// connection
+    /// Peer address (`IP:port`, or a host name as given for a manual
+    /// connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, outbound-full-relay, block-relay-only,
     /// manual, feeler, addr-fetch)
@@ -138,13 +136,16 @@ pub struct NetInboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network the peer connects from (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+    /// Network the peer connects from as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
     pub network: u32,
-    /// Number of existing inbound connections, including this one
+    /// Number of inbound connections as `uint64`, the newly opened one
+    /// included
     pub existing: u64,
 }
 
@@ -159,13 +160,16 @@ pub struct NetOutboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; IP:port, or the host name as given for a manual connection)
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+    /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
     pub network: u32,
-    /// Number of existing outbound connections, including this one
+    /// Number of outbound connections as `uint64`, the newly opened one
+    /// included
     pub existing: u64,
 }
 
@@ -179,11 +183,13 @@ pub struct NetClosedConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+    /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
     pub network: u32,
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,
@@ -200,11 +206,13 @@ pub struct NetEvictedInboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (IPv4, IPv6, Tor v3, I2P, ...; normally IP:port)
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer (0 = unroutable, 1 = IPv4, 2 = IPv6, 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal)
+    /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
+    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
     pub network: u32,
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,

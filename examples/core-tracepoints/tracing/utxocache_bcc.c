@@ -17,7 +17,11 @@ enum utxocache_event_kind {
 	UTXOCACHE_UNCACHE = 4,
 };
 
-/* utxocache:flush: Fires after the cache has been written to disk. Passes how long that took, why it happened and how big the cache was before it. */
+/*
+ * utxocache:flush:
+ * Fires after the cache has been written to disk. Passes how long that
+ * took, why it happened and how big the cache was before it.
+ */
 struct utxocache_flush {
 	__u32 kind; /* UTXOCACHE_FLUSH */
 	__s64 duration; /* Time the flush took, in microseconds */
@@ -27,7 +31,10 @@ struct utxocache_flush {
 	__u8 for_prune; /* Whether the flush was made for pruning */
 };
 
-/* utxocache:add: Fires when a new output enters the cache. */
+/*
+ * utxocache:add:
+ * Fires when a new output enters the cache.
+ */
 struct utxocache_add {
 	__u32 kind; /* UTXOCACHE_ADD */
 	__u8 txid[UTXOCACHE_ADD_TXID_LEN]; /* Transaction ID of the output */
@@ -37,7 +44,10 @@ struct utxocache_add {
 	__u8 is_coinbase; /* Whether the output belongs to a coinbase transaction */
 };
 
-/* utxocache:spent: Fires when an output in the cache is spent. */
+/*
+ * utxocache:spent:
+ * Fires when an output in the cache is spent.
+ */
 struct utxocache_spent {
 	__u32 kind; /* UTXOCACHE_SPENT */
 	__u8 txid[UTXOCACHE_SPENT_TXID_LEN]; /* Transaction ID of the output */
@@ -47,7 +57,11 @@ struct utxocache_spent {
 	__u8 is_coinbase; /* Whether the output belongs to a coinbase transaction */
 };
 
-/* utxocache:uncache: Fires when an output leaves the cache without being spent (e.g. it was only loaded to check a transaction that turned out invalid). */
+/*
+ * utxocache:uncache:
+ * Fires when an output leaves the cache without being spent (e.g. it
+ * was only loaded to check a transaction that turned out invalid).
+ */
 struct utxocache_uncache {
 	__u32 kind; /* UTXOCACHE_UNCACHE */
 	__u8 txid[UTXOCACHE_UNCACHE_TXID_LEN]; /* Transaction ID of the output */

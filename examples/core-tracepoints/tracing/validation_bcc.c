@@ -12,7 +12,13 @@ enum validation_event_kind {
 	VALIDATION_BLOCK_CONNECTED = 1,
 };
 
-/* validation:block_connected: Fires once a block has been connected to the active chain: its transactions validated and the UTXO set updated. Passes the block's identity, its size in transactions, inputs and signature operations, and how long connecting it took. */
+/*
+ * validation:block_connected:
+ * Fires once a block has been connected to the active chain: its
+ * transactions validated and the UTXO set updated. Passes the block's
+ * identity, its size in transactions, inputs and signature operations,
+ * and how long connecting it took.
+ */
 struct validation_block_connected {
 	__u32 kind; /* VALIDATION_BLOCK_CONNECTED */
 	__u8 block_hash[VALIDATION_BLOCK_CONNECTED_BLOCK_HASH_LEN]; /* Block hash */

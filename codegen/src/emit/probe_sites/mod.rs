@@ -236,28 +236,24 @@ fn tracepoint_module(
     }
 }
 
+/// The rustdoc of a tracepoint's module: its doc, the argument list as
+/// `tracing.md` shows it (types and lengths included), the text after the
+/// list, and the definitions of the footnotes it refers to.
 fn tracepoint_doc(provider: &Provider, tracepoint: &Tracepoint) -> String {
+    use crate::emit::docs;
     let mut doc = format!(
-        "`{}`: {}\n\n# Arguments\n",
+        "`{}`: {}\n\n# Arguments\n\n",
         tracepoint.probe_name(provider),
         tracepoint.doc
     );
-    for (i, arg) in tracepoint.args.iter().enumerate() {
-        let clause = crate::emit::length_clause(arg, &tracepoint.args)
-            .map(|c| format!("; {c}"))
-            .unwrap_or_default();
-        doc.push_str(&format!(
-            "\n{}. `{}: {}` ({}{}): {}",
-            i + 1,
-            arg.name,
-            arg.ty.rust(),
-            arg.ty.doc_name(),
-            clause,
-            arg.doc.replace('\n', " ")
-        ));
+    doc.push_str(&docs::arg_list(tracepoint, true).unwrap_or_else(|| "None.".to_string()));
+    if !tracepoint.doc_after.is_empty() {
+        doc.push_str("\n\n");
+        doc.push_str(&tracepoint.doc_after);
     }
-    if tracepoint.args.is_empty() {
-        doc.push_str("\nNone.");
+    for footnote in docs::footnotes_of(provider, tracepoint) {
+        doc.push_str("\n\n");
+        doc.push_str(&footnote);
     }
     doc
 }

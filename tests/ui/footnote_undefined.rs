@@ -1,0 +1,12 @@
+#[tracepoints::provider]
+mod net {
+    /// Fired when a peer connects.
+    fn inbound_connection(
+        /// Connection address
+        #[max_len(68)]
+        #[length_doc = "normally up to 68 bytes[^addr]"]
+        addr: &str,
+    );
+}
+
+fn main() {}
