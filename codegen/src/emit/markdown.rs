@@ -145,7 +145,7 @@ pub fn region(providers: &[Provider], origin: &Origin) -> String {
     }
     writeln!(
         out,
-        "<!-- Everything up to `{REGION_END}` is generated; the rest of the page is not. -->"
+        "<!-- Everything from here to the end marker is generated; the rest of the page is not. -->"
     );
     writeln!(out);
     out.push_str(&section(providers));
