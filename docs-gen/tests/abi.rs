@@ -264,3 +264,21 @@ fn abi_diff_of_two_providers_is_an_error() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn length_argument_changed() {
+    breaking(
+        "length_argument_changed",
+        &["net:inbound_message: argument 4 `msg`: length argument changed: `msg_size` -> `read`"],
+    );
+}
+
+#[test]
+fn display_changed() {
+    compatible(
+        "display_changed",
+        &[
+            "net:inbound_message: argument 1 `txid`: display changed: hash -> hex (the bytes passed are the same; readers show them differently)",
+        ],
+    );
+}

@@ -25,4 +25,20 @@ mod net {
         #[max_len(128)]
         message: &str,
     );
+
+    /// Fired for every message received.
+    fn inbound_message(
+        /// Transaction ID
+        #[len(32)]
+        #[hash]
+        txid: &[u8],
+        /// Payload size in bytes
+        msg_size: u64,
+        /// Bytes read so far
+        read: u64,
+        /// The payload
+        #[len(msg_size)]
+        #[max_len(32568)]
+        msg: &[u8],
+    );
 }

@@ -37,7 +37,7 @@ pub mod net {
         msg_type: &str,
         /// Payload size in bytes
         msg_size: u64,
-        /// The payload: up to 4 MB in Bitcoin Core
+        /// The payload as {type}
         #[len(msg_size)]
         #[max_len(32568)]
         msg: &[u8],
@@ -64,7 +64,7 @@ pub mod net {
         msg_type: &str,
         /// Payload size in bytes
         msg_size: u64,
-        /// The payload: up to 4 MB in Bitcoin Core
+        /// The payload as {type}
         #[len(msg_size)]
         #[max_len(32568)]
         msg: &[u8],

@@ -47,7 +47,7 @@ struct net_inbound_message {
 	char conn_type[NET_INBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
 	char msg_type[NET_INBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `ping` or `inv` */
 	__u64 msg_size; /* Payload size in bytes */
-	__u8 msg[NET_INBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload: up to 4 MB in Bitcoin Core */
+	__u8 msg[NET_INBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload as `pointer to unsigned chars` */
 };
 
 /*
@@ -62,7 +62,7 @@ struct net_outbound_message {
 	char conn_type[NET_OUTBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
 	char msg_type[NET_OUTBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `pong` or `getdata` */
 	__u64 msg_size; /* Payload size in bytes */
-	__u8 msg[NET_OUTBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload: up to 4 MB in Bitcoin Core */
+	__u8 msg[NET_OUTBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload as `pointer to unsigned chars` */
 };
 
 /*

@@ -97,7 +97,7 @@ pub struct NetInboundMessage {
     pub msg_type: [u8; 20 + 1],
     /// Payload size in bytes
     pub msg_size: u64,
-    /// The payload: up to 4 MB in Bitcoin Core
+    /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
 }
 
@@ -121,7 +121,7 @@ pub struct NetOutboundMessage {
     pub msg_type: [u8; 20 + 1],
     /// Payload size in bytes
     pub msg_size: u64,
-    /// The payload: up to 4 MB in Bitcoin Core
+    /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
 }
 
