@@ -125,6 +125,23 @@ pub fn semaphore_shares_relro_page(bin: &Path, note: &SdtNote) -> bool {
         .expect("semaphore in a loaded, file-backed segment")
 }
 
+/// Writes every output generated for `tests/fixtures/edge_cases.rs` (every
+/// argument type and form, hostile docs) into `dir`.
+pub fn write_edge_outputs(dir: &Path) -> Vec<tracepoints_codegen::model::Provider> {
+    let source =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/edge_cases.rs")).unwrap();
+    let providers = tracepoints_codegen::read_source(&source).unwrap();
+    let origin = tracepoints_codegen::emit::Origin {
+        source: "edge_cases.rs".into(),
+        command: "test".into(),
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
+        std::fs::write(dir.join(&output.name), output.contents).unwrap();
+    }
+    providers
+}
+
 /// Runs `tracepoints-gen` in process, with `args` as on its command line
 /// and paths relative to the workspace root.
 pub fn tracepoints_gen(args: &[&str]) -> tracepoints_gen::Report {

@@ -390,22 +390,12 @@ fn bpftrace_loads_the_scripts_of_every_argument_form() {
     // The edge cases (every type, hashes, variable buffers with caps beyond
     // bpftrace's 200 bytes, a 4096-byte string, hostile docs) are in the
     // fixture binary: each generated script must compile, load and attach.
-    let source =
-        std::fs::read_to_string(workspace_root().join("tests/fixtures/edge_cases.rs")).unwrap();
-    let providers = tracepoints_codegen::read_source(&source).unwrap();
-    let origin = tracepoints_codegen::emit::Origin {
-        source: "edge_cases.rs".into(),
-        command: "test".into(),
-    };
     let dir = std::env::temp_dir().join(format!("tracepoints-edge-bt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let providers = tracepoints_tests::write_edge_outputs(&dir);
     let scripts = [
         ("edge.bt", "Reading 6 edge tracepoints"),
         ("log.bt", "Logging edge:"),
     ];
-    for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
-        std::fs::write(dir.join(&output.name), output.contents).unwrap();
-    }
     let strlen = strlen(&providers).to_string();
     for (script, banner) in scripts {
         let mut tracer = Collected::spawn(

@@ -36,17 +36,7 @@ fn libbpf_programs_compile_with_clang() {
     // The examples' committed programs, and the edge-case declaration's
     // (every type, byte buffers, no arguments, hostile docs).
     let dir = std::env::temp_dir().join(format!("tracepoints-clang-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let source =
-        std::fs::read_to_string(workspace_root().join("tests/fixtures/edge_cases.rs")).unwrap();
-    let providers = tracepoints_codegen::read_source(&source).unwrap();
-    let origin = tracepoints_codegen::emit::Origin {
-        source: "edge_cases.rs".into(),
-        command: "test".into(),
-    };
-    for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
-        std::fs::write(dir.join(&output.name), output.contents).unwrap();
-    }
+    tracepoints_tests::write_edge_outputs(&dir);
     let examples = [
         "net",
         "validation",

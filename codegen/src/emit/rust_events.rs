@@ -229,7 +229,7 @@ fn event_impl(provider: &Provider) -> TokenStream {
                 ArgType::Bytes {
                     display: BytesDisplay::Hash,
                     ..
-                } => quote!(json_hash(&e.#field)),
+                } => quote!(json_hex(e.#field.iter().rev())),
                 ArgType::Bytes {
                     len: BytesLen::Arg { index, .. },
                     ..
@@ -290,7 +290,7 @@ fn event_impl(provider: &Provider) -> TokenStream {
 }
 
 /// The JSON helpers `to_json` uses.
-fn helpers() -> [TokenStream; 4] {
+fn helpers() -> [TokenStream; 3] {
     [
         quote! {
         /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
@@ -310,22 +310,9 @@ fn helpers() -> [TokenStream; 4] {
         quote! {
         /// `bytes` as a JSON string of lowercase hex digits.
         #[allow(dead_code)]
-        fn json_hex(bytes: &[u8]) -> String {
+        fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
             let mut out = String::from("\"");
             for b in bytes {
-                out.push_str(&format!("{b:02x}"));
-            }
-            out.push('"');
-            out
-        }
-        },
-        quote! {
-        /// `bytes` in reverse order as a JSON string of lowercase hex digits:
-        /// a hash as Bitcoin tools show it.
-        #[allow(dead_code)]
-        fn json_hash(bytes: &[u8]) -> String {
-            let mut out = String::from("\"");
-            for b in bytes.iter().rev() {
                 out.push_str(&format!("{b:02x}"));
             }
             out.push('"');

@@ -175,7 +175,7 @@ impl MempoolEvent {
                 json_object(
                     "mempool:added",
                     &[
-                        ("txid", json_hash(&e.txid)),
+                        ("txid", json_hex(e.txid.iter().rev())),
                         ("vsize", e.vsize.to_string()),
                         ("fee", e.fee.to_string()),
                     ],
@@ -185,7 +185,7 @@ impl MempoolEvent {
                 json_object(
                     "mempool:removed",
                     &[
-                        ("txid", json_hash(&e.txid)),
+                        ("txid", json_hex(e.txid.iter().rev())),
                         ("reason", json_string(&e.reason)),
                         ("vsize", e.vsize.to_string()),
                         ("fee", e.fee.to_string()),
@@ -197,11 +197,11 @@ impl MempoolEvent {
                 json_object(
                     "mempool:replaced",
                     &[
-                        ("replaced_txid", json_hash(&e.replaced_txid)),
+                        ("replaced_txid", json_hex(e.replaced_txid.iter().rev())),
                         ("replaced_vsize", e.replaced_vsize.to_string()),
                         ("replaced_fee", e.replaced_fee.to_string()),
                         ("replaced_entry_time", e.replaced_entry_time.to_string()),
-                        ("replacement_txid", json_hash(&e.replacement_txid)),
+                        ("replacement_txid", json_hex(e.replacement_txid.iter().rev())),
                         ("replacement_vsize", e.replacement_vsize.to_string()),
                         ("replacement_fee", e.replacement_fee.to_string()),
                         (
@@ -214,7 +214,10 @@ impl MempoolEvent {
             MempoolEvent::Rejected(e) => {
                 json_object(
                     "mempool:rejected",
-                    &[("txid", json_hash(&e.txid)), ("reason", json_string(&e.reason))],
+                    &[
+                        ("txid", json_hex(e.txid.iter().rev())),
+                        ("reason", json_string(&e.reason)),
+                    ],
                 )
             }
         }
@@ -237,21 +240,9 @@ fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
 
 /// `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex(bytes: &[u8]) -> String {
+fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     let mut out = String::from("\"");
     for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out.push('"');
-    out
-}
-
-/// `bytes` in reverse order as a JSON string of lowercase hex digits:
-/// a hash as Bitcoin tools show it.
-#[allow(dead_code)]
-fn json_hash(bytes: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for b in bytes.iter().rev() {
         out.push_str(&format!("{b:02x}"));
     }
     out.push('"');

@@ -394,21 +394,9 @@ fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
 
 /// `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex(bytes: &[u8]) -> String {
+fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     let mut out = String::from("\"");
     for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out.push('"');
-    out
-}
-
-/// `bytes` in reverse order as a JSON string of lowercase hex digits:
-/// a hash as Bitcoin tools show it.
-#[allow(dead_code)]
-fn json_hash(bytes: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for b in bytes.iter().rev() {
         out.push_str(&format!("{b:02x}"));
     }
     out.push('"');

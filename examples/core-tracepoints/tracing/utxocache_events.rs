@@ -180,7 +180,7 @@ impl UtxocacheEvent {
                 json_object(
                     "utxocache:add",
                     &[
-                        ("txid", json_hash(&e.txid)),
+                        ("txid", json_hex(e.txid.iter().rev())),
                         ("vout", e.vout.to_string()),
                         ("height", e.height.to_string()),
                         ("value", e.value.to_string()),
@@ -192,7 +192,7 @@ impl UtxocacheEvent {
                 json_object(
                     "utxocache:spent",
                     &[
-                        ("txid", json_hash(&e.txid)),
+                        ("txid", json_hex(e.txid.iter().rev())),
                         ("vout", e.vout.to_string()),
                         ("height", e.height.to_string()),
                         ("value", e.value.to_string()),
@@ -204,7 +204,7 @@ impl UtxocacheEvent {
                 json_object(
                     "utxocache:uncache",
                     &[
-                        ("txid", json_hash(&e.txid)),
+                        ("txid", json_hex(e.txid.iter().rev())),
                         ("vout", e.vout.to_string()),
                         ("height", e.height.to_string()),
                         ("value", e.value.to_string()),
@@ -232,21 +232,9 @@ fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
 
 /// `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex(bytes: &[u8]) -> String {
+fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     let mut out = String::from("\"");
     for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out.push('"');
-    out
-}
-
-/// `bytes` in reverse order as a JSON string of lowercase hex digits:
-/// a hash as Bitcoin tools show it.
-#[allow(dead_code)]
-fn json_hash(bytes: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for b in bytes.iter().rev() {
         out.push_str(&format!("{b:02x}"));
     }
     out.push('"');
