@@ -12,8 +12,10 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-# mold: a linker of the build-configuration matrix (tests/tests/matrix.rs).
-pkgs=(bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold)
+# mold: a linker of the build-configuration matrix (tests/tests/matrix.rs);
+# libelf-dev, zlib1g-dev, pkg-config: the libbpf that libbpf-rs builds for
+# examples/net-tracer.
+pkgs=(bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold libelf-dev zlib1g-dev pkg-config)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -14,8 +14,14 @@ fi
 
 cargo fmt --all -- --check
 cargo fmt --manifest-path tests/matrix/Cargo.toml --all -- --check
+cargo fmt --manifest-path examples/net-tracer/Cargo.toml -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D warnings
+# The Rust tracer example (outside the workspace: its build script runs
+# clang), in the target directory the tests build it in.
+if command -v clang >/dev/null; then
+    cargo clippy --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer -- -D warnings
+fi
 # The generated rustdoc of the examples' tracepoints builds without warnings.
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p tracepoints -p core-tracepoints -p p2p-node
 # Native probe sites (the default), then the `usdt` crate backend: both

@@ -51,6 +51,26 @@ pub fn fixture() -> &'static Path {
     bin
 }
 
+/// The release build of `examples/net-tracer` (outside the workspace: its
+/// build script needs clang), built once per test process into
+/// `target/net-tracer`.
+pub fn net_tracer() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let target = workspace_root().join("target/net-tracer");
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--release", "--manifest-path"])
+            .arg(workspace_root().join("examples/net-tracer/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building examples/net-tracer failed");
+        target.join("release/net-tracer")
+    })
+}
+
 /// Builds `package` in release mode, with `usdt_feature` when the tests run
 /// against the `usdt` backend, and returns the path of binary `name`.
 fn release_binary(package: &[&str], usdt_feature: &str, name: &str) -> PathBuf {

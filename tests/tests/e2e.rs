@@ -1,6 +1,6 @@
-//! End to end: real tracers (bpftrace, BCC, libbpf) attached to the running
-//! example programs through the generated readers read exactly what they
-//! fired: `p2p-node demo` (the `net` provider, real connections and
+//! End to end: real tracers (bpftrace, BCC, libbpf through `net-tracer`)
+//! attached to the running example programs through the generated readers
+//! read exactly what they fired: `p2p-node demo` (the `net` provider, real connections and
 //! messages) and `core-replay` (every provider of Bitcoin Core's surface).
 //!
 //! These need root and the tracers (`scripts/setup-tracers.sh`). Without
@@ -149,67 +149,27 @@ fn run_bcc(
     (fired, tracer.json_lines())
 }
 
-/// The libbpf loader (`tests/libbpf-loader`), built once.
-fn libbpf_loader() -> &'static Path {
-    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let root = workspace_root();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--manifest-path",
-                "tests/libbpf-loader/Cargo.toml",
-                "--target-dir",
-            ])
-            .arg(root.join("target/libbpf-loader"))
-            .current_dir(root)
-            .status()
-            .unwrap();
-        assert!(status.success(), "building tests/libbpf-loader failed");
-        root.join("target/libbpf-loader/release/libbpf-loader")
-    })
-}
-
-/// Runs `node` (running `binary`) with the compiled libbpf program of
-/// `provider` attached by the loader; returns what it fired and what the
-/// loader decoded with the generated Rust types; checks that it lost
-/// nothing.
-fn run_libbpf(
+/// Runs `node` (running `binary`) with `net-tracer` (`examples/net-tracer`:
+/// libbpf-rs and the generated libbpf program and Rust types) attached for
+/// `provider`; returns what it fired and what the tracer decoded; checks
+/// that it lost nothing.
+fn run_net_tracer(
     mut node: Node,
     binary: &Path,
     provider: &Provider,
 ) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
-    let program = format!("{}.bpf.c", provider.name);
-    let object =
-        std::env::temp_dir().join(format!("{}.bpf.{}.o", provider.name, std::process::id()));
-    let output =
-        tracepoints_tests::compile_bpf(&workspace_root().join(TRACING).join(&program), &object);
-    assert!(
-        output.status.success(),
-        "clang {program} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let mut tracer = Collected::spawn(
-        Command::new(libbpf_loader())
-            .arg(&provider.name)
-            .arg(&object)
+        Command::new(tracepoints_tests::net_tracer())
             .arg(binary)
-            .arg(node.pid().to_string()),
+            .args(["--pid", &node.pid().to_string()])
+            .args(["--provider", &provider.name]),
     );
     let ready = format!("Attached {} probes", provider.tracepoints.len());
     tracer.wait_for(&ready, ATTACH_TIMEOUT);
     node.go();
     let fired = node.wait();
     tracer.finish(Duration::from_secs(10));
-    let _ = std::fs::remove_file(&object);
-    assert_eq!(
-        tracer.lost(),
-        Some(0),
-        "the libbpf loader reports what it lost"
-    );
+    assert_eq!(tracer.lost(), Some(0), "net-tracer reports what it lost");
     (fired, tracer.json_lines())
 }
 
@@ -226,14 +186,14 @@ fn bcc_python_module_decodes_every_event_of_the_node() {
 }
 
 #[test]
-fn libbpf_program_and_rust_types_decode_every_event_of_the_node() {
-    let Some(_guard) = tracer_test(&["clang", "taskset", "/usr/include/bpf/usdt.bpf.h"]) else {
+fn net_tracer_decodes_every_event_of_the_node() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config"]) else {
         return;
     };
     let provider = example_provider();
-    let (fired, read) = run_libbpf(Node::start("libbpf", true), p2p_node(), &provider);
-    assert_same_events(&[provider], &fired, &read, "libbpf");
-    eprintln!("libbpf: {} events ({})", read.len(), counts(&read));
+    let (fired, read) = run_net_tracer(Node::start("net-tracer", true), p2p_node(), &provider);
+    assert_same_events(&[provider], &fired, &read, "net-tracer");
+    eprintln!("net-tracer: {} events ({})", read.len(), counts(&read));
 }
 
 /// The providers `core-replay` fires with the tests' backend, reporting
@@ -302,22 +262,22 @@ fn bcc_modules_decode_every_provider_of_core_replay() {
 }
 
 #[test]
-fn libbpf_programs_and_rust_types_decode_every_provider_of_core_replay() {
-    let Some(_guard) = tracer_test(&["clang", "taskset", "/usr/include/bpf/usdt.bpf.h"]) else {
+fn net_tracer_decodes_every_provider_of_core_replay() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config"]) else {
         return;
     };
     for provider in replayed_providers() {
-        let node = Node::replay(&format!("libbpf-{}", provider.name));
-        let (fired, read) = run_libbpf(node, core_replay(), &provider);
+        let node = Node::replay(&format!("net-tracer-{}", provider.name));
+        let (fired, read) = run_net_tracer(node, core_replay(), &provider);
         let fired = events_of(&provider.name, &fired);
         assert_same_events(
             std::slice::from_ref(&provider),
             &fired,
             &read,
-            &format!("libbpf {}", provider.name),
+            &format!("net-tracer {}", provider.name),
         );
         eprintln!(
-            "libbpf {}: {} events ({})",
+            "net-tracer {}: {} events ({})",
             provider.name,
             read.len(),
             counts(&read)

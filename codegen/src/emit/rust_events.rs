@@ -177,6 +177,18 @@ fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
         let ty = field_type(arg);
         quote! { #field_doc pub #name: #ty, }
     });
+    let accessors: Vec<TokenStream> = tracepoint
+        .args
+        .iter()
+        .filter_map(|arg| accessor(arg, tracepoint))
+        .collect();
+    let accessors = (!accessors.is_empty()).then(|| {
+        quote! {
+            impl #event_type {
+                #(#accessors)*
+            }
+        }
+    });
     quote! {
         #struct_doc
         #[repr(C)]
@@ -186,7 +198,69 @@ fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
             pub #kind_field: u32,
             #(#fields)*
         }
+
+        #accessors
     }
+}
+
+/// A typed accessor for a string, buffer or `bool` field: the string up to
+/// its NUL as text, the bytes passed (a variable buffer cut to its length),
+/// the `bool`.
+fn accessor(arg: &Arg, tracepoint: &Tracepoint) -> Option<TokenStream> {
+    let name = ident(&arg.name);
+    Some(match arg.ty {
+        ArgType::Str { .. } | ArgType::CStr { .. } => {
+            let doc = format!(
+                " `{}` up to its NUL, as text (invalid UTF-8 replaced).",
+                arg.name
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #name(&self) -> ::std::borrow::Cow<'_, str> {
+                    c_text(&self.#name)
+                }
+            }
+        }
+        ArgType::Bytes {
+            len: BytesLen::Arg { index, .. },
+            ..
+        } => {
+            let length = ident(&tracepoint.args[index].name);
+            let doc = format!(
+                " The bytes of `{}` the reader kept: `{}` of them, at most its cap.",
+                arg.name, tracepoint.args[index].name
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #name(&self) -> &[u8] {
+                    &self.#name[..self.#name.len().min(self.#length as usize)]
+                }
+            }
+        }
+        ArgType::Bytes { display, .. } => {
+            let order = match display {
+                BytesDisplay::Hash => " in internal order (shown reversed, as a hash)",
+                BytesDisplay::Hex => "",
+            };
+            let doc = format!(" The bytes of `{}`{order}.", arg.name);
+            quote! {
+                #[doc = #doc]
+                pub fn #name(&self) -> &[u8] {
+                    &self.#name
+                }
+            }
+        }
+        ArgType::Bool => {
+            let doc = format!(" `{}`, passed as one byte.", arg.name);
+            quote! {
+                #[doc = #doc]
+                pub fn #name(&self) -> bool {
+                    self.#name != 0
+                }
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// The enum of a provider's events, a variant per tracepoint.
@@ -225,20 +299,13 @@ fn event_impl(provider: &Provider) -> TokenStream {
             let name = &arg.name;
             let field = ident(name);
             let value = match arg.ty {
-                ArgType::Str { .. } | ArgType::CStr { .. } => quote!(json_string(&e.#field)),
+                ArgType::Str { .. } | ArgType::CStr { .. } => quote!(json_string(&e.#field())),
                 ArgType::Bytes {
                     display: BytesDisplay::Hash,
                     ..
-                } => quote!(json_hex(e.#field.iter().rev())),
-                ArgType::Bytes {
-                    len: BytesLen::Arg { index, .. },
-                    ..
-                } => {
-                    let length = ident(&tracepoint.args[index].name);
-                    quote!(json_hex(&e.#field[..e.#field.len().min(e.#length as usize)]))
-                }
-                ArgType::Bytes { .. } => quote!(json_hex(&e.#field)),
-                ArgType::Bool => quote!((e.#field != 0).to_string()),
+                } => quote!(json_hex(e.#field().iter().rev())),
+                ArgType::Bytes { .. } => quote!(json_hex(e.#field())),
+                ArgType::Bool => quote!(e.#field().to_string()),
                 _ => quote!(e.#field.to_string()),
             };
             quote!((#name, #value))
@@ -290,8 +357,16 @@ fn event_impl(provider: &Provider) -> TokenStream {
 }
 
 /// The JSON helpers `to_json` uses.
-fn helpers() -> [TokenStream; 3] {
+fn helpers() -> [TokenStream; 4] {
     [
+        quote! {
+        /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
+        #[allow(dead_code)]
+        fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
+            let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+            String::from_utf8_lossy(&bytes[..end])
+        }
+        },
         quote! {
         /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
         /// already JSON.
@@ -320,12 +395,11 @@ fn helpers() -> [TokenStream; 3] {
         }
         },
         quote! {
-            /// `bytes` up to the first NUL, as a JSON string literal.
+            /// `text` as a JSON string literal.
             #[allow(dead_code)]
-            fn json_string(bytes: &[u8]) -> String {
-                let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+            fn json_string(text: &str) -> String {
                 let mut out = String::from("\"");
-                for c in String::from_utf8_lossy(&bytes[..end]).chars() {
+                for c in text.chars() {
                     match c {
                         '"' => out.push_str("\\\""),
                         '\\' => out.push_str("\\\\"),

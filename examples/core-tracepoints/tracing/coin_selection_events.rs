@@ -70,6 +70,16 @@ pub struct CoinSelectionSelectedCoins {
     /// Value of the selected coins, in satoshis
     pub selected_value: i64,
 }
+impl CoinSelectionSelectedCoins {
+    /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.wallet_name)
+    }
+    /// `algorithm` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn algorithm(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.algorithm)
+    }
+}
 
 /// `coin_selection:normal_create_tx_internal` (`struct coin_selection_normal_create_tx_internal`):
 /// Fires when the wallet has tried to build a transaction the usual
@@ -88,6 +98,16 @@ pub struct CoinSelectionNormalCreateTxInternal {
     /// Position of the change output, -1 without one
     pub change_pos: i32,
 }
+impl CoinSelectionNormalCreateTxInternal {
+    /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.wallet_name)
+    }
+    /// `success`, passed as one byte.
+    pub fn success(&self) -> bool {
+        self.success != 0
+    }
+}
 
 /// `coin_selection:attempting_aps_create_tx` (`struct coin_selection_attempting_aps_create_tx`):
 /// Fires when the wallet starts a second attempt that avoids partial
@@ -99,6 +119,12 @@ pub struct CoinSelectionAttemptingApsCreateTx {
     pub kind: u32,
     /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],
+}
+impl CoinSelectionAttemptingApsCreateTx {
+    /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.wallet_name)
+    }
 }
 
 /// `coin_selection:aps_create_tx_internal` (`struct coin_selection_aps_create_tx_internal`):
@@ -120,6 +146,20 @@ pub struct CoinSelectionApsCreateTxInternal {
     pub fee: i64,
     /// Position of the change output, -1 without one
     pub change_pos: i32,
+}
+impl CoinSelectionApsCreateTxInternal {
+    /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.wallet_name)
+    }
+    /// `use_aps`, passed as one byte.
+    pub fn use_aps(&self) -> bool {
+        self.use_aps != 0
+    }
+    /// `success`, passed as one byte.
+    pub fn success(&self) -> bool {
+        self.success != 0
+    }
 }
 
 /// One decoded event of the `coin_selection` tracepoints.
@@ -187,8 +227,8 @@ impl CoinSelectionEvent {
                 json_object(
                     "coin_selection:selected_coins",
                     &[
-                        ("wallet_name", json_string(&e.wallet_name)),
-                        ("algorithm", json_string(&e.algorithm)),
+                        ("wallet_name", json_string(&e.wallet_name())),
+                        ("algorithm", json_string(&e.algorithm())),
                         ("target", e.target.to_string()),
                         ("waste", e.waste.to_string()),
                         ("selected_value", e.selected_value.to_string()),
@@ -199,8 +239,8 @@ impl CoinSelectionEvent {
                 json_object(
                     "coin_selection:normal_create_tx_internal",
                     &[
-                        ("wallet_name", json_string(&e.wallet_name)),
-                        ("success", (e.success != 0).to_string()),
+                        ("wallet_name", json_string(&e.wallet_name())),
+                        ("success", e.success().to_string()),
                         ("fee", e.fee.to_string()),
                         ("change_pos", e.change_pos.to_string()),
                     ],
@@ -209,16 +249,16 @@ impl CoinSelectionEvent {
             CoinSelectionEvent::AttemptingApsCreateTx(e) => {
                 json_object(
                     "coin_selection:attempting_aps_create_tx",
-                    &[("wallet_name", json_string(&e.wallet_name))],
+                    &[("wallet_name", json_string(&e.wallet_name()))],
                 )
             }
             CoinSelectionEvent::ApsCreateTxInternal(e) => {
                 json_object(
                     "coin_selection:aps_create_tx_internal",
                     &[
-                        ("wallet_name", json_string(&e.wallet_name)),
-                        ("use_aps", (e.use_aps != 0).to_string()),
-                        ("success", (e.success != 0).to_string()),
+                        ("wallet_name", json_string(&e.wallet_name())),
+                        ("use_aps", e.use_aps().to_string()),
+                        ("success", e.success().to_string()),
                         ("fee", e.fee.to_string()),
                         ("change_pos", e.change_pos.to_string()),
                     ],
@@ -226,6 +266,13 @@ impl CoinSelectionEvent {
             }
         }
     }
+}
+
+/// A C string field up to its NUL, as text (invalid UTF-8 replaced).
+#[allow(dead_code)]
+fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
 }
 
 /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
@@ -253,12 +300,11 @@ fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     out
 }
 
-/// `bytes` up to the first NUL, as a JSON string literal.
+/// `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
-    for c in String::from_utf8_lossy(&bytes[..end]).chars() {
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

@@ -61,6 +61,12 @@ pub struct MempoolAdded {
     /// Fee of the transaction, in satoshis
     pub fee: i64,
 }
+impl MempoolAdded {
+    /// The bytes of `txid` in internal order (shown reversed, as a hash).
+    pub fn txid(&self) -> &[u8] {
+        &self.txid
+    }
+}
 
 /// `mempool:removed` (`struct mempool_removed`):
 /// Fires when a transaction leaves the mempool, for whatever reason.
@@ -79,6 +85,16 @@ pub struct MempoolRemoved {
     pub fee: i64,
     /// When it entered the mempool, as UNIX epoch timestamp in seconds
     pub entry_time: u64,
+}
+impl MempoolRemoved {
+    /// The bytes of `txid` in internal order (shown reversed, as a hash).
+    pub fn txid(&self) -> &[u8] {
+        &self.txid
+    }
+    /// `reason` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn reason(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.reason)
+    }
 }
 
 /// `mempool:replaced` (`struct mempool_replaced`):
@@ -109,6 +125,20 @@ pub struct MempoolReplaced {
     /// Whether the replacement is a single transaction (not a package)
     pub replaced_by_transaction: u8,
 }
+impl MempoolReplaced {
+    /// The bytes of `replaced_txid` in internal order (shown reversed, as a hash).
+    pub fn replaced_txid(&self) -> &[u8] {
+        &self.replaced_txid
+    }
+    /// The bytes of `replacement_txid` in internal order (shown reversed, as a hash).
+    pub fn replacement_txid(&self) -> &[u8] {
+        &self.replacement_txid
+    }
+    /// `replaced_by_transaction`, passed as one byte.
+    pub fn replaced_by_transaction(&self) -> bool {
+        self.replaced_by_transaction != 0
+    }
+}
 
 /// `mempool:rejected` (`struct mempool_rejected`):
 /// Fires when a transaction is refused by the mempool.
@@ -122,6 +152,16 @@ pub struct MempoolRejected {
     /// Why it was refused (Core's docs give 118 bytes as the longest; a
     /// reason may be longer)
     pub reason: [u8; 256 + 1],
+}
+impl MempoolRejected {
+    /// The bytes of `txid` in internal order (shown reversed, as a hash).
+    pub fn txid(&self) -> &[u8] {
+        &self.txid
+    }
+    /// `reason` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn reason(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.reason)
+    }
 }
 
 /// One decoded event of the `mempool` tracepoints.
@@ -175,7 +215,7 @@ impl MempoolEvent {
                 json_object(
                     "mempool:added",
                     &[
-                        ("txid", json_hex(e.txid.iter().rev())),
+                        ("txid", json_hex(e.txid().iter().rev())),
                         ("vsize", e.vsize.to_string()),
                         ("fee", e.fee.to_string()),
                     ],
@@ -185,8 +225,8 @@ impl MempoolEvent {
                 json_object(
                     "mempool:removed",
                     &[
-                        ("txid", json_hex(e.txid.iter().rev())),
-                        ("reason", json_string(&e.reason)),
+                        ("txid", json_hex(e.txid().iter().rev())),
+                        ("reason", json_string(&e.reason())),
                         ("vsize", e.vsize.to_string()),
                         ("fee", e.fee.to_string()),
                         ("entry_time", e.entry_time.to_string()),
@@ -197,16 +237,19 @@ impl MempoolEvent {
                 json_object(
                     "mempool:replaced",
                     &[
-                        ("replaced_txid", json_hex(e.replaced_txid.iter().rev())),
+                        ("replaced_txid", json_hex(e.replaced_txid().iter().rev())),
                         ("replaced_vsize", e.replaced_vsize.to_string()),
                         ("replaced_fee", e.replaced_fee.to_string()),
                         ("replaced_entry_time", e.replaced_entry_time.to_string()),
-                        ("replacement_txid", json_hex(e.replacement_txid.iter().rev())),
+                        (
+                            "replacement_txid",
+                            json_hex(e.replacement_txid().iter().rev()),
+                        ),
                         ("replacement_vsize", e.replacement_vsize.to_string()),
                         ("replacement_fee", e.replacement_fee.to_string()),
                         (
                             "replaced_by_transaction",
-                            (e.replaced_by_transaction != 0).to_string(),
+                            e.replaced_by_transaction().to_string(),
                         ),
                     ],
                 )
@@ -215,13 +258,20 @@ impl MempoolEvent {
                 json_object(
                     "mempool:rejected",
                     &[
-                        ("txid", json_hex(e.txid.iter().rev())),
-                        ("reason", json_string(&e.reason)),
+                        ("txid", json_hex(e.txid().iter().rev())),
+                        ("reason", json_string(&e.reason())),
                     ],
                 )
             }
         }
     }
+}
+
+/// A C string field up to its NUL, as text (invalid UTF-8 replaced).
+#[allow(dead_code)]
+fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
 }
 
 /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
@@ -249,12 +299,11 @@ fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     out
 }
 
-/// `bytes` up to the first NUL, as a JSON string literal.
+/// `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
-    for c in String::from_utf8_lossy(&bytes[..end]).chars() {
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

@@ -100,6 +100,24 @@ pub struct NetInboundMessage {
     /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
 }
+impl NetInboundMessage {
+    /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.addr)
+    }
+    /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.conn_type)
+    }
+    /// `msg_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn msg_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.msg_type)
+    }
+    /// The bytes of `msg` the reader kept: `msg_size` of them, at most its cap.
+    pub fn msg(&self) -> &[u8] {
+        &self.msg[..self.msg.len().min(self.msg_size as usize)]
+    }
+}
 
 /// `net:outbound_message` (`struct net_outbound_message`):
 /// Fires for every P2P message sent to a peer, as it is handed to the
@@ -123,6 +141,24 @@ pub struct NetOutboundMessage {
     pub msg_size: u64,
     /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
+}
+impl NetOutboundMessage {
+    /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.addr)
+    }
+    /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.conn_type)
+    }
+    /// `msg_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn msg_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.msg_type)
+    }
+    /// The bytes of `msg` the reader kept: `msg_size` of them, at most its cap.
+    pub fn msg(&self) -> &[u8] {
+        &self.msg[..self.msg.len().min(self.msg_size as usize)]
+    }
 }
 
 /// `net:inbound_connection` (`struct net_inbound_connection`):
@@ -148,6 +184,16 @@ pub struct NetInboundConnection {
     /// included
     pub existing: u64,
 }
+impl NetInboundConnection {
+    /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.addr)
+    }
+    /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.conn_type)
+    }
+}
 
 /// `net:outbound_connection` (`struct net_outbound_connection`):
 /// Is called when a new outbound connection is opened by us. Passes
@@ -172,6 +218,16 @@ pub struct NetOutboundConnection {
     /// included
     pub existing: u64,
 }
+impl NetOutboundConnection {
+    /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.addr)
+    }
+    /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.conn_type)
+    }
+}
 
 /// `net:closed_connection` (`struct net_closed_connection`):
 /// Is called when a connection is closed, whether we or the peer closed
@@ -193,6 +249,16 @@ pub struct NetClosedConnection {
     pub network: u32,
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,
+}
+impl NetClosedConnection {
+    /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.addr)
+    }
+    /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.conn_type)
+    }
 }
 
 /// `net:evicted_inbound_connection` (`struct net_evicted_inbound_connection`):
@@ -217,6 +283,16 @@ pub struct NetEvictedInboundConnection {
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,
 }
+impl NetEvictedInboundConnection {
+    /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.addr)
+    }
+    /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.conn_type)
+    }
+}
 
 /// `net:misbehaving_connection` (`struct net_misbehaving_connection`):
 /// Is called when a connection is misbehaving and we punish it.
@@ -229,6 +305,12 @@ pub struct NetMisbehavingConnection {
     pub id: i64,
     /// Reason why the peer is misbehaving
     pub message: [u8; 128 + 1],
+}
+impl NetMisbehavingConnection {
+    /// `message` up to its NUL, as text (invalid UTF-8 replaced).
+    pub fn message(&self) -> ::std::borrow::Cow<'_, str> {
+        c_text(&self.message)
+    }
 }
 
 /// One decoded event of the `net` tracepoints.
@@ -299,11 +381,11 @@ impl NetEvent {
                     "net:inbound_message",
                     &[
                         ("peer_id", e.peer_id.to_string()),
-                        ("addr", json_string(&e.addr)),
-                        ("conn_type", json_string(&e.conn_type)),
-                        ("msg_type", json_string(&e.msg_type)),
+                        ("addr", json_string(&e.addr())),
+                        ("conn_type", json_string(&e.conn_type())),
+                        ("msg_type", json_string(&e.msg_type())),
                         ("msg_size", e.msg_size.to_string()),
-                        ("msg", json_hex(&e.msg[..e.msg.len().min(e.msg_size as usize)])),
+                        ("msg", json_hex(e.msg())),
                     ],
                 )
             }
@@ -312,11 +394,11 @@ impl NetEvent {
                     "net:outbound_message",
                     &[
                         ("peer_id", e.peer_id.to_string()),
-                        ("addr", json_string(&e.addr)),
-                        ("conn_type", json_string(&e.conn_type)),
-                        ("msg_type", json_string(&e.msg_type)),
+                        ("addr", json_string(&e.addr())),
+                        ("conn_type", json_string(&e.conn_type())),
+                        ("msg_type", json_string(&e.msg_type())),
                         ("msg_size", e.msg_size.to_string()),
-                        ("msg", json_hex(&e.msg[..e.msg.len().min(e.msg_size as usize)])),
+                        ("msg", json_hex(e.msg())),
                     ],
                 )
             }
@@ -325,8 +407,8 @@ impl NetEvent {
                     "net:inbound_connection",
                     &[
                         ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr)),
-                        ("conn_type", json_string(&e.conn_type)),
+                        ("addr", json_string(&e.addr())),
+                        ("conn_type", json_string(&e.conn_type())),
                         ("network", e.network.to_string()),
                         ("existing", e.existing.to_string()),
                     ],
@@ -337,8 +419,8 @@ impl NetEvent {
                     "net:outbound_connection",
                     &[
                         ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr)),
-                        ("conn_type", json_string(&e.conn_type)),
+                        ("addr", json_string(&e.addr())),
+                        ("conn_type", json_string(&e.conn_type())),
                         ("network", e.network.to_string()),
                         ("existing", e.existing.to_string()),
                     ],
@@ -349,8 +431,8 @@ impl NetEvent {
                     "net:closed_connection",
                     &[
                         ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr)),
-                        ("conn_type", json_string(&e.conn_type)),
+                        ("addr", json_string(&e.addr())),
+                        ("conn_type", json_string(&e.conn_type())),
                         ("network", e.network.to_string()),
                         ("time_established", e.time_established.to_string()),
                     ],
@@ -361,8 +443,8 @@ impl NetEvent {
                     "net:evicted_inbound_connection",
                     &[
                         ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr)),
-                        ("conn_type", json_string(&e.conn_type)),
+                        ("addr", json_string(&e.addr())),
+                        ("conn_type", json_string(&e.conn_type())),
                         ("network", e.network.to_string()),
                         ("time_established", e.time_established.to_string()),
                     ],
@@ -371,11 +453,18 @@ impl NetEvent {
             NetEvent::MisbehavingConnection(e) => {
                 json_object(
                     "net:misbehaving_connection",
-                    &[("id", e.id.to_string()), ("message", json_string(&e.message))],
+                    &[("id", e.id.to_string()), ("message", json_string(&e.message()))],
                 )
             }
         }
     }
+}
+
+/// A C string field up to its NUL, as text (invalid UTF-8 replaced).
+#[allow(dead_code)]
+fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
 }
 
 /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
@@ -403,12 +492,11 @@ fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     out
 }
 
-/// `bytes` up to the first NUL, as a JSON string literal.
+/// `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
-    for c in String::from_utf8_lossy(&bytes[..end]).chars() {
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

@@ -58,6 +58,12 @@ pub struct UtxocacheFlush {
     /// Whether the flush was made for pruning
     pub for_prune: u8,
 }
+impl UtxocacheFlush {
+    /// `for_prune`, passed as one byte.
+    pub fn for_prune(&self) -> bool {
+        self.for_prune != 0
+    }
+}
 
 /// `utxocache:add` (`struct utxocache_add`):
 /// Fires when a new output enters the cache.
@@ -76,6 +82,16 @@ pub struct UtxocacheAdd {
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,
+}
+impl UtxocacheAdd {
+    /// The bytes of `txid` in internal order (shown reversed, as a hash).
+    pub fn txid(&self) -> &[u8] {
+        &self.txid
+    }
+    /// `is_coinbase`, passed as one byte.
+    pub fn is_coinbase(&self) -> bool {
+        self.is_coinbase != 0
+    }
 }
 
 /// `utxocache:spent` (`struct utxocache_spent`):
@@ -96,6 +112,16 @@ pub struct UtxocacheSpent {
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,
 }
+impl UtxocacheSpent {
+    /// The bytes of `txid` in internal order (shown reversed, as a hash).
+    pub fn txid(&self) -> &[u8] {
+        &self.txid
+    }
+    /// `is_coinbase`, passed as one byte.
+    pub fn is_coinbase(&self) -> bool {
+        self.is_coinbase != 0
+    }
+}
 
 /// `utxocache:uncache` (`struct utxocache_uncache`):
 /// Fires when an output leaves the cache without being spent (e.g. it
@@ -115,6 +141,16 @@ pub struct UtxocacheUncache {
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,
+}
+impl UtxocacheUncache {
+    /// The bytes of `txid` in internal order (shown reversed, as a hash).
+    pub fn txid(&self) -> &[u8] {
+        &self.txid
+    }
+    /// `is_coinbase`, passed as one byte.
+    pub fn is_coinbase(&self) -> bool {
+        self.is_coinbase != 0
+    }
 }
 
 /// One decoded event of the `utxocache` tracepoints.
@@ -172,7 +208,7 @@ impl UtxocacheEvent {
                         ("mode", e.mode.to_string()),
                         ("coins", e.coins.to_string()),
                         ("memory", e.memory.to_string()),
-                        ("for_prune", (e.for_prune != 0).to_string()),
+                        ("for_prune", e.for_prune().to_string()),
                     ],
                 )
             }
@@ -180,11 +216,11 @@ impl UtxocacheEvent {
                 json_object(
                     "utxocache:add",
                     &[
-                        ("txid", json_hex(e.txid.iter().rev())),
+                        ("txid", json_hex(e.txid().iter().rev())),
                         ("vout", e.vout.to_string()),
                         ("height", e.height.to_string()),
                         ("value", e.value.to_string()),
-                        ("is_coinbase", (e.is_coinbase != 0).to_string()),
+                        ("is_coinbase", e.is_coinbase().to_string()),
                     ],
                 )
             }
@@ -192,11 +228,11 @@ impl UtxocacheEvent {
                 json_object(
                     "utxocache:spent",
                     &[
-                        ("txid", json_hex(e.txid.iter().rev())),
+                        ("txid", json_hex(e.txid().iter().rev())),
                         ("vout", e.vout.to_string()),
                         ("height", e.height.to_string()),
                         ("value", e.value.to_string()),
-                        ("is_coinbase", (e.is_coinbase != 0).to_string()),
+                        ("is_coinbase", e.is_coinbase().to_string()),
                     ],
                 )
             }
@@ -204,16 +240,23 @@ impl UtxocacheEvent {
                 json_object(
                     "utxocache:uncache",
                     &[
-                        ("txid", json_hex(e.txid.iter().rev())),
+                        ("txid", json_hex(e.txid().iter().rev())),
                         ("vout", e.vout.to_string()),
                         ("height", e.height.to_string()),
                         ("value", e.value.to_string()),
-                        ("is_coinbase", (e.is_coinbase != 0).to_string()),
+                        ("is_coinbase", e.is_coinbase().to_string()),
                     ],
                 )
             }
         }
     }
+}
+
+/// A C string field up to its NUL, as text (invalid UTF-8 replaced).
+#[allow(dead_code)]
+fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
 }
 
 /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
@@ -241,12 +284,11 @@ fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     out
 }
 
-/// `bytes` up to the first NUL, as a JSON string literal.
+/// `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
-    for c in String::from_utf8_lossy(&bytes[..end]).chars() {
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

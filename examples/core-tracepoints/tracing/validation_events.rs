@@ -49,6 +49,12 @@ pub struct ValidationBlockConnected {
     /// Time it took to connect the block, in nanoseconds
     pub duration: u64,
 }
+impl ValidationBlockConnected {
+    /// The bytes of `block_hash` in internal order (shown reversed, as a hash).
+    pub fn block_hash(&self) -> &[u8] {
+        &self.block_hash
+    }
+}
 
 /// One decoded event of the `validation` tracepoints.
 #[derive(Clone, Copy, Debug)]
@@ -91,7 +97,7 @@ impl ValidationEvent {
                 json_object(
                     "validation:block_connected",
                     &[
-                        ("block_hash", json_hex(e.block_hash.iter().rev())),
+                        ("block_hash", json_hex(e.block_hash().iter().rev())),
                         ("height", e.height.to_string()),
                         ("transactions", e.transactions.to_string()),
                         ("inputs", e.inputs.to_string()),
@@ -102,6 +108,13 @@ impl ValidationEvent {
             }
         }
     }
+}
+
+/// A C string field up to its NUL, as text (invalid UTF-8 replaced).
+#[allow(dead_code)]
+fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
 }
 
 /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
@@ -129,12 +142,11 @@ fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
     out
 }
 
-/// `bytes` up to the first NUL, as a JSON string literal.
+/// `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
-    for c in String::from_utf8_lossy(&bytes[..end]).chars() {
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
