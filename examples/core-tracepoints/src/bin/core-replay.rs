@@ -3,12 +3,15 @@
 //! a fixed order, for tracers to read.
 //!
 //! ```text
-//! core-replay [--fired-log FILE] [--wait]
+//! core-replay [--fired-log FILE] [--wait] [--flood SECONDS [--rate N]]
 //! ```
 //!
 //! `--wait` reads one line from standard input before firing (a tracer
 //! harness writes it once its tracer is attached); `--fired-log` writes one
-//! JSON object per fire (see `core_tracepoints::fired_log`).
+//! JSON object per fire (see `core_tracepoints::fired_log`). `--flood`
+//! fires `net:inbound_connection` instead, for SECONDS, as fast as it can or
+//! N times a second, and prints `fired N` (the reader benchmark of
+//! `scripts/bench.sh`).
 
 use core_tracepoints::fire_and_record;
 use core_tracepoints::fired_log::FiredLog;
@@ -20,9 +23,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: core-replay [--fired-log FILE] [--wait]
+const USAGE: &str = "usage: core-replay [--fired-log FILE] [--wait] [--flood SECONDS [--rate N]]
   --fired-log FILE  write one JSON object per fired tracepoint to FILE
-  --wait            read one line from standard input before firing";
+  --wait            read one line from standard input before firing
+  --flood SECONDS   fire net:inbound_connection for SECONDS (fast as possible,
+                    or N times a second with --rate N) and print `fired N`";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -37,6 +42,8 @@ fn main() -> ExitCode {
 fn run(args: Vec<String>) -> Result<(), String> {
     let mut fired_log = None;
     let mut wait = false;
+    let mut flood: Option<f64> = None;
+    let mut rate: Option<f64> = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -45,6 +52,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
                 fired_log = Some(PathBuf::from(path));
             }
             "--wait" => wait = true,
+            "--flood" => flood = Some(number(args.next(), "--flood")?),
+            "--rate" => rate = Some(number(args.next(), "--rate")?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -60,6 +69,10 @@ fn run(args: Vec<String>) -> Result<(), String> {
             .read_line(&mut line)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
     }
+    if let Some(seconds) = flood {
+        println!("fired {}", flood_net(Duration::from_secs_f64(seconds), rate));
+        return Ok(());
+    }
     replay_net(&mut log);
     replay_validation(&mut log);
     replay_utxocache(&mut log);
@@ -68,6 +81,40 @@ fn run(args: Vec<String>) -> Result<(), String> {
     replay_mempool(&mut log);
     log.finish()
         .map_err(|e| format!("cannot write fired log: {e}"))
+}
+
+/// A positive number given after `flag`.
+fn number(value: Option<String>, flag: &str) -> Result<f64, String> {
+    value
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|n| *n > 0.0)
+        .ok_or_else(|| format!("`{flag}` takes a positive number\n{USAGE}"))
+}
+
+/// Fires `net:inbound_connection` for `duration`, as fast as it can or at
+/// `rate` fires a second (paced against the clock); returns how many
+/// fires a tracer was attached to.
+fn flood_net(duration: Duration, rate: Option<f64>) -> u64 {
+    let addr = "127.0.0.1:8333";
+    let start = Instant::now();
+    let mut fired = 0u64;
+    let mut sent = 0u64;
+    while start.elapsed() < duration {
+        if let Some(rate) = rate {
+            // Fire the ones due by now, then check the clock again.
+            let due = (start.elapsed().as_secs_f64() * rate) as u64;
+            if sent >= due {
+                std::hint::spin_loop();
+                continue;
+            }
+        }
+        sent += 1;
+        if net::inbound_connection::is_enabled() {
+            fired += 1;
+        }
+        tracepoints::fire!(net::inbound_connection(fired as i64, addr, "inbound", 0, 1));
+    }
+    fired
 }
 
 /// `n` bytes of a deterministic pseudo-random stream seeded by `seed`.
