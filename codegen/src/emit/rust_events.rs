@@ -295,28 +295,40 @@ fn event_impl(provider: &Provider) -> TokenStream {
         let variant = ident(&names::event_variant(tracepoint));
         decode_arms.push(quote! { #kind => read(record).map(#event_enum::#variant), });
         name_arms.push(quote! { #event_enum::#variant(_) => #probe, });
-        let values = tracepoint.args.iter().map(|arg| {
-            let name = &arg.name;
-            let field = ident(name);
-            let value = match arg.ty {
-                ArgType::Str { .. } | ArgType::CStr { .. } => quote!(json_string(&e.#field())),
+        // The object's text up to each value: `{"tracepoint":"p:n","args":{"a":`.
+        let mut writes = Vec::new();
+        let mut prefix = format!("{{\"tracepoint\":\"{probe}\",\"args\":{{");
+        for arg in &tracepoint.args {
+            let field = ident(&arg.name);
+            prefix.push_str(&format!("\"{}\":", arg.name));
+            let text = std::mem::replace(&mut prefix, ",".to_string());
+            writes.push(quote!(out.push_str(#text);));
+            writes.push(match arg.ty {
+                ArgType::Str { .. } | ArgType::CStr { .. } => {
+                    quote!(write_json_string(out, &e.#field());)
+                }
                 ArgType::Bytes {
                     display: BytesDisplay::Hash,
                     ..
-                } => quote!(json_hex(e.#field().iter().rev())),
-                ArgType::Bytes { .. } => quote!(json_hex(e.#field())),
-                ArgType::Bool => quote!(e.#field().to_string()),
-                _ => quote!(e.#field.to_string()),
-            };
-            quote!((#name, #value))
-        });
+                } => quote!(write_hex(out, e.#field().iter().rev());),
+                ArgType::Bytes { .. } => quote!(write_hex(out, e.#field());),
+                ArgType::Bool => quote!(out.push_str(if e.#field() { "true" } else { "false" });),
+                _ => quote!(write_number(out, e.#field);),
+            });
+        }
+        let end = if tracepoint.args.is_empty() {
+            format!("{prefix}}}}}")
+        } else {
+            "}}".to_string()
+        };
+        writes.push(quote!(out.push_str(#end);));
         let binding = if tracepoint.args.is_empty() {
             quote!(_)
         } else {
             quote!(e)
         };
         json_arms.push(quote! {
-            #event_enum::#variant(#binding) => json_object(#probe, &[#(#values),*]),
+            #event_enum::#variant(#binding) => { #(#writes)* }
         });
     }
     quote! {
@@ -348,6 +360,15 @@ fn event_impl(provider: &Provider) -> TokenStream {
             /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
             /// strings up to their NUL, decoded as UTF-8 (lossy).
             pub fn to_json(self) -> String {
+                let mut out = String::with_capacity(256);
+                self.write_json(&mut out);
+                out
+            }
+
+            /// Appends [`to_json`](Self::to_json)'s text to `out`, without
+            /// allocating more than `out` needs: for readers that print many
+            /// events per poll.
+            pub fn write_json(&self, out: &mut String) {
                 match self {
                     #(#json_arms)*
                 }
@@ -360,6 +381,13 @@ fn event_impl(provider: &Provider) -> TokenStream {
 fn helpers() -> [TokenStream; 4] {
     [
         quote! {
+        /// Appends an integer.
+        #[allow(dead_code)]
+        fn write_number(out: &mut String, n: impl ::core::fmt::Display) {
+            let _ = ::core::fmt::Write::write_fmt(out, format_args!("{n}"));
+        }
+        },
+        quote! {
         /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
         #[allow(dead_code)]
         fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
@@ -368,47 +396,34 @@ fn helpers() -> [TokenStream; 4] {
         }
         },
         quote! {
-        /// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
-        /// already JSON.
-        fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
-            let mut out = format!("{{\"tracepoint\":\"{tracepoint}\",\"args\":{{");
-            for (i, (name, value)) in args.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&format!("\"{name}\":{value}"));
-            }
-            out.push_str("}}");
-            out
-        }
-        },
-        quote! {
-        /// `bytes` as a JSON string of lowercase hex digits.
+        /// Appends `bytes` as a JSON string of lowercase hex digits.
         #[allow(dead_code)]
-        fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
-            let mut out = String::from("\"");
-            for b in bytes {
-                out.push_str(&format!("{b:02x}"));
+        fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            out.push('"');
+            for &b in bytes {
+                out.push(DIGITS[usize::from(b >> 4)] as char);
+                out.push(DIGITS[usize::from(b & 0xf)] as char);
             }
             out.push('"');
-            out
         }
         },
         quote! {
-            /// `text` as a JSON string literal.
+            /// Appends `text` as a JSON string literal.
             #[allow(dead_code)]
-            fn json_string(text: &str) -> String {
-                let mut out = String::from("\"");
+            fn write_json_string(out: &mut String, text: &str) {
+                out.push('"');
                 for c in text.chars() {
                     match c {
                         '"' => out.push_str("\\\""),
                         '\\' => out.push_str("\\\\"),
-                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c if (c as u32) < 0x20 => {
+                            let _ = ::core::fmt::Write::write_fmt(out, format_args!("\\u{:04x}", c as u32));
+                        }
                         c => out.push(c),
                     }
                 }
                 out.push('"');
-                out
             }
         },
     ]

@@ -222,50 +222,73 @@ impl CoinSelectionEvent {
     /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
     /// strings up to their NUL, decoded as UTF-8 (lossy).
     pub fn to_json(self) -> String {
+        let mut out = String::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+    /// Appends [`to_json`](Self::to_json)'s text to `out`, without
+    /// allocating more than `out` needs: for readers that print many
+    /// events per poll.
+    pub fn write_json(&self, out: &mut String) {
         match self {
             CoinSelectionEvent::SelectedCoins(e) => {
-                json_object(
-                    "coin_selection:selected_coins",
-                    &[
-                        ("wallet_name", json_string(&e.wallet_name())),
-                        ("algorithm", json_string(&e.algorithm())),
-                        ("target", e.target.to_string()),
-                        ("waste", e.waste.to_string()),
-                        ("selected_value", e.selected_value.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"coin_selection:selected_coins\",\"args\":{\"wallet_name\":",
+                );
+                write_json_string(out, &e.wallet_name());
+                out.push_str(",\"algorithm\":");
+                write_json_string(out, &e.algorithm());
+                out.push_str(",\"target\":");
+                write_number(out, e.target);
+                out.push_str(",\"waste\":");
+                write_number(out, e.waste);
+                out.push_str(",\"selected_value\":");
+                write_number(out, e.selected_value);
+                out.push_str("}}");
             }
             CoinSelectionEvent::NormalCreateTxInternal(e) => {
-                json_object(
-                    "coin_selection:normal_create_tx_internal",
-                    &[
-                        ("wallet_name", json_string(&e.wallet_name())),
-                        ("success", e.success().to_string()),
-                        ("fee", e.fee.to_string()),
-                        ("change_pos", e.change_pos.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"coin_selection:normal_create_tx_internal\",\"args\":{\"wallet_name\":",
+                );
+                write_json_string(out, &e.wallet_name());
+                out.push_str(",\"success\":");
+                out.push_str(if e.success() { "true" } else { "false" });
+                out.push_str(",\"fee\":");
+                write_number(out, e.fee);
+                out.push_str(",\"change_pos\":");
+                write_number(out, e.change_pos);
+                out.push_str("}}");
             }
             CoinSelectionEvent::AttemptingApsCreateTx(e) => {
-                json_object(
-                    "coin_selection:attempting_aps_create_tx",
-                    &[("wallet_name", json_string(&e.wallet_name()))],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"coin_selection:attempting_aps_create_tx\",\"args\":{\"wallet_name\":",
+                );
+                write_json_string(out, &e.wallet_name());
+                out.push_str("}}");
             }
             CoinSelectionEvent::ApsCreateTxInternal(e) => {
-                json_object(
-                    "coin_selection:aps_create_tx_internal",
-                    &[
-                        ("wallet_name", json_string(&e.wallet_name())),
-                        ("use_aps", e.use_aps().to_string()),
-                        ("success", e.success().to_string()),
-                        ("fee", e.fee.to_string()),
-                        ("change_pos", e.change_pos.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"coin_selection:aps_create_tx_internal\",\"args\":{\"wallet_name\":",
+                );
+                write_json_string(out, &e.wallet_name());
+                out.push_str(",\"use_aps\":");
+                out.push_str(if e.use_aps() { "true" } else { "false" });
+                out.push_str(",\"success\":");
+                out.push_str(if e.success() { "true" } else { "false" });
+                out.push_str(",\"fee\":");
+                write_number(out, e.fee);
+                out.push_str(",\"change_pos\":");
+                write_number(out, e.change_pos);
+                out.push_str("}}");
             }
         }
     }
+}
+
+/// Appends an integer.
+#[allow(dead_code)]
+fn write_number(out: &mut String, n: impl ::core::fmt::Display) {
+    let _ = ::core::fmt::Write::write_fmt(out, format_args!("{n}"));
 }
 
 /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
@@ -275,43 +298,34 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
-/// already JSON.
-fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
-    let mut out = format!("{{\"tracepoint\":\"{tracepoint}\",\"args\":{{");
-    for (i, (name, value)) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"{name}\":{value}"));
-    }
-    out.push_str("}}");
-    out
-}
-
-/// `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
-    let mut out = String::from("\"");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
+fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     out.push('"');
-    out
 }
 
-/// `text` as a JSON string literal.
+/// Appends `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
+fn write_json_string(out: &mut String, text: &str) {
+    out.push('"');
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = ::core::fmt::Write::write_fmt(
+                    out,
+                    format_args!("\\u{:04x}", c as u32),
+                );
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }

@@ -210,61 +210,73 @@ impl MempoolEvent {
     /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
     /// strings up to their NUL, decoded as UTF-8 (lossy).
     pub fn to_json(self) -> String {
+        let mut out = String::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+    /// Appends [`to_json`](Self::to_json)'s text to `out`, without
+    /// allocating more than `out` needs: for readers that print many
+    /// events per poll.
+    pub fn write_json(&self, out: &mut String) {
         match self {
             MempoolEvent::Added(e) => {
-                json_object(
-                    "mempool:added",
-                    &[
-                        ("txid", json_hex(e.txid().iter().rev())),
-                        ("vsize", e.vsize.to_string()),
-                        ("fee", e.fee.to_string()),
-                    ],
-                )
+                out.push_str("{\"tracepoint\":\"mempool:added\",\"args\":{\"txid\":");
+                write_hex(out, e.txid().iter().rev());
+                out.push_str(",\"vsize\":");
+                write_number(out, e.vsize);
+                out.push_str(",\"fee\":");
+                write_number(out, e.fee);
+                out.push_str("}}");
             }
             MempoolEvent::Removed(e) => {
-                json_object(
-                    "mempool:removed",
-                    &[
-                        ("txid", json_hex(e.txid().iter().rev())),
-                        ("reason", json_string(&e.reason())),
-                        ("vsize", e.vsize.to_string()),
-                        ("fee", e.fee.to_string()),
-                        ("entry_time", e.entry_time.to_string()),
-                    ],
-                )
+                out.push_str("{\"tracepoint\":\"mempool:removed\",\"args\":{\"txid\":");
+                write_hex(out, e.txid().iter().rev());
+                out.push_str(",\"reason\":");
+                write_json_string(out, &e.reason());
+                out.push_str(",\"vsize\":");
+                write_number(out, e.vsize);
+                out.push_str(",\"fee\":");
+                write_number(out, e.fee);
+                out.push_str(",\"entry_time\":");
+                write_number(out, e.entry_time);
+                out.push_str("}}");
             }
             MempoolEvent::Replaced(e) => {
-                json_object(
-                    "mempool:replaced",
-                    &[
-                        ("replaced_txid", json_hex(e.replaced_txid().iter().rev())),
-                        ("replaced_vsize", e.replaced_vsize.to_string()),
-                        ("replaced_fee", e.replaced_fee.to_string()),
-                        ("replaced_entry_time", e.replaced_entry_time.to_string()),
-                        (
-                            "replacement_txid",
-                            json_hex(e.replacement_txid().iter().rev()),
-                        ),
-                        ("replacement_vsize", e.replacement_vsize.to_string()),
-                        ("replacement_fee", e.replacement_fee.to_string()),
-                        (
-                            "replaced_by_transaction",
-                            e.replaced_by_transaction().to_string(),
-                        ),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"mempool:replaced\",\"args\":{\"replaced_txid\":",
+                );
+                write_hex(out, e.replaced_txid().iter().rev());
+                out.push_str(",\"replaced_vsize\":");
+                write_number(out, e.replaced_vsize);
+                out.push_str(",\"replaced_fee\":");
+                write_number(out, e.replaced_fee);
+                out.push_str(",\"replaced_entry_time\":");
+                write_number(out, e.replaced_entry_time);
+                out.push_str(",\"replacement_txid\":");
+                write_hex(out, e.replacement_txid().iter().rev());
+                out.push_str(",\"replacement_vsize\":");
+                write_number(out, e.replacement_vsize);
+                out.push_str(",\"replacement_fee\":");
+                write_number(out, e.replacement_fee);
+                out.push_str(",\"replaced_by_transaction\":");
+                out.push_str(if e.replaced_by_transaction() { "true" } else { "false" });
+                out.push_str("}}");
             }
             MempoolEvent::Rejected(e) => {
-                json_object(
-                    "mempool:rejected",
-                    &[
-                        ("txid", json_hex(e.txid().iter().rev())),
-                        ("reason", json_string(&e.reason())),
-                    ],
-                )
+                out.push_str("{\"tracepoint\":\"mempool:rejected\",\"args\":{\"txid\":");
+                write_hex(out, e.txid().iter().rev());
+                out.push_str(",\"reason\":");
+                write_json_string(out, &e.reason());
+                out.push_str("}}");
             }
         }
     }
+}
+
+/// Appends an integer.
+#[allow(dead_code)]
+fn write_number(out: &mut String, n: impl ::core::fmt::Display) {
+    let _ = ::core::fmt::Write::write_fmt(out, format_args!("{n}"));
 }
 
 /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
@@ -274,43 +286,34 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
-/// already JSON.
-fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
-    let mut out = format!("{{\"tracepoint\":\"{tracepoint}\",\"args\":{{");
-    for (i, (name, value)) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"{name}\":{value}"));
-    }
-    out.push_str("}}");
-    out
-}
-
-/// `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
-    let mut out = String::from("\"");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
+fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     out.push('"');
-    out
 }
 
-/// `text` as a JSON string literal.
+/// Appends `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
+fn write_json_string(out: &mut String, text: &str) {
+    out.push('"');
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = ::core::fmt::Write::write_fmt(
+                    out,
+                    format_args!("\\u{:04x}", c as u32),
+                );
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }

@@ -375,89 +375,126 @@ impl NetEvent {
     /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
     /// strings up to their NUL, decoded as UTF-8 (lossy).
     pub fn to_json(self) -> String {
+        let mut out = String::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+    /// Appends [`to_json`](Self::to_json)'s text to `out`, without
+    /// allocating more than `out` needs: for readers that print many
+    /// events per poll.
+    pub fn write_json(&self, out: &mut String) {
         match self {
             NetEvent::InboundMessage(e) => {
-                json_object(
-                    "net:inbound_message",
-                    &[
-                        ("peer_id", e.peer_id.to_string()),
-                        ("addr", json_string(&e.addr())),
-                        ("conn_type", json_string(&e.conn_type())),
-                        ("msg_type", json_string(&e.msg_type())),
-                        ("msg_size", e.msg_size.to_string()),
-                        ("msg", json_hex(e.msg())),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"net:inbound_message\",\"args\":{\"peer_id\":",
+                );
+                write_number(out, e.peer_id);
+                out.push_str(",\"addr\":");
+                write_json_string(out, &e.addr());
+                out.push_str(",\"conn_type\":");
+                write_json_string(out, &e.conn_type());
+                out.push_str(",\"msg_type\":");
+                write_json_string(out, &e.msg_type());
+                out.push_str(",\"msg_size\":");
+                write_number(out, e.msg_size);
+                out.push_str(",\"msg\":");
+                write_hex(out, e.msg());
+                out.push_str("}}");
             }
             NetEvent::OutboundMessage(e) => {
-                json_object(
-                    "net:outbound_message",
-                    &[
-                        ("peer_id", e.peer_id.to_string()),
-                        ("addr", json_string(&e.addr())),
-                        ("conn_type", json_string(&e.conn_type())),
-                        ("msg_type", json_string(&e.msg_type())),
-                        ("msg_size", e.msg_size.to_string()),
-                        ("msg", json_hex(e.msg())),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"net:outbound_message\",\"args\":{\"peer_id\":",
+                );
+                write_number(out, e.peer_id);
+                out.push_str(",\"addr\":");
+                write_json_string(out, &e.addr());
+                out.push_str(",\"conn_type\":");
+                write_json_string(out, &e.conn_type());
+                out.push_str(",\"msg_type\":");
+                write_json_string(out, &e.msg_type());
+                out.push_str(",\"msg_size\":");
+                write_number(out, e.msg_size);
+                out.push_str(",\"msg\":");
+                write_hex(out, e.msg());
+                out.push_str("}}");
             }
             NetEvent::InboundConnection(e) => {
-                json_object(
-                    "net:inbound_connection",
-                    &[
-                        ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr())),
-                        ("conn_type", json_string(&e.conn_type())),
-                        ("network", e.network.to_string()),
-                        ("existing", e.existing.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"net:inbound_connection\",\"args\":{\"id\":",
+                );
+                write_number(out, e.id);
+                out.push_str(",\"addr\":");
+                write_json_string(out, &e.addr());
+                out.push_str(",\"conn_type\":");
+                write_json_string(out, &e.conn_type());
+                out.push_str(",\"network\":");
+                write_number(out, e.network);
+                out.push_str(",\"existing\":");
+                write_number(out, e.existing);
+                out.push_str("}}");
             }
             NetEvent::OutboundConnection(e) => {
-                json_object(
-                    "net:outbound_connection",
-                    &[
-                        ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr())),
-                        ("conn_type", json_string(&e.conn_type())),
-                        ("network", e.network.to_string()),
-                        ("existing", e.existing.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"net:outbound_connection\",\"args\":{\"id\":",
+                );
+                write_number(out, e.id);
+                out.push_str(",\"addr\":");
+                write_json_string(out, &e.addr());
+                out.push_str(",\"conn_type\":");
+                write_json_string(out, &e.conn_type());
+                out.push_str(",\"network\":");
+                write_number(out, e.network);
+                out.push_str(",\"existing\":");
+                write_number(out, e.existing);
+                out.push_str("}}");
             }
             NetEvent::ClosedConnection(e) => {
-                json_object(
-                    "net:closed_connection",
-                    &[
-                        ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr())),
-                        ("conn_type", json_string(&e.conn_type())),
-                        ("network", e.network.to_string()),
-                        ("time_established", e.time_established.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"net:closed_connection\",\"args\":{\"id\":",
+                );
+                write_number(out, e.id);
+                out.push_str(",\"addr\":");
+                write_json_string(out, &e.addr());
+                out.push_str(",\"conn_type\":");
+                write_json_string(out, &e.conn_type());
+                out.push_str(",\"network\":");
+                write_number(out, e.network);
+                out.push_str(",\"time_established\":");
+                write_number(out, e.time_established);
+                out.push_str("}}");
             }
             NetEvent::EvictedInboundConnection(e) => {
-                json_object(
-                    "net:evicted_inbound_connection",
-                    &[
-                        ("id", e.id.to_string()),
-                        ("addr", json_string(&e.addr())),
-                        ("conn_type", json_string(&e.conn_type())),
-                        ("network", e.network.to_string()),
-                        ("time_established", e.time_established.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"net:evicted_inbound_connection\",\"args\":{\"id\":",
+                );
+                write_number(out, e.id);
+                out.push_str(",\"addr\":");
+                write_json_string(out, &e.addr());
+                out.push_str(",\"conn_type\":");
+                write_json_string(out, &e.conn_type());
+                out.push_str(",\"network\":");
+                write_number(out, e.network);
+                out.push_str(",\"time_established\":");
+                write_number(out, e.time_established);
+                out.push_str("}}");
             }
             NetEvent::MisbehavingConnection(e) => {
-                json_object(
-                    "net:misbehaving_connection",
-                    &[("id", e.id.to_string()), ("message", json_string(&e.message()))],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"net:misbehaving_connection\",\"args\":{\"id\":",
+                );
+                write_number(out, e.id);
+                out.push_str(",\"message\":");
+                write_json_string(out, &e.message());
+                out.push_str("}}");
             }
         }
     }
+}
+
+/// Appends an integer.
+#[allow(dead_code)]
+fn write_number(out: &mut String, n: impl ::core::fmt::Display) {
+    let _ = ::core::fmt::Write::write_fmt(out, format_args!("{n}"));
 }
 
 /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
@@ -467,43 +504,34 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
-/// already JSON.
-fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
-    let mut out = format!("{{\"tracepoint\":\"{tracepoint}\",\"args\":{{");
-    for (i, (name, value)) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"{name}\":{value}"));
-    }
-    out.push_str("}}");
-    out
-}
-
-/// `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
-    let mut out = String::from("\"");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
+fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     out.push('"');
-    out
 }
 
-/// `text` as a JSON string literal.
+/// Appends `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
+fn write_json_string(out: &mut String, text: &str) {
+    out.push('"');
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = ::core::fmt::Write::write_fmt(
+                    out,
+                    format_args!("\\u{:04x}", c as u32),
+                );
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }

@@ -199,57 +199,79 @@ impl UtxocacheEvent {
     /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
     /// strings up to their NUL, decoded as UTF-8 (lossy).
     pub fn to_json(self) -> String {
+        let mut out = String::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+    /// Appends [`to_json`](Self::to_json)'s text to `out`, without
+    /// allocating more than `out` needs: for readers that print many
+    /// events per poll.
+    pub fn write_json(&self, out: &mut String) {
         match self {
             UtxocacheEvent::Flush(e) => {
-                json_object(
-                    "utxocache:flush",
-                    &[
-                        ("duration", e.duration.to_string()),
-                        ("mode", e.mode.to_string()),
-                        ("coins", e.coins.to_string()),
-                        ("memory", e.memory.to_string()),
-                        ("for_prune", e.for_prune().to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"utxocache:flush\",\"args\":{\"duration\":",
+                );
+                write_number(out, e.duration);
+                out.push_str(",\"mode\":");
+                write_number(out, e.mode);
+                out.push_str(",\"coins\":");
+                write_number(out, e.coins);
+                out.push_str(",\"memory\":");
+                write_number(out, e.memory);
+                out.push_str(",\"for_prune\":");
+                out.push_str(if e.for_prune() { "true" } else { "false" });
+                out.push_str("}}");
             }
             UtxocacheEvent::Add(e) => {
-                json_object(
-                    "utxocache:add",
-                    &[
-                        ("txid", json_hex(e.txid().iter().rev())),
-                        ("vout", e.vout.to_string()),
-                        ("height", e.height.to_string()),
-                        ("value", e.value.to_string()),
-                        ("is_coinbase", e.is_coinbase().to_string()),
-                    ],
-                )
+                out.push_str("{\"tracepoint\":\"utxocache:add\",\"args\":{\"txid\":");
+                write_hex(out, e.txid().iter().rev());
+                out.push_str(",\"vout\":");
+                write_number(out, e.vout);
+                out.push_str(",\"height\":");
+                write_number(out, e.height);
+                out.push_str(",\"value\":");
+                write_number(out, e.value);
+                out.push_str(",\"is_coinbase\":");
+                out.push_str(if e.is_coinbase() { "true" } else { "false" });
+                out.push_str("}}");
             }
             UtxocacheEvent::Spent(e) => {
-                json_object(
-                    "utxocache:spent",
-                    &[
-                        ("txid", json_hex(e.txid().iter().rev())),
-                        ("vout", e.vout.to_string()),
-                        ("height", e.height.to_string()),
-                        ("value", e.value.to_string()),
-                        ("is_coinbase", e.is_coinbase().to_string()),
-                    ],
-                )
+                out.push_str("{\"tracepoint\":\"utxocache:spent\",\"args\":{\"txid\":");
+                write_hex(out, e.txid().iter().rev());
+                out.push_str(",\"vout\":");
+                write_number(out, e.vout);
+                out.push_str(",\"height\":");
+                write_number(out, e.height);
+                out.push_str(",\"value\":");
+                write_number(out, e.value);
+                out.push_str(",\"is_coinbase\":");
+                out.push_str(if e.is_coinbase() { "true" } else { "false" });
+                out.push_str("}}");
             }
             UtxocacheEvent::Uncache(e) => {
-                json_object(
-                    "utxocache:uncache",
-                    &[
-                        ("txid", json_hex(e.txid().iter().rev())),
-                        ("vout", e.vout.to_string()),
-                        ("height", e.height.to_string()),
-                        ("value", e.value.to_string()),
-                        ("is_coinbase", e.is_coinbase().to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"utxocache:uncache\",\"args\":{\"txid\":",
+                );
+                write_hex(out, e.txid().iter().rev());
+                out.push_str(",\"vout\":");
+                write_number(out, e.vout);
+                out.push_str(",\"height\":");
+                write_number(out, e.height);
+                out.push_str(",\"value\":");
+                write_number(out, e.value);
+                out.push_str(",\"is_coinbase\":");
+                out.push_str(if e.is_coinbase() { "true" } else { "false" });
+                out.push_str("}}");
             }
         }
     }
+}
+
+/// Appends an integer.
+#[allow(dead_code)]
+fn write_number(out: &mut String, n: impl ::core::fmt::Display) {
+    let _ = ::core::fmt::Write::write_fmt(out, format_args!("{n}"));
 }
 
 /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
@@ -259,43 +281,34 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
-/// already JSON.
-fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
-    let mut out = format!("{{\"tracepoint\":\"{tracepoint}\",\"args\":{{");
-    for (i, (name, value)) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"{name}\":{value}"));
-    }
-    out.push_str("}}");
-    out
-}
-
-/// `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
-    let mut out = String::from("\"");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
+fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     out.push('"');
-    out
 }
 
-/// `text` as a JSON string literal.
+/// Appends `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
+fn write_json_string(out: &mut String, text: &str) {
+    out.push('"');
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = ::core::fmt::Write::write_fmt(
+                    out,
+                    format_args!("\\u{:04x}", c as u32),
+                );
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }

@@ -92,22 +92,40 @@ impl ValidationEvent {
     /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
     /// strings up to their NUL, decoded as UTF-8 (lossy).
     pub fn to_json(self) -> String {
+        let mut out = String::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+    /// Appends [`to_json`](Self::to_json)'s text to `out`, without
+    /// allocating more than `out` needs: for readers that print many
+    /// events per poll.
+    pub fn write_json(&self, out: &mut String) {
         match self {
             ValidationEvent::BlockConnected(e) => {
-                json_object(
-                    "validation:block_connected",
-                    &[
-                        ("block_hash", json_hex(e.block_hash().iter().rev())),
-                        ("height", e.height.to_string()),
-                        ("transactions", e.transactions.to_string()),
-                        ("inputs", e.inputs.to_string()),
-                        ("sigops", e.sigops.to_string()),
-                        ("duration", e.duration.to_string()),
-                    ],
-                )
+                out.push_str(
+                    "{\"tracepoint\":\"validation:block_connected\",\"args\":{\"block_hash\":",
+                );
+                write_hex(out, e.block_hash().iter().rev());
+                out.push_str(",\"height\":");
+                write_number(out, e.height);
+                out.push_str(",\"transactions\":");
+                write_number(out, e.transactions);
+                out.push_str(",\"inputs\":");
+                write_number(out, e.inputs);
+                out.push_str(",\"sigops\":");
+                write_number(out, e.sigops);
+                out.push_str(",\"duration\":");
+                write_number(out, e.duration);
+                out.push_str("}}");
             }
         }
     }
+}
+
+/// Appends an integer.
+#[allow(dead_code)]
+fn write_number(out: &mut String, n: impl ::core::fmt::Display) {
+    let _ = ::core::fmt::Write::write_fmt(out, format_args!("{n}"));
 }
 
 /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
@@ -117,43 +135,34 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// `{"tracepoint": tracepoint, "args": {name: value, ...}}`, the values
-/// already JSON.
-fn json_object(tracepoint: &str, args: &[(&str, String)]) -> String {
-    let mut out = format!("{{\"tracepoint\":\"{tracepoint}\",\"args\":{{");
-    for (i, (name, value)) in args.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"{name}\":{value}"));
-    }
-    out.push_str("}}");
-    out
-}
-
-/// `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` as a JSON string of lowercase hex digits.
 #[allow(dead_code)]
-fn json_hex<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> String {
-    let mut out = String::from("\"");
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
+fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     out.push('"');
-    out
 }
 
-/// `text` as a JSON string literal.
+/// Appends `text` as a JSON string literal.
 #[allow(dead_code)]
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
+fn write_json_string(out: &mut String, text: &str) {
+    out.push('"');
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = ::core::fmt::Write::write_fmt(
+                    out,
+                    format_args!("\\u{:04x}", c as u32),
+                );
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }

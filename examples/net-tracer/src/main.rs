@@ -22,7 +22,9 @@ struct Provider {
     tracepoints: &'static [(&'static str, &'static str, &'static str)],
     ring_buffer: &'static str,
     lost_counter: &'static str,
-    to_json: fn(&[u8]) -> Option<String>,
+    /// Appends a record's JSON line to the string; false when the record
+    /// is not one of the provider's events.
+    write_json: fn(&[u8], &mut String) -> bool,
     lost_json: fn(u64) -> String,
 }
 
@@ -42,7 +44,13 @@ macro_rules! providers {
                     tracepoints: $name::TRACEPOINTS,
                     ring_buffer: $name::RING_BUFFER,
                     lost_counter: $name::LOST_COUNTER,
-                    to_json: |record| $name::$event::decode(record).map($name::$event::to_json),
+                    write_json: |record, out| match $name::$event::decode(record) {
+                        Some(event) => {
+                            event.write_json(out);
+                            true
+                        }
+                        None => false,
+                    },
                     lost_json: $name::lost_json,
                 }),)*
                 _ => None,
@@ -115,18 +123,16 @@ fn run(args: Vec<String>) -> Result<(), String> {
     };
 
     // The lines of one poll, written out together after it.
-    let lines = std::cell::RefCell::new(Vec::<u8>::new());
+    let lines = std::cell::RefCell::new(String::new());
     let ring_buffer = map(events.ring_buffer)?;
     let mut builder = RingBufferBuilder::new();
     builder
         .add(&ring_buffer, |record: &[u8]| {
             let mut lines = lines.borrow_mut();
-            match (events.to_json)(record) {
-                Some(json) => lines.extend_from_slice(json.as_bytes()),
-                None => lines
-                    .extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes()),
+            if !(events.write_json)(record, &mut lines) {
+                lines.push_str(&format!("{{\"undecodable\":{}}}", record.len()));
             }
-            lines.push(b'\n');
+            lines.push('\n');
             0
         })
         .map_err(|e| format!("ring buffer: {e}"))?;
@@ -167,11 +173,11 @@ fn run(args: Vec<String>) -> Result<(), String> {
 
 /// Writes and clears the lines decoded so far; a closed stdout stops the
 /// tracer like Ctrl-C.
-fn write_out(lines: &mut Vec<u8>) {
+fn write_out(lines: &mut String) {
     if !lines.is_empty() {
         let mut stdout = std::io::stdout().lock();
         if stdout
-            .write_all(lines)
+            .write_all(lines.as_bytes())
             .and_then(|()| stdout.flush())
             .is_err()
         {

@@ -70,7 +70,10 @@ fn run(args: Vec<String>) -> Result<(), String> {
             .map_err(|e| format!("cannot read standard input: {e}"))?;
     }
     if let Some(seconds) = flood {
-        println!("fired {}", flood_net(Duration::from_secs_f64(seconds), rate));
+        println!(
+            "fired {}",
+            flood_net(Duration::from_secs_f64(seconds), rate)
+        );
         return Ok(());
     }
     replay_net(&mut log);
