@@ -8,6 +8,9 @@
 #   3. heap allocations per enabled fire;
 #   4. red zone: corrupted runs of a leaf function keeping data in the red
 #      zone across a traced nop5 probe, with and without the rsp shift.
+#   5. reader throughput: events a second the bpftrace reader, the BCC logger
+#      and net-tracer take from one probe, and what each loses
+#      (scripts/reader-throughput.sh).
 # Needs root (bpftrace); installs valgrind and systemtap-sdt-dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,3 +94,8 @@ Command: scripts/bench.sh
 
 Red zone, 200000 traced runs each (leaf function with 16 canaries below rsp): $redzone
 TABLE
+
+echo
+echo "Reader throughput (scripts/reader-throughput.sh): net:inbound_connection flooded by core-replay, 2 s per run"
+echo
+scripts/reader-throughput.sh 2 50000 100000 300000 max

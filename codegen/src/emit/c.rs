@@ -203,7 +203,11 @@ pub fn read_args(
 }
 
 /// The ring buffer's size in bytes: room for at least 32 of the largest
-/// events, 256 KiB at least, a power of two (as the kernel requires).
+/// events, 8 MiB at least, a power of two (as the kernel requires). The
+/// floor is measured (`scripts/reader-throughput.sh`, `net-tracer` reading
+/// `net:inbound_connection`): with 2 MiB, about 27 ms of events at 250,000
+/// a second, a reader's pauses lost 0.5 to 1.6 % of them; with 8 MiB it
+/// lost none up to 400,000 a second.
 pub fn ring_buffer_bytes(provider: &Provider) -> u32 {
     let largest = provider
         .tracepoints
@@ -217,5 +221,5 @@ pub fn ring_buffer_bytes(provider: &Provider) -> u32 {
         })
         .max()
         .unwrap_or(0);
-    (largest * 32).next_power_of_two().max(256 * 1024)
+    (largest * 32).next_power_of_two().max(8 << 20)
 }

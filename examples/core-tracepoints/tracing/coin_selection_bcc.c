@@ -71,7 +71,7 @@ struct coin_selection_aps_create_tx_internal {
 	__s32 change_pos; /* Position of the change output, -1 without one */
 };
 
-BPF_RINGBUF_OUTPUT(coin_selection_events, 64);
+BPF_RINGBUF_OUTPUT(coin_selection_events, 2048);
 /* Events dropped because the ring buffer was full, per CPU. */
 BPF_PERCPU_ARRAY(coin_selection_lost, __u64, 1);
 

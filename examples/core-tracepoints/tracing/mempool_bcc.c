@@ -75,7 +75,7 @@ struct mempool_rejected {
 	char reason[MEMPOOL_REJECTED_REASON_MAX_LEN + 1]; /* Why it was refused (Core's docs give 118 bytes as the longest; a reason may be longer) */
 };
 
-BPF_RINGBUF_OUTPUT(mempool_events, 64);
+BPF_RINGBUF_OUTPUT(mempool_events, 2048);
 /* Events dropped because the ring buffer was full, per CPU. */
 BPF_PERCPU_ARRAY(mempool_lost, __u64, 1);
 

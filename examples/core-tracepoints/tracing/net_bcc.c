@@ -134,7 +134,7 @@ struct net_misbehaving_connection {
 	char message[NET_MISBEHAVING_CONNECTION_MESSAGE_MAX_LEN + 1]; /* Reason why the peer is misbehaving */
 };
 
-BPF_RINGBUF_OUTPUT(net_events, 512);
+BPF_RINGBUF_OUTPUT(net_events, 2048);
 /* Events dropped because the ring buffer was full, per CPU. */
 BPF_PERCPU_ARRAY(net_lost, __u64, 1);
 

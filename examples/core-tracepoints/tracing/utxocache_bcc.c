@@ -71,7 +71,7 @@ struct utxocache_uncache {
 	__u8 is_coinbase; /* Whether the output belongs to a coinbase transaction */
 };
 
-BPF_RINGBUF_OUTPUT(utxocache_events, 64);
+BPF_RINGBUF_OUTPUT(utxocache_events, 2048);
 /* Events dropped because the ring buffer was full, per CPU. */
 BPF_PERCPU_ARRAY(utxocache_lost, __u64, 1);
 

@@ -15,7 +15,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 262144);
+	__uint(max_entries, 8388608);
 } validation_events SEC(".maps");
 
 /* Events dropped because the ring buffer was full, per CPU. */

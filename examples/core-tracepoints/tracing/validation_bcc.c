@@ -29,7 +29,7 @@ struct validation_block_connected {
 	__u64 duration; /* Time it took to connect the block, in nanoseconds */
 };
 
-BPF_RINGBUF_OUTPUT(validation_events, 64);
+BPF_RINGBUF_OUTPUT(validation_events, 2048);
 /* Events dropped because the ring buffer was full, per CPU. */
 BPF_PERCPU_ARRAY(validation_lost, __u64, 1);
 
