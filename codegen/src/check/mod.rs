@@ -484,7 +484,7 @@ const PYTHON_KEYWORDS: &[&str] = &[
 const RUST_KEYWORDS: &[&str] = &["gen"];
 
 /// Every name an argument may not have, and what it is.
-const RESERVED_ARG_NAMES: [(&[&str], &str); 5] = [
+const RESERVED_ARG_NAMES: [(&[&str], &str); 6] = [
     (C_KEYWORDS, "a C keyword or predefined name"),
     (PYTHON_KEYWORDS, "a Python keyword"),
     (RUST_KEYWORDS, "a keyword of Rust 2024"),
@@ -495,6 +495,10 @@ const RESERVED_ARG_NAMES: [(&[&str], &str); 5] = [
     (
         &[names::own::KIND_FIELD],
         "a name the generated readers use themselves",
+    ),
+    (
+        names::own::RUST_METHODS,
+        "a method the generated Rust event types derive (an accessor of that name would hide it)",
     ),
 ];
 

@@ -60,6 +60,9 @@ pub mod own {
     pub const C_LOCALS: &[&str] = &["ctx", "event", "ptr"];
     /// The libbpf program's license variable.
     pub const C_LICENSE: &str = "LICENSE";
+    /// Methods of the traits the generated Rust event structs derive
+    /// (`Clone`, `Debug`): an argument's accessor must not hide them.
+    pub const RUST_METHODS: &[&str] = &["clone", "clone_from", "fmt"];
     /// The BCC module's table of kinds to (tracepoint, class).
     pub const PY_EVENTS: &str = "EVENTS";
     /// The BCC module's list of (tracepoint, BCC function) pairs.
