@@ -205,11 +205,6 @@ impl ArgType {
         }
     }
 
-    /// Whether the value is a string (`&str` or `&CStr`).
-    pub fn is_string(self) -> bool {
-        matches!(self, ArgType::Str { .. } | ArgType::CStr { .. })
-    }
-
     /// Whether the value is passed as a pointer (strings and buffers).
     pub fn is_pointer(self) -> bool {
         matches!(

@@ -94,7 +94,7 @@ mod stapsdt;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::probe::{Semaphores, StackBytes, StackCStr, clamp_len};
+    pub use crate::probe::{LengthArg, Semaphores, StackBytes, StackCStr};
     pub use crate::{__stapsdt_base as stapsdt_base, __stapsdt_note as stapsdt_note};
     #[cfg(feature = "usdt")]
     pub use usdt;

@@ -93,7 +93,9 @@ impl<'a, const N: usize> StackBytes<'a, N> {
     }
 }
 
-/// An unsigned integer argument that holds a byte buffer's length.
+/// An unsigned integer argument that holds a byte buffer's length: the
+/// probe passes it through `at_most(slice.len())`, never more than the
+/// slice holds, so no reader goes past the slice.
 pub trait LengthArg: Copy {
     /// `self`, or `len` when that is smaller.
     fn at_most(self, len: usize) -> Self;
@@ -114,13 +116,6 @@ macro_rules! length_arg {
     )*};
 }
 length_arg!(u8 u16 u32 u64);
-
-/// The length a probe passes for a buffer of `len` bytes whose caller said
-/// `value`: never more than the slice holds, so no reader goes past it.
-#[inline(always)]
-pub fn clamp_len<T: LengthArg>(value: T, len: usize) -> T {
-    value.at_most(len)
-}
 
 #[cfg(test)]
 mod tests {
@@ -164,11 +159,11 @@ mod tests {
 
     #[test]
     fn a_length_never_exceeds_the_slice() {
-        assert_eq!(clamp_len(10u64, 4), 4);
-        assert_eq!(clamp_len(3u64, 4), 3);
-        assert_eq!(clamp_len(200u8, 1000), 200);
-        assert_eq!(clamp_len(u16::MAX, 70_000), u16::MAX);
-        assert_eq!(clamp_len(0u32, 0), 0);
+        assert_eq!(10u64.at_most(4), 4);
+        assert_eq!(3u64.at_most(4), 3);
+        assert_eq!(200u8.at_most(1000), 200);
+        assert_eq!(u16::MAX.at_most(70_000), u16::MAX);
+        assert_eq!(0u32.at_most(0), 0);
     }
 
     #[test]

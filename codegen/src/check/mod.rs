@@ -209,10 +209,8 @@ pub fn tracepoint(
         );
     }
     let mut args: Vec<Arg> = Vec::new();
-    let mut length_names = Vec::new();
     for declared in &tracepoint.args {
-        if let Some((arg, length_name)) = arg(declared, errors) {
-            length_names.extend(length_name.map(|name| (args.len(), name)));
+        if let Some(arg) = arg(declared, &tracepoint.args, errors) {
             if args.iter().any(|a| a.name == arg.name) {
                 errors.push(
                     arg.span,
@@ -225,10 +223,7 @@ pub fn tracepoint(
             args.push(arg);
         }
     }
-    let mut all_args_valid = args.len() == tracepoint.arity;
-    for (buffer, (name, span)) in length_names {
-        all_args_valid &= length_arg(&mut args, buffer, &name, span, errors);
-    }
+    let all_args_valid = args.len() == tracepoint.arity;
     // With an invalid argument, a log line naming it would only repeat the
     // error: check it once every argument is right.
     let log = match &tracepoint.log {
@@ -255,27 +250,23 @@ pub fn tracepoint(
     }
 }
 
-/// Checks one argument: its name, doc, type and lengths. `None` when its
-/// type cannot be passed; with it, the name of the argument holding its
-/// length when that is another argument (resolved by [`length_arg`]).
-pub fn arg(arg: &ast::Arg, errors: &mut Errors) -> Option<(Arg, Option<(String, Span)>)> {
+/// Checks one argument of a tracepoint whose arguments are `siblings`:
+/// its name, doc, type and lengths. `None` when its type cannot be passed.
+pub fn arg(arg: &ast::Arg, siblings: &[ast::Arg], errors: &mut Errors) -> Option<Arg> {
     let name = arg.ident.to_string();
     arg_name(&arg.ident, errors);
     documented(&arg.doc, &arg.ident, NameKind::Argument, errors);
     printable_doc(&arg.doc, &arg.ident, NameKind::Argument, errors);
     type_placeholder(&arg.doc, &arg.ident, errors);
-    let (ty, length_name) = arg_type(arg, errors)?;
+    let ty = arg_type(arg, siblings, errors)?;
     let length_doc = length_doc(arg, ty, errors);
-    Some((
-        Arg {
-            name,
-            doc: arg.doc.clone(),
-            ty,
-            length_doc,
-            span: arg.ident.span(),
-        },
-        length_name,
-    ))
+    Some(Arg {
+        name,
+        doc: arg.doc.clone(),
+        ty,
+        length_doc,
+        span: arg.ident.span(),
+    })
 }
 
 /// An argument's doc may place its type with `{type}`, once.
@@ -334,54 +325,57 @@ fn length_doc(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Option<String
     Some(text)
 }
 
-/// Points the byte buffer `args[buffer]` at the argument `name` that holds
-/// its length: an unsigned integer of the same tracepoint, the length of
-/// no other buffer. Returns whether it is valid.
+/// The position of the argument `name` that holds the length of `buffer`,
+/// one of `siblings`: an unsigned integer of the same tracepoint, the
+/// length of no earlier buffer. `None` when it is not (reported at `span`).
 fn length_arg(
-    args: &mut [Arg],
-    buffer: usize,
+    buffer: &ast::Arg,
+    siblings: &[ast::Arg],
     name: &str,
     span: Span,
     errors: &mut Errors,
-) -> bool {
-    let buffer_name = args[buffer].name.clone();
-    let Some(index) = args.iter().position(|a| a.name == name) else {
+) -> Option<usize> {
+    let Some(index) = siblings.iter().position(|a| a.ident == name) else {
         errors.push(
             span,
             format_args!(
-                "no argument `{name}` holds the length of `{buffer_name}`: declare it in this tracepoint (e.g. `{name}: u64`) or write a fixed length, `#[len(32)]`"
+                "no argument `{name}` holds the length of `{}`: declare it in this tracepoint (e.g. `{name}: u64`) or write a fixed length, `#[len(32)]`",
+                buffer.ident
             ),
         );
-        return false;
+        return None;
     };
-    let ty = args[index].ty;
-    if !matches!(ty, ArgType::U8 | ArgType::U16 | ArgType::U32 | ArgType::U64) {
-        errors.push(
-            span,
-            format_args!(
-                "`{name}` is `{}`: the length of a byte buffer is an unsigned integer argument (`u64`, `u32`, `u16` or `u8`)",
-                ty.rust()
-            ),
-        );
-        return false;
+    match type_shape(&siblings[index].ty) {
+        Ok(TypeShape::Scalar(ArgType::U8 | ArgType::U16 | ArgType::U32 | ArgType::U64)) => {}
+        // An unsupported type has its own error already.
+        Err(_) => return None,
+        Ok(_) => {
+            let shown = quote::ToTokens::to_token_stream(&siblings[index].ty)
+                .to_string()
+                .replace("& ", "&");
+            errors.push(
+                span,
+                format_args!(
+                    "`{name}` is `{shown}`: the length of a byte buffer is an unsigned integer argument (`u64`, `u32`, `u16` or `u8`)"
+                ),
+            );
+            return None;
+        }
     }
-    if args.iter().any(|a| a.ty.length_arg() == Some(index)) {
+    let earlier = siblings.iter().take_while(|a| !std::ptr::eq(*a, buffer));
+    let shared = earlier
+        .filter_map(|a| a.len.as_ref())
+        .any(|len| len.value == LengthValue::Arg(name.to_string()));
+    if shared {
         errors.push(
             span,
             format_args!(
                 "`{name}` already holds the length of another buffer: give each buffer its own length argument"
             ),
         );
-        return false;
+        return None;
     }
-    if let ArgType::Bytes {
-        len: BytesLen::Arg { index: slot, .. },
-        ..
-    } = &mut args[buffer].ty
-    {
-        *slot = index;
-    }
-    true
+    Some(index)
 }
 
 /// What an error message calls a named thing.
@@ -556,7 +550,7 @@ fn number(length: &ast::Length, max: u32, example: &str, errors: &mut Errors) ->
 /// take `#[max_len(N)]`; `&[u8]` takes `#[len(N)]`, or `#[len(arg)]` and
 /// `#[max_len(N)]`, and optionally `#[hash]`; scalars take none. `None`
 /// when the type is unsupported or an attribute is missing or wrong.
-fn arg_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(String, Span)>)> {
+fn arg_type(arg: &ast::Arg, siblings: &[ast::Arg], errors: &mut Errors) -> Option<ArgType> {
     let shape = match type_shape(&arg.ty) {
         Ok(shape) => shape,
         Err(hint) => {
@@ -591,7 +585,7 @@ fn arg_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(Str
                     errors,
                 );
             }
-            Some((ty, None))
+            Some(ty)
         }
         TypeShape::Str | TypeShape::CStr => {
             let rust = if shape == TypeShape::Str {
@@ -626,22 +620,19 @@ fn arg_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(Str
                 return None;
             };
             let max_len = number(max_len, MAX_STR_LEN, "#[max_len(68)]", errors)?;
-            Some((
-                if shape == TypeShape::Str {
-                    ArgType::Str { max_len }
-                } else {
-                    ArgType::CStr { max_len }
-                },
-                None,
-            ))
+            Some(if shape == TypeShape::Str {
+                ArgType::Str { max_len }
+            } else {
+                ArgType::CStr { max_len }
+            })
         }
-        TypeShape::Bytes => bytes_type(arg, errors),
+        TypeShape::Bytes => bytes_type(arg, siblings, errors),
     }
 }
 
 /// The type of a `&[u8]` argument: a fixed length, or the name of the
 /// argument holding it and the readers' cap.
-fn bytes_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(String, Span)>)> {
+fn bytes_type(arg: &ast::Arg, siblings: &[ast::Arg], errors: &mut Errors) -> Option<ArgType> {
     let name = &arg.ident;
     let display = if arg.hash.is_some() {
         BytesDisplay::Hash
@@ -674,7 +665,7 @@ fn bytes_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(S
             }
             let len = number(len, MAX_STR_LEN, "#[len(32)]", errors)?;
             let len = BytesLen::Fixed(len);
-            Some((ArgType::Bytes { len, display }, None))
+            Some(ArgType::Bytes { len, display })
         }
         LengthValue::Arg(length_name) => {
             if let Some(hash) = &arg.hash {
@@ -692,18 +683,15 @@ fn bytes_type(arg: &ast::Arg, errors: &mut Errors) -> Option<(ArgType, Option<(S
                 );
                 return None;
             };
+            let index = length_arg(arg, siblings, length_name, len.value_span, errors);
             let max_len = number(max_len, MAX_BUFFER_CAP, "#[max_len(32568)]", errors)?;
-            Some((
-                ArgType::Bytes {
-                    // Resolved by `length_arg` once every argument is known.
-                    len: BytesLen::Arg {
-                        index: usize::MAX,
-                        max_len,
-                    },
-                    display,
+            Some(ArgType::Bytes {
+                len: BytesLen::Arg {
+                    index: index?,
+                    max_len,
                 },
-                Some((length_name.clone(), len.value_span)),
-            ))
+                display,
+            })
         }
         LengthValue::Invalid => None,
     }

@@ -19,19 +19,22 @@ fn errors_with(source: &str, limits: &Limits) -> Vec<String> {
     }
 }
 
-/// One argument as the parser reads it.
-fn parsed_arg(source: &str) -> ast::Arg {
+/// The arguments of `fn t(source)` as the parser reads them.
+fn parsed_args(source: &str) -> Vec<ast::Arg> {
     let module: syn::ItemMod =
         syn::parse_str(&format!("mod p {{ /// d\n fn t({source}); }}")).unwrap();
     let mut errors = Errors::default();
     let mut declared = crate::parse::module_item(&module, &mut errors);
     assert!(errors.is_empty());
-    declared.tracepoints.remove(0).args.remove(0)
+    declared.tracepoints.remove(0).args
 }
 
+/// Checks the argument `source`, declared after `size: u64` (a length
+/// argument its attributes may name).
 fn arg_errors(source: &str) -> (Option<Arg>, Vec<String>) {
     let mut errors = Errors::default();
-    let checked = arg(&parsed_arg(source), &mut errors).map(|(arg, _)| arg);
+    let parsed = parsed_args(&format!("/// d\n size: u64, {source}"));
+    let checked = arg(&parsed[1], &parsed, &mut errors);
     let messages = match errors.finish(()) {
         Ok(()) => Vec::new(),
         Err(e) => e.into_iter().map(|e| e.to_string()).collect(),

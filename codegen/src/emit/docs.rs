@@ -3,8 +3,7 @@
 //! text after the list, and the footnotes its text refers to. `tracing.md`
 //! and the rustdoc of the expansion both build on it.
 
-use super::length_clause;
-use crate::model::{Arg, Provider, Tracepoint};
+use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
 
 pub use crate::model::TYPE_PLACEHOLDER;
 
@@ -35,6 +34,36 @@ pub fn arg_item(index: usize, arg: &Arg, args: &[Arg], rust_name: bool) -> Strin
     }
     item.push_str(&paragraphs.join(&format!("\n\n{indent}")));
     item
+}
+
+/// What the docs say about an argument's length and display, e.g. `max.
+/// length 68 bytes`; `None` for a scalar. One wording for `tracing.md` and
+/// rustdoc.
+pub fn length_clause(arg: &Arg, args: &[Arg]) -> Option<String> {
+    Some(match arg.ty {
+        ArgType::Str { max_len } => {
+            format!("max. length {max_len} bytes; the probe passes at most {max_len}")
+        }
+        ArgType::CStr { max_len } => format!("passed whole; readers keep up to {max_len} bytes"),
+        ArgType::Bytes { len, display } => {
+            let shown = match display {
+                BytesDisplay::Hex => "",
+                BytesDisplay::Hash => {
+                    " in internal byte order, shown reversed as hex like Bitcoin hashes"
+                }
+            };
+            match len {
+                BytesLen::Fixed(len) => {
+                    format!("{len} bytes{shown}; shorter values are zero-padded")
+                }
+                BytesLen::Arg { index, max_len } => format!(
+                    "`{0}` bytes, never more than the slice holds: the probe lowers `{0}` to the slice's length; readers keep up to {max_len} bytes",
+                    args[index].name
+                ),
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// The paragraphs of `text`, each with its lines joined by spaces.

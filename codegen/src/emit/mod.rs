@@ -16,7 +16,7 @@ pub mod out;
 pub mod probe_sites;
 pub mod rust_events;
 
-use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider};
+use crate::model::Provider;
 
 pub use docs::TYPE_PLACEHOLDER;
 
@@ -116,34 +116,4 @@ pub fn all_outputs(
         }));
     }
     outputs
-}
-
-/// What the docs say about an argument's length and display, e.g. `max.
-/// length 68 bytes`; `None` for a scalar. One wording for `tracing.md` and
-/// rustdoc.
-pub fn length_clause(arg: &Arg, args: &[Arg]) -> Option<String> {
-    Some(match arg.ty {
-        ArgType::Str { max_len } => {
-            format!("max. length {max_len} bytes; the probe passes at most {max_len}")
-        }
-        ArgType::CStr { max_len } => format!("passed whole; readers keep up to {max_len} bytes"),
-        ArgType::Bytes { len, display } => {
-            let shown = match display {
-                BytesDisplay::Hex => "",
-                BytesDisplay::Hash => {
-                    " in internal byte order, shown reversed as hex like Bitcoin hashes"
-                }
-            };
-            match len {
-                BytesLen::Fixed(len) => {
-                    format!("{len} bytes{shown}; shorter values are zero-padded")
-                }
-                BytesLen::Arg { index, max_len } => format!(
-                    "`{0}` bytes, never more than the slice holds: the probe lowers `{0}` to the slice's length; readers keep up to {max_len} bytes",
-                    args[index].name
-                ),
-            }
-        }
-        _ => return None,
-    })
 }

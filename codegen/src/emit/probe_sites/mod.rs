@@ -128,7 +128,7 @@ fn prepare_buffers(tracepoint: &Tracepoint) -> TokenStream {
                 let length = &tracepoint.args[index];
                 let length = arg_ident(&length.name, length.span);
                 prepare.extend(quote! {
-                    let #length = ::tracepoints::__private::clamp_len(#length, #ident.len());
+                    let #length = ::tracepoints::__private::LengthArg::at_most(#length, #ident.len());
                 });
             }
             _ => {}
