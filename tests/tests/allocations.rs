@@ -3,15 +3,23 @@
 //! string into a new heap buffer per fire; this test records that too.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
+/// Counts the allocations of the threads that asked for it (see
+/// [`allocations_of`]); other threads (the test harness's) allocate
+/// uncounted.
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// This thread's allocations while it counts them; `None` when it does
+    /// not. (A `const` thread-local without a destructor: reading it
+    /// never allocates.)
+    static ALLOCATIONS: Cell<Option<usize>> = const { Cell::new(None) };
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get().map(|n| n + 1)));
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -21,6 +29,13 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// How many allocations `f` made on this thread.
+fn allocations_of(f: impl FnOnce()) -> usize {
+    ALLOCATIONS.with(|n| n.set(Some(0)));
+    f();
+    ALLOCATIONS.with(|n| n.take()).expect("counting")
+}
 
 #[tracepoints::provider]
 mod alloc_probe {
@@ -48,11 +63,11 @@ fn an_enabled_fire_allocates_nothing() {
     assert!(alloc_probe::connection::is_enabled());
 
     const FIRES: usize = 1000;
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
-    for id in 0..FIRES as i64 {
-        tracepoints::fire!(alloc_probe::connection(id, &addr, "outbound-full-relay", 1));
-    }
-    let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
+    let allocations = allocations_of(|| {
+        for id in 0..FIRES as i64 {
+            tracepoints::fire!(alloc_probe::connection(id, &addr, "outbound-full-relay", 1));
+        }
+    });
     unsafe { sema.write_volatile(0) };
 
     if cfg!(feature = "usdt") {

@@ -9,7 +9,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 use tracepoints_codegen::emit::bpftrace::strlen;
 use tracepoints_codegen::model::Provider;
 use tracepoints_tests::e2e::*;
@@ -28,22 +27,25 @@ fn bpftrace(script: &str, binary: &Path, strlen: u32) -> Command {
     command
 }
 
-/// Runs `node` with a bpftrace script attached by path and returns what it
-/// fired and what the script printed after its banner.
+/// Runs `node` with a bpftrace script attached by path; returns what it
+/// fired, what the script printed after its banner, and what `expected`
+/// says it must print for the fired events.
 fn run_bpftrace(
     mut node: Node,
     binary: &Path,
     script: &str,
     banner: &str,
     strlen: u32,
-) -> (Vec<serde_json::Value>, Vec<u8>) {
+    expected: impl FnOnce(&[serde_json::Value]) -> Vec<u8>,
+) -> (Vec<serde_json::Value>, Vec<u8>, Vec<u8>) {
     let mut tracer = Collected::spawn(&mut bpftrace(script, binary, strlen));
     // BEGIN runs once every probe is attached.
     tracer.wait_for(banner, ATTACH_TIMEOUT);
     node.go();
     let fired = node.wait();
-    tracer.finish(Duration::from_secs(1));
-    (fired, after_banner(&tracer.stdout(), banner))
+    let expected = expected(&fired);
+    let printed = stop_after_output(&mut tracer, banner, expected.len());
+    (fired, printed, expected)
 }
 
 /// The log script's `BPFTRACE_STRLEN`: it prints every provider's lines.
@@ -58,9 +60,15 @@ fn bpftrace_log_script_prints_every_event_in_the_declared_format() {
     };
     let node = Node::start("log-script", true);
     let script = "log_p2p_connections.bt";
-    let (fired, printed) = run_bpftrace(node, p2p_node(), script, "Logging net:", log_strlen());
+    let (fired, printed, expected) = run_bpftrace(
+        node,
+        p2p_node(),
+        script,
+        "Logging net:",
+        log_strlen(),
+        |fired| expected_log_lines(&core_providers(), fired, log_strlen()),
+    );
     assert_demo_has_hostile_values(&fired);
-    let expected = expected_log_lines(&core_providers(), &fired, log_strlen());
     assert_eq!(
         String::from_utf8_lossy(&printed),
         String::from_utf8_lossy(&expected)
@@ -85,9 +93,11 @@ fn bpftrace_reader_reads_every_argument_of_the_node() {
     let strlen = strlen([&provider]);
     let node = Node::start("net-reader", true);
     let banner = "Reading 7 net tracepoints";
-    let (fired, printed) = run_bpftrace(node, p2p_node(), "net.bt", banner, strlen);
+    let (fired, printed, expected) =
+        run_bpftrace(node, p2p_node(), "net.bt", banner, strlen, |fired| {
+            expected_reader_lines(std::slice::from_ref(&provider), fired, strlen)
+        });
     assert!(fired.iter().any(|e| e["args"]["msg_size"] == 4000));
-    let expected = expected_reader_lines(&[provider], &fired, strlen);
     assert_eq!(
         String::from_utf8_lossy(&printed),
         String::from_utf8_lossy(&expected)
@@ -112,9 +122,8 @@ fn bpftrace_attached_before_the_node_starts_reads_every_event() {
     tracer.wait_for(banner, ATTACH_TIMEOUT);
     let node = Node::start("before-start", false);
     let fired = node.wait();
-    tracer.finish(Duration::from_secs(1));
-    let printed = after_banner(&tracer.stdout(), banner);
     let expected = expected_log_lines(&core_providers(), &fired, log_strlen());
+    let printed = stop_after_output(&mut tracer, banner, expected.len());
     assert_eq!(
         String::from_utf8_lossy(&printed),
         String::from_utf8_lossy(&expected)
@@ -144,8 +153,8 @@ fn run_bcc(
     tracer.wait_for(&ready, ATTACH_TIMEOUT);
     node.go();
     let fired = node.wait();
-    tracer.finish(Duration::from_secs(10));
-    assert_eq!(tracer.lost(), Some(0), "{module} reports what it lost");
+    tracer.finish(READER_EXIT_TIMEOUT);
+    assert_eq!(tracer.lost(), 0, "{module} lost events");
     (fired, tracer.json_lines())
 }
 
@@ -168,8 +177,8 @@ fn run_net_tracer(
     tracer.wait_for(&ready, ATTACH_TIMEOUT);
     node.go();
     let fired = node.wait();
-    tracer.finish(Duration::from_secs(10));
-    assert_eq!(tracer.lost(), Some(0), "net-tracer reports what it lost");
+    tracer.finish(READER_EXIT_TIMEOUT);
+    assert_eq!(tracer.lost(), 0, "net-tracer lost events");
     (fired, tracer.json_lines())
 }
 
@@ -221,9 +230,12 @@ fn bpftrace_readers_read_every_provider_of_core_replay() {
             provider.name
         );
         let node = Node::replay(&format!("bpftrace-{}", provider.name));
-        let (fired, printed) = run_bpftrace(node, core_replay(), &script, &banner, strlen);
+        let (fired, printed, expected) =
+            run_bpftrace(node, core_replay(), &script, &banner, strlen, |fired| {
+                let fired = events_of(&provider.name, fired);
+                expected_reader_lines(std::slice::from_ref(&provider), &fired, strlen)
+            });
         let fired = events_of(&provider.name, &fired);
-        let expected = expected_reader_lines(std::slice::from_ref(&provider), &fired, strlen);
         assert_eq!(
             String::from_utf8_lossy(&printed),
             String::from_utf8_lossy(&expected),
@@ -366,7 +378,8 @@ fn bpftrace_loads_the_scripts_of_every_argument_form() {
                 .arg(tracepoints_tests::fixture()),
         );
         tracer.wait_for(banner, ATTACH_TIMEOUT);
-        tracer.finish(Duration::from_secs(1));
+        let status = tracer.stop();
+        assert!(status.success(), "{}", tracer.seen());
         eprintln!("{script}: loaded and attached");
     }
     let _ = std::fs::remove_dir_all(dir);

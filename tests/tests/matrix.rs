@@ -24,6 +24,8 @@ use tracepoints_tests::{skip, workspace_root};
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 /// Fires per run (from each of the two crates in `mx-app run`).
 const FIRES: u64 = 1000;
+/// How long one run of `mx-app` may take.
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One build configuration.
 struct Config {
@@ -142,7 +144,7 @@ fn trace(config: &Config, built: &Built) -> String {
         .args(["run", &FIRES.to_string()])
         .output()
         .unwrap();
-    tracer.finish(Duration::from_millis(300));
+    tracer.stop();
     let run = String::from_utf8_lossy(&output.stdout).trim().to_string();
     let counted = bpftrace_count(&tracer, "fired");
     assert_eq!(
@@ -167,11 +169,15 @@ fn trace(config: &Config, built: &Built) -> String {
     let mut tracer = count_probes(&[(app, "mx:fired", "fired")]);
     node.wait_for("attached", ATTACH_TIMEOUT);
     node.write_line("go");
-    node.wait_for(" of ", Duration::from_secs(30));
-    tracer.finish(Duration::from_millis(300));
+    node.wait_for(" of ", RUN_TIMEOUT);
+    tracer.stop();
     node.write_line("detached");
-    node.wait_for("after detach", Duration::from_secs(30));
-    node.finish(Duration::from_secs(10));
+    assert!(
+        node.exits_within(RUN_TIMEOUT),
+        "{}: did not exit within {RUN_TIMEOUT:?}: {}",
+        config.name,
+        node.seen()
+    );
     let report = stdout_text(&node);
     assert!(
         report.contains(&format!("enabled {0} of {0}", 2 * FIRES)),
@@ -202,7 +208,7 @@ fn trace(config: &Config, built: &Built) -> String {
             .arg(FIRES.to_string())
             .output()
             .unwrap();
-        tracer.finish(Duration::from_millis(300));
+        tracer.stop();
         let run = String::from_utf8_lossy(&output.stdout).trim().to_string();
         assert_eq!(
             run,

@@ -43,28 +43,24 @@ fn byte_buffers_reach_bpftrace_and_bcc() {
             .arg(out.join("fixture.bt"))
             .arg(fixture()),
     );
-    tracer.wait_for("Reading 2 fixture tracepoints", ATTACH_TIMEOUT);
+    let banner = "Reading 2 fixture tracepoints";
+    tracer.wait_for(banner, ATTACH_TIMEOUT);
     let status = Command::new(fixture())
         .args(["bytes", "2"])
         .status()
         .unwrap();
     assert!(status.success());
-    tracer.finish(Duration::from_millis(500));
     let expected: String = (0..2)
         .map(|n| format!("fixture:bytes hash={hash_hex} n={n} head={head_hex}\n"))
         .collect();
-    assert_eq!(
-        String::from_utf8_lossy(&after_banner(
-            &tracer.stdout(),
-            "Reading 2 fixture tracepoints"
-        )),
-        expected
-    );
+    let printed = stop_after_output(&mut tracer, banner, expected.len());
+    assert_eq!(String::from_utf8_lossy(&printed), expected);
 
     // BCC: the generated Python decoder prints byte buffers as hex.
     let (mut node, mut tracer) = fixture_under_bcc(&["bytes", "2", "--wait"]);
-    node.finish(Duration::from_secs(30));
-    tracer.finish(Duration::from_secs(10));
+    node.write_line("go");
+    exits_by_itself(&mut node);
+    tracer.finish(READER_EXIT_TIMEOUT);
     let read = tracer.json_lines();
     let expected: Vec<serde_json::Value> = (0..2)
         .map(|n| serde_json::json!({"tracepoint": "fixture:bytes", "args": {"hash": hash_hex, "n": n, "head": head_hex}}))
@@ -78,8 +74,9 @@ fn twelve_arguments_reach_bcc() {
         return;
     };
     let (mut node, mut tracer) = fixture_under_bcc(&["twelve", "3", "--wait"]);
-    node.finish(Duration::from_secs(30));
-    tracer.finish(Duration::from_secs(10));
+    node.write_line("go");
+    exits_by_itself(&mut node);
+    tracer.finish(READER_EXIT_TIMEOUT);
 
     let read = tracer.json_lines();
     assert_eq!(read.len(), 3, "{}", tracer.stderr());
@@ -121,17 +118,20 @@ fn red_zone_survives_a_traced_probe_under_load() {
         .args(["redzone", &RUNS.to_string()])
         .output()
         .unwrap();
-    tracer.finish(Duration::from_millis(500));
+    assert!(output.status.success());
+    tracer.stop();
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
-    let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
-    eprintln!(
-        "red zone, {RUNS} traced runs each: {} (bpftrace: {})",
-        report.trim(),
-        traced.split_whitespace().collect::<Vec<_>>().join(" ")
+    let (protected, unprotected) = (
+        bpftrace_count(&tracer, "protected"),
+        bpftrace_count(&tracer, "unprotected"),
     );
-    assert!(
-        traced.contains(&format!("@protected: {RUNS}")),
-        "bpftrace did not count every protected fire:\n{traced}"
+    eprintln!(
+        "red zone, {RUNS} traced runs each: {} (bpftrace: protected {protected}, unprotected {unprotected})",
+        report.trim(),
+    );
+    assert_eq!(
+        protected, RUNS,
+        "bpftrace did not count every protected fire"
     );
     assert!(
         report.contains("protected=0 "),
@@ -159,8 +159,7 @@ fn tracer_attached_before_start_sees_every_fire() {
         .output()
         .unwrap();
     assert!(native.status.success() && neighbour.status.success());
-    tracer.finish(Duration::from_millis(500));
-    let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
+    tracer.stop();
     // The counterexample, a semaphore in the file page RELRO shares (see
     // `no_semaphore_shares_a_file_page_with_relro`): reported, not asserted,
     // since what it misses depends on the kernel.
@@ -169,10 +168,10 @@ fn tracer_attached_before_start_sees_every_fire() {
         String::from_utf8_lossy(&native.stdout).trim(),
         String::from_utf8_lossy(&neighbour.stdout).trim()
     );
-    assert!(
-        traced.contains(&format!("@native: {FIRES}")),
-        "expected {FIRES} native fires:\n{traced}\n{}",
-        tracer.stderr()
+    assert_eq!(
+        bpftrace_count(&tracer, "native"),
+        FIRES,
+        "native fires counted"
     );
 }
 
@@ -191,23 +190,22 @@ fn semaphore_next_to_relro_works_when_attached_after_start() {
     );
     let mut tracer = count_fixture_probes(&[("neighbour:fired", "neighbour")]);
     node.write_line("go");
-    node.finish(Duration::from_secs(30));
-    tracer.finish(Duration::from_millis(500));
+    exits_by_itself(&mut node);
+    tracer.stop();
     let report = String::from_utf8_lossy(&node.stdout()).into_owned();
     assert!(
         report.contains(&format!("neighbour fired {FIRES} of {FIRES} times")),
         "{report}"
     );
-    let traced = String::from_utf8_lossy(&tracer.stdout()).into_owned();
-    assert!(traced.contains(&format!("@neighbour: {FIRES}")), "{traced}");
+    assert_eq!(bpftrace_count(&tracer, "neighbour"), FIRES);
 }
 
 /// `fixture ARGS` (a mode that waits for a tracer and a go-ahead line) with
-/// the generated BCC logger attached by pid, given the go-ahead; returns
-/// (fixture, logger), both running.
+/// the generated BCC logger attached by pid; returns (fixture, logger),
+/// both running, the fixture waiting for its go-ahead line.
 fn fixture_under_bcc(args: &[&str]) -> (Collected, Collected) {
     let out = fixture_readers();
-    let mut node = Collected::spawn(
+    let node = Collected::spawn(
         Command::new(fixture())
             .args(args)
             .stdin(std::process::Stdio::piped()),
@@ -218,16 +216,20 @@ fn fixture_under_bcc(args: &[&str]) -> (Collected, Collected) {
             .arg(node.id().to_string()),
     );
     tracer.wait_for("Attached 2 probes", ATTACH_TIMEOUT);
-    node.write_line("go");
     (node, tracer)
 }
 
-/// `fixture flood` under the BCC logger, flooding for `flood`; returns
-/// (fixture, logger) still running.
-fn flood_with_bcc(flood: Duration) -> (Collected, Collected) {
-    let started = fixture_under_bcc(&["flood"]);
-    std::thread::sleep(flood);
-    started
+/// How long a fixture run may take.
+const FIXTURE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Waits for a fixture that ends by itself to exit successfully.
+fn exits_by_itself(node: &mut Collected) {
+    assert!(
+        node.exits_within(FIXTURE_TIMEOUT),
+        "did not exit within {FIXTURE_TIMEOUT:?}: {}",
+        node.seen()
+    );
+    assert!(node.exit_status().unwrap().success(), "{}", node.seen());
 }
 
 #[test]
@@ -235,28 +237,27 @@ fn bcc_reports_what_a_full_ring_buffer_lost() {
     let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc"]) else {
         return;
     };
-    let (mut node, mut tracer) = flood_with_bcc(Duration::from_secs(1));
-    node.write_line("stop");
-    node.wait_for("after: enabled=", Duration::from_secs(30));
-    node.finish(Duration::from_secs(10));
-    let report = String::from_utf8_lossy(&node.stdout()).into_owned();
-    let fired: u64 = report
-        .split_whitespace()
-        .nth(2)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {report:?}"));
+    // More fires than the ring buffer holds (8 MiB, about 100 bytes an
+    // event), fired while the logger is stopped: losses are certain, and
+    // their number is what did not fit.
+    const FIRES: u64 = 300_000;
+    let (mut node, mut tracer) = fixture_under_bcc(&["bytes", &FIRES.to_string(), "--wait"]);
+    tracer.signal("STOP");
+    node.write_line("go");
+    exits_by_itself(&mut node);
+    tracer.signal("CONT");
     // The logger drains what is left once the process is gone.
-    tracer.finish(Duration::from_secs(60));
+    tracer.finish(READER_EXIT_TIMEOUT);
     let received = tracer.json_lines().len() as u64;
-    let lost = tracer.lost().expect("a {\"lost\": N} line");
+    let lost = tracer.lost();
     eprintln!(
-        "BCC under a flood: fired {fired}, received {received}, lost {lost} ({:.1} %)",
-        100.0 * lost as f64 / fired as f64
+        "BCC with a stopped reader: fired {FIRES}, received {received}, lost {lost} ({:.1} %)",
+        100.0 * lost as f64 / FIRES as f64
     );
-    assert!(lost > 0, "a flood this fast must overflow the ring buffer");
+    assert!(lost > 0, "{FIRES} events cannot fit in the ring buffer");
     assert_eq!(
         received + lost,
-        fired,
+        FIRES,
         "every fire is received or counted lost"
     );
     assert!(tracer.stderr().contains(&format!("Lost {lost} events")));
@@ -267,26 +268,36 @@ fn bcc_logger_stops_on_sigint_under_load_and_lowers_the_semaphores() {
     let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc"]) else {
         return;
     };
-    let (mut node, mut tracer) = flood_with_bcc(Duration::from_secs(2));
+    let (mut node, mut tracer) = fixture_under_bcc(&["flood"]);
+    node.write_line("go");
+    // Under load: the logger is busy decoding a flood it cannot keep up with.
+    const UNDER_LOAD: usize = 20_000;
+    let loaded = tracer.wait_until(FIXTURE_TIMEOUT, |out| {
+        out.iter().filter(|&&b| b == b'\n').count() >= UNDER_LOAD
+    });
+    assert!(
+        loaded,
+        "the logger did not print {UNDER_LOAD} events: {}",
+        tracer.seen()
+    );
     let started = std::time::Instant::now();
     tracer.interrupt();
     assert!(
         tracer.exits_within(Duration::from_secs(10)),
-        "the BCC logger ignored SIGINT under load:\n{}",
-        tracer.stderr()
+        "the BCC logger ignored SIGINT under load: {}",
+        tracer.seen()
     );
     let stopped = started.elapsed();
-    assert!(
-        tracer.lost().is_some(),
-        "it reports its losses on the way out"
-    );
+    // It reports its losses on the way out.
+    let lost = tracer.lost();
     // The fixture is still flooding: the semaphore must be down again.
     node.write_line("stop");
-    node.wait_for("after: enabled=", Duration::from_secs(30));
+    exits_by_itself(&mut node);
     let report = String::from_utf8_lossy(&node.stdout()).into_owned();
-    node.finish(Duration::from_secs(10));
     assert!(report.contains("after: enabled=false"), "{report}");
-    eprintln!("BCC logger under load: stopped {stopped:?} after SIGINT; semaphores lowered");
+    eprintln!(
+        "BCC logger under load: stopped {stopped:?} after SIGINT ({lost} lost); semaphores lowered"
+    );
 }
 
 #[test]
@@ -305,8 +316,10 @@ fn four_threads_fire_while_bpftrace_attaches_and_detaches() {
     let mut counted = Vec::new();
     for session in 0..SESSIONS {
         let mut tracer = count_fixture_probes(&[("fixture:bytes", "bytes")]);
-        std::thread::sleep(Duration::from_millis(300));
-        tracer.finish(Duration::from_millis(100));
+        // Attached: the threads fire until they have fired 10,000 times more.
+        node.write_line("fires 10000");
+        node.wait_for(&format!("fires #{} done", session + 1), FIXTURE_TIMEOUT);
+        tracer.stop();
         counted.push(bpftrace_count(&tracer, "bytes"));
         // Detached: the semaphore is down again.
         node.write_line("check");
@@ -327,8 +340,7 @@ fn four_threads_fire_while_bpftrace_attaches_and_detaches() {
         );
     }
     node.write_line("stop");
-    node.wait_for("enabled fires ", Duration::from_secs(30));
-    node.finish(Duration::from_secs(10));
+    exits_by_itself(&mut node);
     let out = String::from_utf8_lossy(&node.stdout()).into_owned();
     let enabled: u64 = out
         .lines()

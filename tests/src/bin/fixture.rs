@@ -12,11 +12,13 @@
 //!   prints how many fires happened;
 //! - `fixture flood`: waits for a tracer and a line on stdin, then fires
 //!   `fixture:bytes` as fast as it can until the next line (or the end of
-//!   stdin); prints how many times it fired, waits a second and prints
-//!   whether the tracepoint is still enabled (`after: enabled=...`);
+//!   stdin); prints how many times it fired and whether the tracepoint is
+//!   still enabled (`after: enabled=...`);
 //! - `fixture stress`: 4 threads fire `fixture:bytes` whenever it is
 //!   enabled, counting those fires, until stdin says `stop` (then it prints
-//!   `enabled fires N`); `check` on stdin prints `enabled=...`;
+//!   `enabled fires N`); `check` on stdin prints `enabled=...`; `fires N`
+//!   waits until the threads have fired N more times and prints
+//!   `fires #K done` (K counts these commands);
 //! - `fixture redzone N`: runs N times a leaf function that keeps data in
 //!   the x86-64 red zone across a probe site, with and without the native
 //!   backend's `rsp` shift, and prints how many runs saw it corrupted.
@@ -280,7 +282,6 @@ fn main() {
                 tracepoints::fire!(fixture::bytes(&hash, fired, b"abc"));
             }
             println!("flood fired {fired} times");
-            std::thread::sleep(std::time::Duration::from_secs(1));
             println!("after: enabled={}", fixture::bytes::is_enabled());
         }
         #[cfg(not(feature = "usdt"))]
@@ -332,11 +333,22 @@ fn stress() {
         })
         .collect();
     println!("started");
+    let mut fires_commands = 0;
     for line in std::io::stdin().lock().lines() {
         match line.as_deref().map(str::trim) {
             Ok("check") => println!("enabled={}", fixture::bytes::is_enabled()),
             Ok("stop") | Err(_) => break,
-            Ok(_) => {}
+            Ok(command) => {
+                if let Some(more) = command.strip_prefix("fires ") {
+                    let more: u64 = more.parse().expect("fires N");
+                    let until = ENABLED_FIRES.load(Ordering::Relaxed) + more;
+                    while ENABLED_FIRES.load(Ordering::Relaxed) < until {
+                        std::thread::yield_now();
+                    }
+                    fires_commands += 1;
+                    println!("fires #{fires_commands} done");
+                }
+            }
         }
     }
     STOP.store(true, Ordering::Relaxed);
