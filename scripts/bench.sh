@@ -14,6 +14,7 @@
 # Needs root (bpftrace); installs valgrind and systemtap-sdt-dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/stop-tracer.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "bench.sh: bpftrace needs root: run 'sudo scripts/bench.sh'" >&2
@@ -57,8 +58,7 @@ traced() { # binary -> lines "traced <variant> ns_per_fire=.. allocations_per_fi
     bpftrace -e "usdt:$bin:bench:inbound_connection { @rust = count(); } usdt:$bin:cbench:inbound_connection { @c = count(); }" >/dev/null 2>&1 &
     local tracer=$!
     wait "$bench" || { cat "$err" >&2; kill "$tracer"; exit 1; }
-    kill -INT "$tracer"
-    wait "$tracer" || true
+    stop_tracer "$tracer"
     cat "$out"
     rm -f "$out" "$err"
 }
@@ -73,12 +73,13 @@ usdt_alloc=$(field "$usdt_traced" usdt allocations_per_fire)
 c_alloc=$(field "$native_traced" c allocations_per_fire)
 
 fixture="$PWD/target/release/fixture"
-bpftrace -e "usdt:$fixture:redzone:protected { @p = count(); } usdt:$fixture:redzone:unprotected { @u = count(); }" >/dev/null 2>&1 &
+ready=$(mktemp)
+bpftrace -e "BEGIN { printf(\"READY\\n\"); } usdt:$fixture:redzone:protected { @p = count(); } usdt:$fixture:redzone:unprotected { @u = count(); }" >"$ready" 2>&1 &
 tracer=$!
-sleep 3
+wait_for_line '^READY' "$ready"
 redzone=$("$fixture" redzone 200000)
-kill -INT "$tracer"
-wait "$tracer" || true
+stop_tracer "$tracer"
+rm -f "$ready"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<TABLE

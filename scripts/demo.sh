@@ -4,6 +4,7 @@
 # Run as root on a fresh Debian machine: it installs the tracers first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/stop-tracer.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "demo.sh: bpftrace needs root: run 'sudo scripts/demo.sh'" >&2
@@ -15,21 +16,25 @@ cargo build --quiet --release -p p2p-node
 bin="$PWD/target/release/p2p-node"
 script="examples/core-tracepoints/tracing/log_p2p_connections.bt"
 out=$(mktemp)
-trap 'kill "$tracer" 2>/dev/null || true; rm -f "$out"' EXIT
+fired=$(mktemp)
+trap 'kill -9 "$tracer" 2>/dev/null || true; rm -f "$out" "$fired"' EXIT
 
 # The script's #! line sets BPFTRACE_STRLEN=200; `bpftrace FILE` needs it
 # in the environment.
 BPFTRACE_STRLEN=200 BPFTRACE_MAX_STRLEN=200 bpftrace "$script" "$bin" >"$out" 2>/dev/null &
 tracer=$!
-for _ in $(seq 300); do
-    grep -q '^Logging' "$out" && break
-    kill -0 "$tracer" 2>/dev/null || { echo "demo.sh: bpftrace failed to start" >&2; exit 1; }
+wait_for_line '^Logging' "$out" || { echo "demo.sh: bpftrace did not attach" >&2; exit 1; }
+
+"$bin" demo --fired-log "$fired"
+
+# Every connection event the node fired is one log line: wait (10 s at
+# most) until bpftrace has printed them all.
+want=$(grep -c -E '"net:(inbound|outbound|closed|evicted_inbound|misbehaving)_connection"' "$fired" || true)
+for _ in $(seq 100); do
+    got=$(grep -c -E '^(INBOUND|OUTBOUND|CLOSED|EVICTED|MISBEHAVING) conn' "$out" || true)
+    [ "$got" -ge "$want" ] && break
     sleep 0.1
 done
-grep -q '^Logging' "$out" || { echo "demo.sh: bpftrace did not attach within 30s" >&2; exit 1; }
 
-"$bin" demo
-sleep 0.5
-kill -INT "$tracer"
-wait "$tracer" || true
+stop_tracer "$tracer"
 grep -v '^$' "$out"

@@ -8,6 +8,7 @@
 #   scripts/reader-throughput.sh [SECONDS] [RATES...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/stop-tracer.sh
 
 seconds=${1:-2}
 shift || true
@@ -43,18 +44,11 @@ run() {
         ready="Attached 7 probes" ;;
     esac
     local tracer=$!
-    for _ in $(seq 600); do
-        grep -qs "$ready" "$dir/out" "$dir/err" && break
-        sleep 0.1
-    done
+    wait_for_line "$ready" "$dir/out" "$dir/err"
     echo go >&3
     exec 3>&-
     wait "$node"
-    sleep 1
-    kill -INT "$tracer" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$tracer" 2>/dev/null || break; sleep 0.1; done
-    kill -INT "$tracer" 2>/dev/null || true
-    wait "$tracer" 2>/dev/null || true
+    stop_tracer "$tracer"
     local fired received lost
     fired=$(awk '/^fired/ {print $2}' "$dir/fired")
     received=$(grep -c 'inbound_connection' "$dir/out" || true)
