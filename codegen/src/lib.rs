@@ -38,6 +38,7 @@ pub mod check;
 pub mod emit;
 pub mod errors;
 pub mod model;
+pub mod names;
 pub mod parse;
 
 use errors::Errors;

@@ -4,9 +4,9 @@
 use crate::abi::{self, Class};
 use crate::{GenerateArgs, Report, read_providers, write};
 use std::path::Path;
-use tracepoints_codegen::emit::names::files::{self, DEFAULT_LOG_SCRIPT};
 use tracepoints_codegen::emit::{Origin, Output, all_outputs, markdown};
 use tracepoints_codegen::model::Provider;
+use tracepoints_codegen::names::files::{self, DEFAULT_LOG_SCRIPT};
 
 /// Runs a generation (`args.check`: a check) in `dir`.
 pub fn run(dir: &Path, args: &GenerateArgs) -> Report {

@@ -20,8 +20,8 @@ mod write;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
-use tracepoints_codegen::emit::names::files::DEFAULT_LOG_SCRIPT;
 use tracepoints_codegen::model::Provider;
+use tracepoints_codegen::names::files::DEFAULT_LOG_SCRIPT;
 
 /// Generate tracing.md, ABI files and tracer scripts from tracepoint
 /// declarations; compare ABI files; verify built binaries.

@@ -118,12 +118,15 @@ pub fn skip(reason: &str) {
 }
 
 /// Compiles a libbpf program with the flags its header documents
-/// (`clang -O2 -g -target bpf ...`), returning clang's output.
+/// (`clang -O2 -g -target bpf ...`), every warning an error, returning
+/// clang's output.
 pub fn compile_bpf(program: &Path, object: &Path) -> std::process::Output {
     Command::new("clang")
         .args([
             "-O2",
             "-g",
+            "-Wall",
+            "-Werror",
             "-target",
             "bpf",
             "-D__TARGET_ARCH_x86",

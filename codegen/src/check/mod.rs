@@ -5,12 +5,12 @@
 //! sees every mistake at once.
 
 use crate::ast::{self, LengthValue};
-use crate::emit::names;
 use crate::errors::Errors;
 use crate::model::{
     Arg, ArgType, BPFTRACE_MAX_ARGS, BytesDisplay, BytesLen, Limits, LogLine, LogPiece,
     MAX_BUFFER_CAP, MAX_STR_LEN, Provider, Tracepoint,
 };
+use crate::names::{self, Owner};
 use proc_macro2::Span;
 
 /// Checks a parsed provider and returns the model of its valid parts. The
@@ -50,7 +50,7 @@ pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) 
         doc: provider.doc.clone(),
         tracepoints,
     };
-    generated_names(&provider, errors);
+    generated_names(&provider, ident, errors);
     footnotes(&provider, ident, errors);
     provider
 }
@@ -96,84 +96,105 @@ fn footnotes(provider: &Provider, ident: &syn::Ident, errors: &mut Errors) {
     }
 }
 
-/// The generated readers name each tracepoint and argument after a
-/// mangling (`x_1` and `x1` are both the Python class `NetX1`; `a(b_c)` and
-/// `a_b(c)` both `#define NET_A_B_C_MAX_LEN`): no two may end up with one
-/// name in one namespace of any output, nor take a name the readers use
-/// themselves.
-fn generated_names(provider: &Provider, errors: &mut Errors) {
-    // (namespace, name, who took it: empty for the readers themselves)
-    let mut taken: Vec<(&str, String, String)> = Vec::new();
-    let fixed = [
-        ("C", names::ring_buffer(provider)),
-        ("C", names::lost_counter(provider)),
-        ("C", names::own::C_LICENSE.to_string()),
-        ("C tag", names::kind_enum(provider)),
-        ("Python", names::own::PY_EVENTS.to_string()),
-        ("Python", names::own::PY_PROBES.to_string()),
-        ("Python", names::own::RING_BUFFER.to_string()),
-        ("Python", names::own::LOST_COUNTER.to_string()),
-        ("Rust", names::own::RUST_TRACEPOINTS.to_string()),
-        ("Rust", names::own::RING_BUFFER.to_string()),
-        ("Rust", names::own::LOST_COUNTER.to_string()),
-        ("Rust", names::event_enum(provider)),
-    ];
-    taken.extend(
-        fixed
-            .into_iter()
-            .map(|(space, name)| (space, name, String::new())),
-    );
-    // One error per tracepoint or argument, at its first collision.
-    let mut reported: Vec<String> = Vec::new();
-    let mut claim = |space: &'static str,
-                     name: String,
-                     owner: String,
-                     span,
-                     errors: &mut Errors| {
-        if reported.contains(&owner) {
-            return;
-        }
-        match taken.iter().find(|(s, n, _)| *s == space && *n == name) {
-            Some((_, _, first)) => {
-                reported.push(owner.clone());
-                let first = if first.is_empty() {
-                    "a name the readers use themselves".to_string()
-                } else {
-                    format!("as {first} is")
-                };
-                errors.push(
-                    span,
-                    format_args!("{owner} would be named `{name}` in the generated {space} readers, {first}: rename it"),
-                );
+/// No two owners may share a name in one namespace of the generated
+/// outputs, the readers' own names and the languages' reserved words
+/// included (see [`names`]): each tracepoint or argument that would is
+/// refused once, at its token; a provider whose name starts a reserved
+/// prefix, once at its name.
+fn generated_names(provider: &Provider, ident: &syn::Ident, errors: &mut Errors) {
+    let mut collisions = names::collisions(provider);
+    // In declaration order: the provider, then each tracepoint and its
+    // arguments.
+    collisions.sort_by_key(|c| match c.owner {
+        Owner::Provider | Owner::Reader(_) => (0, 0, 0),
+        Owner::Tracepoint(t) => (1, t, 0),
+        Owner::Arg { tracepoint, arg } => (1, tracepoint, arg + 1),
+    });
+    let provider_collides = collisions.iter().any(|c| c.owner == Owner::Provider);
+    let mut reported: Vec<Owner> = Vec::new();
+    for collision in collisions {
+        let owner = collision.owner;
+        let duplicate = match (owner, collision.taken_by) {
+            // Reported as a duplicate argument already.
+            (
+                Owner::Arg { tracepoint, arg },
+                Owner::Arg {
+                    tracepoint: first_tracepoint,
+                    arg: first,
+                },
+            ) => {
+                tracepoint == first_tracepoint
+                    && provider
+                        .tracepoints
+                        .iter()
+                        .find(|t| t.index == tracepoint)
+                        .is_some_and(|t| t.args[arg].name == t.args[first].name)
             }
-            None => taken.push((space, name, owner)),
+            _ => false,
+        };
+        if duplicate || reported.contains(&owner) || (provider_collides && owner != Owner::Provider)
+        {
+            continue;
         }
+        reported.push(owner);
+        let (name, namespace) = (&collision.name, &collision.namespace);
+        let by = match collision.taken_by {
+            Owner::Reader(what) => format!("which is {what}"),
+            other => format!("as {} is", describe(provider, ident, other).0),
+        };
+        let (what, span, example) = describe(provider, ident, owner);
+        if owner == Owner::Provider {
+            errors.push(
+                span,
+                format_args!(
+                    "{what} would start every name of its C readers with `{name}`, {by}: rename it, e.g. `{example}`"
+                ),
+            );
+        } else {
+            errors.push(
+                span,
+                format_args!(
+                    "{what} would be named `{name}` in {namespace}, {by}: rename it, e.g. `{example}`"
+                ),
+            );
+        }
+    }
+}
+
+/// How an error names `owner`, where it points, and a name it could take
+/// instead.
+fn describe(provider: &Provider, ident: &syn::Ident, owner: Owner) -> (String, Span, String) {
+    let tracepoint = |i: usize| {
+        provider
+            .tracepoints
+            .iter()
+            .find(|t| t.index == i)
+            .expect("a collision names a tracepoint of the provider")
     };
-    for tracepoint in &provider.tracepoints {
-        let owner = format!("tracepoint `{}`", tracepoint.name);
-        let span = tracepoint.span;
-        let kind = names::kind_const(provider, tracepoint);
-        let event_type = names::event_type(provider, tracepoint);
-        for (space, name) in [
-            ("C", kind.clone()),
-            ("C", names::c_struct(provider, tracepoint)),
-            ("C", names::bcc_function(provider, tracepoint)),
-            ("C tag", names::c_struct(provider, tracepoint)),
-            ("Python", kind.clone()),
-            ("Python", event_type.clone()),
-            ("Rust", kind),
-            ("Rust", event_type),
-            ("Rust enum", names::event_variant(tracepoint)),
-        ] {
-            claim(space, name, owner.clone(), span, errors);
+    match owner {
+        Owner::Provider => (
+            format!("provider `{}`", provider.name),
+            ident.span(),
+            format!("node_{}", provider.name),
+        ),
+        Owner::Tracepoint(i) => {
+            let t = tracepoint(i);
+            (
+                format!("tracepoint `{}`", t.name),
+                t.span,
+                format!("{}_fired", t.name),
+            )
         }
-        for arg in &tracepoint.args {
-            if let Some(name) = names::length_const(provider, tracepoint, arg) {
-                let owner = format!("argument `{}` of `{}`", arg.name, tracepoint.name);
-                claim("C", name.clone(), owner.clone(), arg.span, errors);
-                claim("Rust", name, owner, arg.span, errors);
-            }
+        Owner::Arg { tracepoint: i, arg } => {
+            let t = tracepoint(i);
+            let a = &t.args[arg];
+            (
+                format!("argument `{}` of `{}`", a.name, t.name),
+                a.span,
+                format!("{}_value", a.name),
+            )
         }
+        Owner::Reader(what) => (what.to_string(), ident.span(), String::new()),
     }
 }
 
@@ -454,74 +475,48 @@ fn printable_doc(doc: &str, ident: &syn::Ident, kind: NameKind, errors: &mut Err
     );
 }
 
-/// C keywords and names C compilers predefine: argument names become
-/// fields of the BCC and libbpf structs.
-const C_KEYWORDS: &[&str] = &[
-    "auto", "char", "double", "float", "int", "long", "register", "short", "signed", "sizeof",
-    "switch", "case", "default", "goto", "typedef", "union", "unsigned", "void", "volatile",
-    "restrict", "inline", "extern", "static", "const", "enum", "struct", "while", "for", "do",
-    "if", "else", "break", "continue", "return",
-    // Macros and types the compilers predefine
-    "asm", "NULL", "bool", "true", "false", "unix", "linux", "i386", "_Bool",
-];
-
-/// Python keywords: argument names become fields of the BCC module's
-/// `ctypes` classes.
-const PYTHON_KEYWORDS: &[&str] = &[
-    "and", "as", "assert", "class", "def", "del", "elif", "except", "finally", "from", "global",
-    "import", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "try", "with", "yield",
-    "None", "True", "False",
-];
-
-/// Rust keywords of newer editions than a declaring crate may use: the
-/// generated Rust event types name their fields after the arguments.
-const RUST_KEYWORDS: &[&str] = &["gen"];
-
-/// Every name an argument may not have, and what it is.
-const RESERVED_ARG_NAMES: [(&[&str], &str); 6] = [
-    (C_KEYWORDS, "a C keyword or predefined name"),
-    (PYTHON_KEYWORDS, "a Python keyword"),
-    (RUST_KEYWORDS, "a keyword of Rust 2024"),
-    (
-        names::own::C_LOCALS,
-        "a name the generated readers use themselves",
-    ),
-    (
-        &[names::own::KIND_FIELD],
-        "a name the generated readers use themselves",
-    ),
-    (
-        names::own::RUST_METHODS,
-        "a method the generated Rust event types derive (an accessor of that name would hide it)",
-    ),
-];
-
-/// An argument name becomes a C field, a bpftrace variable and a Python
-/// attribute: ASCII, and no keyword of those languages.
+/// An argument name becomes a C field, a Python attribute, a Rust field
+/// and a bpftrace variable: snake_case ASCII, so that no macro of the C
+/// readers (all uppercase) can replace it. Reserved words and the
+/// readers' own names are refused where names are allocated (see
+/// [`names`]).
 fn arg_name(ident: &syn::Ident, errors: &mut Errors) {
     let name = ident.to_string();
-    let ascii = name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let snake = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && name.len() <= 64;
-    if !ascii {
+    if !snake {
         errors.push(
             ident.span(),
             format_args!(
-                "argument name `{name}` must be ASCII letters, digits and underscores, starting with a letter (it becomes a C field and a bpftrace variable)"
-            ),
-        );
-    } else if let Some(why) = RESERVED_ARG_NAMES
-        .iter()
-        .find(|(names, _)| names.contains(&name.as_str()))
-        .map(|(_, why)| why)
-    {
-        errors.push(
-            ident.span(),
-            format_args!(
-                "argument name `{name}` is {why} and would break the generated readers: rename it, e.g. `{name}_value`"
+                "argument name `{name}` must be lowercase ASCII letters, digits and underscores, starting with a letter, at most 64 (it becomes a C field and a bpftrace variable): rename it, e.g. `{}`",
+                suggest_snake(&name)
             ),
         );
     }
+}
+
+/// `name` in snake_case ASCII, for an error's suggestion.
+fn suggest_snake(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        }
+    }
+    let out = out.trim_start_matches(|c: char| !c.is_ascii_lowercase());
+    let mut out: String = out.chars().take(64).collect();
+    if out.is_empty() {
+        out.push_str("value");
+    }
+    out
 }
 
 /// The number of a length attribute, between 1 and `max`. `None` when

@@ -212,12 +212,31 @@ fn log_line_errors_name_the_problem() {
 #[test]
 fn reserved_and_non_ascii_argument_names_are_rejected() {
     let with = |name: &str| format!("#[provider] mod p {{ /// d\n fn t(/// d\n {name}: u8); }}");
-    assert!(errors(&with("int"))[0].contains("is a C keyword or predefined name"));
-    assert!(errors(&with("unix"))[0].contains("is a C keyword or predefined name"));
-    assert!(errors(&with("kind"))[0].contains("is a name the generated readers use themselves"));
-    assert!(errors(&with("from"))[0].contains("is a Python keyword"));
-    assert!(errors(&with("r#type"))[0].contains("must be ASCII letters"));
-    assert!(errors(&with("café"))[0].contains("must be ASCII letters"));
+    let first = |name: &str| errors(&with(name)).remove(0);
+    assert!(first("int").contains("which is a C keyword or predefined name"));
+    assert!(first("unix").contains("which is a C keyword or predefined name"));
+    assert!(first("kind").contains("in the C struct `p_t`, which is the event's kind"));
+    assert!(first("from").contains("which is a Python keyword"));
+    assert!(first("r#type").contains("must be lowercase ASCII letters"));
+    assert!(first("café").contains("must be lowercase ASCII letters"));
+    assert!(first("connId").contains("rename it, e.g. `conn_id`"));
+    // The readers' locals and helpers are apart from argument names by
+    // construction (a libbpf handler's parameters start with `_`).
+    for name in [
+        "n",
+        "ctx",
+        "event",
+        "ptr",
+        "zero",
+        "lost",
+        "p_events",
+        "bpf_probe_read_user",
+    ] {
+        let source = format!(
+            "#[provider] mod p {{ /// d\n fn t(/// d\n len: u32, /// d\n #[len(len)] #[max_len(8)] {name}: &[u8]); }}"
+        );
+        assert!(parse(&source).is_ok(), "{name}: {:?}", errors(&source));
+    }
 }
 
 #[test]
@@ -359,9 +378,9 @@ fn names_that_collide_after_mangling_are_rejected_once() {
     assert_eq!(
         errors,
         [
-            "tracepoint `x1` would be named `NetX1` in the generated Python readers, as tracepoint `x_1` is: rename it",
-            "argument `c` of `a_b` would be named `NET_A_B_C_MAX_LEN` in the generated C readers, as argument `b_c` of `a` is: rename it",
-            "tracepoint `event` would be named `NetEvent` in the generated Rust readers, a name the readers use themselves: rename it",
+            "tracepoint `x1` would be named `NetX1` in the generated Python module, as tracepoint `x_1` is: rename it, e.g. `x1_fired`",
+            "argument `c` of `a_b` would be named `NET_A_B_C_MAX_LEN` in the generated C readers, as argument `b_c` of `a` is: rename it, e.g. `c_value`",
+            "tracepoint `event` would be named `NetEvent` in the generated Rust event types, which is the Rust enum of events: rename it, e.g. `event_fired`",
         ]
     );
     // Near names that stay distinct everywhere are fine.
@@ -378,9 +397,46 @@ fn provider_attribute_with_arguments_is_an_error_in_files_too() {
     let errors = errors("#[tracepoints::provider(x)] mod net { /// d\n fn t(); }");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("`#[tracepoints::provider]` takes no arguments"));
-    assert!(errors_with_gen().contains("is a keyword of Rust 2024"));
+    assert!(errors_with_gen().contains("which is a Rust keyword"));
 }
 
 fn errors_with_gen() -> String {
     errors("#[provider] mod p { /// d\n fn t(/// d\n gen: u8); }").join("\n")
+}
+
+#[test]
+fn names_the_readers_take_themselves_are_refused_at_the_token() {
+    // The libbpf header's include guard.
+    let found = errors("#[provider] mod net { /// d\n fn bpf_h(); }");
+    assert_eq!(
+        found,
+        [
+            "tracepoint `bpf_h` would be named `NET_BPF_H` in the generated C readers, which is the libbpf header's include guard: rename it, e.g. `bpf_h_fired`"
+        ]
+    );
+    // A name Python's builtins have: the logger catches ProcessLookupError.
+    let found = errors("#[provider] mod process { /// d\n fn lookup_error(); }");
+    assert!(
+        found[0].contains(
+            "`ProcessLookupError` in the generated Python module, which is a Python built-in name"
+        ),
+        "{found:?}"
+    );
+    // A name Rust's prelude has: the JSON helpers take an IntoIterator.
+    let found = errors("#[provider] mod into { /// d\n fn iterator(); }");
+    assert!(
+        found[0].contains(
+            "`IntoIterator` in the generated Rust event types, which is a name of Rust's prelude"
+        ),
+        "{found:?}"
+    );
+    // A provider whose C names would all start like libbpf's: once, at
+    // the provider.
+    let found = errors("#[provider] mod bpf { /// d\n fn a(); /// d\n fn b(); }");
+    assert_eq!(
+        found,
+        [
+            "provider `bpf` would start every name of its C readers with `bpf_`, which is a name prefix of the libbpf and BCC headers: rename it, e.g. `node_bpf`"
+        ]
+    );
 }

@@ -3,16 +3,18 @@
 
 use super::Origin;
 use super::c::{
-    event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
+    Source, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
 };
-use super::names::{self, files, own};
 use super::out::Out;
 use crate::model::{ArgType, BytesDisplay, Provider};
+use crate::names::c::{self, LOCALS};
+use crate::names::{files, kind_value, python};
 
 /// The BCC C program of `provider`: one `trace_<provider>_<name>` function
 /// per tracepoint that reads every argument into its event struct and
 /// submits it to the `<provider>_events` ring buffer.
 pub fn c_program(provider: &Provider, origin: &Origin) -> String {
+    let names = c::Names::of(provider);
     let mut out = Out::new();
     file_comment(
         &mut out,
@@ -26,10 +28,10 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
     writeln!(out, "#include <uapi/linux/ptrace.h>");
     writeln!(out, "#include <linux/types.h>");
     writeln!(out);
-    event_types(&mut out, provider);
-    let rb = names::ring_buffer(provider);
+    event_types(&mut out, provider, &names);
+    let rb = &names.ring_buffer;
     writeln!(out);
-    let lost = names::lost_counter(provider);
+    let lost = &names.lost_counter;
     writeln!(
         out,
         "BPF_RINGBUF_OUTPUT({rb}, {});",
@@ -40,35 +42,25 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
         "/* Events dropped because the ring buffer was full, per CPU. */"
     );
     writeln!(out, "BPF_PERCPU_ARRAY({lost}, __u64, 1);");
-    for tracepoint in &provider.tracepoints {
-        let name = names::c_struct(provider, tracepoint);
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        let name = &t.event_struct;
         writeln!(out);
         writeln!(
             out,
-            "int {}(struct pt_regs *ctx)",
-            names::bcc_function(provider, tracepoint)
+            "int {}(struct pt_regs *{})",
+            t.bcc_function, LOCALS.ctx
         );
         reserve_event(
             &mut out,
-            provider,
-            tracepoint,
+            t,
             &format!("{rb}.ringbuf_reserve(sizeof(struct {name}))"),
-            &format!("{lost}.lookup(&zero)"),
+            &format!("{lost}.lookup(&{})", LOCALS.zero),
         );
-        // bpf_usdt_readarg counts arguments from 1.
-        read_args(
+        read_args(&mut out, tracepoint, t, Source::Bcc);
+        submit_event(
             &mut out,
-            tracepoint,
-            |i, arg| format!("bpf_usdt_readarg({}, ctx, &event->{});", i + 1, arg.name),
-            |i, _| {
-                let setup = format!(
-                    "__u64 ptr = 0;\n\t\tbpf_usdt_readarg({}, ctx, &ptr);",
-                    i + 1
-                );
-                (Some(setup), "(const void *)ptr".to_string())
-            },
+            &format!("{rb}.ringbuf_submit({}, 0)", LOCALS.event),
         );
-        submit_event(&mut out, &format!("{rb}.ringbuf_submit(event, 0)"));
     }
     out.finish()
 }
@@ -94,6 +86,8 @@ fn ctypes_type(ty: ArgType) -> String {
 /// `decode` function, and a `main` that attaches the C program beside it to
 /// a process and prints one JSON object per event.
 pub fn python_module(provider: &Provider, origin: &Origin) -> String {
+    let names = python::Names::of(provider);
+    let c_names = c::Names::of(provider);
     let mut out = Out::new();
     let module = files::bcc_module(provider);
     let c_file = files::bcc_program(provider);
@@ -122,44 +116,37 @@ import signal
 import sys
 "
     );
-    for tracepoint in &provider.tracepoints {
-        writeln!(
-            out,
-            "{} = {}",
-            names::kind_const(provider, tracepoint),
-            names::kind_value(tracepoint)
-        );
+    let tracepoints = || provider.tracepoints.iter().zip(&names.tracepoints);
+    for (tracepoint, t) in tracepoints() {
+        writeln!(out, "{} = {}", t.kind, kind_value(tracepoint));
     }
-    for tracepoint in &provider.tracepoints {
+    for (tracepoint, t) in tracepoints() {
         writeln!(out);
         writeln!(out);
         writeln!(out, "# {}", tracepoint.probe_name(provider));
         out.comment("#", &tracepoint.doc);
-        writeln!(
-            out,
-            "class {}(ctypes.Structure):",
-            names::event_type(provider, tracepoint)
-        );
+        writeln!(out, "class {}(ctypes.Structure):", t.class);
         writeln!(out, "    _fields_ = [");
-        writeln!(out, "        (\"{}\", ctypes.c_uint32),", own::KIND_FIELD);
-        for arg in &tracepoint.args {
-            writeln!(out, "        (\"{}\", {}),", arg.name, ctypes_type(arg.ty));
+        writeln!(out, "        (\"{}\", ctypes.c_uint32),", t.kind_field);
+        for (arg, field) in tracepoint.args.iter().zip(&t.fields) {
+            writeln!(out, "        (\"{field}\", {}),", ctypes_type(arg.ty));
         }
         writeln!(out, "    ]");
-        let names = |keep: &dyn Fn(ArgType) -> bool| {
-            let names: Vec<String> = tracepoint
+        let fields = |keep: &dyn Fn(ArgType) -> bool| {
+            let fields: Vec<String> = tracepoint
                 .args
                 .iter()
-                .filter(|a| keep(a.ty))
-                .map(|a| format!("\"{}\", ", a.name))
+                .zip(&t.fields)
+                .filter(|(a, _)| keep(a.ty))
+                .map(|(_, field)| format!("\"{field}\", "))
                 .collect();
-            format!("({})", names.concat().trim_end())
+            format!("({})", fields.concat().trim_end())
         };
-        writeln!(out, "    _bools_ = {}", names(&|ty| ty == ArgType::Bool));
+        writeln!(out, "    _bools_ = {}", fields(&|ty| ty == ArgType::Bool));
         writeln!(
             out,
             "    _hashes_ = {}",
-            names(&|ty| matches!(
+            fields(&|ty| matches!(
                 ty,
                 ArgType::Bytes {
                     display: BytesDisplay::Hash,
@@ -170,9 +157,10 @@ import sys
         let lengths: Vec<String> = tracepoint
             .args
             .iter()
-            .filter_map(|a| {
-                let length = &tracepoint.args[a.ty.length_arg()?].name;
-                Some(format!("\"{}\": \"{length}\"", a.name))
+            .zip(&t.fields)
+            .filter_map(|(a, field)| {
+                let length = &t.fields[a.ty.length_arg()?];
+                Some(format!("\"{field}\": \"{length}\""))
             })
             .collect();
         writeln!(out, "    _lengths_ = {{{}}}", lengths.join(", "));
@@ -180,26 +168,26 @@ import sys
     writeln!(out);
     writeln!(out);
     writeln!(out, "# kind -> (tracepoint, class)");
-    writeln!(out, "{} = {{", own::PY_EVENTS);
-    for tracepoint in &provider.tracepoints {
+    writeln!(out, "{} = {{", names.events);
+    for (tracepoint, t) in tracepoints() {
         writeln!(
             out,
             "    {}: (\"{}\", {}),",
-            names::kind_const(provider, tracepoint),
+            t.kind,
             tracepoint.probe_name(provider),
-            names::event_type(provider, tracepoint)
+            t.class
         );
     }
     writeln!(out, "}}");
     writeln!(out);
     writeln!(out, "# (tracepoint, BCC function) pairs to enable");
-    writeln!(out, "{} = [", own::PY_PROBES);
-    for tracepoint in &provider.tracepoints {
+    writeln!(out, "{} = [", names.probes);
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&c_names.tracepoints) {
         writeln!(
             out,
             "    (\"{}\", \"{}\"),",
             tracepoint.probe_name(provider),
-            names::bcc_function(provider, tracepoint)
+            t.bcc_function
         );
     }
     writeln!(out, "]");
@@ -208,24 +196,14 @@ import sys
         out,
         "# The ring buffer, and the per-CPU count of events it dropped when full"
     );
-    writeln!(
-        out,
-        "{} = \"{}\"",
-        own::RING_BUFFER,
-        names::ring_buffer(provider)
-    );
-    writeln!(
-        out,
-        "{} = \"{}\"",
-        own::LOST_COUNTER,
-        names::lost_counter(provider)
-    );
-    python_functions(&mut out, &module, &c_file);
+    writeln!(out, "{} = \"{}\"", names.ring_buffer, c_names.ring_buffer);
+    writeln!(out, "{} = \"{}\"", names.lost_counter, c_names.lost_counter);
+    python_functions(&mut out, &names, &module, &c_file);
     out.finish()
 }
 
 /// The decoding and logging functions of the Python module.
-fn python_functions(out: &mut Out, module: &str, c_file: &str) {
+fn python_functions(out: &mut Out, names: &python::Names, module: &str, c_file: &str) {
     write!(
         out,
         r#"
@@ -309,9 +287,9 @@ def main(argv):
 if __name__ == "__main__":
     main(sys.argv)
 "#,
-        events = own::PY_EVENTS,
-        probes = own::PY_PROBES,
-        ring_buffer = own::RING_BUFFER,
-        lost_counter = own::LOST_COUNTER,
+        events = names.events,
+        probes = names.probes,
+        ring_buffer = names.ring_buffer,
+        lost_counter = names.lost_counter,
     );
 }

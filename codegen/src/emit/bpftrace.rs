@@ -12,12 +12,12 @@
 //! byte by byte as hex (`%02x`), hashes from their last byte to their first.
 
 use super::Origin;
-use super::names::files;
 use super::out::Out;
 use crate::model::{
     ArgType, BPFTRACE_MAX_ARGS, BPFTRACE_STRLEN_MAX, BytesDisplay, BytesLen, LogPiece, Provider,
     Tracepoint,
 };
+use crate::names::files;
 
 /// The stack a `printf`'s values may take, in bytes: the 512-byte BPF
 /// stack less a margin for bpftrace's own locals.

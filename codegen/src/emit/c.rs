@@ -3,10 +3,11 @@
 //! `char[max_len + 1]`, so `max_len` bytes and the NUL fit; byte
 //! buffers as `__u8[len]`), C types and the file comment.
 
-use super::names;
 use super::out::Out;
 use super::{Origin, c_comment_lines, c_comment_text};
-use crate::model::{Arg, ArgType, BytesLen, Provider, Tracepoint};
+use crate::model::{ArgType, BytesLen, Provider, Tracepoint};
+use crate::names::c::{self, LOCALS, Locals, Names};
+use crate::names::kind_value;
 
 /// The kernel UAPI type of a scalar argument (`__s64`, `__u32`, ...), from
 /// `<linux/types.h>`, usable by BCC, libbpf and user-space C alike; the
@@ -26,21 +27,19 @@ pub fn c_type(ty: ArgType) -> &'static str {
     }
 }
 
-/// A parameter declaration: `__s64 id`, `const char *addr`.
-pub fn c_param(arg: &Arg) -> String {
-    let ty = c_type(arg.ty);
+/// A libbpf handler's parameter for argument `i` of `tracepoint`:
+/// `__s64 _id`, `const char *_addr`.
+pub fn c_param(tracepoint: &Tracepoint, names: &c::Tracepoint, i: usize) -> String {
+    let ty = c_type(tracepoint.args[i].ty);
     let space = if ty.ends_with('*') { "" } else { " " };
-    format!("{ty}{space}{}", arg.name)
+    format!("{ty}{space}{}", names.args[i].param)
 }
 
 /// Writes the `#define`s, the kind enum and the event structs of `provider`.
-pub fn event_types(out: &mut Out, provider: &Provider) {
-    for tracepoint in &provider.tracepoints {
-        for arg in &tracepoint.args {
-            if let (Some(define), Some(n)) = (
-                names::length_const(provider, tracepoint, arg),
-                arg.ty.length(),
-            ) {
+pub fn event_types(out: &mut Out, provider: &Provider, names: &Names) {
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        for (arg, a) in tracepoint.args.iter().zip(&t.args) {
+            if let (Some(define), Some(n)) = (&a.length, arg.ty.length()) {
                 writeln!(out, "#define {define} {n}");
             }
         }
@@ -50,17 +49,12 @@ pub fn event_types(out: &mut Out, provider: &Provider) {
         out,
         "/* The `kind` of each event: which tracepoint fired. */"
     );
-    writeln!(out, "enum {} {{", names::kind_enum(provider));
-    for tracepoint in &provider.tracepoints {
-        writeln!(
-            out,
-            "\t{} = {},",
-            names::kind_const(provider, tracepoint),
-            names::kind_value(tracepoint)
-        );
+    writeln!(out, "enum {} {{", names.kind_enum);
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        writeln!(out, "\t{} = {},", t.kind, kind_value(tracepoint));
     }
     writeln!(out, "}};");
-    for tracepoint in &provider.tracepoints {
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
         writeln!(out);
         // The doc with its paragraphs, as a block comment.
         writeln!(out, "/*");
@@ -73,24 +67,19 @@ pub fn event_types(out: &mut Out, provider: &Provider) {
             )),
         );
         writeln!(out, " */");
-        writeln!(out, "struct {} {{", names::c_struct(provider, tracepoint));
-        writeln!(
-            out,
-            "\t__u32 {}; /* {} */",
-            names::own::KIND_FIELD,
-            names::kind_const(provider, tracepoint)
-        );
-        for arg in &tracepoint.args {
+        writeln!(out, "struct {} {{", t.event_struct);
+        writeln!(out, "\t__u32 {}; /* {} */", t.kind_field, t.kind);
+        for (arg, a) in tracepoint.args.iter().zip(&t.args) {
             let doc = c_comment_text(&arg.plain_doc());
-            let name = &arg.name;
-            match (arg.ty, names::length_const(provider, tracepoint, arg)) {
+            let field = &a.field;
+            match (arg.ty, &a.length) {
                 (ArgType::Str { .. } | ArgType::CStr { .. }, Some(define)) => {
-                    writeln!(out, "\tchar {name}[{define} + 1]; /* {doc} */")
+                    writeln!(out, "\tchar {field}[{define} + 1]; /* {doc} */")
                 }
                 (ArgType::Bytes { .. }, Some(define)) => {
-                    writeln!(out, "\t__u8 {name}[{define}]; /* {doc} */")
+                    writeln!(out, "\t__u8 {field}[{define}]; /* {doc} */")
                 }
-                (ty, _) => writeln!(out, "\t{} {name}; /* {doc} */", c_type(ty)),
+                (ty, _) => writeln!(out, "\t{} {field}; /* {doc} */", c_type(ty)),
             }
         }
         writeln!(out, "}};");
@@ -120,29 +109,23 @@ pub fn file_comment(out: &mut Out, origin: &Origin, purpose: &str) {
 /// the length decoders use, and the copy helpers zero what they fail to
 /// read. Padding and the bytes after a string's NUL keep what an earlier
 /// event of the same ring buffer left there.
-pub fn reserve_event(
-    out: &mut Out,
-    provider: &Provider,
-    tracepoint: &Tracepoint,
-    reserve: &str,
-    lost: &str,
-) {
-    let name = names::c_struct(provider, tracepoint);
+pub fn reserve_event(out: &mut Out, names: &c::Tracepoint, reserve: &str, lost: &str) {
+    let Locals {
+        event,
+        zero,
+        lost: slot,
+        ..
+    } = LOCALS;
     writeln!(out, "{{");
-    writeln!(out, "\tstruct {name} *event = {reserve};");
-    writeln!(out, "\tif (!event) {{");
-    writeln!(out, "\t\t__u32 zero = 0;");
-    writeln!(out, "\t\t__u64 *lost = {lost};");
-    writeln!(out, "\t\tif (lost)");
-    writeln!(out, "\t\t\t(*lost)++;");
+    writeln!(out, "\tstruct {} *{event} = {reserve};", names.event_struct);
+    writeln!(out, "\tif (!{event}) {{");
+    writeln!(out, "\t\t__u32 {zero} = 0;");
+    writeln!(out, "\t\t__u64 *{slot} = {lost};");
+    writeln!(out, "\t\tif ({slot})");
+    writeln!(out, "\t\t\t(*{slot})++;");
     writeln!(out, "\t\treturn 0;");
     writeln!(out, "\t}}");
-    writeln!(
-        out,
-        "\tevent->{} = {};",
-        names::own::KIND_FIELD,
-        names::kind_const(provider, tracepoint)
-    );
+    writeln!(out, "\t{event}->{} = {};", names.kind_field, names.kind);
 }
 
 /// Writes the end of a probe handler's body: submit the event with
@@ -153,49 +136,71 @@ pub fn submit_event(out: &mut Out, submit: &str) {
     writeln!(out, "}}");
 }
 
-/// Writes the statements that read every argument into `event`: scalars
-/// first (`scalar` gives the statement for one), then strings and buffers
-/// through the pointer `pointer` gives (an optional statement that sets it
-/// up, and the pointer expression). A buffer whose length is another
-/// argument copies the smaller of that length and its cap: that argument
-/// is already in the event.
-pub fn read_args(
-    out: &mut Out,
-    tracepoint: &Tracepoint,
-    scalar: impl Fn(usize, &Arg) -> String,
-    pointer: impl Fn(usize, &Arg) -> (Option<String>, String),
-) {
-    let args = tracepoint.args.iter().enumerate();
-    for (i, arg) in args.clone().filter(|(_, a)| !a.ty.is_pointer()) {
-        writeln!(out, "\t{}", scalar(i, arg));
-    }
-    for (i, arg) in args.filter(|(_, a)| a.ty.is_pointer()) {
-        let a = &arg.name;
-        let (setup, ptr) = pointer(i, arg);
-        writeln!(out, "\t{{");
-        if let Some(setup) = setup {
-            writeln!(out, "\t\t{setup}");
+/// Where a handler reads its arguments from.
+pub enum Source {
+    /// BCC: `bpf_usdt_readarg(N, ctx, ...)`, numbered from 1; strings and
+    /// buffers through the local [`Locals::ptr`].
+    Bcc,
+    /// libbpf: the `BPF_USDT` parameters ([`c::Arg::param`]).
+    Libbpf,
+}
+
+/// Writes the statements that read every argument into the event: scalars
+/// first, then strings and buffers through their pointer. A buffer whose
+/// length is another argument copies the smaller of that length and its
+/// cap: that argument is already in the event.
+pub fn read_args(out: &mut Out, tracepoint: &Tracepoint, names: &c::Tracepoint, source: Source) {
+    let Locals {
+        ctx,
+        event,
+        len,
+        ptr,
+        ..
+    } = LOCALS;
+    let args = tracepoint.args.iter().zip(&names.args).enumerate();
+    for (i, (_, a)) in args.clone().filter(|(_, (arg, _))| !arg.ty.is_pointer()) {
+        match source {
+            Source::Bcc => writeln!(
+                out,
+                "\tbpf_usdt_readarg({}, {ctx}, &{event}->{});",
+                i + 1,
+                a.field
+            ),
+            Source::Libbpf => writeln!(out, "\t{event}->{} = {};", a.field, a.param),
         }
+    }
+    for (i, (arg, a)) in args.filter(|(_, (arg, _))| arg.ty.is_pointer()) {
+        let field = &a.field;
+        writeln!(out, "\t{{");
+        let pointer = match source {
+            Source::Bcc => {
+                writeln!(out, "\t\t__u64 {ptr} = 0;");
+                writeln!(out, "\t\tbpf_usdt_readarg({}, {ctx}, &{ptr});", i + 1);
+                format!("(const void *){ptr}")
+            }
+            Source::Libbpf => a.param.clone(),
+        };
         match arg.ty {
             ArgType::Bytes {
                 len: BytesLen::Arg { index, .. },
                 ..
             } => {
-                let length = &tracepoint.args[index].name;
-                writeln!(out, "\t\t__u64 n = event->{length};");
-                writeln!(out, "\t\tif (n > sizeof(event->{a}))");
-                writeln!(out, "\t\t\tn = sizeof(event->{a});");
-                writeln!(out, "\t\tbpf_probe_read_user(event->{a}, n, {ptr});");
-            }
-            ArgType::Bytes { .. } => {
+                let length = &names.args[index].field;
+                writeln!(out, "\t\t__u64 {len} = {event}->{length};");
+                writeln!(out, "\t\tif ({len} > sizeof({event}->{field}))");
+                writeln!(out, "\t\t\t{len} = sizeof({event}->{field});");
                 writeln!(
                     out,
-                    "\t\tbpf_probe_read_user(event->{a}, sizeof(event->{a}), {ptr});"
-                )
+                    "\t\tbpf_probe_read_user({event}->{field}, {len}, {pointer});"
+                );
             }
+            ArgType::Bytes { .. } => writeln!(
+                out,
+                "\t\tbpf_probe_read_user({event}->{field}, sizeof({event}->{field}), {pointer});"
+            ),
             _ => writeln!(
                 out,
-                "\t\tbpf_probe_read_user_str(event->{a}, sizeof(event->{a}), {ptr});"
+                "\t\tbpf_probe_read_user_str({event}->{field}, sizeof({event}->{field}), {pointer});"
             ),
         }
         writeln!(out, "\t}}");

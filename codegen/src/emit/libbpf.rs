@@ -4,15 +4,18 @@
 
 use super::Origin;
 use super::c::{
-    c_param, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
+    Source, c_param, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes,
+    submit_event,
 };
-use super::names::{self, files};
 use super::out::Out;
 use crate::model::Provider;
+use crate::names::c::{LOCALS, Names};
+use crate::names::files;
 
 /// `net.bpf.h`: the event structs, for the BPF program and its loader.
 pub fn header(provider: &Provider, origin: &Origin) -> String {
-    let guard = names::header_guard(provider);
+    let names = Names::of(provider);
+    let guard = &names.header_guard;
     let mut out = Out::new();
     file_comment(
         &mut out,
@@ -28,7 +31,7 @@ pub fn header(provider: &Provider, origin: &Origin) -> String {
     writeln!(out);
     writeln!(out, "#include <linux/types.h>");
     writeln!(out);
-    event_types(&mut out, provider);
+    event_types(&mut out, provider, &names);
     writeln!(out);
     writeln!(out, "#endif /* {guard} */");
     out.finish()
@@ -38,6 +41,7 @@ pub fn header(provider: &Provider, origin: &Origin) -> String {
 /// `<provider>_<tracepoint>`; attach each with `bpf_program__attach_usdt`
 /// (C) or `attach_usdt` (libbpf-rs) to provider and tracepoint name.
 pub fn program(provider: &Provider, origin: &Origin) -> String {
+    let names = Names::of(provider);
     let mut out = Out::new();
     let program_file = files::libbpf_program(provider);
     file_comment(
@@ -61,13 +65,9 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
     ] {
         writeln!(out, "#include {include}");
     }
-    let rb = names::ring_buffer(provider);
+    let rb = &names.ring_buffer;
     writeln!(out);
-    writeln!(
-        out,
-        "char {}[] SEC(\"license\") = \"GPL\";",
-        names::own::C_LICENSE
-    );
+    writeln!(out, "char {}[] SEC(\"license\") = \"GPL\";", names.license);
     writeln!(out);
     writeln!(out, "struct {{");
     writeln!(out, "\t__uint(type, BPF_MAP_TYPE_RINGBUF);");
@@ -77,7 +77,7 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
         ring_buffer_bytes(provider)
     );
     writeln!(out, "}} {rb} SEC(\".maps\");");
-    let lost = names::lost_counter(provider);
+    let lost = &names.lost_counter;
     writeln!(out);
     writeln!(
         out,
@@ -89,28 +89,25 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
     writeln!(out, "\t__type(key, __u32);");
     writeln!(out, "\t__type(value, __u64);");
     writeln!(out, "}} {lost} SEC(\".maps\");");
-    for tracepoint in &provider.tracepoints {
-        let name = names::c_struct(provider, tracepoint);
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        let name = &t.event_struct;
         let params: Vec<String> = std::iter::once(name.clone())
-            .chain(tracepoint.args.iter().map(c_param))
+            .chain((0..tracepoint.args.len()).map(|i| c_param(tracepoint, t, i)))
             .collect();
         writeln!(out);
         writeln!(out, "SEC(\"usdt\")");
         writeln!(out, "int BPF_USDT({})", params.join(", "));
         reserve_event(
             &mut out,
-            provider,
-            tracepoint,
+            t,
             &format!("bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0)"),
-            &format!("bpf_map_lookup_elem(&{lost}, &zero)"),
+            &format!("bpf_map_lookup_elem(&{lost}, &{})", LOCALS.zero),
         );
-        read_args(
+        read_args(&mut out, tracepoint, t, Source::Libbpf);
+        submit_event(
             &mut out,
-            tracepoint,
-            |_, arg| format!("event->{0} = {0};", arg.name),
-            |_, arg| (None, arg.name.clone()),
+            &format!("bpf_ringbuf_submit({}, 0)", LOCALS.event),
         );
-        submit_event(&mut out, "bpf_ringbuf_submit(event, 0)");
     }
     out.finish()
 }

@@ -2,7 +2,7 @@
 //! None of them reads files or the environment; the CLI writes what they
 //! return. Text outputs are written through [`out::Out`], Rust outputs are
 //! built with `quote!` and printed with prettyplease, and every name comes
-//! from [`names`].
+//! from [`crate::names`].
 
 pub mod abi;
 pub mod bcc;
@@ -11,7 +11,6 @@ pub mod c;
 pub mod docs;
 pub mod libbpf;
 pub mod markdown;
-pub mod names;
 pub mod out;
 pub mod probe_sites;
 pub mod rust_events;
@@ -82,7 +81,7 @@ pub fn all_outputs(
     log_script: &str,
     abi_version: impl Fn(&str) -> u32,
 ) -> Vec<Output> {
-    use names::files;
+    use crate::names::files;
     let mut outputs = vec![Output {
         name: files::TRACING_MD.into(),
         contents: markdown::tracing_md(providers, origin),

@@ -4,15 +4,18 @@
 //! `quote!` and printed with prettyplease.
 
 use super::Origin;
-use super::names::{self, files};
 use super::out::Out;
 use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
+use crate::names::rust::{self, Names};
+use crate::names::{c, files, kind_value};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 /// The Rust module text for `provider`'s events.
 pub fn module(provider: &Provider, origin: &Origin) -> String {
     let p = &provider.name;
+    let names = Names::of(provider);
+    let c_names = c::Names::of(provider);
     let mut out = Out::new();
     for line in origin.header_lines() {
         out.comment("//", &line);
@@ -24,13 +27,13 @@ pub fn module(provider: &Provider, origin: &Origin) -> String {
              them to its `{rb}` ring buffer: `#[repr(C)]` twins of `{header}`.\n\
              Include it in a loader with `include!(\"{file}\");` or as a module.",
             program = files::libbpf_program(provider),
-            rb = names::ring_buffer(provider),
+            rb = c_names.ring_buffer,
             header = files::libbpf_header(provider),
             file = files::rust_events(provider),
         ),
     );
     // Each group printed on its own, so a blank line separates them.
-    for group in item_groups(provider) {
+    for group in item_groups(provider, &names, &c_names) {
         let file: syn::File = syn::parse2(group).expect("generated event items parse");
         writeln!(out);
         out.push_str(&prettyplease::unparse(&file));
@@ -76,36 +79,38 @@ fn field_type(arg: &Arg) -> TokenStream {
 
 /// The module's items in groups: the constants, the program table, each
 /// struct, the enum, its `impl`, each helper function.
-fn item_groups(provider: &Provider) -> Vec<TokenStream> {
-    let mut groups = vec![constants(provider), program_table(provider)];
+fn item_groups(provider: &Provider, names: &Names, c_names: &c::Names) -> Vec<TokenStream> {
+    let mut groups = vec![
+        constants(provider, names),
+        program_table(provider, names, c_names),
+    ];
     groups.extend(
         provider
             .tracepoints
             .iter()
-            .map(|tracepoint| event_struct(provider, tracepoint)),
+            .zip(&names.tracepoints)
+            .zip(&c_names.tracepoints)
+            .map(|((tracepoint, t), c)| event_struct(provider, tracepoint, t, c)),
     );
-    groups.push(event_enum(provider));
-    groups.push(event_impl(provider));
+    groups.push(event_enum(provider, names));
+    groups.push(event_impl(provider, names));
     groups.extend(helpers());
     groups
 }
 
 /// Each tracepoint's event kind, and each string's and buffer's length.
-fn constants(provider: &Provider) -> TokenStream {
+fn constants(provider: &Provider, names: &Names) -> TokenStream {
     let mut consts = Vec::new();
-    for tracepoint in &provider.tracepoints {
-        let kind = ident(&names::kind_const(provider, tracepoint));
-        let kind_value = Literal::u32_unsuffixed(names::kind_value(tracepoint));
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        let kind = ident(&t.kind);
+        let kind_value = Literal::u32_unsuffixed(kind_value(tracepoint));
         let kind_doc = format!(" `kind` of a `{}` event.", tracepoint.probe_name(provider));
         consts.push(quote! {
             #[doc = #kind_doc]
             pub const #kind: u32 = #kind_value;
         });
-        for arg in &tracepoint.args {
-            let (Some(name), Some(n)) = (
-                names::length_const(provider, tracepoint, arg),
-                arg.ty.length(),
-            ) else {
+        for (arg, a) in tracepoint.args.iter().zip(&t.args) {
+            let (Some(name), Some(n)) = (&a.length, arg.ty.length()) else {
                 continue;
             };
             let what = match arg.ty {
@@ -116,7 +121,7 @@ fn constants(provider: &Provider) -> TokenStream {
                 _ => "Longest",
             };
             let length_doc = format!(" {what} `{}` kept, in bytes.", arg.name);
-            let name = ident(&name);
+            let name = ident(name);
             let n = Literal::u32_unsuffixed(n);
             consts.push(quote! {
                 #[doc = #length_doc]
@@ -129,17 +134,21 @@ fn constants(provider: &Provider) -> TokenStream {
 
 /// `TRACEPOINTS`, `RING_BUFFER`, `LOST_COUNTER`: what a loader attaches
 /// and reads.
-fn program_table(provider: &Provider) -> TokenStream {
-    let rows = provider.tracepoints.iter().map(|tracepoint| {
-        let (p, t) = (&provider.name, &tracepoint.name);
-        let program = names::c_struct(provider, tracepoint);
-        quote!((#p, #t, #program))
-    });
-    let ring_buffer = names::ring_buffer(provider);
-    let lost_counter = names::lost_counter(provider);
-    let tracepoints_const = ident(names::own::RUST_TRACEPOINTS);
-    let ring_buffer_const = ident(names::own::RING_BUFFER);
-    let lost_counter_const = ident(names::own::LOST_COUNTER);
+fn program_table(provider: &Provider, names: &Names, c_names: &c::Names) -> TokenStream {
+    let rows = provider
+        .tracepoints
+        .iter()
+        .zip(&c_names.tracepoints)
+        .map(|(tracepoint, c)| {
+            let (p, t) = (&provider.name, &tracepoint.name);
+            let program = &c.event_struct;
+            quote!((#p, #t, #program))
+        });
+    let ring_buffer = &c_names.ring_buffer;
+    let lost_counter = &c_names.lost_counter;
+    let tracepoints_const = ident(&names.tracepoints_table);
+    let ring_buffer_const = ident(&names.ring_buffer);
+    let lost_counter_const = ident(&names.lost_counter);
     quote! {
         /// Every tracepoint as (provider, tracepoint, BPF program name): attach
         /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
@@ -161,26 +170,32 @@ fn program_table(provider: &Provider) -> TokenStream {
 }
 
 /// The `#[repr(C)]` twin of a tracepoint's C event struct.
-fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
+fn event_struct(
+    provider: &Provider,
+    tracepoint: &Tracepoint,
+    names: &rust::Tracepoint,
+    c_names: &c::Tracepoint,
+) -> TokenStream {
     let struct_doc = doc(&format!(
         "`{}` (`struct {}`):\n{}",
         tracepoint.probe_name(provider),
-        names::c_struct(provider, tracepoint),
+        c_names.event_struct,
         tracepoint.doc
     ));
-    let event_type = ident(&names::event_type(provider, tracepoint));
-    let kind_field_doc = format!(" Always [`{}`].", names::kind_const(provider, tracepoint));
-    let kind_field = ident(names::own::KIND_FIELD);
-    let fields = tracepoint.args.iter().map(|arg| {
+    let event_type = ident(&names.event_type);
+    let kind_field_doc = format!(" Always [`{}`].", names.kind);
+    let kind_field = ident(&names.kind_field);
+    let fields = tracepoint.args.iter().zip(&names.args).map(|(arg, a)| {
         let field_doc = doc(&arg.plain_doc());
-        let name = ident(&arg.name);
+        let name = ident(&a.field);
         let ty = field_type(arg);
         quote! { #field_doc pub #name: #ty, }
     });
     let accessors: Vec<TokenStream> = tracepoint
         .args
         .iter()
-        .filter_map(|arg| accessor(arg, tracepoint))
+        .zip(&names.args)
+        .filter_map(|(arg, a)| accessor(arg, a, tracepoint, names))
         .collect();
     let accessors = (!accessors.is_empty()).then(|| {
         quote! {
@@ -206,8 +221,14 @@ fn event_struct(provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
 /// A typed accessor for a string, buffer or `bool` field: the string up to
 /// its NUL as text, the bytes passed (a variable buffer cut to its length),
 /// the `bool`.
-fn accessor(arg: &Arg, tracepoint: &Tracepoint) -> Option<TokenStream> {
-    let name = ident(&arg.name);
+fn accessor(
+    arg: &Arg,
+    names: &rust::Arg,
+    tracepoint: &Tracepoint,
+    tracepoint_names: &rust::Tracepoint,
+) -> Option<TokenStream> {
+    let method = ident(names.accessor.as_ref()?);
+    let name = ident(&names.field);
     Some(match arg.ty {
         ArgType::Str { .. } | ArgType::CStr { .. } => {
             let doc = format!(
@@ -216,7 +237,7 @@ fn accessor(arg: &Arg, tracepoint: &Tracepoint) -> Option<TokenStream> {
             );
             quote! {
                 #[doc = #doc]
-                pub fn #name(&self) -> ::std::borrow::Cow<'_, str> {
+                pub fn #method(&self) -> ::std::borrow::Cow<'_, str> {
                     c_text(&self.#name)
                 }
             }
@@ -225,14 +246,14 @@ fn accessor(arg: &Arg, tracepoint: &Tracepoint) -> Option<TokenStream> {
             len: BytesLen::Arg { index, .. },
             ..
         } => {
-            let length = ident(&tracepoint.args[index].name);
+            let length = ident(&tracepoint_names.args[index].field);
             let doc = format!(
                 " The bytes of `{}` the reader kept: `{}` of them, at most its cap.",
                 arg.name, tracepoint.args[index].name
             );
             quote! {
                 #[doc = #doc]
-                pub fn #name(&self) -> &[u8] {
+                pub fn #method(&self) -> &[u8] {
                     &self.#name[..self.#name.len().min(self.#length as usize)]
                 }
             }
@@ -245,7 +266,7 @@ fn accessor(arg: &Arg, tracepoint: &Tracepoint) -> Option<TokenStream> {
             let doc = format!(" The bytes of `{}`{order}.", arg.name);
             quote! {
                 #[doc = #doc]
-                pub fn #name(&self) -> &[u8] {
+                pub fn #method(&self) -> &[u8] {
                     &self.#name
                 }
             }
@@ -254,7 +275,7 @@ fn accessor(arg: &Arg, tracepoint: &Tracepoint) -> Option<TokenStream> {
             let doc = format!(" `{}`, passed as one byte.", arg.name);
             quote! {
                 #[doc = #doc]
-                pub fn #name(&self) -> bool {
+                pub fn #method(&self) -> bool {
                     self.#name != 0
                 }
             }
@@ -264,15 +285,19 @@ fn accessor(arg: &Arg, tracepoint: &Tracepoint) -> Option<TokenStream> {
 }
 
 /// The enum of a provider's events, a variant per tracepoint.
-fn event_enum(provider: &Provider) -> TokenStream {
-    let event_enum = ident(&names::event_enum(provider));
+fn event_enum(provider: &Provider, names: &Names) -> TokenStream {
+    let event_enum = ident(&names.event_enum);
     let doc = format!(" One decoded event of the `{}` tracepoints.", provider.name);
-    let variants = provider.tracepoints.iter().map(|tracepoint| {
-        let variant_doc = format!(" `{}`", tracepoint.probe_name(provider));
-        let variant = ident(&names::event_variant(tracepoint));
-        let event_type = ident(&names::event_type(provider, tracepoint));
-        quote! { #[doc = #variant_doc] #variant(#event_type), }
-    });
+    let variants = provider
+        .tracepoints
+        .iter()
+        .zip(&names.tracepoints)
+        .map(|(tracepoint, t)| {
+            let variant_doc = format!(" `{}`", tracepoint.probe_name(provider));
+            let variant = ident(&t.variant);
+            let event_type = ident(&t.event_type);
+            quote! { #[doc = #variant_doc] #variant(#event_type), }
+        });
     quote! {
         #[doc = #doc]
         #[derive(Clone, Copy, Debug)]
@@ -284,35 +309,36 @@ fn event_enum(provider: &Provider) -> TokenStream {
 }
 
 /// `decode`, `tracepoint` and `to_json` of the event enum.
-fn event_impl(provider: &Provider) -> TokenStream {
-    let event_enum = ident(&names::event_enum(provider));
+fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
+    let event_enum = ident(&names.event_enum);
     let mut decode_arms = Vec::new();
     let mut name_arms = Vec::new();
     let mut json_arms = Vec::new();
-    for tracepoint in &provider.tracepoints {
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
         let probe = tracepoint.probe_name(provider);
-        let kind = ident(&names::kind_const(provider, tracepoint));
-        let variant = ident(&names::event_variant(tracepoint));
+        let kind = ident(&t.kind);
+        let variant = ident(&t.variant);
         decode_arms.push(quote! { #kind => read(record).map(#event_enum::#variant), });
         name_arms.push(quote! { #event_enum::#variant(_) => #probe, });
         // The object's text up to each value: `{"tracepoint":"p:n","args":{"a":`.
         let mut writes = Vec::new();
         let mut prefix = format!("{{\"tracepoint\":\"{probe}\",\"args\":{{");
-        for arg in &tracepoint.args {
-            let field = ident(&arg.name);
+        for (arg, a) in tracepoint.args.iter().zip(&t.args) {
+            let field = ident(&a.field);
+            let method = ident(a.accessor.as_deref().unwrap_or(&a.field));
             prefix.push_str(&format!("\"{}\":", arg.name));
             let text = std::mem::replace(&mut prefix, ",".to_string());
             writes.push(quote!(out.push_str(#text);));
             writes.push(match arg.ty {
                 ArgType::Str { .. } | ArgType::CStr { .. } => {
-                    quote!(write_json_string(out, &e.#field());)
+                    quote!(write_json_string(out, &e.#method());)
                 }
                 ArgType::Bytes {
                     display: BytesDisplay::Hash,
                     ..
-                } => quote!(write_hex(out, e.#field().iter().rev());),
-                ArgType::Bytes { .. } => quote!(write_hex(out, e.#field());),
-                ArgType::Bool => quote!(out.push_str(if e.#field() { "true" } else { "false" });),
+                } => quote!(write_hex(out, e.#method().iter().rev());),
+                ArgType::Bytes { .. } => quote!(write_hex(out, e.#method());),
+                ArgType::Bool => quote!(out.push_str(if e.#method() { "true" } else { "false" });),
                 _ => quote!(write_number(out, e.#field);),
             });
         }

@@ -27,7 +27,7 @@ struct {
 } coin_selection_lost SEC(".maps");
 
 SEC("usdt")
-int BPF_USDT(coin_selection_selected_coins, const char *wallet_name, const char *algorithm, __s64 target, __s64 waste, __s64 selected_value)
+int BPF_USDT(coin_selection_selected_coins, const char *_wallet_name, const char *_algorithm, __s64 _target, __s64 _waste, __s64 _selected_value)
 {
 	struct coin_selection_selected_coins *event = bpf_ringbuf_reserve(&coin_selection_events, sizeof(struct coin_selection_selected_coins), 0);
 	if (!event) {
@@ -38,21 +38,21 @@ int BPF_USDT(coin_selection_selected_coins, const char *wallet_name, const char 
 		return 0;
 	}
 	event->kind = COIN_SELECTION_SELECTED_COINS;
-	event->target = target;
-	event->waste = waste;
-	event->selected_value = selected_value;
+	event->target = _target;
+	event->waste = _waste;
+	event->selected_value = _selected_value;
 	{
-		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), wallet_name);
+		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), _wallet_name);
 	}
 	{
-		bpf_probe_read_user_str(event->algorithm, sizeof(event->algorithm), algorithm);
+		bpf_probe_read_user_str(event->algorithm, sizeof(event->algorithm), _algorithm);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(coin_selection_normal_create_tx_internal, const char *wallet_name, __u8 success, __s64 fee, __s32 change_pos)
+int BPF_USDT(coin_selection_normal_create_tx_internal, const char *_wallet_name, __u8 _success, __s64 _fee, __s32 _change_pos)
 {
 	struct coin_selection_normal_create_tx_internal *event = bpf_ringbuf_reserve(&coin_selection_events, sizeof(struct coin_selection_normal_create_tx_internal), 0);
 	if (!event) {
@@ -63,18 +63,18 @@ int BPF_USDT(coin_selection_normal_create_tx_internal, const char *wallet_name, 
 		return 0;
 	}
 	event->kind = COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL;
-	event->success = success;
-	event->fee = fee;
-	event->change_pos = change_pos;
+	event->success = _success;
+	event->fee = _fee;
+	event->change_pos = _change_pos;
 	{
-		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), wallet_name);
+		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), _wallet_name);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(coin_selection_attempting_aps_create_tx, const char *wallet_name)
+int BPF_USDT(coin_selection_attempting_aps_create_tx, const char *_wallet_name)
 {
 	struct coin_selection_attempting_aps_create_tx *event = bpf_ringbuf_reserve(&coin_selection_events, sizeof(struct coin_selection_attempting_aps_create_tx), 0);
 	if (!event) {
@@ -86,14 +86,14 @@ int BPF_USDT(coin_selection_attempting_aps_create_tx, const char *wallet_name)
 	}
 	event->kind = COIN_SELECTION_ATTEMPTING_APS_CREATE_TX;
 	{
-		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), wallet_name);
+		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), _wallet_name);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(coin_selection_aps_create_tx_internal, const char *wallet_name, __u8 use_aps, __u8 success, __s64 fee, __s32 change_pos)
+int BPF_USDT(coin_selection_aps_create_tx_internal, const char *_wallet_name, __u8 _use_aps, __u8 _success, __s64 _fee, __s32 _change_pos)
 {
 	struct coin_selection_aps_create_tx_internal *event = bpf_ringbuf_reserve(&coin_selection_events, sizeof(struct coin_selection_aps_create_tx_internal), 0);
 	if (!event) {
@@ -104,12 +104,12 @@ int BPF_USDT(coin_selection_aps_create_tx_internal, const char *wallet_name, __u
 		return 0;
 	}
 	event->kind = COIN_SELECTION_APS_CREATE_TX_INTERNAL;
-	event->use_aps = use_aps;
-	event->success = success;
-	event->fee = fee;
-	event->change_pos = change_pos;
+	event->use_aps = _use_aps;
+	event->success = _success;
+	event->fee = _fee;
+	event->change_pos = _change_pos;
 	{
-		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), wallet_name);
+		bpf_probe_read_user_str(event->wallet_name, sizeof(event->wallet_name), _wallet_name);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;

@@ -27,7 +27,7 @@ struct {
 } mempool_lost SEC(".maps");
 
 SEC("usdt")
-int BPF_USDT(mempool_added, const void *txid, __s32 vsize, __s64 fee)
+int BPF_USDT(mempool_added, const void *_txid, __s32 _vsize, __s64 _fee)
 {
 	struct mempool_added *event = bpf_ringbuf_reserve(&mempool_events, sizeof(struct mempool_added), 0);
 	if (!event) {
@@ -38,17 +38,17 @@ int BPF_USDT(mempool_added, const void *txid, __s32 vsize, __s64 fee)
 		return 0;
 	}
 	event->kind = MEMPOOL_ADDED;
-	event->vsize = vsize;
-	event->fee = fee;
+	event->vsize = _vsize;
+	event->fee = _fee;
 	{
-		bpf_probe_read_user(event->txid, sizeof(event->txid), txid);
+		bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(mempool_removed, const void *txid, const char *reason, __s32 vsize, __s64 fee, __u64 entry_time)
+int BPF_USDT(mempool_removed, const void *_txid, const char *_reason, __s32 _vsize, __s64 _fee, __u64 _entry_time)
 {
 	struct mempool_removed *event = bpf_ringbuf_reserve(&mempool_events, sizeof(struct mempool_removed), 0);
 	if (!event) {
@@ -59,21 +59,21 @@ int BPF_USDT(mempool_removed, const void *txid, const char *reason, __s32 vsize,
 		return 0;
 	}
 	event->kind = MEMPOOL_REMOVED;
-	event->vsize = vsize;
-	event->fee = fee;
-	event->entry_time = entry_time;
+	event->vsize = _vsize;
+	event->fee = _fee;
+	event->entry_time = _entry_time;
 	{
-		bpf_probe_read_user(event->txid, sizeof(event->txid), txid);
+		bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	}
 	{
-		bpf_probe_read_user_str(event->reason, sizeof(event->reason), reason);
+		bpf_probe_read_user_str(event->reason, sizeof(event->reason), _reason);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(mempool_replaced, const void *replaced_txid, __s32 replaced_vsize, __s64 replaced_fee, __u64 replaced_entry_time, const void *replacement_txid, __s32 replacement_vsize, __s64 replacement_fee, __u8 replaced_by_transaction)
+int BPF_USDT(mempool_replaced, const void *_replaced_txid, __s32 _replaced_vsize, __s64 _replaced_fee, __u64 _replaced_entry_time, const void *_replacement_txid, __s32 _replacement_vsize, __s64 _replacement_fee, __u8 _replaced_by_transaction)
 {
 	struct mempool_replaced *event = bpf_ringbuf_reserve(&mempool_events, sizeof(struct mempool_replaced), 0);
 	if (!event) {
@@ -84,24 +84,24 @@ int BPF_USDT(mempool_replaced, const void *replaced_txid, __s32 replaced_vsize, 
 		return 0;
 	}
 	event->kind = MEMPOOL_REPLACED;
-	event->replaced_vsize = replaced_vsize;
-	event->replaced_fee = replaced_fee;
-	event->replaced_entry_time = replaced_entry_time;
-	event->replacement_vsize = replacement_vsize;
-	event->replacement_fee = replacement_fee;
-	event->replaced_by_transaction = replaced_by_transaction;
+	event->replaced_vsize = _replaced_vsize;
+	event->replaced_fee = _replaced_fee;
+	event->replaced_entry_time = _replaced_entry_time;
+	event->replacement_vsize = _replacement_vsize;
+	event->replacement_fee = _replacement_fee;
+	event->replaced_by_transaction = _replaced_by_transaction;
 	{
-		bpf_probe_read_user(event->replaced_txid, sizeof(event->replaced_txid), replaced_txid);
+		bpf_probe_read_user(event->replaced_txid, sizeof(event->replaced_txid), _replaced_txid);
 	}
 	{
-		bpf_probe_read_user(event->replacement_txid, sizeof(event->replacement_txid), replacement_txid);
+		bpf_probe_read_user(event->replacement_txid, sizeof(event->replacement_txid), _replacement_txid);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(mempool_rejected, const void *txid, const char *reason)
+int BPF_USDT(mempool_rejected, const void *_txid, const char *_reason)
 {
 	struct mempool_rejected *event = bpf_ringbuf_reserve(&mempool_events, sizeof(struct mempool_rejected), 0);
 	if (!event) {
@@ -113,10 +113,10 @@ int BPF_USDT(mempool_rejected, const void *txid, const char *reason)
 	}
 	event->kind = MEMPOOL_REJECTED;
 	{
-		bpf_probe_read_user(event->txid, sizeof(event->txid), txid);
+		bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	}
 	{
-		bpf_probe_read_user_str(event->reason, sizeof(event->reason), reason);
+		bpf_probe_read_user_str(event->reason, sizeof(event->reason), _reason);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;

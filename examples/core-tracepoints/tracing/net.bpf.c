@@ -27,7 +27,7 @@ struct {
 } net_lost SEC(".maps");
 
 SEC("usdt")
-int BPF_USDT(net_inbound_message, __s64 peer_id, const char *addr, const char *conn_type, const char *msg_type, __u64 msg_size, const void *msg)
+int BPF_USDT(net_inbound_message, __s64 _peer_id, const char *_addr, const char *_conn_type, const char *_msg_type, __u64 _msg_size, const void *_msg)
 {
 	struct net_inbound_message *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_inbound_message), 0);
 	if (!event) {
@@ -38,29 +38,29 @@ int BPF_USDT(net_inbound_message, __s64 peer_id, const char *addr, const char *c
 		return 0;
 	}
 	event->kind = NET_INBOUND_MESSAGE;
-	event->peer_id = peer_id;
-	event->msg_size = msg_size;
+	event->peer_id = _peer_id;
+	event->msg_size = _msg_size;
 	{
-		bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), _addr);
 	}
 	{
-		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), _conn_type);
 	}
 	{
-		bpf_probe_read_user_str(event->msg_type, sizeof(event->msg_type), msg_type);
+		bpf_probe_read_user_str(event->msg_type, sizeof(event->msg_type), _msg_type);
 	}
 	{
 		__u64 n = event->msg_size;
 		if (n > sizeof(event->msg))
 			n = sizeof(event->msg);
-		bpf_probe_read_user(event->msg, n, msg);
+		bpf_probe_read_user(event->msg, n, _msg);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(net_outbound_message, __s64 peer_id, const char *addr, const char *conn_type, const char *msg_type, __u64 msg_size, const void *msg)
+int BPF_USDT(net_outbound_message, __s64 _peer_id, const char *_addr, const char *_conn_type, const char *_msg_type, __u64 _msg_size, const void *_msg)
 {
 	struct net_outbound_message *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_outbound_message), 0);
 	if (!event) {
@@ -71,29 +71,29 @@ int BPF_USDT(net_outbound_message, __s64 peer_id, const char *addr, const char *
 		return 0;
 	}
 	event->kind = NET_OUTBOUND_MESSAGE;
-	event->peer_id = peer_id;
-	event->msg_size = msg_size;
+	event->peer_id = _peer_id;
+	event->msg_size = _msg_size;
 	{
-		bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), _addr);
 	}
 	{
-		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), _conn_type);
 	}
 	{
-		bpf_probe_read_user_str(event->msg_type, sizeof(event->msg_type), msg_type);
+		bpf_probe_read_user_str(event->msg_type, sizeof(event->msg_type), _msg_type);
 	}
 	{
 		__u64 n = event->msg_size;
 		if (n > sizeof(event->msg))
 			n = sizeof(event->msg);
-		bpf_probe_read_user(event->msg, n, msg);
+		bpf_probe_read_user(event->msg, n, _msg);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(net_inbound_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 existing)
+int BPF_USDT(net_inbound_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __u64 _existing)
 {
 	struct net_inbound_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_inbound_connection), 0);
 	if (!event) {
@@ -104,21 +104,21 @@ int BPF_USDT(net_inbound_connection, __s64 id, const char *addr, const char *con
 		return 0;
 	}
 	event->kind = NET_INBOUND_CONNECTION;
-	event->id = id;
-	event->network = network;
-	event->existing = existing;
+	event->id = _id;
+	event->network = _network;
+	event->existing = _existing;
 	{
-		bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), _addr);
 	}
 	{
-		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), _conn_type);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(net_outbound_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 existing)
+int BPF_USDT(net_outbound_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __u64 _existing)
 {
 	struct net_outbound_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_outbound_connection), 0);
 	if (!event) {
@@ -129,21 +129,21 @@ int BPF_USDT(net_outbound_connection, __s64 id, const char *addr, const char *co
 		return 0;
 	}
 	event->kind = NET_OUTBOUND_CONNECTION;
-	event->id = id;
-	event->network = network;
-	event->existing = existing;
+	event->id = _id;
+	event->network = _network;
+	event->existing = _existing;
 	{
-		bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), _addr);
 	}
 	{
-		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), _conn_type);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(net_closed_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 time_established)
+int BPF_USDT(net_closed_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __u64 _time_established)
 {
 	struct net_closed_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_closed_connection), 0);
 	if (!event) {
@@ -154,21 +154,21 @@ int BPF_USDT(net_closed_connection, __s64 id, const char *addr, const char *conn
 		return 0;
 	}
 	event->kind = NET_CLOSED_CONNECTION;
-	event->id = id;
-	event->network = network;
-	event->time_established = time_established;
+	event->id = _id;
+	event->network = _network;
+	event->time_established = _time_established;
 	{
-		bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), _addr);
 	}
 	{
-		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), _conn_type);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(net_evicted_inbound_connection, __s64 id, const char *addr, const char *conn_type, __u32 network, __u64 time_established)
+int BPF_USDT(net_evicted_inbound_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __u64 _time_established)
 {
 	struct net_evicted_inbound_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_evicted_inbound_connection), 0);
 	if (!event) {
@@ -179,21 +179,21 @@ int BPF_USDT(net_evicted_inbound_connection, __s64 id, const char *addr, const c
 		return 0;
 	}
 	event->kind = NET_EVICTED_INBOUND_CONNECTION;
-	event->id = id;
-	event->network = network;
-	event->time_established = time_established;
+	event->id = _id;
+	event->network = _network;
+	event->time_established = _time_established;
 	{
-		bpf_probe_read_user_str(event->addr, sizeof(event->addr), addr);
+		bpf_probe_read_user_str(event->addr, sizeof(event->addr), _addr);
 	}
 	{
-		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), conn_type);
+		bpf_probe_read_user_str(event->conn_type, sizeof(event->conn_type), _conn_type);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(net_misbehaving_connection, __s64 id, const char *message)
+int BPF_USDT(net_misbehaving_connection, __s64 _id, const char *_message)
 {
 	struct net_misbehaving_connection *event = bpf_ringbuf_reserve(&net_events, sizeof(struct net_misbehaving_connection), 0);
 	if (!event) {
@@ -204,9 +204,9 @@ int BPF_USDT(net_misbehaving_connection, __s64 id, const char *message)
 		return 0;
 	}
 	event->kind = NET_MISBEHAVING_CONNECTION;
-	event->id = id;
+	event->id = _id;
 	{
-		bpf_probe_read_user_str(event->message, sizeof(event->message), message);
+		bpf_probe_read_user_str(event->message, sizeof(event->message), _message);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;

@@ -27,7 +27,7 @@ struct {
 } utxocache_lost SEC(".maps");
 
 SEC("usdt")
-int BPF_USDT(utxocache_flush, __s64 duration, __u32 mode, __u64 coins, __u64 memory, __u8 for_prune)
+int BPF_USDT(utxocache_flush, __s64 _duration, __u32 _mode, __u64 _coins, __u64 _memory, __u8 _for_prune)
 {
 	struct utxocache_flush *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_flush), 0);
 	if (!event) {
@@ -38,17 +38,17 @@ int BPF_USDT(utxocache_flush, __s64 duration, __u32 mode, __u64 coins, __u64 mem
 		return 0;
 	}
 	event->kind = UTXOCACHE_FLUSH;
-	event->duration = duration;
-	event->mode = mode;
-	event->coins = coins;
-	event->memory = memory;
-	event->for_prune = for_prune;
+	event->duration = _duration;
+	event->mode = _mode;
+	event->coins = _coins;
+	event->memory = _memory;
+	event->for_prune = _for_prune;
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(utxocache_add, const void *txid, __u32 vout, __u32 height, __s64 value, __u8 is_coinbase)
+int BPF_USDT(utxocache_add, const void *_txid, __u32 _vout, __u32 _height, __s64 _value, __u8 _is_coinbase)
 {
 	struct utxocache_add *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_add), 0);
 	if (!event) {
@@ -59,19 +59,19 @@ int BPF_USDT(utxocache_add, const void *txid, __u32 vout, __u32 height, __s64 va
 		return 0;
 	}
 	event->kind = UTXOCACHE_ADD;
-	event->vout = vout;
-	event->height = height;
-	event->value = value;
-	event->is_coinbase = is_coinbase;
+	event->vout = _vout;
+	event->height = _height;
+	event->value = _value;
+	event->is_coinbase = _is_coinbase;
 	{
-		bpf_probe_read_user(event->txid, sizeof(event->txid), txid);
+		bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(utxocache_spent, const void *txid, __u32 vout, __u32 height, __s64 value, __u8 is_coinbase)
+int BPF_USDT(utxocache_spent, const void *_txid, __u32 _vout, __u32 _height, __s64 _value, __u8 _is_coinbase)
 {
 	struct utxocache_spent *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_spent), 0);
 	if (!event) {
@@ -82,19 +82,19 @@ int BPF_USDT(utxocache_spent, const void *txid, __u32 vout, __u32 height, __s64 
 		return 0;
 	}
 	event->kind = UTXOCACHE_SPENT;
-	event->vout = vout;
-	event->height = height;
-	event->value = value;
-	event->is_coinbase = is_coinbase;
+	event->vout = _vout;
+	event->height = _height;
+	event->value = _value;
+	event->is_coinbase = _is_coinbase;
 	{
-		bpf_probe_read_user(event->txid, sizeof(event->txid), txid);
+		bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(utxocache_uncache, const void *txid, __u32 vout, __u32 height, __s64 value, __u8 is_coinbase)
+int BPF_USDT(utxocache_uncache, const void *_txid, __u32 _vout, __u32 _height, __s64 _value, __u8 _is_coinbase)
 {
 	struct utxocache_uncache *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_uncache), 0);
 	if (!event) {
@@ -105,12 +105,12 @@ int BPF_USDT(utxocache_uncache, const void *txid, __u32 vout, __u32 height, __s6
 		return 0;
 	}
 	event->kind = UTXOCACHE_UNCACHE;
-	event->vout = vout;
-	event->height = height;
-	event->value = value;
-	event->is_coinbase = is_coinbase;
+	event->vout = _vout;
+	event->height = _height;
+	event->value = _value;
+	event->is_coinbase = _is_coinbase;
 	{
-		bpf_probe_read_user(event->txid, sizeof(event->txid), txid);
+		bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;

@@ -27,7 +27,7 @@ struct {
 } validation_lost SEC(".maps");
 
 SEC("usdt")
-int BPF_USDT(validation_block_connected, const void *block_hash, __s32 height, __u64 transactions, __s32 inputs, __u64 sigops, __u64 duration)
+int BPF_USDT(validation_block_connected, const void *_block_hash, __s32 _height, __u64 _transactions, __s32 _inputs, __u64 _sigops, __u64 _duration)
 {
 	struct validation_block_connected *event = bpf_ringbuf_reserve(&validation_events, sizeof(struct validation_block_connected), 0);
 	if (!event) {
@@ -38,13 +38,13 @@ int BPF_USDT(validation_block_connected, const void *block_hash, __s32 height, _
 		return 0;
 	}
 	event->kind = VALIDATION_BLOCK_CONNECTED;
-	event->height = height;
-	event->transactions = transactions;
-	event->inputs = inputs;
-	event->sigops = sigops;
-	event->duration = duration;
+	event->height = _height;
+	event->transactions = _transactions;
+	event->inputs = _inputs;
+	event->sigops = _sigops;
+	event->duration = _duration;
 	{
-		bpf_probe_read_user(event->block_hash, sizeof(event->block_hash), block_hash);
+		bpf_probe_read_user(event->block_hash, sizeof(event->block_hash), _block_hash);
 	}
 	bpf_ringbuf_submit(event, 0);
 	return 0;

@@ -1,0 +1,146 @@
+//! The names of a provider's Rust event types: the module's items (with
+//! its own helpers, Rust's keywords and prelude) in one scope, the enum's
+//! variants in another, and per event struct its fields and its methods.
+
+use super::scope::{Owner, Scope};
+use super::words::{RUST_KEYWORDS, RUST_PRELUDE};
+use super::{camel, length_suffix, owner_of_arg};
+use crate::model::{ArgType, Provider};
+
+/// The module's own helper functions.
+pub const MODULE_OWN: &[&str] = &[
+    "lost_json",
+    "write_number",
+    "c_text",
+    "write_hex",
+    "write_json_string",
+];
+
+/// The methods the event structs derive (`Clone`, `Copy`, `Debug`): an
+/// accessor of that name would hide them.
+pub const DERIVED_METHODS: &[&str] = &["clone", "clone_from", "fmt"];
+
+/// Every name of a provider's Rust event types.
+#[derive(Debug)]
+pub struct Names {
+    /// `TRACEPOINTS`: the programs to attach.
+    pub tracepoints_table: String,
+    /// `RING_BUFFER`: the ring buffer's name.
+    pub ring_buffer: String,
+    /// `LOST_COUNTER`: the lost counter's name.
+    pub lost_counter: String,
+    /// `NetEvent`: the enum of events.
+    pub event_enum: String,
+    /// Per tracepoint, in order.
+    pub tracepoints: Vec<Tracepoint>,
+}
+
+/// The names of one tracepoint's Rust items.
+#[derive(Debug)]
+pub struct Tracepoint {
+    /// `NET_INBOUND_CONNECTION`: its kind constant.
+    pub kind: String,
+    /// `NetInboundConnection`: its event struct.
+    pub event_type: String,
+    /// `InboundConnection`: its variant of the enum.
+    pub variant: String,
+    /// `kind`: the struct's first field.
+    pub kind_field: String,
+    /// Per argument, in order.
+    pub args: Vec<Arg>,
+}
+
+/// The names of one argument in the Rust event types.
+#[derive(Debug)]
+pub struct Arg {
+    /// Its field: the argument's name.
+    pub field: String,
+    /// Its typed accessor (strings, buffers and `bool`s have one).
+    pub accessor: Option<String>,
+    /// The length constant of a string or buffer.
+    pub length: Option<String>,
+}
+
+impl Names {
+    /// The names of `provider`'s Rust event types, each taken from its
+    /// scope; the scopes are appended to `scopes`.
+    pub fn allocate(provider: &Provider, scopes: &mut Vec<Scope>) -> Names {
+        let mut module = Scope::new("the generated Rust event types")
+            .reserve(RUST_KEYWORDS, "a Rust keyword")
+            .reserve(RUST_PRELUDE, "a name of Rust's prelude")
+            .reserve(MODULE_OWN, "a helper the Rust event types define");
+        let mut variants = Scope::new("the variants of the generated Rust event enum");
+        let tracepoints_table = module.reader("TRACEPOINTS", "the Rust table of programs");
+        let ring_buffer = module.reader("RING_BUFFER", "the Rust ring buffer name");
+        let lost_counter = module.reader("LOST_COUNTER", "the Rust lost counter name");
+        let event_enum = module.reader(
+            format!("{}Event", camel(&provider.name)),
+            "the Rust enum of events",
+        );
+        let tracepoints = provider
+            .tracepoints
+            .iter()
+            .map(|tracepoint| {
+                let owner = Owner::Tracepoint(tracepoint.index);
+                let base = format!("{}_{}", provider.name, tracepoint.name);
+                let kind = module.user(base.to_uppercase(), owner);
+                let event_type = module.user(camel(&base), owner);
+                let variant = variants.user(camel(&tracepoint.name), owner);
+                let mut fields =
+                    Scope::new(format!("the fields of the Rust struct `{event_type}`"))
+                        .reserve(RUST_KEYWORDS, "a Rust keyword");
+                let mut methods =
+                    Scope::new(format!("the methods of the Rust struct `{event_type}`"))
+                        .reserve(DERIVED_METHODS, "a method the struct derives");
+                let kind_field = fields.reader("kind", "the event's kind, its first field");
+                let args = tracepoint
+                    .args
+                    .iter()
+                    .enumerate()
+                    .map(|(i, arg)| {
+                        let owner = owner_of_arg(tracepoint, i);
+                        let has_accessor = matches!(
+                            arg.ty,
+                            ArgType::Str { .. }
+                                | ArgType::CStr { .. }
+                                | ArgType::Bool
+                                | ArgType::Bytes { .. }
+                        );
+                        Arg {
+                            field: fields.user(arg.name.clone(), owner),
+                            accessor: has_accessor.then(|| methods.user(arg.name.clone(), owner)),
+                            length: length_suffix(arg.ty).map(|suffix| {
+                                module.user(
+                                    format!("{kind}_{}_{suffix}", arg.name.to_uppercase()),
+                                    owner,
+                                )
+                            }),
+                        }
+                    })
+                    .collect();
+                scopes.extend([fields, methods]);
+                Tracepoint {
+                    kind,
+                    event_type,
+                    variant,
+                    kind_field,
+                    args,
+                }
+            })
+            .collect();
+        scopes.extend([module, variants]);
+        Names {
+            tracepoints_table,
+            ring_buffer,
+            lost_counter,
+            event_enum,
+            tracepoints,
+        }
+    }
+
+    /// The names of `provider`'s Rust event types (checked when the
+    /// declaration was).
+    pub fn of(provider: &Provider) -> Names {
+        Names::allocate(provider, &mut Vec::new())
+    }
+}
