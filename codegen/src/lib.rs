@@ -2,8 +2,9 @@
 //! `#[tracepoints::provider]` macro and the `tracepoints-gen` CLI. Both run
 //! the same passes:
 //!
-//! 1. [`parse`]: Rust tokens into the [`ast`], reporting only what the
-//!    syntax tree cannot hold;
+//! 1. [`syntax`]: Rust tokens into the [`ast`](syntax::ast) (docs parsed
+//!    into [`Doc`](syntax::doc::Doc)s, types classified), reporting only
+//!    what the syntax tree cannot hold;
 //! 2. [`check`]: every rule, against a backend's [`model::Limits`], and the
 //!    lowering of the valid declaration into the [`model`];
 //! 3. [`emit`]: pure functions from the model to each output.
@@ -33,13 +34,12 @@
 
 #![warn(missing_docs)]
 
-pub mod ast;
 pub mod check;
 pub mod emit;
 pub mod errors;
 pub mod model;
 pub mod names;
-pub mod parse;
+pub mod syntax;
 
 use errors::Errors;
 use model::{Limits, Provider};
@@ -49,7 +49,7 @@ use model::{Limits, Provider};
 /// is returned, each at its token.
 pub fn read_source(source: &str) -> syn::Result<Vec<Provider>> {
     let mut errors = Errors::default();
-    let declared = parse::file(source, &mut errors)?;
+    let declared = syntax::parse::file(source, &mut errors)?;
     let providers = declared
         .iter()
         .map(|provider| check::provider(provider, &Limits::NATIVE, &mut errors))

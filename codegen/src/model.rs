@@ -2,6 +2,7 @@
 //! reads. Spans are kept only so that errors and the Rust expansion can point
 //! at the user's tokens; no generator needs syn.
 
+use crate::syntax::doc::Doc;
 use proc_macro2::Span;
 
 /// What a probe-site backend can carry: the one place every backend limit
@@ -53,10 +54,6 @@ pub const MAX_BUFFER_CAP: u32 = 1 << 20;
 /// be at most 200, the NUL of a string included).
 pub const BPFTRACE_STRLEN_MAX: u32 = 200;
 
-/// Where an argument's doc places its type (and its length clause) in the
-/// docs: `/// Network of the peer as {type} (1 = IPv4, ...)`.
-pub const TYPE_PLACEHOLDER: &str = "{type}";
-
 /// One provider (a "context" in Bitcoin Core's `doc/tracing.md`) and its
 /// tracepoints, in declaration order.
 #[derive(Debug, Clone)]
@@ -64,7 +61,7 @@ pub struct Provider {
     /// The provider name, e.g. `net`: the module's name.
     pub name: String,
     /// The module's doc comment (may be empty).
-    pub doc: String,
+    pub doc: Doc,
     /// The tracepoints in declaration order.
     pub tracepoints: Vec<Tracepoint>,
 }
@@ -77,12 +74,12 @@ pub struct Tracepoint {
     pub index: usize,
     /// The probe name, e.g. `inbound_connection`.
     pub name: String,
-    /// The doc comment, as written (never empty).
-    pub doc: String,
+    /// The doc comment (never empty).
+    pub doc: Doc,
     /// The arguments in probe order (`arg0`, `arg1`, ...).
     pub args: Vec<Arg>,
     /// Text after the argument list (`#[doc_after]`), empty when none.
-    pub doc_after: String,
+    pub doc_after: Doc,
     /// The declared log line, if any.
     pub log: Option<LogLine>,
     /// Where the tracepoint's name was written.
@@ -94,13 +91,13 @@ pub struct Tracepoint {
 pub struct Arg {
     /// The argument's name, e.g. `addr`.
     pub name: String,
-    /// The doc comment, as written (never empty).
-    pub doc: String,
+    /// The doc comment (never empty).
+    pub doc: Doc,
     /// The argument's type.
     pub ty: ArgType,
     /// Own wording of its length (`#[length_doc]`), instead of the
     /// generated clause.
-    pub length_doc: Option<String>,
+    pub length_doc: Option<Doc>,
     /// Where the argument's name was written.
     pub span: Span,
 }
@@ -342,10 +339,9 @@ impl Provider {
 
 impl Arg {
     /// The doc as plain text for the readers' comments: a `{type}`
-    /// placeholder (see `emit::docs`) becomes the type's name.
+    /// placeholder becomes the type's name.
     pub fn plain_doc(&self) -> String {
-        self.doc
-            .replacen(TYPE_PLACEHOLDER, &format!("`{}`", self.ty.doc_name()), 1)
+        self.doc.with_type(&format!("`{}`", self.ty.doc_name()))
     }
 }
 
@@ -353,6 +349,17 @@ impl Tracepoint {
     /// The full probe name, `provider:name`.
     pub fn probe_name(&self, provider: &Provider) -> String {
         format!("{}:{}", provider.name, self.name)
+    }
+
+    /// Every text of the tracepoint that may hold footnote references or
+    /// definitions: its doc, its text after the list, each argument's doc
+    /// and length wording.
+    pub fn texts(&self) -> impl Iterator<Item = &Doc> {
+        [&self.doc, &self.doc_after].into_iter().chain(
+            self.args
+                .iter()
+                .flat_map(|a| std::iter::once(&a.doc).chain(a.length_doc.as_ref())),
+        )
     }
 
     /// The stapsdt argument size signatures in order, e.g. `[-8, 8, 8, 4, 8]`.

@@ -5,9 +5,10 @@
 #![warn(missing_docs)]
 
 use proc_macro::TokenStream;
+use tracepoints_codegen::check;
 use tracepoints_codegen::emit::probe_sites::{Backend, expand, fallback};
 use tracepoints_codegen::errors::Errors;
-use tracepoints_codegen::{check, parse};
+use tracepoints_codegen::syntax::parse;
 
 /// The probe-site backend, chosen by the `usdt` feature of `tracepoints`
 /// (which enables this crate's `usdt` feature). A crate feature, not a

@@ -4,7 +4,8 @@
 
 use tracepoints_codegen::emit::{Origin, all_outputs, probe_sites};
 use tracepoints_codegen::errors::Errors;
-use tracepoints_codegen::{check, parse, read_source};
+use tracepoints_codegen::syntax::parse;
+use tracepoints_codegen::{check, read_source};
 use tracepoints_tests::workspace_root;
 
 const FIXTURES: &[(&str, &str)] = &[

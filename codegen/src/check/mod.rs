@@ -1,16 +1,18 @@
 //! Every rule a declaration must follow, checked on the parsed
-//! [`ast`](crate::ast) against a backend's [`Limits`], and the lowering of
+//! [`ast`](crate::syntax::ast) against a backend's [`Limits`], and the lowering of
 //! what is valid into the [`model`](crate::model). Each rule is a function
 //! of its own that records its errors at the offending token, so a user
 //! sees every mistake at once.
 
-use crate::ast::{self, LengthValue};
 use crate::errors::Errors;
 use crate::model::{
     Arg, ArgType, BPFTRACE_MAX_ARGS, BytesDisplay, BytesLen, Limits, LogLine, LogPiece,
     MAX_BUFFER_CAP, MAX_STR_LEN, Provider, Tracepoint,
 };
 use crate::names::{self, Owner};
+use crate::syntax::ast::{self, LengthValue};
+use crate::syntax::doc::Doc;
+use crate::syntax::types::{TypeShape, type_shape};
 use proc_macro2::Span;
 
 /// Checks a parsed provider and returns the model of its valid parts. The
@@ -59,21 +61,14 @@ pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) 
 /// definition (`[^label]: ...`) somewhere in them: in the module's doc
 /// comment, usually, as Markdown puts them at the end of the page.
 fn footnotes(provider: &Provider, ident: &syn::Ident, errors: &mut Errors) {
-    use crate::emit::docs::{footnote_definitions, footnote_references, texts};
-    let defined: Vec<&str> = std::iter::once(provider.doc.as_str())
-        .chain(provider.tracepoints.iter().flat_map(texts))
-        .flat_map(footnote_definitions)
-        .map(|(label, _)| label)
+    let defined: Vec<&str> = std::iter::once(&provider.doc)
+        .chain(provider.tracepoints.iter().flat_map(Tracepoint::texts))
+        .flat_map(Doc::definitions)
+        .map(|f| f.label.as_str())
         .collect();
-    let undefined = |text: &str| -> Vec<String> {
-        footnote_references(text)
-            .into_iter()
-            .filter(|label| !defined.contains(label))
-            .map(str::to_string)
-            .collect()
-    };
-    let mut report = |span: Span, labels: Vec<String>| {
-        for label in labels {
+    let mut report = |span: Span, doc: Option<&Doc>| {
+        let references = doc.map(Doc::references).unwrap_or_default();
+        for label in references.iter().filter(|l| !defined.contains(&l.as_str())) {
             errors.push(
                 span,
                 format_args!(
@@ -82,16 +77,13 @@ fn footnotes(provider: &Provider, ident: &syn::Ident, errors: &mut Errors) {
             );
         }
     };
-    report(ident.span(), undefined(&provider.doc));
+    report(ident.span(), Some(&provider.doc));
     for tracepoint in &provider.tracepoints {
-        report(tracepoint.span, undefined(&tracepoint.doc));
-        report(tracepoint.span, undefined(&tracepoint.doc_after));
+        report(tracepoint.span, Some(&tracepoint.doc));
+        report(tracepoint.span, Some(&tracepoint.doc_after));
         for arg in &tracepoint.args {
-            report(arg.span, undefined(&arg.doc));
-            report(
-                arg.span,
-                arg.length_doc.as_deref().map(undefined).unwrap_or_default(),
-            );
+            report(arg.span, Some(&arg.doc));
+            report(arg.span, arg.length_doc.as_ref());
         }
     }
 }
@@ -291,8 +283,8 @@ pub fn arg(arg: &ast::Arg, siblings: &[ast::Arg], errors: &mut Errors) -> Option
 }
 
 /// An argument's doc may place its type with `{type}`, once.
-fn type_placeholder(doc: &str, ident: &syn::Ident, errors: &mut Errors) {
-    if doc.matches(crate::emit::TYPE_PLACEHOLDER).count() > 1 {
+fn type_placeholder(doc: &Doc, ident: &syn::Ident, errors: &mut Errors) {
+    if doc.type_placeholders() > 1 {
         errors.push(
             ident.span(),
             format_args!(
@@ -303,8 +295,8 @@ fn type_placeholder(doc: &str, ident: &syn::Ident, errors: &mut Errors) {
 }
 
 /// `{type}` stands for an argument's type: a tracepoint's text has none.
-fn no_type_placeholder(doc: &str, ident: &syn::Ident, errors: &mut Errors) {
-    if doc.contains(crate::emit::TYPE_PLACEHOLDER) {
+fn no_type_placeholder(doc: &Doc, ident: &syn::Ident, errors: &mut Errors) {
+    if doc.type_placeholders() > 0 {
         errors.push(
             ident.span(),
             format_args!(
@@ -315,7 +307,7 @@ fn no_type_placeholder(doc: &str, ident: &syn::Ident, errors: &mut Errors) {
 }
 
 /// `#[length_doc = "..."]`: non-empty, printable, on a string or a buffer.
-fn length_doc(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Option<String> {
+fn length_doc(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Option<Doc> {
     let lit = arg.length_doc.as_ref()?;
     let text = lit.value();
     if !ty.is_pointer() {
@@ -343,7 +335,7 @@ fn length_doc(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Option<String
         );
         return None;
     }
-    Some(text)
+    Some(Doc::parse(text))
 }
 
 /// The position of the argument `name` that holds the length of `buffer`,
@@ -690,96 +682,6 @@ fn bytes_type(arg: &ast::Arg, siblings: &[ast::Arg], errors: &mut Errors) -> Opt
         }
         LengthValue::Invalid => None,
     }
-}
-
-/// A supported argument type before its length is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TypeShape {
-    /// An integer or `bool`.
-    Scalar(ArgType),
-    /// `&str`.
-    Str,
-    /// `&CStr` (`core::ffi::CStr`, also spelled with `std::ffi::`).
-    CStr,
-    /// `&[u8]`.
-    Bytes,
-}
-
-const SUPPORTED_TYPES: &str = "i8, i16, i32, i64, u8, u16, u32, u64, bool, &str, &CStr or &[u8]";
-
-/// Classifies a written type: a supported shape, or a hint saying what to
-/// write instead.
-pub fn type_shape(ty: &syn::Type) -> Result<TypeShape, String> {
-    let is_path = |ty: &syn::Type, name: &str| matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(name));
-    match ty {
-        syn::Type::Path(p) if p.qself.is_none() => {
-            if let Some(scalar) = p
-                .path
-                .get_ident()
-                .and_then(|ident| ArgType::from_rust_scalar(&ident.to_string()))
-            {
-                return Ok(TypeShape::Scalar(scalar));
-            }
-            let last = p.path.segments.last().map(|s| s.ident.to_string());
-            Err(match last.as_deref() {
-                Some("String") => "write `&str` (with `#[max_len(N)]`) and pass `&s` or `s.as_str()`".into(),
-                Some("usize") => "write `u64`: USDT arguments have a fixed size".into(),
-                Some("isize") => "write `i64`: USDT arguments have a fixed size".into(),
-                Some("f32" | "f64") => "floating-point values are not USDT arguments: pass an integer (e.g. the value scaled to a fixed unit) as `u64` or `i64`".into(),
-                Some("char") => "write `u32` and pass `c as u32`".into(),
-                Some("u128" | "i128") => "128-bit values do not fit a USDT argument: split it into two `u64` arguments".into(),
-                _ => format!("use one of {SUPPORTED_TYPES}"),
-            })
-        }
-        syn::Type::Reference(r) => {
-            let plain = r.mutability.is_none() && r.lifetime.is_none();
-            match &*r.elem {
-                elem if is_path(elem, "str") => {
-                    if plain {
-                        Ok(TypeShape::Str)
-                    } else if r.mutability.is_some() {
-                        Err("write `&str`: the tracepoint only reads the string".into())
-                    } else {
-                        Err("write `&str` without a lifetime".into())
-                    }
-                }
-                syn::Type::Path(p) if p.qself.is_none() && is_cstr(&p.path) => {
-                    if plain {
-                        Ok(TypeShape::CStr)
-                    } else {
-                        Err("write `&CStr`: the tracepoint only reads the string, and without a lifetime".into())
-                    }
-                }
-                syn::Type::Slice(slice) if is_path(&slice.elem, "u8") => {
-                    if plain {
-                        Ok(TypeShape::Bytes)
-                    } else {
-                        Err("write `&[u8]`: the tracepoint only reads the bytes".into())
-                    }
-                }
-                syn::Type::Slice(_) => Err(
-                    "only byte buffers are passed as slices: write `&[u8]` with `#[len(N)]`".into(),
-                ),
-                _ => Err(format!("use one of {SUPPORTED_TYPES}")),
-            }
-        }
-        _ => Err(format!("use one of {SUPPORTED_TYPES}")),
-    }
-}
-
-/// `CStr`, `core::ffi::CStr` or `std::ffi::CStr` (with or without a
-/// leading `::`).
-fn is_cstr(path: &syn::Path) -> bool {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let plain = path.segments.iter().all(|s| s.arguments.is_none());
-    plain
-        && match segments.as_slice() {
-            [last] => last == "CStr" && path.leading_colon.is_none(),
-            [krate, ffi, last] => {
-                matches!(krate.as_str(), "core" | "std") && ffi == "ffi" && last == "CStr"
-            }
-            _ => false,
-        }
 }
 
 /// Parses a log line: text with `{argument}` references, `{{` and `}}` for

@@ -1,6 +1,6 @@
 use super::*;
 use crate::model::MAX_STR_LEN;
-use crate::parse::is_provider_attribute;
+use crate::syntax::parse::is_provider_attribute;
 
 /// Both passes over a source file, with the native backend's limits.
 fn parse(source: &str) -> syn::Result<Vec<Provider>> {
@@ -11,7 +11,7 @@ fn parse(source: &str) -> syn::Result<Vec<Provider>> {
 fn errors_with(source: &str, limits: &Limits) -> Vec<String> {
     let module: syn::ItemMod = syn::parse_str(source).unwrap();
     let mut errors = Errors::default();
-    let declared = crate::parse::module_item(&module, &mut errors);
+    let declared = crate::syntax::parse::module_item(&module, &mut errors);
     provider(&declared, limits, &mut errors);
     match errors.finish(()) {
         Ok(()) => Vec::new(),
@@ -24,7 +24,7 @@ fn parsed_args(source: &str) -> Vec<ast::Arg> {
     let module: syn::ItemMod =
         syn::parse_str(&format!("mod p {{ /// d\n fn t({source}); }}")).unwrap();
     let mut errors = Errors::default();
-    let mut declared = crate::parse::module_item(&module, &mut errors);
+    let mut declared = crate::syntax::parse::module_item(&module, &mut errors);
     assert!(errors.is_empty());
     declared.tracepoints.remove(0).args
 }

@@ -4,8 +4,7 @@
 //! and the rustdoc of the expansion both build on it.
 
 use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
-
-pub use crate::model::TYPE_PLACEHOLDER;
+use crate::syntax::doc::{Doc, TYPE_PLACEHOLDER};
 
 /// One numbered Markdown list item for argument `index` of `args`:
 /// `3. Connection type as `pointer to C-style String` (max. length 20
@@ -15,11 +14,12 @@ pub use crate::model::TYPE_PLACEHOLDER;
 /// paragraph are joined; later paragraphs stay, indented under the item.
 pub fn arg_item(index: usize, arg: &Arg, args: &[Arg], rust_name: bool) -> String {
     let mut ty = format!("`{}`", arg.ty.doc_name());
-    if let Some(clause) = arg.length_doc.clone().or_else(|| length_clause(arg, args)) {
+    let own_clause = arg.length_doc.as_ref().map(|doc| doc.text().to_string());
+    if let Some(clause) = own_clause.or_else(|| length_clause(arg, args)) {
         ty.push_str(&format!(" ({clause})"));
     }
     let mut paragraphs = paragraphs(&arg.doc);
-    if arg.doc.contains(TYPE_PLACEHOLDER) {
+    if arg.doc.type_placeholders() > 0 {
         for paragraph in &mut paragraphs {
             *paragraph = paragraph.replacen(TYPE_PLACEHOLDER, &ty, 1);
         }
@@ -90,84 +90,23 @@ pub fn arg_list(tracepoint: &Tracepoint, rust_name: bool) -> Option<String> {
     Some(items.join("\n"))
 }
 
-/// Every text of a tracepoint that may hold footnote references or
-/// definitions: its doc, its text after the list, each argument's doc and
-/// length wording.
-pub fn texts(tracepoint: &Tracepoint) -> impl Iterator<Item = &str> {
-    [tracepoint.doc.as_str(), tracepoint.doc_after.as_str()]
-        .into_iter()
-        .chain(
-            tracepoint
-                .args
-                .iter()
-                .flat_map(|a| std::iter::once(a.doc.as_str()).chain(a.length_doc.as_deref())),
-        )
-}
-
-/// The labels of the footnote references (`[^label]`, not followed by
-/// `:`) in `text`, in order.
-pub fn footnote_references(text: &str) -> Vec<&str> {
-    let mut labels = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("[^") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find(']') else { break };
-        let label = &after[..end];
-        let definition = after[end + 1..].starts_with(':');
-        if !definition && !label.is_empty() && !label.contains(char::is_whitespace) {
-            labels.push(label);
-        }
-        rest = &after[end + 1..];
-    }
-    labels
-}
-
-/// The footnote definitions in `text`: `(label, the definition's lines)`,
-/// a definition being a line that starts with `[^label]:` and the
-/// indented lines after it.
-pub fn footnote_definitions(text: &str) -> Vec<(&str, String)> {
-    let mut definitions: Vec<(&str, String)> = Vec::new();
-    let mut current: Option<(&str, Vec<&str>)> = None;
-    for line in text.lines() {
-        let label = line
-            .strip_prefix("[^")
-            .and_then(|rest| rest.split_once("]:"))
-            .map(|(label, _)| label);
-        if let Some(label) = label {
-            if let Some((label, lines)) = current.take() {
-                definitions.push((label, lines.join("\n")));
-            }
-            current = Some((label, vec![line]));
-        } else if let Some((_, lines)) = &mut current {
-            if line.starts_with(' ') && !line.trim().is_empty() {
-                lines.push(line);
-            } else {
-                let (label, lines) = current.take().expect("a definition");
-                definitions.push((label, lines.join("\n")));
-            }
-        }
-    }
-    if let Some((label, lines)) = current {
-        definitions.push((label, lines.join("\n")));
-    }
-    definitions
-}
-
 /// The definitions, found anywhere in `provider`'s docs, of the footnotes
 /// `tracepoint` refers to, in order of first reference: what a page that
 /// shows the tracepoint alone (its rustdoc) needs.
 pub fn footnotes_of(provider: &Provider, tracepoint: &Tracepoint) -> Vec<String> {
-    let all_texts =
-        std::iter::once(provider.doc.as_str()).chain(provider.tracepoints.iter().flat_map(texts));
-    let definitions: Vec<(&str, String)> = all_texts.flat_map(footnote_definitions).collect();
+    let definitions = std::iter::once(&provider.doc)
+        .chain(provider.tracepoints.iter().flat_map(Tracepoint::texts))
+        .flat_map(Doc::definitions);
+    let definitions: Vec<_> = definitions.collect();
     // Definitions in the tracepoint's own text are shown with it already.
-    let own: Vec<&str> = texts(tracepoint)
-        .flat_map(footnote_definitions)
-        .map(|(label, _)| label)
+    let own: Vec<&str> = tracepoint
+        .texts()
+        .flat_map(Doc::definitions)
+        .map(|f| f.label.as_str())
         .collect();
     let mut wanted: Vec<&str> = Vec::new();
-    for label in texts(tracepoint).flat_map(footnote_references) {
-        if !wanted.contains(&label) && !own.contains(&label) {
+    for label in tracepoint.texts().flat_map(Doc::references) {
+        if !wanted.contains(&label.as_str()) && !own.contains(&label.as_str()) {
             wanted.push(label);
         }
     }
@@ -176,26 +115,8 @@ pub fn footnotes_of(provider: &Provider, tracepoint: &Tracepoint) -> Vec<String>
         .filter_map(|label| {
             definitions
                 .iter()
-                .find(|(l, _)| l == label)
-                .map(|(_, d)| d.clone())
+                .find(|f| f.label == *label)
+                .map(|f| f.text.clone())
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn footnotes_are_found() {
-        let text = "Address (normally up to 68 bytes[^addr]) and [^two].\n\n[^addr]: An I2P address.\n  Continued.\n[^two]: Second.";
-        assert_eq!(footnote_references(text), ["addr", "two"]);
-        assert_eq!(
-            footnote_definitions(text),
-            [
-                ("addr", "[^addr]: An I2P address.\n  Continued.".to_string()),
-                ("two", "[^two]: Second.".to_string())
-            ]
-        );
-    }
 }

@@ -17,8 +17,6 @@ pub mod rust_events;
 
 use crate::model::Provider;
 
-pub use docs::TYPE_PLACEHOLDER;
-
 /// Where generated text came from, for the "generated, do not edit" header
 /// every output starts with.
 #[derive(Debug, Clone)]

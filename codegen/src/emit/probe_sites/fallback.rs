@@ -4,8 +4,8 @@
 //! declaration's errors and not a second one at each call site.
 
 use super::rust_type;
-use crate::ast;
-use crate::check::{TypeShape, type_shape};
+use crate::syntax::ast;
+use crate::syntax::types::{TypeShape, type_shape};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 

@@ -11,8 +11,8 @@ pub mod fallback;
 pub mod native;
 pub mod usdt;
 
-use crate::ast::ModuleItem;
 use crate::model::{ArgType, BytesLen, Limits, Provider, Tracepoint};
+use crate::syntax::ast::ModuleItem;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
@@ -73,7 +73,7 @@ pub fn expand(item: &ModuleItem, provider: &Provider, backend: Backend) -> Token
 }
 
 fn module_doc(provider: &Provider) -> String {
-    let mut doc = provider.doc.clone();
+    let mut doc = provider.doc.text().to_string();
     if !doc.is_empty() {
         doc.push_str("\n\n");
     }

@@ -2,17 +2,18 @@
 //! `Option` field that may be set once (a second one is an error at its
 //! token, as serde_derive's `Attr::set` does).
 
-use crate::ast::{Length, LengthValue};
 use crate::errors::Errors;
+use crate::syntax::ast::{Length, LengthValue};
+use crate::syntax::doc::Doc;
 
 /// The attributes of a tracepoint declaration.
 pub struct TracepointAttrs {
-    /// The doc comment's text.
-    pub doc: String,
+    /// The doc comment.
+    pub doc: Doc,
     /// `#[log("...")]`.
     pub log: Option<syn::LitStr>,
     /// The `#[doc_after = "..."]` lines, joined.
-    pub doc_after: String,
+    pub doc_after: Doc,
 }
 
 impl TracepointAttrs {
@@ -54,17 +55,17 @@ impl TracepointAttrs {
             }
         }
         TracepointAttrs {
-            doc: doc_text(attrs),
+            doc: Doc::parse(doc_text(attrs)),
             log,
-            doc_after: trim_lines(doc_after.iter().flat_map(|text| lines(text))),
+            doc_after: Doc::parse(trim_lines(doc_after.iter().flat_map(|text| lines(text)))),
         }
     }
 }
 
 /// The attributes of a tracepoint argument.
 pub struct ArgAttrs {
-    /// The doc comment's text.
-    pub doc: String,
+    /// The doc comment.
+    pub doc: Doc,
     /// `#[len(N)]` or `#[len(arg)]`.
     pub len: Option<Length>,
     /// `#[max_len(N)]`.
@@ -127,7 +128,7 @@ impl ArgAttrs {
             }
         }
         ArgAttrs {
-            doc: doc_text(attrs),
+            doc: Doc::parse(doc_text(attrs)),
             len,
             max_len,
             hash,

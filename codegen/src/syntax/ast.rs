@@ -1,4 +1,4 @@
-//! The syntax tree of a declaration, as [`crate::parse`] reads it: what the
+//! The syntax tree of a declaration, as [`crate::syntax::parse`] reads it: what the
 //! user wrote, with the tokens each rule of [`crate::check`] points at. It
 //! holds whatever parsed, valid or not; the checks decide what is valid and
 //! lower it into the [`crate::model`].
@@ -10,7 +10,7 @@ pub struct Provider {
     /// What the Rust expansion keeps of the user's module.
     pub item: ModuleItem,
     /// The module's doc comment (may be empty).
-    pub doc: String,
+    pub doc: crate::syntax::doc::Doc,
     /// The braces of an inline module; `None` for `mod name;`.
     pub body: Option<Span>,
     /// How many items the module holds, tracepoints or not.
@@ -35,11 +35,11 @@ pub struct Tracepoint {
     /// The tracepoint's name.
     pub ident: syn::Ident,
     /// Its doc comment (empty when missing).
-    pub doc: String,
+    pub doc: crate::syntax::doc::Doc,
     /// `#[log("...")]`, if given.
     pub log: Option<syn::LitStr>,
     /// The text of its `#[doc_after = "..."]` lines (empty when none).
-    pub doc_after: String,
+    pub doc_after: crate::syntax::doc::Doc,
     /// The arguments that parsed, in order.
     pub args: Vec<Arg>,
     /// How many arguments were written, including any that did not parse.
@@ -51,7 +51,7 @@ pub struct Arg {
     /// The argument's name.
     pub ident: syn::Ident,
     /// Its doc comment (empty when missing).
-    pub doc: String,
+    pub doc: crate::syntax::doc::Doc,
     /// Its type as written.
     pub ty: syn::Type,
     /// `#[len(...)]`, if given.

@@ -1,12 +1,12 @@
-//! Parsing: Rust tokens into the [`ast`](crate::ast). The parser reports only
+//! Parsing: Rust tokens into the [`ast`](crate::syntax::ast). The parser reports only
 //! what the syntax tree cannot hold (a body, `async`, a `self` argument, a
 //! malformed or repeated attribute, an item that is not a tracepoint); every
 //! rule about what it holds lives in [`crate::check`].
 
 mod attrs;
 
-use crate::ast;
 use crate::errors::Errors;
+use crate::syntax::ast;
 use attrs::{ArgAttrs, TracepointAttrs};
 use proc_macro2::TokenStream;
 
@@ -143,7 +143,7 @@ pub fn module_item(module: &syn::ItemMod, errors: &mut Errors) -> ast::Provider 
             vis: module.vis.clone(),
             ident: module.ident.clone(),
         },
-        doc: attrs::doc_text(&module.attrs),
+        doc: crate::syntax::doc::Doc::parse(attrs::doc_text(&module.attrs)),
         body: module.content.as_ref().map(|(brace, _)| brace.span.join()),
         item_count: module.content.as_ref().map_or(0, |(_, items)| items.len()),
         tracepoints,
