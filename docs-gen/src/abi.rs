@@ -1,5 +1,5 @@
 //! Reading ABI files (`net.abi.json`, written by
-//! `tracepoints_codegen::emit::abi`) and classifying the differences
+//! `crate::emit::abi`) and classifying the differences
 //! between two versions of one.
 
 use serde_json::Value;
@@ -51,10 +51,10 @@ pub struct ArgAbi {
 pub fn parse(text: &str) -> Result<Abi, String> {
     let root: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let format = root["format"].as_u64().ok_or("no `format` number")?;
-    if format != u64::from(tracepoints_codegen::emit::abi::FORMAT) {
+    if format != u64::from(crate::emit::abi::FORMAT) {
         return Err(format!(
             "format {format}, but this tracepoints-gen reads format {}",
-            tracepoints_codegen::emit::abi::FORMAT
+            crate::emit::abi::FORMAT
         ));
     }
     let tracepoints = root["tracepoints"]

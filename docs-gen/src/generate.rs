@@ -2,9 +2,9 @@
 //! change to a provider's committed ABI file is refused unless accepted.
 
 use crate::abi::{self, Class};
+use crate::emit::{Origin, Output, all_outputs, markdown};
 use crate::{GenerateArgs, Report, read_providers, write};
 use std::path::Path;
-use tracepoints_codegen::emit::{Origin, Output, all_outputs, markdown};
 use tracepoints_codegen::model::Provider;
 use tracepoints_codegen::names::files::{self, DEFAULT_LOG_SCRIPT};
 
@@ -144,7 +144,7 @@ fn abi_lock(
             }
         };
         let version = u32::try_from(old.abi_version).unwrap_or(u32::MAX);
-        let generated = tracepoints_codegen::emit::abi::file(provider, origin, version);
+        let generated = crate::emit::abi::file(provider, origin, version);
         let new = abi::parse(&generated).expect("a generated ABI file reads back");
         let changes = abi::diff(&old, &new);
         let breaking = changes

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod emit;
 mod generate;
 pub mod verify;
 mod write;

@@ -1,8 +1,8 @@
 //! Writing artifacts all-or-nothing, and finding stale ones.
 
+use crate::emit::Output;
 use std::fs;
 use std::path::Path;
-use tracepoints_codegen::emit::Output;
 
 /// Each artifact in `dir` that is missing or differs, as a message naming
 /// it under `shown` (the directory as the user wrote it).

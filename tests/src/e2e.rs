@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tracepoints_codegen::emit::bpftrace;
 use tracepoints_codegen::model::{
     Arg, ArgType, BPFTRACE_MAX_ARGS, BytesDisplay, BytesLen, LogPiece, Provider, Tracepoint,
 };
+use tracepoints_gen::emit::bpftrace;
 
 /// How long a tracer may take to attach (BCC compiles its C first).
 pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(90);

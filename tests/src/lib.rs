@@ -154,12 +154,12 @@ pub fn write_edge_outputs(dir: &Path) -> Vec<tracepoints_codegen::model::Provide
     let source =
         std::fs::read_to_string(workspace_root().join("tests/fixtures/edge_cases.rs")).unwrap();
     let providers = tracepoints_codegen::read_source(&source).unwrap();
-    let origin = tracepoints_codegen::emit::Origin {
+    let origin = tracepoints_gen::emit::Origin {
         source: "edge_cases.rs".into(),
         command: "test".into(),
     };
     std::fs::create_dir_all(dir).unwrap();
-    for output in tracepoints_codegen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
+    for output in tracepoints_gen::emit::all_outputs(&providers, &origin, "log.bt", |_| 1) {
         std::fs::write(dir.join(&output.name), output.contents).unwrap();
     }
     providers

@@ -9,8 +9,8 @@
 
 use std::path::Path;
 use std::process::Command;
-use tracepoints_codegen::emit::bpftrace::strlen;
 use tracepoints_codegen::model::Provider;
+use tracepoints_gen::emit::bpftrace::strlen;
 use tracepoints_tests::e2e::*;
 use tracepoints_tests::{core_replay, p2p_node, workspace_root};
 

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use tracepoints_codegen::emit::{Origin, all_outputs};
+use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::e2e::missing_tools;
 use tracepoints_tests::{skip, workspace_root};
 

@@ -2,10 +2,11 @@
 //! (`examples/core-tracepoints`) and over `fixtures/edge_cases.rs`, and of
 //! the macro's expansion (of each file's first provider). Review changes with `cargo insta review`.
 
-use tracepoints_codegen::emit::{Origin, all_outputs, probe_sites};
+use tracepoints_codegen::emit::probe_sites;
 use tracepoints_codegen::errors::Errors;
 use tracepoints_codegen::syntax::parse;
 use tracepoints_codegen::{check, read_source};
+use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::workspace_root;
 
 const FIXTURES: &[(&str, &str)] = &[

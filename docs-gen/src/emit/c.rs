@@ -5,9 +5,9 @@
 
 use super::out::Out;
 use super::{Origin, c_comment_lines, c_comment_text};
-use crate::model::{ArgType, BytesLen, Provider, Tracepoint};
-use crate::names::c::{self, LOCALS, Locals, Names};
-use crate::names::kind_value;
+use tracepoints_codegen::model::{ArgType, BytesLen, Provider, Tracepoint};
+use tracepoints_codegen::names::c::{self, LOCALS, Locals, Names};
+use tracepoints_codegen::names::kind_value;
 
 /// The kernel UAPI type of a scalar argument (`__s64`, `__u32`, ...), from
 /// `<linux/types.h>`, usable by BCC, libbpf and user-space C alike; the

@@ -33,7 +33,7 @@
 
 use super::Origin;
 use super::out::Out;
-use crate::model::{Arg, ArgType, BytesLen, Provider};
+use tracepoints_codegen::model::{Arg, ArgType, BytesLen, Provider};
 
 /// The version of the file format this generator writes.
 pub const FORMAT: u32 = 1;

@@ -5,11 +5,11 @@
 
 use super::Origin;
 use super::out::Out;
-use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
-use crate::names::rust::{self, Names};
-use crate::names::{c, files, kind_value};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
+use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
+use tracepoints_codegen::names::rust::{self, Names};
+use tracepoints_codegen::names::{c, files, kind_value};
 
 /// The Rust module text for `provider`'s events.
 pub fn module(provider: &Provider, origin: &Origin) -> String {

@@ -13,11 +13,11 @@
 
 use super::Origin;
 use super::out::Out;
-use crate::model::{
+use tracepoints_codegen::model::{
     ArgType, BPFTRACE_MAX_ARGS, BPFTRACE_STRLEN_MAX, BytesDisplay, BytesLen, LogPiece, Provider,
     Tracepoint,
 };
-use crate::names::files;
+use tracepoints_codegen::names::files;
 
 /// The stack a `printf`'s values may take, in bytes: the 512-byte BPF
 /// stack less a margin for bpftrace's own locals.

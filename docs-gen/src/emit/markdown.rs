@@ -1,8 +1,9 @@
 //! `tracing.md` in the format of Bitcoin Core's `doc/tracing.md`.
 
+use super::Origin;
 use super::out::Out;
-use super::{Origin, docs};
-use crate::model::Provider;
+use tracepoints_codegen::emit::docs;
+use tracepoints_codegen::model::Provider;
 
 /// The tracepoint documentation of every provider.
 pub fn tracing_md(providers: &[Provider], origin: &Origin) -> String {

@@ -8,9 +8,9 @@ use super::c::{
     submit_event,
 };
 use super::out::Out;
-use crate::model::Provider;
-use crate::names::c::{LOCALS, Names};
-use crate::names::files;
+use tracepoints_codegen::model::Provider;
+use tracepoints_codegen::names::c::{LOCALS, Names};
+use tracepoints_codegen::names::files;
 
 /// `net.bpf.h`: the event structs, for the BPF program and its loader.
 pub fn header(provider: &Provider, origin: &Origin) -> String {

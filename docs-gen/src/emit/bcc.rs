@@ -6,9 +6,9 @@ use super::c::{
     Source, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
 };
 use super::out::Out;
-use crate::model::{ArgType, BytesDisplay, Provider};
-use crate::names::c::{self, LOCALS};
-use crate::names::{files, kind_value, python};
+use tracepoints_codegen::model::{ArgType, BytesDisplay, Provider};
+use tracepoints_codegen::names::c::{self, LOCALS};
+use tracepoints_codegen::names::{files, kind_value, python};
 
 /// The BCC C program of `provider`: one `trace_<provider>_<name>` function
 /// per tracepoint that reads every argument into its event struct and
