@@ -2,6 +2,7 @@
 //! example node, and a reader of stapsdt notes.
 
 pub mod e2e;
+pub mod generative;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -478,12 +478,13 @@ fn arg_name(ident: &syn::Ident, errors: &mut Errors) {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.contains("__")
         && name.len() <= 64;
     if !snake {
         errors.push(
             ident.span(),
             format_args!(
-                "argument name `{name}` must be lowercase ASCII letters, digits and underscores, starting with a letter, at most 64 (it becomes a C field and a bpftrace variable): rename it, e.g. `{}`",
+                "argument name `{name}` must be snake_case: lowercase ASCII letters, digits and single underscores, starting with a letter, at most 64 (it becomes a C field, a Rust field and a bpftrace variable): rename it, e.g. `{}`",
                 suggest_snake(&name)
             ),
         );
@@ -503,7 +504,12 @@ fn suggest_snake(name: &str) -> String {
             out.push(c);
         }
     }
-    let out = out.trim_start_matches(|c: char| !c.is_ascii_lowercase());
+    let mut out = out
+        .trim_start_matches(|c: char| !c.is_ascii_lowercase())
+        .to_string();
+    while out.contains("__") {
+        out = out.replace("__", "_");
+    }
     let mut out: String = out.chars().take(64).collect();
     if out.is_empty() {
         out.push_str("value");

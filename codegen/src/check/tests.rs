@@ -217,8 +217,9 @@ fn reserved_and_non_ascii_argument_names_are_rejected() {
     assert!(first("unix").contains("which is a C keyword or predefined name"));
     assert!(first("kind").contains("in the C struct `p_t`, which is the event's kind"));
     assert!(first("from").contains("which is a Python keyword"));
-    assert!(first("r#type").contains("must be lowercase ASCII letters"));
-    assert!(first("café").contains("must be lowercase ASCII letters"));
+    assert!(first("r#type").contains("must be snake_case"));
+    assert!(first("café").contains("must be snake_case"));
+    assert!(first("len__x").contains("rename it, e.g. `len_x`"));
     assert!(first("connId").contains("rename it, e.g. `conn_id`"));
     // The readers' locals and helpers are apart from argument names by
     // construction (a libbpf handler's parameters start with `_`).
