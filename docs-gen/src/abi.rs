@@ -1,13 +1,24 @@
-//! Reading ABI files (`net.abi.json`, written by
-//! `crate::emit::abi`) and classifying the differences
+//! The ABI file of a provider (`net.abi.json`, built from the model by
+//! [`crate::emit::abi`]) as one typed value: written, read back and
+//! compared as an [`Abi`]; and the classification of the differences
 //! between two versions of one.
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::io;
 
-/// A provider's ABI as its file describes it.
-#[derive(Debug, Clone, PartialEq)]
+/// The version of the file format this `tracepoints-gen` writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// A provider's ABI file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Abi {
+    /// The file format's version, [`FORMAT`].
+    pub format: u32,
+    /// Which declaration it was generated from.
+    pub generated_by: String,
+    /// The command that regenerates it.
+    pub regenerate: String,
     /// The provider's name.
     pub provider: String,
     /// Grows by one each time a breaking change is accepted.
@@ -17,7 +28,7 @@ pub struct Abi {
 }
 
 /// One tracepoint of an [`Abi`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TracepointAbi {
     /// The tracepoint's name.
     pub name: String,
@@ -28,86 +39,164 @@ pub struct TracepointAbi {
 }
 
 /// One argument of a [`TracepointAbi`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArgAbi {
     /// The argument's name.
     pub name: String,
     /// Its declared type (`i64`, `&str`, ...).
+    #[serde(rename = "type")]
     pub ty: String,
     /// Its stapsdt size, negative when signed.
     pub sdt_size: i64,
-    /// How its length is given (`max_len`, `len` or `len_arg`) and the
-    /// value.
-    pub length: Option<(String, u64)>,
-    /// The argument holding a buffer's length (`len_arg`).
-    pub length_arg: Option<String>,
+    /// How a string's or buffer's length is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<Length>,
     /// How readers show a buffer (`hex` or `hash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     /// Its doc comment.
     pub doc: String,
 }
 
-/// Reads an ABI file's text; the error says what is wrong.
-pub fn parse(text: &str) -> Result<Abi, String> {
-    let root: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let format = root["format"].as_u64().ok_or("no `format` number")?;
-    if format != u64::from(crate::emit::abi::FORMAT) {
-        return Err(format!(
-            "format {format}, but this tracepoints-gen reads format {}",
-            crate::emit::abi::FORMAT
-        ));
-    }
-    let tracepoints = root["tracepoints"]
-        .as_array()
-        .ok_or("no `tracepoints` list")?
-        .iter()
-        .map(|t| {
-            let args = t["args"]
-                .as_array()
-                .ok_or("a tracepoint without an `args` list")?
-                .iter()
-                .map(|a| {
-                    let length = match &a["length"] {
-                        Value::Null => None,
-                        length => Some((
-                            string(&length["kind"], "length kind")?,
-                            length["value"].as_u64().ok_or("a length without a value")?,
-                        )),
-                    };
-                    Ok(ArgAbi {
-                        name: string(&a["name"], "argument name")?,
-                        ty: string(&a["type"], "argument type")?,
-                        sdt_size: a["sdt_size"]
-                            .as_i64()
-                            .ok_or("an argument without `sdt_size`")?,
-                        length,
-                        length_arg: a["length"]["arg"].as_str().map(str::to_string),
-                        display: a["display"].as_str().map(str::to_string),
-                        doc: string(&a["doc"], "argument doc")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, String>>()?;
-            Ok(TracepointAbi {
-                name: string(&t["name"], "tracepoint name")?,
-                doc: string(&t["doc"], "tracepoint doc")?,
-                args,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(Abi {
-        provider: string(&root["provider"], "provider")?,
-        abi_version: root["abi_version"]
-            .as_u64()
-            .ok_or("no `abi_version` number")?,
-        tracepoints,
-    })
+/// How the length of a string or buffer is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Length {
+    /// `max_len` (at most `value` bytes are kept), `len` (exactly `value`
+    /// bytes are copied) or `len_arg` (argument `arg` holds the length,
+    /// readers keep at most `value` bytes).
+    pub kind: String,
+    /// The argument holding the length (`len_arg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arg: Option<String>,
+    /// The number of bytes.
+    pub value: u64,
 }
 
-fn string(value: &Value, what: &str) -> Result<String, String> {
-    value
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| format!("no {what} string"))
+impl Abi {
+    /// Reads an ABI file's text; the error says what is wrong.
+    pub fn parse(text: &str) -> Result<Abi, String> {
+        #[derive(Deserialize)]
+        struct Format {
+            format: Option<u64>,
+        }
+        let format: Format = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        match format.format {
+            Some(n) if n == u64::from(FORMAT) => {}
+            Some(n) => {
+                return Err(format!(
+                    "format {n}, but this tracepoints-gen reads format {FORMAT}"
+                ));
+            }
+            None => return Err("no `format` number".into()),
+        }
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The file's text: the file, its tracepoints and their lists of
+    /// arguments one field a line, each argument on one line.
+    pub fn to_text(&self) -> String {
+        let mut out = Vec::new();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, Layout::default());
+        self.serialize(&mut serializer)
+            .expect("an ABI serializes to memory");
+        let mut text = String::from_utf8(out).expect("JSON is UTF-8");
+        text.push('\n');
+        text
+    }
+}
+
+/// Reads an ABI file's text (see [`Abi::parse`]).
+pub fn parse(text: &str) -> Result<Abi, String> {
+    Abi::parse(text)
+}
+
+/// The layout of [`Abi::to_text`]: indented by two spaces down to the
+/// lists of arguments; below that (an argument and its length), on one
+/// line with `", "` and `": "` between fields.
+#[derive(Default)]
+struct Layout {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Layout {
+    /// The depth below which values share a line.
+    const LINES: usize = 4;
+
+    fn one_line(&self) -> bool {
+        self.depth > Self::LINES
+    }
+
+    fn indent<W: ?Sized + io::Write>(&self, writer: &mut W) -> io::Result<()> {
+        for _ in 0..self.depth {
+            writer.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self, writer: &mut (impl ?Sized + io::Write), open: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(open)
+    }
+
+    fn end(&mut self, writer: &mut (impl ?Sized + io::Write), close: &[u8]) -> io::Result<()> {
+        let one_line = self.one_line();
+        self.depth -= 1;
+        if self.has_value && !one_line {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(close)
+    }
+
+    fn item(&mut self, writer: &mut (impl ?Sized + io::Write), first: bool) -> io::Result<()> {
+        if self.one_line() {
+            return writer.write_all(if first { b"" } else { b", " });
+        }
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for Layout {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.begin(writer, b"[")
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.end(writer, b"]")
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(writer, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.begin(writer, b"{")
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.end(writer, b"}")
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Whether a change can break a tracer written for the old ABI.
@@ -246,7 +335,9 @@ fn diff_arg(old: &ArgAbi, new: &ArgAbi, new_args: &[ArgAbi]) -> Vec<(Class, Stri
             format!("retyped: `{}` -> `{}`", old.ty, new.ty),
         ));
     }
-    if let (Some((old_kind, old_n)), Some((new_kind, new_n))) = (&old.length, &new.length) {
+    if let (Some(old_length), Some(new_length)) = (&old.length, &new.length) {
+        let (old_kind, old_n) = (&old_length.kind, old_length.value);
+        let (new_kind, new_n) = (&new_length.kind, new_length.value);
         let (old_attr, new_attr) = (
             format!("#[{old_kind}({old_n})]"),
             format!("#[{new_kind}({new_n})]"),
@@ -268,7 +359,9 @@ fn diff_arg(old: &ArgAbi, new: &ArgAbi, new_args: &[ArgAbi]) -> Vec<(Class, Stri
             ));
         }
     }
-    if old.length_arg != new.length_arg {
+    let length_arg = |a: &ArgAbi| a.length.as_ref().and_then(|l| l.arg.clone());
+    let (old_length_arg, new_length_arg) = (length_arg(old), length_arg(new));
+    if old_length_arg != new_length_arg {
         let show = |arg: &Option<String>| {
             arg.as_deref()
                 .map_or("none".to_string(), |a| format!("`{a}`"))
@@ -277,8 +370,8 @@ fn diff_arg(old: &ArgAbi, new: &ArgAbi, new_args: &[ArgAbi]) -> Vec<(Class, Stri
             Class::Breaking,
             format!(
                 "length argument changed: {} -> {}",
-                show(&old.length_arg),
-                show(&new.length_arg)
+                show(&old_length_arg),
+                show(&new_length_arg)
             ),
         ));
     }

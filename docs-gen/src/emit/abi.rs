@@ -28,107 +28,68 @@
 //! `length` says how a string's or buffer's length is given (`max_len`: at
 //! most that many bytes are kept; `len`: exactly that many bytes are
 //! copied; `len_arg`: the argument `arg` holds the length, readers keep at
-//! most `value` bytes); `display` how a buffer is shown (`hex` or `hash`). `abi_version` starts at 1 and grows by one each time a breaking
-//! change is accepted.
+//! most `value` bytes); `display` how a buffer is shown (`hex` or `hash`).
+//! `abi_version` starts at 1 and grows by one each time a breaking change
+//! is accepted. The file is the typed [`Abi`] value, serialized.
 
 use super::Origin;
-use super::out::Out;
+use crate::abi::{Abi, ArgAbi, FORMAT, Length, TracepointAbi};
 use tracepoints_codegen::model::{Arg, ArgType, BytesLen, Provider};
 
-/// The version of the file format this generator writes.
-pub const FORMAT: u32 = 1;
-
-/// The ABI file of `provider` at `abi_version`.
-pub fn file(provider: &Provider, origin: &Origin, abi_version: u32) -> String {
-    let mut out = Out::new();
-    writeln!(out, "{{");
-    writeln!(out, "  \"format\": {FORMAT},");
-    writeln!(
-        out,
-        "  \"generated_by\": {},",
-        json_string(&format!(
-            "tracepoints-gen from {}; do not edit",
-            origin.source
-        ))
-    );
-    writeln!(out, "  \"regenerate\": {},", json_string(&origin.command));
-    writeln!(out, "  \"provider\": {},", json_string(&provider.name));
-    writeln!(out, "  \"abi_version\": {abi_version},");
-    writeln!(out, "  \"tracepoints\": [");
-    for (i, tracepoint) in provider.tracepoints.iter().enumerate() {
-        writeln!(out, "    {{");
-        writeln!(out, "      \"name\": {},", json_string(&tracepoint.name));
-        writeln!(out, "      \"doc\": {},", json_string(&tracepoint.doc));
-        if tracepoint.args.is_empty() {
-            writeln!(out, "      \"args\": []");
-        } else {
-            writeln!(out, "      \"args\": [");
-            for (j, arg) in tracepoint.args.iter().enumerate() {
-                let comma = if j + 1 < tracepoint.args.len() {
-                    ","
-                } else {
-                    ""
-                };
-                writeln!(out, "        {}{comma}", arg_object(arg, &tracepoint.args));
-            }
-            writeln!(out, "      ]");
-        }
-        let comma = if i + 1 < provider.tracepoints.len() {
-            ","
-        } else {
-            ""
-        };
-        writeln!(out, "    }}{comma}");
+/// The ABI of `provider` at `abi_version`.
+pub fn abi(provider: &Provider, origin: &Origin, abi_version: u64) -> Abi {
+    Abi {
+        format: FORMAT,
+        generated_by: format!("tracepoints-gen from {}; do not edit", origin.source),
+        regenerate: origin.command.clone(),
+        provider: provider.name.clone(),
+        abi_version,
+        tracepoints: provider
+            .tracepoints
+            .iter()
+            .map(|tracepoint| TracepointAbi {
+                name: tracepoint.name.clone(),
+                doc: tracepoint.doc.text().to_string(),
+                args: tracepoint
+                    .args
+                    .iter()
+                    .map(|arg| arg_abi(arg, &tracepoint.args))
+                    .collect(),
+            })
+            .collect(),
     }
-    writeln!(out, "  ]");
-    writeln!(out, "}}");
-    out.finish()
 }
 
-/// One argument, on one line.
-fn arg_object(arg: &Arg, args: &[Arg]) -> String {
-    let length = match arg.ty {
+/// The ABI file of `provider` at `abi_version`, as text.
+pub fn file(provider: &Provider, origin: &Origin, abi_version: u32) -> String {
+    abi(provider, origin, u64::from(abi_version)).to_text()
+}
+
+fn arg_abi(arg: &Arg, args: &[Arg]) -> ArgAbi {
+    let length = |kind: &str, value: u32, arg: Option<&Arg>| Length {
+        kind: kind.to_string(),
+        arg: arg.map(|a| a.name.clone()),
+        value: u64::from(value),
+    };
+    let (length, display) = match arg.ty {
         ArgType::Str { max_len } | ArgType::CStr { max_len } => {
-            format!(", \"length\": {{\"kind\": \"max_len\", \"value\": {max_len}}}")
+            (Some(length("max_len", max_len, None)), None)
         }
         ArgType::Bytes { len, display } => {
             let length = match len {
-                BytesLen::Fixed(len) => format!("{{\"kind\": \"len\", \"value\": {len}}}"),
-                BytesLen::Arg { index, max_len } => format!(
-                    "{{\"kind\": \"len_arg\", \"arg\": {}, \"value\": {max_len}}}",
-                    json_string(&args[index].name)
-                ),
+                BytesLen::Fixed(len) => length("len", len, None),
+                BytesLen::Arg { index, max_len } => length("len_arg", max_len, Some(&args[index])),
             };
-            format!(
-                ", \"length\": {length}, \"display\": \"{}\"",
-                display.name()
-            )
+            (Some(length), Some(display.name().to_string()))
         }
-        _ => String::new(),
+        _ => (None, None),
     };
-    format!(
-        "{{\"name\": {}, \"type\": {}, \"sdt_size\": {}{length}, \"doc\": {}}}",
-        json_string(&arg.name),
-        json_string(arg.ty.rust()),
-        arg.ty.sdt_size(),
-        json_string(&arg.doc)
-    )
-}
-
-/// `text` as a JSON string literal.
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
+    ArgAbi {
+        name: arg.name.clone(),
+        ty: arg.ty.rust().to_string(),
+        sdt_size: i64::from(arg.ty.sdt_size()),
+        length,
+        display,
+        doc: arg.doc.text().to_string(),
     }
-    out.push('"');
-    out
 }
