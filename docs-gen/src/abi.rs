@@ -292,6 +292,52 @@ fn diff_tracepoint(
     }
 }
 
+/// The changes to how an argument's length is given.
+fn length_changes(old: &ArgAbi, new: &ArgAbi) -> Vec<(Class, String)> {
+    let mut changes = Vec::new();
+    if let (Some(old_length), Some(new_length)) = (&old.length, &new.length) {
+        let (old_kind, old_n) = (&old_length.kind, old_length.value);
+        let (new_kind, new_n) = (&new_length.kind, new_length.value);
+        let (old_attr, new_attr) = (
+            format!("#[{old_kind}({old_n})]"),
+            format!("#[{new_kind}({new_n})]"),
+        );
+        if old_kind != new_kind {
+            changes.push((
+                Class::Breaking,
+                format!("length source changed: {old_attr} -> {new_attr}"),
+            ));
+        } else if new_n < old_n {
+            changes.push((
+                Class::Breaking,
+                format!("length shrunk: {old_attr} -> {new_attr}; readers sized for the old length cut or misread"),
+            ));
+        } else if new_n > old_n {
+            changes.push((
+                Class::Compatible,
+                format!("length grown: {old_attr} -> {new_attr}"),
+            ));
+        }
+    }
+    let length_arg = |a: &ArgAbi| a.length.as_ref().and_then(|l| l.arg.clone());
+    let (old_length_arg, new_length_arg) = (length_arg(old), length_arg(new));
+    if old_length_arg != new_length_arg {
+        let show = |arg: &Option<String>| {
+            arg.as_deref()
+                .map_or("none".to_string(), |a| format!("`{a}`"))
+        };
+        changes.push((
+            Class::Breaking,
+            format!(
+                "length argument changed: {} -> {}",
+                show(&old_length_arg),
+                show(&new_length_arg)
+            ),
+        ));
+    }
+    changes
+}
+
 /// The changes from argument `old` to `new`, the argument now at its
 /// position (`new_args`: all the new arguments, to tell a reorder from a
 /// rename).
@@ -335,46 +381,7 @@ fn diff_arg(old: &ArgAbi, new: &ArgAbi, new_args: &[ArgAbi]) -> Vec<(Class, Stri
             format!("retyped: `{}` -> `{}`", old.ty, new.ty),
         ));
     }
-    if let (Some(old_length), Some(new_length)) = (&old.length, &new.length) {
-        let (old_kind, old_n) = (&old_length.kind, old_length.value);
-        let (new_kind, new_n) = (&new_length.kind, new_length.value);
-        let (old_attr, new_attr) = (
-            format!("#[{old_kind}({old_n})]"),
-            format!("#[{new_kind}({new_n})]"),
-        );
-        if old_kind != new_kind {
-            changes.push((
-                Class::Breaking,
-                format!("length source changed: {old_attr} -> {new_attr}"),
-            ));
-        } else if new_n < old_n {
-            changes.push((
-                Class::Breaking,
-                format!("length shrunk: {old_attr} -> {new_attr}; readers sized for the old length cut or misread"),
-            ));
-        } else if new_n > old_n {
-            changes.push((
-                Class::Compatible,
-                format!("length grown: {old_attr} -> {new_attr}"),
-            ));
-        }
-    }
-    let length_arg = |a: &ArgAbi| a.length.as_ref().and_then(|l| l.arg.clone());
-    let (old_length_arg, new_length_arg) = (length_arg(old), length_arg(new));
-    if old_length_arg != new_length_arg {
-        let show = |arg: &Option<String>| {
-            arg.as_deref()
-                .map_or("none".to_string(), |a| format!("`{a}`"))
-        };
-        changes.push((
-            Class::Breaking,
-            format!(
-                "length argument changed: {} -> {}",
-                show(&old_length_arg),
-                show(&new_length_arg)
-            ),
-        ));
-    }
+    changes.extend(length_changes(old, new));
     if old.display != new.display {
         let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
         changes.push((

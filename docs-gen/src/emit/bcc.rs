@@ -5,8 +5,8 @@ use super::Origin;
 use super::c::{
     Source, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
 };
-use super::out::Out;
-use tracepoints_codegen::model::{ArgType, BytesDisplay, Provider};
+use super::out::{Comment, Out};
+use tracepoints_codegen::model::{ArgType, BytesDisplay, Provider, Tracepoint};
 use tracepoints_codegen::names::c::{self, LOCALS};
 use tracepoints_codegen::names::{files, kind_value, python};
 
@@ -93,77 +93,19 @@ pub fn python_module(provider: &Provider, origin: &Origin) -> String {
     let c_file = files::bcc_program(provider);
     let p = &provider.name;
     writeln!(out, "#!/usr/bin/python3");
-    for line in origin.header_lines() {
-        out.comment("#", &line);
-    }
-    writeln!(
-        out,
-        "#
-# Decoders for the events of {c_file} (BCC), and a logger:
-#   /usr/bin/python3 {module} PID
-# attaches {c_file} to the `{p}` tracepoints of process PID and prints one JSON
-# object per event, {{\"tracepoint\": \"{p}:...\", \"args\": {{...}}}}, and on exit
-# {{\"lost\": N}}: the events the full ring buffer dropped. Run as root; stop it
-# with Ctrl-C or SIGTERM (not SIGKILL: only BCC's own cleanup lowers the
-# semaphores it raised in the process).
-# BCC raises the probes' semaphores when it enables them, before BPF() has
-# attached anything: the line \"Attached\" on stderr says it is ready.
-
-import ctypes
-import json
-import os
-import signal
-import sys
-"
+    out.header(origin, Comment::Hash, &[]);
+    out.push_str(
+        &include_str!("templates/bcc_module_head.py")
+            .replace("@C_FILE@", &c_file)
+            .replace("@MODULE@", &module)
+            .replace("@PROVIDER@", p),
     );
     let tracepoints = || provider.tracepoints.iter().zip(&names.tracepoints);
     for (tracepoint, t) in tracepoints() {
         writeln!(out, "{} = {}", t.kind, kind_value(tracepoint));
     }
     for (tracepoint, t) in tracepoints() {
-        writeln!(out);
-        writeln!(out);
-        writeln!(out, "# {}", tracepoint.probe_name(provider));
-        out.comment("#", &tracepoint.doc);
-        writeln!(out, "class {}(ctypes.Structure):", t.class);
-        writeln!(out, "    _fields_ = [");
-        writeln!(out, "        (\"{}\", ctypes.c_uint32),", t.kind_field);
-        for (arg, field) in tracepoint.args.iter().zip(&t.fields) {
-            writeln!(out, "        (\"{field}\", {}),", ctypes_type(arg.ty));
-        }
-        writeln!(out, "    ]");
-        let fields = |keep: &dyn Fn(ArgType) -> bool| {
-            let fields: Vec<String> = tracepoint
-                .args
-                .iter()
-                .zip(&t.fields)
-                .filter(|(a, _)| keep(a.ty))
-                .map(|(_, field)| format!("\"{field}\", "))
-                .collect();
-            format!("({})", fields.concat().trim_end())
-        };
-        writeln!(out, "    _bools_ = {}", fields(&|ty| ty == ArgType::Bool));
-        writeln!(
-            out,
-            "    _hashes_ = {}",
-            fields(&|ty| matches!(
-                ty,
-                ArgType::Bytes {
-                    display: BytesDisplay::Hash,
-                    ..
-                }
-            ))
-        );
-        let lengths: Vec<String> = tracepoint
-            .args
-            .iter()
-            .zip(&t.fields)
-            .filter_map(|(a, field)| {
-                let length = &t.fields[a.ty.length_arg()?];
-                Some(format!("\"{field}\": \"{length}\""))
-            })
-            .collect();
-        writeln!(out, "    _lengths_ = {{{}}}", lengths.join(", "));
+        python_class(&mut out, provider, tracepoint, t);
     }
     writeln!(out);
     writeln!(out);
@@ -202,94 +144,68 @@ import sys
     out.finish()
 }
 
-/// The decoding and logging functions of the Python module.
-fn python_functions(out: &mut Out, names: &python::Names, module: &str, c_file: &str) {
-    write!(
+/// The `ctypes` class of one tracepoint's event.
+fn python_class(
+    out: &mut Out,
+    provider: &Provider,
+    tracepoint: &Tracepoint,
+    t: &python::Tracepoint,
+) {
+    writeln!(out);
+    writeln!(out);
+    writeln!(out, "# {}", tracepoint.probe_name(provider));
+    out.comment("#", &tracepoint.doc);
+    writeln!(out, "class {}(ctypes.Structure):", t.class);
+    writeln!(out, "    _fields_ = [");
+    writeln!(out, "        (\"{}\", ctypes.c_uint32),", t.kind_field);
+    for (arg, field) in tracepoint.args.iter().zip(&t.fields) {
+        writeln!(out, "        (\"{field}\", {}),", ctypes_type(arg.ty));
+    }
+    writeln!(out, "    ]");
+    let fields = |keep: &dyn Fn(ArgType) -> bool| {
+        let fields: Vec<String> = tracepoint
+            .args
+            .iter()
+            .zip(&t.fields)
+            .filter(|(a, _)| keep(a.ty))
+            .map(|(_, field)| format!("\"{field}\", "))
+            .collect();
+        format!("({})", fields.concat().trim_end())
+    };
+    writeln!(out, "    _bools_ = {}", fields(&|ty| ty == ArgType::Bool));
+    writeln!(
         out,
-        r#"
+        "    _hashes_ = {}",
+        fields(&|ty| matches!(
+            ty,
+            ArgType::Bytes {
+                display: BytesDisplay::Hash,
+                ..
+            }
+        ))
+    );
+    let lengths: Vec<String> = tracepoint
+        .args
+        .iter()
+        .zip(&t.fields)
+        .filter_map(|(a, field)| {
+            let length = &t.fields[a.ty.length_arg()?];
+            Some(format!("\"{field}\": \"{length}\""))
+        })
+        .collect();
+    writeln!(out, "    _lengths_ = {{{}}}", lengths.join(", "));
+}
 
-def decode(data):
-    """Returns (tracepoint, event) for one ring-buffer record."""
-    kind = ctypes.cast(data, ctypes.POINTER(ctypes.c_uint32)).contents.value
-    name, cls = {events}[kind]
-    return name, ctypes.cast(data, ctypes.POINTER(cls)).contents
-
-
-def as_dict(event):
-    """The event's arguments by name: strings decoded as UTF-8, byte
-    buffers as hex (hashes reversed, buffers of variable length cut to
-    their length), booleans as True/False."""
-    args = {{}}
-    for field, _ in event._fields_[1:]:
-        value = getattr(event, field)
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        elif isinstance(value, ctypes.Array):
-            value = bytes(value)
-            if field in event._lengths_:
-                value = value[: getattr(event, event._lengths_[field])]
-            if field in event._hashes_:
-                value = value[::-1]
-            value = value.hex()
-        elif field in event._bools_:
-            value = value != 0
-        args[field] = value
-    return args
-
-
-def lost_events(bpf):
-    """How many events the full ring buffer dropped, on all CPUs."""
-    return sum(getattr(n, "value", n) for n in bpf[{lost_counter}][0])
-
-
-def main(argv):
-    from bcc import BPF, USDT
-
-    if len(argv) != 2:
-        sys.exit("usage: {module} PID")
-    pid = int(argv[1])
-    # SIGINT and SIGTERM end the loop below, whatever the event rate: a
-    # KeyboardInterrupt raised inside the ring-buffer callback would be
-    # discarded by ctypes.
-    stopping = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.append(True))
-    usdt = USDT(pid=pid)
-    for probe, fn_name in {probes}:
-        usdt.enable_probe(probe=probe, fn_name=fn_name)
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "{c_file}")) as f:
-        bpf = BPF(text=f.read(), usdt_contexts=[usdt])
-
-    def on_event(_ctx, data, _size):
-        if stopping:
-            return -1  # stops the poll that is draining the buffer
-        name, event = decode(data)
-        print(json.dumps({{"tracepoint": name, "args": as_dict(event)}}), flush=True)
-        return 0
-
-    bpf[{ring_buffer}].open_ring_buffer(on_event)
-    print("Attached %d probes to pid %d" % (len({probes}), pid), file=sys.stderr, flush=True)
-    while not stopping:
-        bpf.ring_buffer_poll(100)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            bpf.ring_buffer_consume()
-            break
-    lost = lost_events(bpf)
-    print(json.dumps({{"lost": lost}}), flush=True)
-    if lost:
-        print("Lost %d events: the ring buffer was full" % lost, file=sys.stderr, flush=True)
-    # Collecting `usdt` lowers the semaphores BCC raised in the process.
-    del usdt
-
-
-if __name__ == "__main__":
-    main(sys.argv)
-"#,
-        events = names.events,
-        probes = names.probes,
-        ring_buffer = names.ring_buffer,
-        lost_counter = names.lost_counter,
+/// The decoding and logging functions of the Python module: fixed text
+/// (`templates/bcc_module_functions.py`), given the module's names.
+fn python_functions(out: &mut Out, names: &python::Names, module: &str, c_file: &str) {
+    out.push_str(
+        &include_str!("templates/bcc_module_functions.py")
+            .replace("@EVENTS@", &names.events)
+            .replace("@PROBES@", &names.probes)
+            .replace("@RING_BUFFER@", &names.ring_buffer)
+            .replace("@LOST_COUNTER@", &names.lost_counter)
+            .replace("@MODULE@", module)
+            .replace("@C_FILE@", c_file),
     );
 }

@@ -12,7 +12,7 @@
 //! byte by byte as hex (`%02x`), hashes from their last byte to their first.
 
 use super::Origin;
-use super::out::Out;
+use super::out::{Comment, Out};
 use tracepoints_codegen::model::{
     ArgType, BPFTRACE_MAX_ARGS, BPFTRACE_STRLEN_MAX, BytesDisplay, BytesLen, LogPiece, Provider,
     Tracepoint,
@@ -295,9 +295,7 @@ fn header(
         out,
         "#!/usr/bin/env -S BPFTRACE_STRLEN={strlen} BPFTRACE_MAX_STRLEN={strlen} bpftrace"
     );
-    for line in origin.header_lines() {
-        writeln!(out, "// {line}");
-    }
+    out.header(origin, Comment::Slashes, &[]);
     writeln!(out, "//");
     out.comment("//", purpose);
     writeln!(

@@ -3,7 +3,7 @@
 //! `char[max_len + 1]`, so `max_len` bytes and the NUL fit; byte
 //! buffers as `__u8[len]`), C types and the file comment.
 
-use super::out::Out;
+use super::out::{Comment, Out};
 use super::{Origin, c_comment_lines, c_comment_text};
 use tracepoints_codegen::model::{ArgType, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::names::c::{self, LOCALS, Locals, Names};
@@ -88,14 +88,7 @@ pub fn event_types(out: &mut Out, provider: &Provider, names: &Names) {
 
 /// Writes a C block comment holding the generated-file header and `purpose`.
 pub fn file_comment(out: &mut Out, origin: &Origin, purpose: &str) {
-    for line in origin
-        .header_lines()
-        .iter()
-        .map(String::as_str)
-        .chain([purpose])
-    {
-        writeln!(out, "/* {} */", c_comment_text(line));
-    }
+    out.header(origin, Comment::CBlock, &[purpose]);
 }
 
 /// Writes the start of a probe handler's body: reserve the tracepoint's

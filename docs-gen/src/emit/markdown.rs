@@ -1,16 +1,14 @@
 //! `tracing.md` in the format of Bitcoin Core's `doc/tracing.md`.
 
 use super::Origin;
-use super::out::Out;
+use super::out::{Comment, Out};
 use tracepoints_codegen::emit::docs;
 use tracepoints_codegen::model::Provider;
 
 /// The tracepoint documentation of every provider.
 pub fn tracing_md(providers: &[Provider], origin: &Origin) -> String {
     let mut out = Out::new();
-    for line in origin.header_lines() {
-        writeln!(out, "<!-- {line} -->");
-    }
+    out.header(origin, Comment::Html, &[]);
     writeln!(
         out,
         "
@@ -141,9 +139,7 @@ pub fn fill_region(page: &str, region: &str) -> Result<Option<String>, (usize, S
 /// and the [`section`], with blank lines around it.
 pub fn region(providers: &[Provider], origin: &Origin) -> String {
     let mut out = Out::new();
-    for line in origin.header_lines() {
-        writeln!(out, "<!-- {line} -->");
-    }
+    out.header(origin, Comment::Html, &[]);
     writeln!(
         out,
         "<!-- Everything from here to the end marker is generated; the rest of the page is not. -->"

@@ -2,7 +2,21 @@
 //! `writeln!` work on it directly and cannot fail (the inherent
 //! `write_fmt` shadows `fmt::Write`'s), so generators hold no `let _ =`.
 
+use super::Origin;
 use std::fmt::{self, Write as _};
+
+/// How a generated file writes a comment line.
+#[derive(Debug, Clone, Copy)]
+pub enum Comment {
+    /// `// ...`: bpftrace and Rust.
+    Slashes,
+    /// `# ...`: Python.
+    Hash,
+    /// `/* ... */`: C.
+    CBlock,
+    /// `<!-- ... -->`: Markdown.
+    Html,
+}
 
 /// A generated file being written.
 #[derive(Default)]
@@ -38,6 +52,28 @@ impl Out {
                 self.text.push_str(line.trim_end());
             }
             self.text.push('\n');
+        }
+    }
+
+    /// Writes the "generated, do not edit" lines of `origin` in `style`,
+    /// then `more` (a purpose line, say) the same way: the one header every
+    /// generated file starts with.
+    pub fn header(&mut self, origin: &Origin, style: Comment, more: &[&str]) {
+        let lines = origin.header_lines();
+        for line in lines.iter().map(String::as_str).chain(more.iter().copied()) {
+            match style {
+                Comment::Slashes => self.comment("//", line),
+                Comment::Hash => self.comment("#", line),
+                Comment::CBlock => {
+                    let text = super::c_comment_text(line);
+                    self.write_fmt(format_args!("/* {text} */\n"));
+                }
+                Comment::Html => {
+                    // Only `-->` ends an HTML comment.
+                    let text = line.replace("-->", "- ->");
+                    self.write_fmt(format_args!("<!-- {text} -->\n"));
+                }
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 //! `quote!` and printed with prettyplease.
 
 use super::Origin;
-use super::out::Out;
+use super::out::{Comment, Out};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
@@ -17,9 +17,7 @@ pub fn module(provider: &Provider, origin: &Origin) -> String {
     let names = Names::of(provider);
     let c_names = c::Names::of(provider);
     let mut out = Out::new();
-    for line in origin.header_lines() {
-        out.comment("//", &line);
-    }
+    out.header(origin, Comment::Slashes, &[]);
     out.comment(
         "//",
         &format!(
@@ -320,39 +318,7 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
         let variant = ident(&t.variant);
         decode_arms.push(quote! { #kind => read(record).map(#event_enum::#variant), });
         name_arms.push(quote! { #event_enum::#variant(_) => #probe, });
-        // The object's text up to each value: `{"tracepoint":"p:n","args":{"a":`.
-        let mut writes = Vec::new();
-        let mut prefix = format!("{{\"tracepoint\":\"{probe}\",\"args\":{{");
-        for (arg, a) in tracepoint.args.iter().zip(&t.args) {
-            let field = ident(&a.field);
-            let method = ident(a.accessor.as_deref().unwrap_or(&a.field));
-            prefix.push_str(&format!("\"{}\":", arg.name));
-            let text = std::mem::replace(&mut prefix, ",".to_string());
-            writes.push(quote!(out.push_str(#text);));
-            writes.push(match arg.ty {
-                ArgType::Str { .. } | ArgType::CStr { .. } => {
-                    quote!(write_json_string(out, &e.#method());)
-                }
-                ArgType::Bytes {
-                    display: BytesDisplay::Hash,
-                    ..
-                } => quote!(write_hex(out, e.#method().iter().rev());),
-                ArgType::Bytes { .. } => quote!(write_hex(out, e.#method());),
-                ArgType::Bool => quote!(out.push_str(if e.#method() { "true" } else { "false" });),
-                _ => quote!(write_number(out, e.#field);),
-            });
-        }
-        let end = if tracepoint.args.is_empty() {
-            format!("{prefix}}}}}")
-        } else {
-            "}}".to_string()
-        };
-        writes.push(quote!(out.push_str(#end);));
-        let binding = if tracepoint.args.is_empty() {
-            quote!(_)
-        } else {
-            quote!(e)
-        };
+        let (binding, writes) = json_writes(&probe, tracepoint, t);
         json_arms.push(quote! {
             #event_enum::#variant(#binding) => { #(#writes)* }
         });
@@ -401,6 +367,49 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
             }
         }
     }
+}
+
+/// The statements that append one event's JSON to `out` (the event bound
+/// to `e`), and the pattern that binds it.
+fn json_writes(
+    probe: &str,
+    tracepoint: &Tracepoint,
+    t: &rust::Tracepoint,
+) -> (TokenStream, Vec<TokenStream>) {
+    // The object's text up to each value: `{"tracepoint":"p:n","args":{"a":`.
+    let mut writes = Vec::new();
+    let mut prefix = format!("{{\"tracepoint\":\"{probe}\",\"args\":{{");
+    for (arg, a) in tracepoint.args.iter().zip(&t.args) {
+        let field = ident(&a.field);
+        let method = ident(a.accessor.as_deref().unwrap_or(&a.field));
+        prefix.push_str(&format!("\"{}\":", arg.name));
+        let text = std::mem::replace(&mut prefix, ",".to_string());
+        writes.push(quote!(out.push_str(#text);));
+        writes.push(match arg.ty {
+            ArgType::Str { .. } | ArgType::CStr { .. } => {
+                quote!(write_json_string(out, &e.#method());)
+            }
+            ArgType::Bytes {
+                display: BytesDisplay::Hash,
+                ..
+            } => quote!(write_hex(out, e.#method().iter().rev());),
+            ArgType::Bytes { .. } => quote!(write_hex(out, e.#method());),
+            ArgType::Bool => quote!(out.push_str(if e.#method() { "true" } else { "false" });),
+            _ => quote!(write_number(out, e.#field);),
+        });
+    }
+    let end = if tracepoint.args.is_empty() {
+        format!("{prefix}}}}}")
+    } else {
+        "}}".to_string()
+    };
+    writes.push(quote!(out.push_str(#end);));
+    let binding = if tracepoint.args.is_empty() {
+        quote!(_)
+    } else {
+        quote!(e)
+    };
+    (binding, writes)
 }
 
 /// The JSON helpers `to_json` uses.

@@ -153,6 +153,35 @@ fn probe_targets(backend: Backend) -> TokenStream {
     }
 }
 
+/// `is_enabled()` and the `__semaphore()` it reads, on the probe targets.
+fn semaphore_items(targets: &TokenStream, semaphore: TokenStream) -> TokenStream {
+    quote! {
+    /// Whether a tracer is attached to this tracepoint (its USDT
+    /// semaphore is raised). Costs one memory load.
+    #[inline(always)]
+    pub fn is_enabled() -> bool {
+        #[cfg(#targets)]
+        {
+            // SAFETY: the semaphore is a 2-byte counter that lives as
+            // long as the program, raised by the kernel.
+            unsafe { __semaphore().read_volatile() != 0 }
+        }
+        #[cfg(not(#targets))]
+        {
+            false
+        }
+    }
+
+    /// The USDT semaphore (reference counter) of this tracepoint.
+    #[doc(hidden)]
+    #[cfg(#targets)]
+    #[inline(always)]
+    pub fn __semaphore() -> *const u16 {
+        #semaphore
+    }
+    }
+}
+
 fn tracepoint_module(
     emitter: &dyn Emitter,
     provider: &Provider,
@@ -172,8 +201,8 @@ fn tracepoint_module(
         .map(|a| rust_type(a.ty, a.span))
         .collect();
     let arg_names = tracepoint.args.iter().map(|a| &a.name);
-    let semaphore = emitter.semaphore(provider, tracepoint);
     let targets = probe_targets(emitter.backend());
+    let semaphore_items = semaphore_items(&targets, emitter.semaphore(provider, tracepoint));
     let fire = emitter.fire(provider, tracepoint);
     quote! {
         #[doc = #doc]
@@ -184,29 +213,7 @@ fn tracepoint_module(
             /// The argument names in probe order (`arg0`, `arg1`, ...).
             pub const ARG_NAMES: &[&str] = &[#(#arg_names),*];
 
-            /// Whether a tracer is attached to this tracepoint (its USDT
-            /// semaphore is raised). Costs one memory load.
-            #[inline(always)]
-            pub fn is_enabled() -> bool {
-                #[cfg(#targets)]
-                {
-                    // SAFETY: the semaphore is a 2-byte counter that lives as
-                    // long as the program, raised by the kernel.
-                    unsafe { __semaphore().read_volatile() != 0 }
-                }
-                #[cfg(not(#targets))]
-                {
-                    false
-                }
-            }
-
-            /// The USDT semaphore (reference counter) of this tracepoint.
-            #[doc(hidden)]
-            #[cfg(#targets)]
-            #[inline(always)]
-            pub fn __semaphore() -> *const u16 {
-                #semaphore
-            }
+            #semaphore_items
 
             /// The probe site. Call it through `tracepoints::fire!`, which
             /// evaluates the arguments only when [`is_enabled`] is true.

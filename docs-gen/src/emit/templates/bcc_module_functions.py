@@ -1,0 +1,80 @@
+
+
+def decode(data):
+    """Returns (tracepoint, event) for one ring-buffer record."""
+    kind = ctypes.cast(data, ctypes.POINTER(ctypes.c_uint32)).contents.value
+    name, cls = @EVENTS@[kind]
+    return name, ctypes.cast(data, ctypes.POINTER(cls)).contents
+
+
+def as_dict(event):
+    """The event's arguments by name: strings decoded as UTF-8, byte
+    buffers as hex (hashes reversed, buffers of variable length cut to
+    their length), booleans as True/False."""
+    args = {}
+    for field, _ in event._fields_[1:]:
+        value = getattr(event, field)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        elif isinstance(value, ctypes.Array):
+            value = bytes(value)
+            if field in event._lengths_:
+                value = value[: getattr(event, event._lengths_[field])]
+            if field in event._hashes_:
+                value = value[::-1]
+            value = value.hex()
+        elif field in event._bools_:
+            value = value != 0
+        args[field] = value
+    return args
+
+
+def lost_events(bpf):
+    """How many events the full ring buffer dropped, on all CPUs."""
+    return sum(getattr(n, "value", n) for n in bpf[@LOST_COUNTER@][0])
+
+
+def main(argv):
+    from bcc import BPF, USDT
+
+    if len(argv) != 2:
+        sys.exit("usage: @MODULE@ PID")
+    pid = int(argv[1])
+    # SIGINT and SIGTERM end the loop below, whatever the event rate: a
+    # KeyboardInterrupt raised inside the ring-buffer callback would be
+    # discarded by ctypes.
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
+    usdt = USDT(pid=pid)
+    for probe, fn_name in @PROBES@:
+        usdt.enable_probe(probe=probe, fn_name=fn_name)
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "@C_FILE@")) as f:
+        bpf = BPF(text=f.read(), usdt_contexts=[usdt])
+
+    def on_event(_ctx, data, _size):
+        if stopping:
+            return -1  # stops the poll that is draining the buffer
+        name, event = decode(data)
+        print(json.dumps({"tracepoint": name, "args": as_dict(event)}), flush=True)
+        return 0
+
+    bpf[@RING_BUFFER@].open_ring_buffer(on_event)
+    print("Attached %d probes to pid %d" % (len(@PROBES@), pid), file=sys.stderr, flush=True)
+    while not stopping:
+        bpf.ring_buffer_poll(100)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            bpf.ring_buffer_consume()
+            break
+    lost = lost_events(bpf)
+    print(json.dumps({"lost": lost}), flush=True)
+    if lost:
+        print("Lost %d events: the ring buffer was full" % lost, file=sys.stderr, flush=True)
+    # Collecting `usdt` lowers the semaphores BCC raised in the process.
+    del usdt
+
+
+if __name__ == "__main__":
+    main(sys.argv)
