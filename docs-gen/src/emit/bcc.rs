@@ -209,3 +209,33 @@ fn python_functions(out: &mut Out, names: &python::Names, module: &str, c_file: 
             .replace("@C_FILE@", c_file),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use tracepoints_codegen::names::python::MODULE_OWN;
+
+    /// The names the fixed Python defines or imports are the ones the
+    /// module's scope reserves for it, so no class or constant of a
+    /// declaration can take one.
+    #[test]
+    fn the_fixed_python_defines_only_names_its_scope_reserves() {
+        let text = [
+            include_str!("templates/bcc_module_head.py"),
+            include_str!("templates/bcc_module_functions.py"),
+        ]
+        .concat();
+        let defined: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("def ").or(line.strip_prefix("import ")))
+            .map(|rest| {
+                rest.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap()
+            })
+            .collect();
+        assert!(defined.len() >= 9, "{defined:?}");
+        for name in &defined {
+            assert!(MODULE_OWN.contains(name), "`{name}` is not in MODULE_OWN");
+        }
+    }
+}

@@ -463,3 +463,30 @@ fn helpers() -> [TokenStream; 4] {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use tracepoints_codegen::names::rust::MODULE_OWN;
+
+    /// Every function the module defines at its top level is one its
+    /// scope reserves for it.
+    #[test]
+    fn the_module_defines_only_functions_its_scope_reserves() {
+        let source = "#[tracepoints::provider] mod net { /// d\n fn t(/// d\n #[max_len(8)] s: &str, /// d\n #[len(4)] #[hash] h: &[u8], /// d\n b: bool); }";
+        let providers = tracepoints_codegen::read_source(source).unwrap();
+        let origin = super::Origin {
+            source: "test".into(),
+            command: "test".into(),
+        };
+        let text = super::module(&providers[0], &origin);
+        let defined: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("fn ").or(line.strip_prefix("pub fn ")))
+            .map(|rest| rest.split(['(', '<']).next().unwrap())
+            .collect();
+        assert_eq!(defined.len(), MODULE_OWN.len(), "{defined:?}");
+        for name in &defined {
+            assert!(MODULE_OWN.contains(name), "`{name}` is not in MODULE_OWN");
+        }
+    }
+}
