@@ -315,6 +315,121 @@ fn tracepoint(rng: &mut Rng, tracepoint: &str, source: &mut String) {
     source.push_str("    );\n");
 }
 
+/// A program that fires every tracepoint of some accepted declarations
+/// with random values (for the end-to-end half of the generative test):
+/// its `main.rs`, and what it fires, one JSON event per fire in the fired
+/// log's form (`{"tracepoint": "p:t", "args": {...}}`, byte buffers as hex
+/// of the bytes passed, strings as text). It waits for a line on stdin,
+/// fires each tracepoint `fires` times, and prints `enabled E of N`.
+pub fn firing_program(
+    declarations: &[(u64, String)],
+    providers: &[tracepoints_codegen::model::Provider],
+    fires: usize,
+) -> (String, Vec<serde_json::Value>) {
+    use std::fmt::Write as _;
+    let mut main = String::new();
+    for (seed, source) in declarations {
+        let _ = writeln!(main, "// Declaration of seed {seed}.\n{source}");
+    }
+    main.push_str(
+        "fn main() {\n    let mut line = String::new();\n    let _ = std::io::stdin().read_line(&mut line);\n    let mut enabled = 0u64;\n    let mut fired = 0u64;\n",
+    );
+    let mut events = Vec::new();
+    let seed = declarations.first().map_or(0, |(s, _)| *s);
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    for provider in providers {
+        for tracepoint in &provider.tracepoints {
+            for _ in 0..fires {
+                let (args, json) = random_args(&mut rng, tracepoint);
+                let _ = writeln!(
+                    main,
+                    "    enabled += u64::from({p}::{t}::is_enabled());\n    fired += 1;\n    tracepoints::fire!({p}::{t}({args}));",
+                    p = provider.name,
+                    t = tracepoint.name,
+                    args = args.join(", ")
+                );
+                events.push(serde_json::json!({
+                    "tracepoint": tracepoint.probe_name(provider),
+                    "args": json,
+                }));
+            }
+        }
+    }
+    main.push_str("    println!(\"enabled {enabled} of {fired}\");\n}\n");
+    (main, events)
+}
+
+/// Random values for every argument of `tracepoint`: the Rust expressions
+/// that pass them, and the fired log's JSON of them.
+fn random_args(
+    rng: &mut Rng,
+    tracepoint: &tracepoints_codegen::model::Tracepoint,
+) -> (Vec<String>, serde_json::Map<String, serde_json::Value>) {
+    use tracepoints_codegen::model::{ArgType, BytesLen};
+    let mut json = serde_json::Map::new();
+    // A variable buffer's length is drawn first, so that its length
+    // argument passes it (never more than the slice holds).
+    let mut lengths: Vec<Option<u64>> = vec![None; tracepoint.args.len()];
+    for arg in &tracepoint.args {
+        if let ArgType::Bytes {
+            len: BytesLen::Arg { index, max_len },
+            ..
+        } = arg.ty
+        {
+            let bits = tracepoint.args[index].ty.size() * 8;
+            let most = (u64::from(max_len) + 8)
+                .min((1u64 << bits.min(63)) - 1)
+                .min(300);
+            lengths[index] = Some(rng.below(most as usize + 1) as u64);
+        }
+    }
+    let mut exprs = Vec::new();
+    for (i, arg) in tracepoint.args.iter().enumerate() {
+        let (expr, value) = match arg.ty {
+            ArgType::Bool => {
+                let b = rng.chance(50);
+                (b.to_string(), serde_json::json!(b))
+            }
+            ArgType::Str { max_len } | ArgType::CStr { max_len } => {
+                let len = rng.below((max_len as usize + 8).min(300) + 1);
+                let text: String = (0..len)
+                    .map(|_| *rng.pick(b"abcdefghijklmnopqrstuvwxyz0123456789 %-_.:/{}[]'") as char)
+                    .collect();
+                let expr = if matches!(arg.ty, ArgType::CStr { .. }) {
+                    format!("c{text:?}")
+                } else {
+                    format!("{text:?}")
+                };
+                (expr, serde_json::json!(text))
+            }
+            ArgType::Bytes { len, .. } => {
+                let n = match len {
+                    BytesLen::Fixed(n) => n as usize + rng.below(3) - 1,
+                    BytesLen::Arg { index, .. } => lengths[index].unwrap() as usize,
+                };
+                let bytes: Vec<u8> = (0..n).map(|_| rng.bits() as u8).collect();
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                (format!("&{bytes:?}"), serde_json::json!(hex))
+            }
+            ty => {
+                let bits = ty.size() * 8;
+                let raw = rng.bits() >> (64 - bits);
+                match lengths[i] {
+                    Some(n) => (format!("{n}"), serde_json::json!(n)),
+                    None if ty.is_signed() => {
+                        let v = ((raw << (64 - bits)) as i64) >> (64 - bits);
+                        (format!("{v}"), serde_json::json!(v))
+                    }
+                    None => (format!("{raw}"), serde_json::json!(raw)),
+                }
+            }
+        };
+        exprs.push(expr);
+        json.insert(arg.name.clone(), value);
+    }
+    (exprs, json)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

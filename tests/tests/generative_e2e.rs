@@ -1,0 +1,342 @@
+//! The end-to-end half of the generative test: a few accepted random
+//! declarations (fixed seeds, see `tracepoints_tests::generative`) built
+//! into one program that fires every tracepoint with random values; the
+//! generated bpftrace reader, BCC module and libbpf program of each
+//! provider, attached to it, read back exactly what it fired (bpftrace up
+//! to its `BPFTRACE_STRLEN` and its six arguments). The libbpf program is
+//! compiled by clang, loaded by a generic loader on the system's libbpf
+//! (`tests/src/libbpf_loader.c`) and its records decoded with the
+//! generated `ctypes` classes (the same C structs). A failure names the
+//! seeds.
+//!
+//! Needs root and the tracers; with `TRACEPOINTS_E2E=require` (CI) a skip
+//! fails. Native backend only (declarations take up to twelve arguments).
+#![cfg(not(feature = "usdt"))]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use tracepoints_codegen::model::Provider;
+use tracepoints_gen::emit::bpftrace::strlen;
+use tracepoints_gen::emit::{Origin, all_outputs};
+use tracepoints_tests::e2e::*;
+use tracepoints_tests::generative::{declaration, firing_program};
+use tracepoints_tests::workspace_root;
+
+/// How often each tracepoint fires.
+const FIRES: usize = 3;
+
+/// The forms of arguments a tracepoint may have, for coverage: every
+/// type, each display of a buffer, and more arguments than bpftrace reads.
+fn forms(provider: &Provider) -> Vec<String> {
+    use tracepoints_codegen::model::{ArgType, BytesLen};
+    let mut forms = Vec::new();
+    for tracepoint in &provider.tracepoints {
+        if tracepoint.args.len() > 6 {
+            forms.push("more than 6 arguments".to_string());
+        }
+        for arg in &tracepoint.args {
+            forms.push(match arg.ty {
+                ArgType::Str { .. } => "&str".into(),
+                ArgType::CStr { .. } => "&CStr".into(),
+                ArgType::Bytes {
+                    len: BytesLen::Arg { .. },
+                    ..
+                } => "variable &[u8]".into(),
+                ArgType::Bytes { display, .. } => format!("&[u8] as {}", display.name()),
+                ty => ty.rust().to_string(),
+            });
+        }
+    }
+    forms
+}
+
+/// Every form [`forms`] knows.
+const ALL_FORMS: &[&str] = &[
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "bool",
+    "&str",
+    "&CStr",
+    "&[u8] as hex",
+    "&[u8] as hash",
+    "variable &[u8]",
+    "more than 6 arguments",
+];
+
+/// Accepted declarations from seed 0 on, each taken when it brings a form
+/// not yet covered (and provider names not yet taken), until every form
+/// is.
+fn chosen() -> (Vec<(u64, String)>, Vec<Provider>) {
+    let mut declarations = Vec::new();
+    let mut providers: Vec<Provider> = Vec::new();
+    let mut covered: Vec<String> = Vec::new();
+    for seed in 0..10_000 {
+        if ALL_FORMS.iter().all(|f| covered.iter().any(|c| c == f)) {
+            break;
+        }
+        let source = declaration(seed);
+        let Ok(found) = tracepoints_codegen::read_source(&source) else {
+            continue;
+        };
+        let clash = found
+            .iter()
+            .any(|p| providers.iter().any(|q| q.name == p.name));
+        let new: Vec<String> = found
+            .iter()
+            .flat_map(forms)
+            .filter(|f| !covered.contains(f))
+            .collect();
+        if clash || new.is_empty() {
+            continue;
+        }
+        covered.extend(new);
+        providers.extend(found);
+        declarations.push((seed, source));
+    }
+    let missing: Vec<&&str> = ALL_FORMS
+        .iter()
+        .filter(|f| !covered.iter().any(|c| c == *f))
+        .collect();
+    assert!(missing.is_empty(), "no seed covers {missing:?}");
+    (declarations, providers)
+}
+
+/// Builds the firing program (release, in the workspace's target
+/// directory) and writes the readers of `providers` beside it.
+fn build(declarations: &[(u64, String)], main: &str, providers: &[Provider]) -> (PathBuf, PathBuf) {
+    let dir = workspace_root().join("target/generative-e2e");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"generative-e2e\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\ntracepoints = {{ path = {:?} }}\n\n[workspace]\n",
+            workspace_root().join("runtime").display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/main.rs"), main).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = workspace_root().join("target");
+    let output = Command::new(cargo)
+        .args(["build", "--quiet", "--release", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .expect("run cargo build");
+    let seeds: Vec<u64> = declarations.iter().map(|(s, _)| *s).collect();
+    assert!(
+        output.status.success(),
+        "the program of seeds {seeds:?} does not build:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let readers = dir.join("readers");
+    std::fs::create_dir_all(&readers).unwrap();
+    let origin = Origin {
+        source: format!("seeds {seeds:?}"),
+        command: "generative end-to-end test".into(),
+    };
+    for output in all_outputs(providers, &origin, "log.bt", |_| 1) {
+        std::fs::write(readers.join(&output.name), output.contents).unwrap();
+    }
+    (target.join("release/generative-e2e"), readers)
+}
+
+/// The program, started, waiting for its go-ahead line.
+fn start(binary: &std::path::Path) -> Collected {
+    warm_page_cache(binary);
+    Collected::spawn(
+        Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(binary)
+            .stdin(Stdio::piped()),
+    )
+}
+
+/// Waits for the program to end and checks it fired every event of one
+/// provider (its reader's semaphores are the only ones raised).
+fn finished(program: &mut Collected, expected: usize, seeds: &[u64]) {
+    assert!(
+        program.exits_within(std::time::Duration::from_secs(60)),
+        "seeds {seeds:?}: {}",
+        program.seen()
+    );
+    let out = String::from_utf8_lossy(&program.stdout()).into_owned();
+    assert!(
+        out.starts_with(&format!("enabled {expected} of ")),
+        "seeds {seeds:?}: {out}"
+    );
+}
+
+/// The generic libbpf loader, built with the system's libbpf.
+fn libbpf_loader() -> PathBuf {
+    let loader = workspace_root().join("target/generative-e2e/libbpf-loader");
+    std::fs::create_dir_all(loader.parent().unwrap()).unwrap();
+    let output = Command::new("cc")
+        .args(["-O2", "-Wall", "-Werror", "-o"])
+        .arg(&loader)
+        .arg(workspace_root().join("tests/src/libbpf_loader.c"))
+        .arg("-lbpf")
+        .output()
+        .expect("run cc");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    loader
+}
+
+/// The events of the loader's hex records, decoded by the provider's
+/// generated Python module.
+fn decoded(
+    readers: &std::path::Path,
+    provider: &Provider,
+    records: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
+    let script = format!(
+        "import ctypes, json, sys\nsys.path.insert(0, sys.argv[1])\nimport {}_bcc as m\nfor line in sys.stdin:\n    data = bytes.fromhex(json.loads(line))\n    record = ctypes.create_string_buffer(data, len(data))\n    name, event = m.decode(ctypes.addressof(record))\n    print(json.dumps({{\"tracepoint\": name, \"args\": m.as_dict(event)}}))\n",
+        provider.name
+    );
+    let mut child = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .arg(readers)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    let input: String = records.iter().map(|r| format!("{r}\n")).collect();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "decoding the libbpf records failed"
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn real_readers_read_back_random_declarations() {
+    let Some(_guard) = tracer_test(&[
+        "bpftrace",
+        "/usr/bin/python3",
+        "tplist-bpfcc",
+        "taskset",
+        "clang",
+        "cc",
+        "/usr/include/bpf/libbpf.h",
+    ]) else {
+        return;
+    };
+    let loader = libbpf_loader();
+    let (declarations, providers) = chosen();
+    let seeds: Vec<u64> = declarations.iter().map(|(s, _)| *s).collect();
+    let (main, fired) = firing_program(&declarations, &providers, FIRES);
+    let (binary, readers) = build(&declarations, &main, &providers);
+    for provider in &providers {
+        let events = events_of(&provider.name, &fired);
+        let one = std::slice::from_ref(provider);
+        let what = format!("seeds {seeds:?}, provider `{}`", provider.name);
+
+        // bpftrace, attached by path before the program starts.
+        let strlen = strlen(one);
+        let banner = format!(
+            "Reading {} {} tracepoints",
+            provider.tracepoints.len(),
+            provider.name
+        );
+        let mut tracer = Collected::spawn(
+            Command::new("bpftrace")
+                .env("BPFTRACE_STRLEN", strlen.to_string())
+                .env("BPFTRACE_MAX_STRLEN", strlen.to_string())
+                .arg(readers.join(format!("{}.bt", provider.name)))
+                .arg(&binary),
+        );
+        tracer.wait_for(&banner, ATTACH_TIMEOUT);
+        let mut program = start(&binary);
+        program.write_line("go");
+        finished(&mut program, events.len(), &seeds);
+        let expected = expected_reader_lines(one, &events, strlen);
+        let printed = stop_after_output(&mut tracer, &banner, expected.len());
+        assert_eq!(
+            String::from_utf8_lossy(&printed),
+            String::from_utf8_lossy(&expected),
+            "bpftrace, {what}"
+        );
+
+        // BCC, attached by pid.
+        let mut program = start(&binary);
+        let mut tracer = Collected::spawn(
+            Command::new("/usr/bin/python3")
+                .arg(readers.join(format!("{}_bcc.py", provider.name)))
+                .arg(program.id().to_string()),
+        );
+        tracer.wait_for(
+            &format!("Attached {} probes", provider.tracepoints.len()),
+            ATTACH_TIMEOUT,
+        );
+        program.write_line("go");
+        finished(&mut program, events.len(), &seeds);
+        tracer.finish(READER_EXIT_TIMEOUT);
+        assert_eq!(tracer.lost(), 0, "BCC, {what}: lost events");
+        assert_same_events(one, &events, &tracer.json_lines(), &format!("BCC, {what}"));
+
+        // libbpf, attached by pid.
+        let object = readers.join(format!("{}.bpf.o", provider.name));
+        let compiled = tracepoints_tests::compile_bpf(
+            &readers.join(format!("{}.bpf.c", provider.name)),
+            &object,
+        );
+        assert!(
+            compiled.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&compiled.stderr)
+        );
+        let names = tracepoints_codegen::names::c::Names::of(provider);
+        let mut program = start(&binary);
+        let mut command = Command::new(&loader);
+        command
+            .arg(&object)
+            .arg(program.id().to_string())
+            .arg(&binary)
+            .arg(&names.ring_buffer)
+            .arg(&names.lost_counter);
+        for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+            command.arg(format!(
+                "{}={}:{}",
+                t.event_struct, provider.name, tracepoint.name
+            ));
+        }
+        let mut tracer = Collected::spawn(&mut command);
+        tracer.wait_for(
+            &format!("Attached {} probes", provider.tracepoints.len()),
+            ATTACH_TIMEOUT,
+        );
+        program.write_line("go");
+        finished(&mut program, events.len(), &seeds);
+        tracer.finish(READER_EXIT_TIMEOUT);
+        assert_eq!(tracer.lost(), 0, "libbpf, {what}: lost events");
+        let read = decoded(&readers, provider, &tracer.json_lines());
+        assert_same_events(one, &events, &read, &format!("libbpf, {what}"));
+        eprintln!(
+            "generative end to end, {what}: {} events read back by bpftrace, BCC and libbpf",
+            events.len()
+        );
+    }
+}
