@@ -298,15 +298,11 @@ fn header(
     out.header(origin, Comment::Slashes, &[]);
     writeln!(out, "//");
     out.comment("//", purpose);
-    writeln!(
-        out,
-        "//
-// Run as root with the traced binary as the first argument:
-//   BPFTRACE_STRLEN={strlen} bpftrace {file} ./path/to/binary
-// or make it executable and run ./{file} ./path/to/binary.
-// BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings and buffers at 64 bytes by
-// default and allows at most 200. Byte buffers of fixed length print as hex
-// (hashes reversed, as Bitcoin tools show them), booleans as 0 or 1."
+    out.comment(
+        "//",
+        &include_str!("templates/bpftrace_usage.txt")
+            .replace("@STRLEN@", &strlen.to_string())
+            .replace("@FILE@", file),
     );
     let notes = shortened(printed, strlen);
     if notes.is_empty() {
@@ -320,16 +316,7 @@ fn header(
             writeln!(out, "//   {note}");
         }
     }
-    writeln!(
-        out,
-        "// A line whose values do not fit bpftrace's 512-byte stack at once is printed
-// by several printf calls; with events on several CPUs at once, such lines may
-// interleave.
-// bpftrace prints a string as it is: a value holding a line break or a terminal
-// escape reaches the output as such (bpftrace 0.17 cannot escape it). Where
-// values come from peers, read them with the BCC or libbpf reader, whose JSON
-// escapes them."
-    );
+    out.comment("//", include_str!("templates/bpftrace_caveats.txt"));
 }
 
 /// A reader for every tracepoint of `provider`: each probe block reads every

@@ -53,42 +53,19 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
         ),
     );
     writeln!(out);
-    for include in [
-        "<linux/types.h>",
-        "<linux/bpf.h>",
-        "<linux/ptrace.h>",
-        "<stdbool.h>",
-        "<bpf/bpf_helpers.h>",
-        "<bpf/bpf_tracing.h>",
-        "<bpf/usdt.bpf.h>",
-        &format!("\"{}\"", files::libbpf_header(provider)),
-    ] {
-        writeln!(out, "#include {include}");
-    }
-    let rb = &names.ring_buffer;
-    writeln!(out);
-    writeln!(out, "char {}[] SEC(\"license\") = \"GPL\";", names.license);
-    writeln!(out);
-    writeln!(out, "struct {{");
-    writeln!(out, "\t__uint(type, BPF_MAP_TYPE_RINGBUF);");
-    writeln!(
-        out,
-        "\t__uint(max_entries, {});",
-        ring_buffer_bytes(provider)
+    // The includes, the license and the maps: fixed text, given the names.
+    out.push_str(
+        &include_str!("templates/libbpf_program_head.c")
+            .replace("@HEADER@", &files::libbpf_header(provider))
+            .replace("@LICENSE@", &names.license)
+            .replace(
+                "@RING_BUFFER_BYTES@",
+                &ring_buffer_bytes(provider).to_string(),
+            )
+            .replace("@RING_BUFFER@", &names.ring_buffer)
+            .replace("@LOST_COUNTER@", &names.lost_counter),
     );
-    writeln!(out, "}} {rb} SEC(\".maps\");");
-    let lost = &names.lost_counter;
-    writeln!(out);
-    writeln!(
-        out,
-        "/* Events dropped because the ring buffer was full, per CPU. */"
-    );
-    writeln!(out, "struct {{");
-    writeln!(out, "\t__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);");
-    writeln!(out, "\t__uint(max_entries, 1);");
-    writeln!(out, "\t__type(key, __u32);");
-    writeln!(out, "\t__type(value, __u64);");
-    writeln!(out, "}} {lost} SEC(\".maps\");");
+    let (rb, lost) = (&names.ring_buffer, &names.lost_counter);
     for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
         let name = &t.event_struct;
         let params: Vec<String> = std::iter::once(name.clone())

@@ -9,20 +9,8 @@ use tracepoints_codegen::model::Provider;
 pub fn tracing_md(providers: &[Provider], origin: &Origin) -> String {
     let mut out = Out::new();
     out.header(origin, Comment::Html, &[]);
-    writeln!(
-        out,
-        "
-# Tracepoints
-
-The tracepoints below are Linux USDT probes (SystemTap v3 notes with a
-semaphore): bpftrace, BCC, libbpf and gdb attach to them by
-`provider:name`. Their arguments are evaluated only while a tracer is
-attached. Strings are passed as pointers to NUL-terminated C strings;
-readers keep at most the stated number of bytes (a character outside ASCII
-takes more than one).
-
-## Tracepoint documentation"
-    );
+    // The page's fixed introduction.
+    out.push_str(include_str!("templates/tracing_intro.md"));
     writeln!(out);
     out.push_str(&section(providers));
     out.finish()
