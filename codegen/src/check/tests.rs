@@ -431,6 +431,9 @@ fn names_the_readers_take_themselves_are_refused_at_the_token() {
         ),
         "{found:?}"
     );
+    // A macro of the kernel's headers (listed from them by a test).
+    let found = errors("#[provider] mod ptrace { /// d\n fn attach(); }");
+    assert!(found[0].contains("`PTRACE_ATTACH` in the generated C readers, which is a name of the headers the C readers include"), "{found:?}");
     // A provider whose C names would all start like libbpf's: once, at
     // the provider.
     let found = errors("#[provider] mod bpf { /// d\n fn a(); /// d\n fn b(); }");

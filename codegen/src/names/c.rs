@@ -4,7 +4,9 @@
 //!
 //! - the file scope (identifiers and macros): maps, the license, the
 //!   header guard, each tracepoint's kind constant, program and BCC
-//!   function, each length `#define`, and what the headers declare;
+//!   function, each length `#define`, and what the headers declare
+//!   ([`header_names`](super::header_names), listed from the real headers
+//!   by a test, and the `bpf_`/`BPF_` prefixes);
 //! - the struct tags: each event struct and the kind enum;
 //! - each event struct's members: `kind`, then the arguments.
 //!
@@ -14,6 +16,7 @@
 //! helper starts with and no argument can be (argument names start with a
 //! letter): the two cannot meet.
 
+use super::header_names;
 use super::scope::{Owner, Scope};
 use super::words::C_KEYWORDS;
 use super::{length_suffix, owner_of_arg};
@@ -115,10 +118,18 @@ impl Names {
         let mut file = Scope::new("the generated C readers")
             .reserve(C_KEYWORDS, "a C keyword or predefined name")
             .reserve(HEADER_NAMES, "a name of the headers the C readers include")
+            .reserve(
+                header_names::IDENTIFIERS,
+                "a name of the headers the C readers include",
+            )
             .reserve_prefix("bpf_", "a name prefix of the libbpf and BCC headers")
             .reserve_prefix("BPF_", "a name prefix of the libbpf and BCC headers");
         let mut tags = Scope::new("the struct tags of the generated C readers")
-            .reserve(HEADER_NAMES, "a name of the headers the C readers include");
+            .reserve(HEADER_NAMES, "a name of the headers the C readers include")
+            .reserve(
+                header_names::TAGS,
+                "a tag of the headers the C readers include",
+            );
         // Every C name of the provider starts so: a reserved prefix there
         // is the provider's to change.
         file.user(format!("{p}_"), Owner::Provider);

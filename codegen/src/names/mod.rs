@@ -16,6 +16,7 @@
 
 pub mod c;
 pub mod files;
+pub mod header_names;
 pub mod python;
 pub mod rust;
 mod scope;
