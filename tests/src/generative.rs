@@ -178,6 +178,13 @@ const LOADED: &[&str] = &[
     "addr",
     "_",
     "a__b",
+    "ptrace",
+    "attach",
+    "tcp",
+    "sock",
+    "task",
+    "seq",
+    "file",
     "A",
     "Id",
 ];
