@@ -48,9 +48,16 @@ run() {
     echo go >&3
     exec 3>&-
     wait "$node"
-    stop_tracer "$tracer"
     local fired received lost
     fired=$(awk '/^fired/ {print $2}' "$dir/fired")
+    # The readers print what is still in their buffers after the program
+    # ends: wait (10 s at most, the whole of it when events were lost) until
+    # they have printed every fired event, then stop them.
+    for _ in $(seq 100); do
+        [ "$(grep -c 'inbound_connection' "$dir/out" || true)" -ge "${fired:-0}" ] && break
+        sleep 0.1
+    done
+    stop_tracer "$tracer"
     received=$(grep -c 'inbound_connection' "$dir/out" || true)
     case $reader in
     bpftrace) lost=$(awk '/^Lost [0-9]+ events/ {n += $2} END {print n + 0}' "$dir/out") ;;

@@ -105,11 +105,6 @@ impl Abi {
     }
 }
 
-/// Reads an ABI file's text (see [`Abi::parse`]).
-pub fn parse(text: &str) -> Result<Abi, String> {
-    Abi::parse(text)
-}
-
 /// The layout of [`Abi::to_text`]: indented by two spaces down to the
 /// lists of arguments; below that (an argument and its length), on one
 /// line with `", "` and `": "` between fields.

@@ -133,7 +133,7 @@ fn abi_lock(
                 continue;
             }
         };
-        let old = match abi::parse(&committed) {
+        let old = match abi::Abi::parse(&committed) {
             Ok(old) => old,
             Err(e) => {
                 errors.push(format!(

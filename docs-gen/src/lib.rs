@@ -140,7 +140,7 @@ fn abi_diff(dir: &Path, old: &Path, new: &Path) -> Report {
     let read = |path: &Path| {
         std::fs::read_to_string(dir.join(path))
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))
-            .and_then(|text| abi::parse(&text).map_err(|e| format!("{}: {e}", path.display())))
+            .and_then(|text| abi::Abi::parse(&text).map_err(|e| format!("{}: {e}", path.display())))
     };
     let (old_abi, new_abi) = match (read(old), read(new)) {
         (Ok(o), Ok(n)) => (o, n),

@@ -231,6 +231,28 @@ fn decoded(
         .collect()
 }
 
+/// Starts the program, attaches the reader `command` makes for its pid,
+/// gives the go-ahead once the reader has attached every probe of
+/// `provider`, and returns the reader once both have ended.
+fn read_by_pid(
+    binary: &std::path::Path,
+    provider: &Provider,
+    expected: usize,
+    seeds: &[u64],
+    command: impl FnOnce(u32) -> Command,
+) -> Collected {
+    let mut program = start(binary);
+    let mut tracer = Collected::spawn(&mut command(program.id()));
+    tracer.wait_for(
+        &format!("Attached {} probes", provider.tracepoints.len()),
+        ATTACH_TIMEOUT,
+    );
+    program.write_line("go");
+    finished(&mut program, expected, seeds);
+    tracer.finish(READER_EXIT_TIMEOUT);
+    tracer
+}
+
 #[test]
 fn real_readers_read_back_random_declarations() {
     let Some(_guard) = tracer_test(&[
@@ -281,19 +303,12 @@ fn real_readers_read_back_random_declarations() {
         );
 
         // BCC, attached by pid.
-        let mut program = start(&binary);
-        let mut tracer = Collected::spawn(
-            Command::new("/usr/bin/python3")
-                .arg(readers.join(format!("{}_bcc.py", provider.name)))
-                .arg(program.id().to_string()),
-        );
-        tracer.wait_for(
-            &format!("Attached {} probes", provider.tracepoints.len()),
-            ATTACH_TIMEOUT,
-        );
-        program.write_line("go");
-        finished(&mut program, events.len(), &seeds);
-        tracer.finish(READER_EXIT_TIMEOUT);
+        let module = readers.join(format!("{}_bcc.py", provider.name));
+        let tracer = read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
+            let mut command = Command::new("/usr/bin/python3");
+            command.arg(&module).arg(pid.to_string());
+            command
+        });
         assert_eq!(tracer.lost(), 0, "BCC, {what}: lost events");
         assert_same_events(one, &events, &tracer.json_lines(), &format!("BCC, {what}"));
 
@@ -309,28 +324,22 @@ fn real_readers_read_back_random_declarations() {
             String::from_utf8_lossy(&compiled.stderr)
         );
         let names = tracepoints_codegen::names::c::Names::of(provider);
-        let mut program = start(&binary);
-        let mut command = Command::new(&loader);
-        command
-            .arg(&object)
-            .arg(program.id().to_string())
-            .arg(&binary)
-            .arg(&names.ring_buffer)
-            .arg(&names.lost_counter);
-        for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
-            command.arg(format!(
-                "{}={}:{}",
-                t.event_struct, provider.name, tracepoint.name
-            ));
-        }
-        let mut tracer = Collected::spawn(&mut command);
-        tracer.wait_for(
-            &format!("Attached {} probes", provider.tracepoints.len()),
-            ATTACH_TIMEOUT,
-        );
-        program.write_line("go");
-        finished(&mut program, events.len(), &seeds);
-        tracer.finish(READER_EXIT_TIMEOUT);
+        let tracer = read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
+            let mut command = Command::new(&loader);
+            command
+                .arg(&object)
+                .arg(pid.to_string())
+                .arg(&binary)
+                .arg(&names.ring_buffer)
+                .arg(&names.lost_counter);
+            for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+                command.arg(format!(
+                    "{}={}:{}",
+                    t.event_struct, provider.name, tracepoint.name
+                ));
+            }
+            command
+        });
         assert_eq!(tracer.lost(), 0, "libbpf, {what}: lost events");
         let read = decoded(&readers, provider, &tracer.json_lines());
         assert_same_events(one, &events, &read, &format!("libbpf, {what}"));

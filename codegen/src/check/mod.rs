@@ -106,26 +106,7 @@ fn generated_names(provider: &Provider, ident: &syn::Ident, errors: &mut Errors)
     let mut reported: Vec<Owner> = Vec::new();
     for collision in collisions {
         let owner = collision.owner;
-        let duplicate = match (owner, collision.taken_by) {
-            // Reported as a duplicate argument already.
-            (
-                Owner::Arg { tracepoint, arg },
-                Owner::Arg {
-                    tracepoint: first_tracepoint,
-                    arg: first,
-                },
-            ) => {
-                tracepoint == first_tracepoint
-                    && provider
-                        .tracepoints
-                        .iter()
-                        .find(|t| t.index == tracepoint)
-                        .is_some_and(|t| t.args[arg].name == t.args[first].name)
-            }
-            _ => false,
-        };
-        if duplicate || reported.contains(&owner) || (provider_collides && owner != Owner::Provider)
-        {
+        if reported.contains(&owner) || (provider_collides && owner != Owner::Provider) {
             continue;
         }
         reported.push(owner);
@@ -232,8 +213,9 @@ pub fn tracepoint(
                         arg.name
                     ),
                 );
+            } else {
+                args.push(arg);
             }
-            args.push(arg);
         }
     }
     let all_args_valid = args.len() == tracepoint.arity;

@@ -19,7 +19,7 @@
 use super::header_names;
 use super::scope::{Owner, Scope};
 use super::words::C_KEYWORDS;
-use super::{length_suffix, owner_of_arg};
+use super::{base, length_suffix, owner_of_arg};
 use crate::model::{Provider, Tracepoint as ModelTracepoint};
 
 /// Every name of a provider's C readers.
@@ -96,19 +96,6 @@ pub const LOCALS: Locals = Locals {
     ptr: "ptr",
 };
 
-/// Functions and types of the kernel, libbpf and BCC headers the programs
-/// use by name.
-pub const HEADER_NAMES: &[&str] = &[
-    "bpf_ringbuf_reserve",
-    "bpf_ringbuf_submit",
-    "bpf_map_lookup_elem",
-    "bpf_probe_read_user",
-    "bpf_probe_read_user_str",
-    "bpf_usdt_readarg",
-    "bpf_usdt_arg",
-    "pt_regs",
-];
-
 impl Names {
     /// The names of `provider`'s C readers, each taken from its scope;
     /// the scopes are appended to `scopes` (see
@@ -117,19 +104,16 @@ impl Names {
         let p = &provider.name;
         let mut file = Scope::new("the generated C readers")
             .reserve(C_KEYWORDS, "a C keyword or predefined name")
-            .reserve(HEADER_NAMES, "a name of the headers the C readers include")
             .reserve(
                 header_names::IDENTIFIERS,
                 "a name of the headers the C readers include",
             )
             .reserve_prefix("bpf_", "a name prefix of the libbpf and BCC headers")
             .reserve_prefix("BPF_", "a name prefix of the libbpf and BCC headers");
-        let mut tags = Scope::new("the struct tags of the generated C readers")
-            .reserve(HEADER_NAMES, "a name of the headers the C readers include")
-            .reserve(
-                header_names::TAGS,
-                "a tag of the headers the C readers include",
-            );
+        let mut tags = Scope::new("the struct tags of the generated C readers").reserve(
+            header_names::TAGS,
+            "a tag of the headers the C readers include",
+        );
         // Every C name of the provider starts so: a reserved prefix there
         // is the provider's to change.
         file.user(format!("{p}_"), Owner::Provider);
@@ -175,7 +159,7 @@ impl Tracepoint {
         scopes: &mut Vec<Scope>,
     ) -> Tracepoint {
         let owner = Owner::Tracepoint(tracepoint.index);
-        let base = format!("{}_{}", provider.name, tracepoint.name);
+        let base = base(provider, tracepoint);
         let kind = file.user(base.to_uppercase(), owner);
         let event_struct = file.user(base.clone(), owner);
         tags.user(base.clone(), owner);

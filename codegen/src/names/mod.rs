@@ -45,6 +45,13 @@ pub fn kind_value(tracepoint: &Tracepoint) -> u32 {
     tracepoint.index as u32 + 1
 }
 
+/// `net_inbound_connection`: what every name of a tracepoint in every
+/// reader is made from (as is, uppercased for its kind constant, in
+/// CamelCase for its class and struct).
+fn base(provider: &Provider, tracepoint: &Tracepoint) -> String {
+    format!("{}_{}", provider.name, tracepoint.name)
+}
+
 /// `MAX_LEN` for a string or a variable buffer (the most bytes readers
 /// keep), `LEN` for a fixed buffer; `None` for a scalar.
 fn length_suffix(ty: ArgType) -> Option<&'static str> {

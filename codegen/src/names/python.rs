@@ -5,7 +5,7 @@
 
 use super::scope::{Owner, Scope};
 use super::words::{PYTHON_BUILTIN_CLASSES, PYTHON_KEYWORDS};
-use super::{camel, owner_of_arg};
+use super::{base, camel, owner_of_arg};
 use crate::model::Provider;
 
 /// The module's own functions and imported modules, as its fixed part
@@ -67,7 +67,7 @@ impl Names {
             .iter()
             .map(|tracepoint| {
                 let owner = Owner::Tracepoint(tracepoint.index);
-                let base = format!("{}_{}", provider.name, tracepoint.name);
+                let base = base(provider, tracepoint);
                 let class = module.user(camel(&base), owner);
                 let mut fields = Scope::new(format!("the Python class `{class}`"))
                     .reserve(PYTHON_KEYWORDS, "a Python keyword");

@@ -4,7 +4,7 @@
 
 use super::scope::{Owner, Scope};
 use super::words::{RUST_KEYWORDS, RUST_PRELUDE};
-use super::{camel, length_suffix, owner_of_arg};
+use super::{base, camel, length_suffix, owner_of_arg};
 use crate::model::{ArgType, Provider};
 
 /// The module's own helper functions.
@@ -82,7 +82,7 @@ impl Names {
             .iter()
             .map(|tracepoint| {
                 let owner = Owner::Tracepoint(tracepoint.index);
-                let base = format!("{}_{}", provider.name, tracepoint.name);
+                let base = base(provider, tracepoint);
                 let kind = module.user(base.to_uppercase(), owner);
                 let event_type = module.user(camel(&base), owner);
                 let variant = variants.user(camel(&tracepoint.name), owner);

@@ -66,15 +66,6 @@ impl Doc {
     pub fn with_type(&self, ty: &str) -> String {
         self.text.replacen(TYPE_PLACEHOLDER, ty, 1)
     }
-
-    /// The text split at `{type}`: before it, and after it (`None` when
-    /// there is none).
-    pub fn split_at_type(&self) -> (&str, Option<&str>) {
-        match self.text.split_once(TYPE_PLACEHOLDER) {
-            Some((before, after)) => (before, Some(after)),
-            None => (&self.text, None),
-        }
-    }
 }
 
 impl std::ops::Deref for Doc {
@@ -181,6 +172,5 @@ mod tests {
         let doc = Doc::parse("Network as {type}: 1 = IPv4");
         assert_eq!(doc.type_placeholders(), 1);
         assert_eq!(doc.with_type("`uint32`"), "Network as `uint32`: 1 = IPv4");
-        assert_eq!(doc.split_at_type(), ("Network as ", Some(": 1 = IPv4")));
     }
 }
