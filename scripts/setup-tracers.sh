@@ -5,6 +5,7 @@
 # Needs root: it installs Debian packages, mounts tracefs and links kernel
 # headers for BCC and bpftrace (README.md, "Attach each tracer", says why).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup-tracers.sh: needs root (apt-get install, mount tracefs, link kernel headers)." >&2
@@ -15,7 +16,8 @@ fi
 # mold: a linker of the build-configuration matrix (tests/tests/matrix.rs);
 # libelf-dev, zlib1g-dev, pkg-config: the libbpf that libbpf-rs builds for
 # examples/net-tracer.
-pkgs=(bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold libelf-dev zlib1g-dev pkg-config)
+# debootstrap: the Debian 13 and unstable tracer roots (scripts/setup-roots.sh).
+pkgs=(debootstrap bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold libelf-dev zlib1g-dev pkg-config)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -49,5 +51,8 @@ if [ ! -e "$modules/build/include/linux/kconfig.h" ] && [ ! -e "$modules/source/
     [ -e "$modules/build" ] || ln -sfn "$hdr" "$modules/build"
     ln -sfn "$common" "$modules/source"
 fi
+
+# The tracers of Debian 13 and Debian unstable, beside the host's.
+scripts/setup-roots.sh
 
 echo "setup-tracers.sh: ready: $(bpftrace --version 2>/dev/null), clang $(clang -dumpversion), $(uname -r)"

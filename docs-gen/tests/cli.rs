@@ -52,7 +52,11 @@ fn writes_every_artifact_then_check_passes_and_detects_staleness() {
     assert_eq!(
         names,
         [
+            "log_tracepoints.0.23.bt",
+            "log_tracepoints.0.24.bt",
             "log_tracepoints.bt",
+            "net.0.23.bt",
+            "net.0.24.bt",
             "net.abi.json",
             "net.bpf.c",
             "net.bpf.h",

@@ -10,9 +10,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tracepoints_codegen::model::{
-    Arg, ArgType, BPFTRACE_MAX_ARGS, BytesDisplay, BytesLen, LogPiece, Provider, Tracepoint,
+    Arg, ArgType, BytesDisplay, BytesLen, LogPiece, Provider, Tracepoint,
 };
-use tracepoints_gen::emit::bpftrace;
+use tracepoints_gen::emit::bpftrace::{Floor, Script};
 
 /// How long a tracer may take to attach (BCC compiles its C first).
 pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(90);
@@ -652,16 +652,17 @@ pub fn json_value(
     }
 }
 
-/// The value of a fired argument as the bpftrace scripts print it, with
-/// `BPFTRACE_STRLEN` `strlen`: see [`bpftrace::kept`].
+/// The value of a fired argument as a bpftrace script prints it when it
+/// runs on a bpftrace of floor `runs_on`: see [`Script::kept_on`].
 pub fn bpftrace_value(
     arg: &Arg,
     tracepoint: &Tracepoint,
     args: &serde_json::Value,
-    strlen: u32,
+    script: Script,
+    runs_on: Floor,
 ) -> Vec<u8> {
     let value = &args[&arg.name];
-    let kept = bpftrace::kept(arg.ty, strlen).map(|k| k as usize);
+    let kept = script.kept_on(arg.ty, runs_on).map(|k| k as usize);
     match arg.ty {
         ArgType::Str { .. } | ArgType::CStr { .. } => {
             let s = value.as_str().expect("string argument").as_bytes();
@@ -677,8 +678,10 @@ pub fn bpftrace_value(
                 BytesLen::Fixed(_) => hex(&bytes).into_bytes(),
                 BytesLen::Arg { .. } => bytes
                     .iter()
-                    .flat_map(|b| format!("\\x{b:02x}").into_bytes())
-                    .collect(),
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .into_bytes(),
             }
         }
         ArgType::Bool => if value.as_bool().expect("bool") {
@@ -728,7 +731,8 @@ pub fn events_of(provider: &str, fired: &[serde_json::Value]) -> Vec<serde_json:
 pub fn expected_log_lines(
     providers: &[Provider],
     fired: &[serde_json::Value],
-    strlen: u32,
+    script: Script,
+    runs_on: Floor,
 ) -> Vec<u8> {
     let mut out = Vec::new();
     for event in fired {
@@ -739,7 +743,13 @@ pub fn expected_log_lines(
                 LogPiece::Text(text) => out.extend_from_slice(text.as_bytes()),
                 LogPiece::Arg(i) => {
                     let arg = &tracepoint.args[*i];
-                    out.extend(bpftrace_value(arg, tracepoint, &event["args"], strlen));
+                    out.extend(bpftrace_value(
+                        arg,
+                        tracepoint,
+                        &event["args"],
+                        script,
+                        runs_on,
+                    ));
                 }
             }
         }
@@ -748,24 +758,31 @@ pub fn expected_log_lines(
     out
 }
 
-/// What a generated reader `<provider>.bt` must print: `provider:name
-/// arg=value ...`, arguments bpftrace can read (arg0..arg5) only.
+/// What a generated reader `<provider>.bt` (of `script`'s floor) must
+/// print on a bpftrace of floor `runs_on`: `provider:name arg=value ...`,
+/// the arguments the script reads only.
 pub fn expected_reader_lines(
     providers: &[Provider],
     fired: &[serde_json::Value],
-    strlen: u32,
+    script: Script,
+    runs_on: Floor,
 ) -> Vec<u8> {
     let mut out = Vec::new();
     for event in fired {
         let (name, tracepoint) = declared(providers, event);
         out.extend_from_slice(name.as_bytes());
         for (i, arg) in tracepoint.args.iter().enumerate() {
-            let length_unreadable = arg.ty.length_arg().is_some_and(|l| l >= BPFTRACE_MAX_ARGS);
-            if i >= BPFTRACE_MAX_ARGS || length_unreadable {
+            if !script.readable(tracepoint, i) {
                 continue;
             }
             out.extend_from_slice(format!(" {}=", arg.name).as_bytes());
-            out.extend(bpftrace_value(arg, tracepoint, &event["args"], strlen));
+            out.extend(bpftrace_value(
+                arg,
+                tracepoint,
+                &event["args"],
+                script,
+                runs_on,
+            ));
         }
         out.push(b'\n');
     }
@@ -880,4 +897,43 @@ pub fn counts(events: &[serde_json::Value]) -> String {
         .map(|(n, c)| format!("{n}={c}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Checks that a tracer printed `expected`; on a difference, shows the
+/// first line that differs (lines of payload hex are long).
+pub fn assert_same_output(printed: &[u8], expected: &[u8], what: &str) {
+    if printed == expected {
+        return;
+    }
+    let printed = String::from_utf8_lossy(printed);
+    let expected = String::from_utf8_lossy(expected);
+    let (mut got, mut want) = (printed.lines(), expected.lines());
+    for line in 1.. {
+        match (got.next(), want.next()) {
+            (Some(g), Some(w)) if g == w => continue,
+            (g, w) => {
+                let at = match (g, w) {
+                    (Some(g), Some(w)) => g
+                        .bytes()
+                        .zip(w.bytes())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(g.len().min(w.len())),
+                    _ => 0,
+                };
+                let around = |s: Option<&str>| {
+                    s.map_or("(no line)".to_string(), |s| {
+                        let start = at.saturating_sub(100);
+                        let shown: String =
+                            s.bytes().skip(start).take(200).map(char::from).collect();
+                        format!("{} bytes, at byte {start}: {shown:?}", s.len())
+                    })
+                };
+                panic!(
+                    "{what}: line {line} differs at byte {at}\n printed: {}\nexpected: {}",
+                    around(g),
+                    around(w)
+                );
+            }
+        }
+    }
 }

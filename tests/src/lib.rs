@@ -2,6 +2,7 @@
 //! example node, and a reader of stapsdt notes.
 
 pub mod e2e;
+pub mod generation;
 pub mod generative;
 
 use std::path::{Path, PathBuf};
@@ -118,27 +119,11 @@ pub fn skip(reason: &str) {
     eprintln!("SKIPPED: {reason}");
 }
 
-/// Compiles a libbpf program with the flags its header documents
-/// (`clang -O2 -g -target bpf ...`), every warning an error, returning
-/// clang's output.
+/// Compiles a libbpf program with the host's clang and the flags its
+/// header documents (`clang -O2 -g -target bpf ...`), every warning an
+/// error, returning clang's output.
 pub fn compile_bpf(program: &Path, object: &Path) -> std::process::Output {
-    Command::new("clang")
-        .args([
-            "-O2",
-            "-g",
-            "-Wall",
-            "-Werror",
-            "-target",
-            "bpf",
-            "-D__TARGET_ARCH_x86",
-            "-I/usr/include/x86_64-linux-gnu",
-            "-c",
-        ])
-        .arg(program)
-        .arg("-o")
-        .arg(object)
-        .output()
-        .expect("run clang")
+    generation::GENERATIONS[0].compile_bpf(program, object)
 }
 
 /// Whether a probe's semaphore lies in a file page that RELRO also maps.

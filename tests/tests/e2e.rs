@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::process::Command;
 use tracepoints_codegen::model::Provider;
-use tracepoints_gen::emit::bpftrace::strlen;
+use tracepoints_gen::emit::bpftrace::{Floor, Script};
 use tracepoints_tests::e2e::*;
 use tracepoints_tests::{core_replay, p2p_node, workspace_root};
 
@@ -48,9 +48,15 @@ fn run_bpftrace(
     (fired, printed, expected)
 }
 
-/// The log script's `BPFTRACE_STRLEN`: it prints every provider's lines.
-fn log_strlen() -> u32 {
-    strlen(&core_providers())
+/// The 0.17 log script (the host's bpftrace): it prints every provider's
+/// lines.
+fn log_script() -> Script {
+    Script::new(Floor::V0_17, &core_providers())
+}
+
+/// The 0.17 reader of `provider`.
+fn reader_script(provider: &Provider) -> Script {
+    Script::new(Floor::V0_17, [provider])
 }
 
 #[test]
@@ -65,8 +71,8 @@ fn bpftrace_log_script_prints_every_event_in_the_declared_format() {
         p2p_node(),
         script,
         "Logging net:",
-        log_strlen(),
-        |fired| expected_log_lines(&core_providers(), fired, log_strlen()),
+        log_script().strlen,
+        |fired| expected_log_lines(&core_providers(), fired, log_script(), Floor::V0_17),
     );
     assert_demo_has_hostile_values(&fired);
     assert_eq!(
@@ -90,12 +96,12 @@ fn bpftrace_reader_reads_every_argument_of_the_node() {
         return;
     };
     let provider = example_provider();
-    let strlen = strlen([&provider]);
+    let script = reader_script(&provider);
     let node = Node::start("net-reader", true);
     let banner = "Reading 7 net tracepoints";
     let (fired, printed, expected) =
-        run_bpftrace(node, p2p_node(), "net.bt", banner, strlen, |fired| {
-            expected_reader_lines(std::slice::from_ref(&provider), fired, strlen)
+        run_bpftrace(node, p2p_node(), "net.bt", banner, script.strlen, |fired| {
+            expected_reader_lines(std::slice::from_ref(&provider), fired, script, Floor::V0_17)
         });
     assert!(fired.iter().any(|e| e["args"]["msg_size"] == 4000));
     assert_eq!(
@@ -118,11 +124,11 @@ fn bpftrace_attached_before_the_node_starts_reads_every_event() {
     // kernel raises each semaphore while the binary is being mapped.
     let banner = "Logging net:";
     let script = "log_p2p_connections.bt";
-    let mut tracer = Collected::spawn(&mut bpftrace(script, p2p_node(), log_strlen()));
+    let mut tracer = Collected::spawn(&mut bpftrace(script, p2p_node(), log_script().strlen));
     tracer.wait_for(banner, ATTACH_TIMEOUT);
     let node = Node::start("before-start", false);
     let fired = node.wait();
-    let expected = expected_log_lines(&core_providers(), &fired, log_strlen());
+    let expected = expected_log_lines(&core_providers(), &fired, log_script(), Floor::V0_17);
     let printed = stop_after_output(&mut tracer, banner, expected.len());
     assert_eq!(
         String::from_utf8_lossy(&printed),
@@ -222,7 +228,7 @@ fn bpftrace_readers_read_every_provider_of_core_replay() {
         return;
     };
     for provider in replayed_providers() {
-        let strlen = strlen([&provider]);
+        let reader = reader_script(&provider);
         let script = format!("{}.bt", provider.name);
         let banner = format!(
             "Reading {} {} tracepoints",
@@ -230,11 +236,22 @@ fn bpftrace_readers_read_every_provider_of_core_replay() {
             provider.name
         );
         let node = Node::replay(&format!("bpftrace-{}", provider.name));
-        let (fired, printed, expected) =
-            run_bpftrace(node, core_replay(), &script, &banner, strlen, |fired| {
+        let (fired, printed, expected) = run_bpftrace(
+            node,
+            core_replay(),
+            &script,
+            &banner,
+            reader.strlen,
+            |fired| {
                 let fired = events_of(&provider.name, fired);
-                expected_reader_lines(std::slice::from_ref(&provider), &fired, strlen)
-            });
+                expected_reader_lines(
+                    std::slice::from_ref(&provider),
+                    &fired,
+                    reader,
+                    Floor::V0_17,
+                )
+            },
+        );
         let fired = events_of(&provider.name, &fired);
         assert_eq!(
             String::from_utf8_lossy(&printed),
@@ -368,7 +385,7 @@ fn bpftrace_loads_the_scripts_of_every_argument_form() {
         ("edge.bt", "Reading 6 edge tracepoints"),
         ("log.bt", "Logging edge:"),
     ];
-    let strlen = strlen(&providers).to_string();
+    let strlen = Script::new(Floor::V0_17, &providers).strlen.to_string();
     for (script, banner) in scripts {
         let mut tracer = Collected::spawn(
             Command::new("bpftrace")

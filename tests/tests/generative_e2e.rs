@@ -16,9 +16,10 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use tracepoints_codegen::model::Provider;
-use tracepoints_gen::emit::bpftrace::strlen;
+use tracepoints_gen::emit::bpftrace::{Floor, Script};
 use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::e2e::*;
+use tracepoints_tests::generation::GENERATIONS;
 use tracepoints_tests::generative::{declaration, firing_program};
 use tracepoints_tests::workspace_root;
 
@@ -174,63 +175,6 @@ fn finished(program: &mut Collected, expected: usize, seeds: &[u64]) {
     );
 }
 
-/// The generic libbpf loader, built with the system's libbpf.
-fn libbpf_loader() -> PathBuf {
-    let loader = workspace_root().join("target/generative-e2e/libbpf-loader");
-    std::fs::create_dir_all(loader.parent().unwrap()).unwrap();
-    let output = Command::new("cc")
-        .args(["-O2", "-Wall", "-Werror", "-o"])
-        .arg(&loader)
-        .arg(workspace_root().join("tests/src/libbpf_loader.c"))
-        .arg("-lbpf")
-        .output()
-        .expect("run cc");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    loader
-}
-
-/// The events of the loader's hex records, decoded by the provider's
-/// generated Python module.
-fn decoded(
-    readers: &std::path::Path,
-    provider: &Provider,
-    records: &[serde_json::Value],
-) -> Vec<serde_json::Value> {
-    let script = format!(
-        "import ctypes, json, sys\nsys.path.insert(0, sys.argv[1])\nimport {}_bcc as m\nfor line in sys.stdin:\n    data = bytes.fromhex(json.loads(line))\n    record = ctypes.create_string_buffer(data, len(data))\n    name, event = m.decode(ctypes.addressof(record))\n    print(json.dumps({{\"tracepoint\": name, \"args\": m.as_dict(event)}}))\n",
-        provider.name
-    );
-    let mut child = Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(script)
-        .arg(readers)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run python3");
-    let input: String = records.iter().map(|r| format!("{r}\n")).collect();
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "decoding the libbpf records failed"
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// Starts the program, attaches the reader `command` makes for its pid,
 /// gives the go-ahead once the reader has attached every probe of
 /// `provider`, and returns the reader once both have ended.
@@ -266,7 +210,8 @@ fn real_readers_read_back_random_declarations() {
     ]) else {
         return;
     };
-    let loader = libbpf_loader();
+    let host = GENERATIONS[0];
+    let loader = host.libbpf_loader();
     let (declarations, providers) = chosen();
     let seeds: Vec<u64> = declarations.iter().map(|(s, _)| *s).collect();
     let (main, fired) = firing_program(&declarations, &providers, FIRES);
@@ -277,7 +222,8 @@ fn real_readers_read_back_random_declarations() {
         let what = format!("seeds {seeds:?}, provider `{}`", provider.name);
 
         // bpftrace, attached by path before the program starts.
-        let strlen = strlen(one);
+        let script = Script::new(Floor::V0_17, one);
+        let strlen = script.strlen;
         let banner = format!(
             "Reading {} {} tracepoints",
             provider.tracepoints.len(),
@@ -294,7 +240,7 @@ fn real_readers_read_back_random_declarations() {
         let mut program = start(&binary);
         program.write_line("go");
         finished(&mut program, events.len(), &seeds);
-        let expected = expected_reader_lines(one, &events, strlen);
+        let expected = expected_reader_lines(one, &events, script, Floor::V0_17);
         let printed = stop_after_output(&mut tracer, &banner, expected.len());
         assert_eq!(
             String::from_utf8_lossy(&printed),
@@ -323,25 +269,11 @@ fn real_readers_read_back_random_declarations() {
             "{what}: {}",
             String::from_utf8_lossy(&compiled.stderr)
         );
-        let names = tracepoints_codegen::names::c::Names::of(provider);
         let tracer = read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
-            let mut command = Command::new(&loader);
-            command
-                .arg(&object)
-                .arg(pid.to_string())
-                .arg(&binary)
-                .arg(&names.ring_buffer)
-                .arg(&names.lost_counter);
-            for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
-                command.arg(format!(
-                    "{}={}:{}",
-                    t.event_struct, provider.name, tracepoint.name
-                ));
-            }
-            command
+            host.libbpf_command(&loader, &object, provider, pid, &binary)
         });
         assert_eq!(tracer.lost(), 0, "libbpf, {what}: lost events");
-        let read = decoded(&readers, provider, &tracer.json_lines());
+        let read = host.decoded(&readers, provider, &tracer.json_lines());
         assert_same_events(one, &events, &read, &format!("libbpf, {what}"));
         eprintln!(
             "generative end to end, {what}: {} events read back by bpftrace, BCC and libbpf",

@@ -1,6 +1,16 @@
 //! bpftrace: a reader script per provider and a logging script built from
-//! the declared log lines. Both take the traced binary as their first
+//! the declared log lines, each written for every [`Floor`] (the oldest
+//! bpftrace a script serves). All take the traced binary as their first
 //! argument (`$1`).
+//!
+//! Scripts for 0.23 and later set `max_strlen` in a `config` block, which
+//! reads strings whole and payloads up to [`BUFFER_CAP`] bytes; scripts for
+//! 0.24 and later also read every argument. A script refuses to load on a
+//! bpftrace older than its floor: its `config` line holds what that version
+//! rejects (the block itself before 0.20, the 0.24 key `license` before
+//! 0.24), and bpftrace's error shows that line with its comment. Signed
+//! 64-bit arguments are read without a cast: bpftrace's `argN` is already an
+//! `int64`, and 0.27 warns about a cast to the same type.
 //!
 //! bpftrace 0.17 keeps every `str()` and `buf()` value on the 512-byte BPF
 //! stack, `BPFTRACE_STRLEN` bytes each (one size for the whole script, at
@@ -19,61 +29,192 @@ use tracepoints_codegen::model::{
 };
 use tracepoints_codegen::names::files;
 
-/// The stack a `printf`'s values may take, in bytes: the 512-byte BPF
-/// stack less a margin for bpftrace's own locals.
+/// The stack a `printf`'s values may take under bpftrace 0.17, in bytes:
+/// the 512-byte BPF stack less a margin for bpftrace's own locals.
 const PRINTF_BUDGET: u32 = 480;
+
+/// The bytes one `printf`'s values may take in a script for 0.23 and later,
+/// where values no longer live on the stack: one output record stays within
+/// the 64 KiB a perf-buffer record can hold.
+const PRINTF_BUDGET_LARGE: u32 = 61440;
+
+/// The bytes of `max_strlen` that bpftrace 0.23 and later keep for a
+/// `buf()`'s length: a buffer holds at most `max_strlen` less these.
+pub const BUF_HEADER: u32 = 4;
+
+/// The most bytes of a variable-length buffer, or of a string, that scripts
+/// for bpftrace 0.23 and later print: Bitcoin Core's 32568-byte payload cap
+/// fits.
+pub const BUFFER_CAP: u32 = 32768;
 
 /// The most values one `printf` takes.
 const PRINTF_MAX_VALUES: usize = 32;
 
-/// The `BPFTRACE_STRLEN` the scripts of `providers` set: enough for the
-/// longest string (and its NUL) or variable buffer they print, at least
-/// bpftrace's default 64 and at most the 200 bpftrace 0.17 allows.
-pub fn strlen<'a>(providers: impl IntoIterator<Item = &'a Provider>) -> u32 {
-    providers
-        .into_iter()
-        .flat_map(|p| &p.tracepoints)
-        .flat_map(|t| &t.args[..t.args.len().min(BPFTRACE_MAX_ARGS)])
-        .filter_map(|a| match a.ty {
-            ArgType::Bytes {
-                len: BytesLen::Fixed(_),
-                ..
-            } => None,
-            ty => ty.buffer_len(),
-        })
-        .max()
-        .map_or(64, |n| n.clamp(64, BPFTRACE_STRLEN_MAX))
+/// The oldest bpftrace version a generated script serves. Each script
+/// serves its floor and every later version; newer floors read more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Floor {
+    /// bpftrace 0.17 (Debian 12): six arguments, strings and buffers of at
+    /// most [`BPFTRACE_STRLEN_MAX`] bytes, values on the 512-byte stack.
+    V0_17,
+    /// bpftrace 0.23 (Debian 13): `max_strlen` in a `config` block, strings
+    /// whole, buffers up to [`BUFFER_CAP`]; six arguments.
+    V0_23,
+    /// bpftrace 0.24 and later (Fedora, Arch, Debian unstable): as 0.23, and
+    /// every argument.
+    V0_24,
 }
 
-/// How many bytes of an argument a script with `BPFTRACE_STRLEN` `strlen`
-/// prints: all of a fixed buffer, up to `strlen - 1` bytes of a string, up
-/// to `strlen` bytes of a variable buffer; `None` for a scalar.
-pub fn kept(ty: ArgType, strlen: u32) -> Option<u32> {
-    match ty {
-        ArgType::Str { max_len } | ArgType::CStr { max_len } => Some(max_len.min(strlen - 1)),
-        ArgType::Bytes {
-            len: BytesLen::Fixed(len),
-            ..
-        } => Some(len),
-        ArgType::Bytes {
-            len: BytesLen::Arg { max_len, .. },
-            ..
-        } => Some(max_len.min(strlen)),
-        _ => None,
+impl Floor {
+    /// Every floor, oldest first.
+    pub const ALL: [Floor; 3] = [Floor::V0_17, Floor::V0_23, Floor::V0_24];
+
+    /// `"0.17"`.
+    pub fn version(self) -> &'static str {
+        match self {
+            Floor::V0_17 => "0.17",
+            Floor::V0_23 => "0.23",
+            Floor::V0_24 => "0.24",
+        }
+    }
+
+    /// The newest floor a bpftrace `major.minor` runs, `None` before 0.17.
+    pub fn newest_for(major: u32, minor: u32) -> Option<Floor> {
+        Floor::ALL.into_iter().rev().find(|floor| {
+            let (a, b) = floor.version().split_once('.').unwrap();
+            (major, minor) >= (a.parse().unwrap(), b.parse().unwrap())
+        })
+    }
+
+    /// How many arguments this floor's bpftrace reads (`arg0`..).
+    pub fn max_args(self) -> usize {
+        match self {
+            Floor::V0_24 => tracepoints_codegen::model::Limits::NATIVE.max_args,
+            _ => BPFTRACE_MAX_ARGS,
+        }
+    }
+
+    /// The file name of the script `base` (e.g. `net.bt`) for this floor:
+    /// `base` itself for 0.17, `net.0.23.bt` for 0.23.
+    pub fn file_name(self, base: &str) -> String {
+        match self {
+            Floor::V0_17 => base.to_string(),
+            floor => {
+                let stem = base.strip_suffix(".bt").unwrap_or(base);
+                format!("{stem}.{}.bt", floor.version())
+            }
+        }
     }
 }
 
-/// `(cast, printf specifier)` of a scalar argument.
-fn scalar(ty: ArgType) -> (&'static str, &'static str) {
+/// What a script for one floor reads: the floor and the string length it
+/// sets (`BPFTRACE_STRLEN` for 0.17, `max_strlen` for later floors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Script {
+    /// The oldest bpftrace the script serves.
+    pub floor: Floor,
+    /// The string length the script sets.
+    pub strlen: u32,
+}
+
+impl Script {
+    /// The script of `floor` for the tracepoints of `providers`: its string
+    /// length is enough for the longest string (and its NUL) or variable
+    /// buffer it prints, at least bpftrace's old default 64, and at most
+    /// what the floor allows.
+    pub fn new<'a>(floor: Floor, providers: impl IntoIterator<Item = &'a Provider>) -> Script {
+        let (cap, string_extra, buffer_extra) = match floor {
+            Floor::V0_17 => (BPFTRACE_STRLEN_MAX, 0, 0),
+            _ => (BUFFER_CAP + BUF_HEADER, 1, BUF_HEADER),
+        };
+        let strlen = providers
+            .into_iter()
+            .flat_map(|p| &p.tracepoints)
+            .flat_map(|t| &t.args[..t.args.len().min(floor.max_args())])
+            .filter_map(|a| match a.ty {
+                ArgType::Bytes {
+                    len: BytesLen::Fixed(_),
+                    ..
+                } => None,
+                ArgType::Bytes { .. } => {
+                    a.ty.buffer_len().map(|n| n.min(BUFFER_CAP) + buffer_extra)
+                }
+                ty => ty.buffer_len().map(|n| n.min(BUFFER_CAP) + string_extra),
+            })
+            .max()
+            .map_or(64, |n| n.clamp(64, cap));
+        Script { floor, strlen }
+    }
+
+    /// How many bytes of an argument the script prints when it runs on the
+    /// bpftrace of floor `runs_on` (its own floor or later): all of a fixed
+    /// buffer, a string up to its `max_len` and what `strlen` leaves room for,
+    /// a variable buffer up to its `max_len` and `strlen`; `None` for a
+    /// scalar. A 0.17 script prints strings one byte shorter on 0.23 and
+    /// later, whose `str(s, n)` counts the NUL in `n`, and buffers
+    /// [`BUF_HEADER`] bytes shorter.
+    pub fn kept_on(self, ty: ArgType, runs_on: Floor) -> Option<u32> {
+        let nul_counted = self.floor == Floor::V0_17 && runs_on >= Floor::V0_23;
+        match ty {
+            ArgType::Str { max_len } | ArgType::CStr { max_len } => {
+                Some(max_len.min(self.strlen - 1) - u32::from(nul_counted))
+            }
+            ArgType::Bytes {
+                len: BytesLen::Fixed(len),
+                ..
+            } => Some(len),
+            ArgType::Bytes {
+                len: BytesLen::Arg { max_len, .. },
+                ..
+            } => {
+                let header = if runs_on >= Floor::V0_23 {
+                    BUF_HEADER
+                } else {
+                    0
+                };
+                Some(max_len.min(self.strlen - header))
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Script::kept_on`] the script's own floor.
+    pub fn kept(self, ty: ArgType) -> Option<u32> {
+        self.kept_on(ty, self.floor)
+    }
+
+    /// Whether argument `index` of `tracepoint` can be read by the script,
+    /// and for a variable buffer, its length argument too.
+    pub fn readable(self, tracepoint: &Tracepoint, index: usize) -> bool {
+        let max = self.floor.max_args();
+        index < max
+            && tracepoint.args[index]
+                .ty
+                .length_arg()
+                .is_none_or(|length| length < max)
+    }
+
+    /// The `str()` length that prints `kept` bytes of a string.
+    fn str_len(self, kept: u32) -> u32 {
+        match self.floor {
+            Floor::V0_17 => kept,
+            _ => kept + 1,
+        }
+    }
+}
+
+/// `(cast, printf specifier)` of a scalar argument; no cast for a signed
+/// 64-bit value (`argN` is one).
+fn scalar(ty: ArgType) -> (Option<&'static str>, &'static str) {
     match ty {
-        ArgType::I8 => ("int8", "%d"),
-        ArgType::I16 => ("int16", "%d"),
-        ArgType::I32 => ("int32", "%d"),
-        ArgType::I64 => ("int64", "%ld"),
-        ArgType::U8 | ArgType::Bool => ("uint8", "%u"),
-        ArgType::U16 => ("uint16", "%u"),
-        ArgType::U32 => ("uint32", "%u"),
-        _ => ("uint64", "%lu"),
+        ArgType::I8 => (Some("int8"), "%d"),
+        ArgType::I16 => (Some("int16"), "%d"),
+        ArgType::I32 => (Some("int32"), "%d"),
+        ArgType::I64 => (None, "%ld"),
+        ArgType::U8 | ArgType::Bool => (Some("uint8"), "%u"),
+        ArgType::U16 => (Some("uint16"), "%u"),
+        ArgType::U32 => (Some("uint32"), "%u"),
+        _ => (Some("uint64"), "%lu"),
     }
 }
 
@@ -81,36 +222,27 @@ fn scalar(ty: ArgType) -> (&'static str, &'static str) {
 enum Piece {
     /// Text printed as is (already a format-string literal).
     Text(String),
-    /// A value: its printf specifier, its expression, and whether it is a
-    /// `str()`/`buf()` (which takes `BPFTRACE_STRLEN` bytes of stack).
+    /// A value: its printf specifier, its expression, and for a
+    /// `str()`/`buf()`, the bytes it keeps.
     Value {
         spec: &'static str,
         expr: String,
-        buffer: bool,
+        buffer: Option<u32>,
     },
-}
-
-/// Whether argument `index` of `tracepoint` can be read by bpftrace, and
-/// for a variable buffer, its length argument too.
-fn readable(tracepoint: &Tracepoint, index: usize) -> bool {
-    index < BPFTRACE_MAX_ARGS
-        && tracepoint.args[index]
-            .ty
-            .length_arg()
-            .is_none_or(|length| length < BPFTRACE_MAX_ARGS)
 }
 
 /// The pieces that print argument `index` of `tracepoint` (its value
 /// variable is `$name`; a variable buffer's kept length is `$_name_len`,
 /// which no argument's variable can be: argument names start with a letter).
-fn value_pieces(tracepoint: &Tracepoint, index: usize, strlen: u32) -> Vec<Piece> {
+fn value_pieces(tracepoint: &Tracepoint, index: usize, script: Script) -> Vec<Piece> {
     let arg = &tracepoint.args[index];
     let name = &arg.name;
+    let kept = script.kept(arg.ty).unwrap_or(0);
     match arg.ty {
         ArgType::Str { .. } | ArgType::CStr { .. } => vec![Piece::Value {
             spec: "%s",
-            expr: format!("str(arg{index}, {})", kept(arg.ty, strlen).unwrap_or(0)),
-            buffer: true,
+            expr: format!("str(arg{index}, {})", script.str_len(kept)),
+            buffer: Some(kept + 1),
         }],
         ArgType::Bytes {
             len: BytesLen::Fixed(len),
@@ -124,19 +256,19 @@ fn value_pieces(tracepoint: &Tracepoint, index: usize, strlen: u32) -> Vec<Piece
                 .map(|i| Piece::Value {
                     spec: "%02x",
                     expr: format!("*(uint8 *)(${name} + {i})"),
-                    buffer: false,
+                    buffer: None,
                 })
                 .collect()
         }
         ArgType::Bytes { .. } => vec![Piece::Value {
-            spec: "%rx",
+            spec: "%rh",
             expr: format!("buf(${name}, $_{name}_len)"),
-            buffer: true,
+            buffer: Some(kept),
         }],
         _ => vec![Piece::Value {
             spec: scalar(arg.ty).1,
             expr: format!("${name}"),
-            buffer: false,
+            buffer: None,
         }],
     }
 }
@@ -144,14 +276,15 @@ fn value_pieces(tracepoint: &Tracepoint, index: usize, strlen: u32) -> Vec<Piece
 /// The statements that read the arguments the pieces use into variables:
 /// scalars cast to their type, pointers as they are, a variable buffer's
 /// length cut to what the script keeps.
-fn read_args(out: &mut Out, tracepoint: &Tracepoint, strlen: u32, docs: bool) {
+fn read_args(out: &mut Out, tracepoint: &Tracepoint, script: Script, docs: bool) {
+    let max = script.floor.max_args();
     for (i, arg) in tracepoint.args.iter().enumerate() {
-        if i >= BPFTRACE_MAX_ARGS {
+        if i >= max {
             writeln!(
                 out,
-                "  // arg{i} `{}`: bpftrace reads only arg0..arg{} on x86-64; use the BCC or libbpf reader.",
+                "  // arg{i} `{}`: bpftrace before 0.24 reads only arg0..arg{}; use the 0.24 script or the BCC or libbpf reader.",
                 arg.name,
-                BPFTRACE_MAX_ARGS - 1
+                max - 1
             );
             continue;
         }
@@ -162,14 +295,17 @@ fn read_args(out: &mut Out, tracepoint: &Tracepoint, strlen: u32, docs: bool) {
         match arg.ty {
             ArgType::Str { .. } | ArgType::CStr { .. } => {}
             ArgType::Bytes { .. } => writeln!(out, "  ${name} = arg{i};"),
-            ty => writeln!(out, "  ${name} = ({}) arg{i};", scalar(ty).0),
+            ty => match scalar(ty).0 {
+                Some(cast) => writeln!(out, "  ${name} = ({cast}) arg{i};"),
+                None => writeln!(out, "  ${name} = arg{i};"),
+            },
         }
     }
     for (i, arg) in tracepoint.args.iter().enumerate() {
-        let (Some(length), Some(cap)) = (arg.ty.length_arg(), kept(arg.ty, strlen)) else {
+        let (Some(length), Some(cap)) = (arg.ty.length_arg(), script.kept(arg.ty)) else {
             continue;
         };
-        if !readable(tracepoint, i) {
+        if !script.readable(tracepoint, i) {
             continue;
         }
         let name = &arg.name;
@@ -181,19 +317,25 @@ fn read_args(out: &mut Out, tracepoint: &Tracepoint, strlen: u32, docs: bool) {
     }
 }
 
-/// Prints `pieces` as one line with as few `printf` calls as the stack
-/// budget allows (see the module docs), each indented by two spaces.
-fn print_line(out: &mut Out, pieces: Vec<Piece>, strlen: u32) {
+/// Prints `pieces` as one line with as few `printf` calls as the budget
+/// allows (see the module docs), each indented by two spaces. Under 0.17
+/// each buffer takes `strlen` bytes of stack, and one more `strlen` for
+/// the copy; later, each takes what it keeps.
+fn print_line(out: &mut Out, pieces: Vec<Piece>, script: Script) {
     let mut format = String::new();
     let mut values: Vec<String> = Vec::new();
     let mut buffers = 0u32;
     let cost = |buffers: u32, values: usize| {
-        let buffer_stack = if buffers > 0 {
-            (buffers + 1) * strlen
-        } else {
-            0
-        };
-        buffer_stack + 8 * (values as u32 + 1)
+        let scalars = 8 * (values as u32 + 1);
+        match script.floor {
+            Floor::V0_17 if buffers > 0 => (buffers + 1) * script.strlen + scalars,
+            Floor::V0_17 => scalars,
+            _ => buffers + scalars,
+        }
+    };
+    let budget = match script.floor {
+        Floor::V0_17 => PRINTF_BUDGET,
+        _ => PRINTF_BUDGET_LARGE,
     };
     let flush = |out: &mut Out, format: &mut String, values: &mut Vec<String>| {
         if format.is_empty() && values.is_empty() {
@@ -211,10 +353,14 @@ fn print_line(out: &mut Out, pieces: Vec<Piece>, strlen: u32) {
         match piece {
             Piece::Text(text) => format.push_str(&text),
             Piece::Value { spec, expr, buffer } => {
-                let more = u32::from(buffer);
+                let more = match (script.floor, buffer) {
+                    (_, None) => 0,
+                    (Floor::V0_17, Some(_)) => 1,
+                    (_, Some(bytes)) => bytes,
+                };
                 if !values.is_empty()
                     && (values.len() == PRINTF_MAX_VALUES
-                        || cost(buffers + more, values.len() + 1) > PRINTF_BUDGET)
+                        || cost(buffers + more, values.len() + 1) > budget)
                 {
                     flush(out, &mut format, &mut values);
                     buffers = 0;
@@ -246,35 +392,25 @@ fn format_literal(text: &str) -> String {
     out
 }
 
-/// What the scripts of `providers` (the tracepoints in `printed`) cut or
-/// cannot read, one sentence per argument.
-fn shortened(printed: &[(&Provider, &Tracepoint)], strlen: u32) -> Vec<String> {
+/// What the script (printing the tracepoints in `printed`) cuts or cannot
+/// read, one sentence per argument.
+fn shortened(printed: &[(&Provider, &Tracepoint)], script: Script) -> Vec<String> {
     let mut notes = Vec::new();
     for (provider, tracepoint) in printed {
         let probe = tracepoint.probe_name(provider);
         for (i, arg) in tracepoint.args.iter().enumerate() {
             let name = &arg.name;
-            if !readable(tracepoint, i) {
+            if !script.readable(tracepoint, i) {
                 notes.push(format!(
-                    "{probe} `{name}`: not read (bpftrace reads arg0..arg{} only).",
-                    BPFTRACE_MAX_ARGS - 1
+                    "{probe} `{name}`: not read (bpftrace before 0.24 reads arg0..arg{} only).",
+                    script.floor.max_args() - 1
                 ));
                 continue;
             }
-            let (Some(length), Some(kept)) = (arg.ty.length(), kept(arg.ty, strlen)) else {
+            let (Some(length), Some(kept)) = (arg.ty.length(), script.kept(arg.ty)) else {
                 continue;
             };
-            if matches!(
-                arg.ty,
-                ArgType::Bytes {
-                    len: BytesLen::Arg { .. },
-                    ..
-                }
-            ) {
-                notes.push(format!(
-                    "{probe} `{name}`: the first {kept} bytes (of up to {length}), as \\xNN escapes (%rx)."
-                ));
-            } else if kept < length {
+            if kept < length {
                 notes.push(format!("{probe} `{name}`: {kept} of up to {length} bytes."));
             }
         }
@@ -282,29 +418,82 @@ fn shortened(printed: &[(&Provider, &Tracepoint)], strlen: u32) -> Vec<String> {
     notes
 }
 
-/// The `#!` line and the comment every script starts with.
+/// The lines that say which bpftrace versions the script `file` serves,
+/// how to run it, and where the scripts of the other floors are.
+fn usage(script: Script, file: &str, base: &str) -> String {
+    let strlen = script.strlen;
+    let newer: Vec<String> = Floor::ALL
+        .into_iter()
+        .filter(|f| *f > script.floor)
+        .map(|f| format!("{} for {} and later", f.file_name(base), f.version()))
+        .collect();
+    let mut text = match script.floor {
+        Floor::V0_17 => "Serves bpftrace 0.17 and later.".to_string(),
+        floor => format!(
+            "Serves bpftrace {} and later; an older bpftrace refuses to load it.",
+            floor.version()
+        ),
+    };
+    if !newer.is_empty() {
+        text.push_str(&format!(
+            " Newer bpftrace reads more with {}.",
+            newer.join(", ")
+        ));
+    }
+    match script.floor {
+        Floor::V0_17 => text.push_str(&format!(
+            "\nRun as root with the traced binary as the first argument:\n  \
+             BPFTRACE_STRLEN={strlen} bpftrace {file} ./path/to/binary\n\
+             or make it executable and run ./{file} ./path/to/binary.\n\
+             BPFTRACE_STRLEN={strlen}: bpftrace 0.17 cuts strings and buffers at 64 bytes by\n\
+             default and allows at most 200. On bpftrace 0.23 and later, which warn that\n\
+             BPFTRACE_STRLEN is deprecated, run it as\n  \
+             BPFTRACE_MAX_STRLEN={strlen} bpftrace {file} ./path/to/binary\n\
+             and it prints strings one byte shorter than listed below (str() counts the\n\
+             NUL there)."
+        )),
+        _ => text.push_str(&format!(
+            "\nRun as root with the traced binary as the first argument:\n  \
+             bpftrace {file} ./path/to/binary\n\
+             or make it executable and run ./{file} ./path/to/binary.\n\
+             The config block below sets max_strlen = {strlen}: strings are printed whole and\n\
+             variable-length buffers up to {BUFFER_CAP} bytes."
+        )),
+    }
+    text.push_str(
+        "\nByte buffers of fixed length print as hex (hashes reversed, as Bitcoin tools\n\
+         show them), variable-length ones as hex bytes separated by spaces (%rh),\n\
+         booleans as 0 or 1.",
+    );
+    text
+}
+
+/// The first lines of every script: `#!`, the generated-file header, what
+/// the script is for and serves, what it prints shorter, the caveats and,
+/// for 0.23 and later, the `config` block whose line refuses older
+/// versions.
 fn header(
     out: &mut Out,
     origin: &Origin,
     printed: &[(&Provider, &Tracepoint)],
-    strlen: u32,
+    script: Script,
     purpose: &str,
-    file: &str,
+    base: &str,
 ) {
-    writeln!(
-        out,
-        "#!/usr/bin/env -S BPFTRACE_STRLEN={strlen} BPFTRACE_MAX_STRLEN={strlen} bpftrace"
-    );
+    let strlen = script.strlen;
+    let file = script.floor.file_name(base);
+    match script.floor {
+        Floor::V0_17 => writeln!(
+            out,
+            "#!/usr/bin/env -S BPFTRACE_STRLEN={strlen} BPFTRACE_MAX_STRLEN={strlen} bpftrace"
+        ),
+        _ => writeln!(out, "#!/usr/bin/env bpftrace"),
+    }
     out.header(origin, Comment::Slashes, &[]);
     writeln!(out, "//");
     out.comment("//", purpose);
-    out.comment(
-        "//",
-        &include_str!("templates/bpftrace_usage.txt")
-            .replace("@STRLEN@", &strlen.to_string())
-            .replace("@FILE@", file),
-    );
-    let notes = shortened(printed, strlen);
+    out.comment("//", &usage(script, &file, base));
+    let notes = shortened(printed, script);
     if notes.is_empty() {
         writeln!(out, "// Every value is printed whole.");
     } else {
@@ -316,21 +505,48 @@ fn header(
             writeln!(out, "//   {note}");
         }
     }
-    out.comment("//", include_str!("templates/bpftrace_caveats.txt"));
+    let caveats = match script.floor {
+        Floor::V0_17 => include_str!("templates/bpftrace_caveats.txt"),
+        _ => include_str!("templates/bpftrace_caveats_large.txt"),
+    };
+    out.comment("//", caveats);
+    let older = Floor::ALL
+        .into_iter()
+        .filter(|f| *f < script.floor)
+        .map(|f| f.file_name(base))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    match script.floor {
+        Floor::V0_17 => {}
+        Floor::V0_23 => {
+            writeln!(out);
+            writeln!(
+                out,
+                "config = {{ max_strlen = {strlen} }} // needs bpftrace 0.23 or later: on an error here, run {older}"
+            );
+        }
+        Floor::V0_24 => {
+            writeln!(out);
+            writeln!(
+                out,
+                "config = {{ max_strlen = {strlen}; license = \"GPL\" }} // needs bpftrace 0.24 or later: on an error here, run {older}"
+            );
+        }
+    }
 }
 
-/// A reader for every tracepoint of `provider`: each probe block reads every
-/// argument into a typed variable and prints them on one line,
-/// `provider:name arg=value ...`.
-pub fn reader(provider: &Provider, origin: &Origin) -> String {
+/// A reader for every tracepoint of `provider`, for bpftrace `floor` and
+/// later: each probe block reads every argument into a typed variable and
+/// prints them on one line, `provider:name arg=value ...`.
+pub fn reader(provider: &Provider, origin: &Origin, floor: Floor) -> String {
     let mut out = Out::new();
-    let strlen = strlen([provider]);
+    let script = Script::new(floor, [provider]);
     let printed: Vec<_> = provider.tracepoints.iter().map(|t| (provider, t)).collect();
     header(
         &mut out,
         origin,
         &printed,
-        strlen,
+        script,
         &format!(
             "Reads every argument of the `{}` tracepoints into a variable and prints one\n\
              line per event, `{}:name arg=value ...`. A starting point for your own scripts.",
@@ -353,35 +569,36 @@ pub fn reader(provider: &Provider, origin: &Origin) -> String {
         out.comment("//", &tracepoint.doc);
         writeln!(out, "usdt:$1:{}", tracepoint.probe_name(provider));
         writeln!(out, "{{");
-        read_args(&mut out, tracepoint, strlen, true);
+        read_args(&mut out, tracepoint, script, true);
         let mut pieces = vec![Piece::Text(tracepoint.probe_name(provider))];
         for (i, arg) in tracepoint.args.iter().enumerate() {
-            if readable(tracepoint, i) {
+            if script.readable(tracepoint, i) {
                 pieces.push(Piece::Text(format!(" {}=", arg.name)));
-                pieces.extend(value_pieces(tracepoint, i, strlen));
+                pieces.extend(value_pieces(tracepoint, i, script));
             }
         }
-        print_line(&mut out, pieces, strlen);
+        print_line(&mut out, pieces, script);
         writeln!(out, "}}");
     }
     out.finish()
 }
 
-/// The logging script: one line per event in each tracepoint's declared
-/// `#[log(...)]` format, for every tracepoint that declares one.
-pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String {
+/// The logging script `file` for bpftrace `floor` and later: one line per
+/// event in each tracepoint's declared `#[log(...)]` format, for every
+/// tracepoint that declares one.
+pub fn log_script(providers: &[Provider], origin: &Origin, file: &str, floor: Floor) -> String {
     let logged: Vec<(&Provider, &Tracepoint)> = providers
         .iter()
         .flat_map(|p| p.tracepoints.iter().map(move |t| (p, t)))
         .filter(|(_, t)| t.log.is_some())
         .collect();
-    let strlen = strlen(providers);
+    let script = Script::new(floor, providers);
     let mut out = Out::new();
     header(
         &mut out,
         origin,
         &logged,
-        strlen,
+        script,
         "Logs every event of the tracepoints below in their declared log-line format.",
         file,
     );
@@ -400,16 +617,16 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str) -> String
         writeln!(out);
         writeln!(out, "usdt:$1:{}", tracepoint.probe_name(provider));
         writeln!(out, "{{");
-        read_args(&mut out, tracepoint, strlen, false);
+        read_args(&mut out, tracepoint, script, false);
         let pieces = log
             .pieces
             .iter()
             .flat_map(|piece| match piece {
                 LogPiece::Text(text) => vec![Piece::Text(format_literal(text))],
-                LogPiece::Arg(index) => value_pieces(tracepoint, *index, strlen),
+                LogPiece::Arg(index) => value_pieces(tracepoint, *index, script),
             })
             .collect();
-        print_line(&mut out, pieces, strlen);
+        print_line(&mut out, pieces, script);
         writeln!(out, "}}");
     }
     out.finish()

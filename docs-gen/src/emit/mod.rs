@@ -71,8 +71,8 @@ type Generator = fn(&Provider, &Origin) -> String;
 
 /// Every artifact for `providers`: `tracing.md`, and per provider the ABI
 /// file (at the version `abi_version` gives for the provider's name), the
-/// bpftrace reader, BCC C and Python, libbpf C and header, and Rust event
-/// types; plus the bpftrace logging script `log_script` when any
+/// bpftrace reader of every [`bpftrace::Floor`], BCC C and Python, libbpf C and header, and Rust event
+/// types; plus the bpftrace logging script `log_script` (for every floor) when any
 /// tracepoint declares a log line.
 pub fn all_outputs(
     providers: &[Provider],
@@ -90,18 +90,21 @@ pub fn all_outputs(
         .flat_map(|p| &p.tracepoints)
         .any(|t| t.log.is_some())
     {
-        outputs.push(Output {
-            name: log_script.into(),
-            contents: bpftrace::log_script(providers, origin, log_script),
-        });
+        outputs.extend(bpftrace::Floor::ALL.map(|floor| Output {
+            name: floor.file_name(log_script),
+            contents: bpftrace::log_script(providers, origin, log_script, floor),
+        }));
     }
     for provider in providers {
         outputs.push(Output {
             name: files::abi(provider),
             contents: abi::file(provider, origin, abi_version(&provider.name)),
         });
-        let generated: [(String, Generator); 6] = [
-            (files::bpftrace_reader(provider), bpftrace::reader),
+        outputs.extend(bpftrace::Floor::ALL.map(|floor| Output {
+            name: floor.file_name(&files::bpftrace_reader(provider)),
+            contents: bpftrace::reader(provider, origin, floor),
+        }));
+        let generated: [(String, Generator); 5] = [
             (files::bcc_program(provider), bcc::c_program),
             (files::bcc_module(provider), bcc::python_module),
             (files::libbpf_header(provider), libbpf::header),

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Install the tracers of Debian 13 (trixie) and Debian unstable (sid) beside
+# the host's, each in a minimal root from Debian's packages, and mount what a
+# tracer needs there: /proc, /sys, /dev, /tmp and this checkout at its own
+# path. The end-to-end tests run `chroot ROOT bpftrace|python3|...` against
+# the host's binaries (tests/src/generation.rs). Idempotent: safe to run again.
+#
+#   scripts/setup-roots.sh              # both roots
+#   scripts/setup-roots.sh trixie       # one
+#
+# Roots live in $TRACEPOINTS_ROOTS (default /var/lib/tracepoints/roots). Needs
+# root, debootstrap and the network access to Debian's mirror.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+checkout=$(pwd -P)
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-roots.sh: needs root (debootstrap, chroot, mount)." >&2
+    exit 1
+fi
+
+roots=${TRACEPOINTS_ROOTS:-/var/lib/tracepoints/roots}
+suites=("$@")
+[ "${#suites[@]}" -gt 0 ] || suites=(trixie sid)
+mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+mirror=${mirror:-http://deb.debian.org/debian}
+
+# What each root holds: the tracers (bpftrace, BCC and its Python module),
+# clang and libbpf for the generated BPF-C programs and the test loader, the
+# kernel headers BCC compiles against.
+pkgs=bpftrace,bpfcc-tools,python3-bpfcc,clang,libbpf-dev,libc6-dev,libelf-dev,zlib1g-dev,binutils,gcc,pkg-config,linux-headers-amd64
+
+if ! command -v debootstrap >/dev/null; then
+    echo "setup-roots.sh: installing debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+fi
+
+# Mount $1 on ROOT$1 unless it is already mounted there.
+bind() {
+    local root=$1 dir=$2 how=$3
+    mkdir -p "$root$dir"
+    mountpoint -q "$root$dir" || mount "$how" "$dir" "$root$dir"
+}
+
+for suite in "${suites[@]}"; do
+    root="$roots/$suite"
+    if [ ! -e "$root/.tracepoints-ready" ]; then
+        echo "setup-roots.sh: debootstrap $suite into $root (about 2 minutes)"
+        # A root left half-made by an interrupted run is made again, but
+        # never removed while something (the checkout, /dev) is mounted in it.
+        if grep -q " $root/" /proc/mounts; then
+            echo "setup-roots.sh: $root is half-made and has mounts; unmount them (umount -R $root/...) and run again" >&2
+            exit 1
+        fi
+        rm -rf "$root"
+        mkdir -p "$root"
+        debootstrap --variant=minbase --include="$pkgs" "$suite" "$root" "$mirror" \
+            >"$roots/$suite.log" 2>&1 || {
+            echo "setup-roots.sh: debootstrap $suite failed; the end of $roots/$suite.log:" >&2
+            tail -n 20 "$roots/$suite.log" >&2
+            exit 1
+        }
+        touch "$root/.tracepoints-ready"
+    fi
+    bind "$root" /proc --rbind
+    bind "$root" /sys --rbind
+    bind "$root" /dev --rbind
+    bind "$root" /tmp --bind
+    bind "$root" "$checkout" --bind
+    # BCC and bpftrace look for the running kernel's headers; point them at
+    # the root's own Debian headers, as setup-tracers.sh does on the host.
+    modules="$root/lib/modules/$(uname -r)"
+    hdr=$(cd "$root" && ls -d usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)
+    common=$(cd "$root" && ls -d usr/src/linux-headers-*-common | sort -V | tail -n 1)
+    mkdir -p "$modules"
+    ln -sfn "/$hdr" "$modules/build"
+    ln -sfn "/$common" "$modules/source"
+    echo "setup-roots.sh: $suite ready: $(chroot "$root" bpftrace --version), BCC $(chroot "$root" dpkg-query -W -f='${Version}' python3-bpfcc), libbpf $(chroot "$root" dpkg-query -W -f='${Version}' libbpf-dev)"
+done
