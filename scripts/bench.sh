@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "bench.sh: bpftrace needs root: run 'sudo scripts/bench.sh'" >&2
     exit 1
 fi
-scripts/setup-tracers.sh >&2
+scripts/setup-tracers.sh --host-only >&2
 for p in valgrind systemtap-sdt-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null

@@ -10,18 +10,30 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "demo.sh: bpftrace needs root: run 'sudo scripts/demo.sh'" >&2
     exit 1
 fi
-scripts/setup-tracers.sh >&2
+scripts/setup-tracers.sh --host-only >&2
 cargo build --quiet --release -p p2p-node
 
 bin="$PWD/target/release/p2p-node"
-script="examples/core-tracepoints/tracing/log_p2p_connections.bt"
+# The newest script floor this bpftrace serves (README, "Tracer versions").
+version=$(bpftrace --version | sed -n 's/^bpftrace v\([0-9.]*\).*/\1/p')
+newer() { [ "$(printf '%s\n%s\n' "$1" "$version" | sort -V | head -n 1)" = "$1" ]; }
+if newer 0.24; then
+    script="examples/core-tracepoints/tracing/log_p2p_connections.0.24.bt"
+elif newer 0.23; then
+    script="examples/core-tracepoints/tracing/log_p2p_connections.0.23.bt"
+else
+    script="examples/core-tracepoints/tracing/log_p2p_connections.bt"
+fi
 out=$(mktemp)
 fired=$(mktemp)
 trap 'kill -9 "$tracer" 2>/dev/null || true; rm -f "$out" "$fired"' EXIT
 
-# The script's #! line sets BPFTRACE_STRLEN=200; `bpftrace FILE` needs it
-# in the environment.
-BPFTRACE_STRLEN=200 BPFTRACE_MAX_STRLEN=200 bpftrace "$script" "$bin" >"$out" 2>/dev/null &
+# The 0.17 script's #! line sets BPFTRACE_STRLEN=200; `bpftrace FILE`
+# needs it in the environment (the newer scripts set max_strlen themselves).
+if [ "${script%.bt}" = "examples/core-tracepoints/tracing/log_p2p_connections" ]; then
+    export BPFTRACE_STRLEN=200
+fi
+bpftrace "$script" "$bin" >"$out" 2>/dev/null &
 tracer=$!
 wait_for_line '^Logging' "$out" || { echo "demo.sh: bpftrace did not attach" >&2; exit 1; }
 

@@ -42,26 +42,44 @@ bind() {
     mountpoint -q "$root$dir" || mount "$how" "$dir" "$root$dir"
 }
 
-for suite in "${suites[@]}"; do
-    root="$roots/$suite"
-    if [ ! -e "$root/.tracepoints-ready" ]; then
-        echo "setup-roots.sh: debootstrap $suite into $root (about 2 minutes)"
-        # A root left half-made by an interrupted run is made again, but
-        # never removed while something (the checkout, /dev) is mounted in it.
-        if grep -q " $root/" /proc/mounts; then
-            echo "setup-roots.sh: $root is half-made and has mounts; unmount them (umount -R $root/...) and run again" >&2
-            exit 1
-        fi
+# Make each missing root (in parallel: each is mostly waiting on the
+# mirror), trying twice.
+make_root() {
+    local suite=$1 root="$roots/$1"
+    # A root left half-made by an interrupted run is made again, but never
+    # removed while something (the checkout, /dev) is mounted in it.
+    if grep -q " $root/" /proc/mounts; then
+        echo "setup-roots.sh: $root is half-made and has mounts; unmount them (umount -R $root/...) and run again" >&2
+        return 1
+    fi
+    for attempt in 1 2; do
         rm -rf "$root"
         mkdir -p "$root"
-        debootstrap --variant=minbase --include="$pkgs" "$suite" "$root" "$mirror" \
-            >"$roots/$suite.log" 2>&1 || {
-            echo "setup-roots.sh: debootstrap $suite failed; the end of $roots/$suite.log:" >&2
-            tail -n 20 "$roots/$suite.log" >&2
-            exit 1
-        }
-        touch "$root/.tracepoints-ready"
+        if debootstrap --variant=minbase --include="$pkgs" "$suite" "$root" "$mirror" \
+            >"$roots/$suite.log" 2>&1; then
+            touch "$root/.tracepoints-ready"
+            return 0
+        fi
+        echo "setup-roots.sh: debootstrap $suite failed (attempt $attempt); the end of $roots/$suite.log:" >&2
+        tail -n 20 "$roots/$suite.log" >&2
+    done
+    return 1
+}
+mkdir -p "$roots"
+pids=()
+for suite in "${suites[@]}"; do
+    if [ ! -e "$roots/$suite/.tracepoints-ready" ]; then
+        echo "setup-roots.sh: debootstrap $suite into $roots/$suite (about 2 minutes)"
+        make_root "$suite" &
+        pids+=($!)
     fi
+done
+for pid in "${pids[@]}"; do
+    wait "$pid" || exit 1
+done
+
+for suite in "${suites[@]}"; do
+    root="$roots/$suite"
     bind "$root" /proc --rbind
     bind "$root" /sys --rbind
     bind "$root" /dev --rbind

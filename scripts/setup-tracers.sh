@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install and prepare the tracers the end-to-end tests attach to the example
-# node: bpftrace, BCC, clang + libbpf, gdb. Idempotent: safe to run again.
+# node: bpftrace, BCC, clang + libbpf, gdb, and Debian 13's and Debian
+# unstable's tracers in roots of their own (scripts/setup-roots.sh).
+# Idempotent: safe to run again. `--host-only`: the host's tracers only.
 #
 # Needs root: it installs Debian packages, mounts tracefs and links kernel
 # headers for BCC and bpftrace (README.md, "Attach each tracer", says why).
@@ -52,7 +54,11 @@ if [ ! -e "$modules/build/include/linux/kconfig.h" ] && [ ! -e "$modules/source/
     ln -sfn "$common" "$modules/source"
 fi
 
-# The tracers of Debian 13 and Debian unstable, beside the host's.
-scripts/setup-roots.sh
+# The tracers of Debian 13 and Debian unstable, beside the host's (the
+# tests run every reader under each); `--host-only` (scripts/demo.sh) skips
+# them.
+if [ "${1:-}" != "--host-only" ]; then
+    scripts/setup-roots.sh
+fi
 
 echo "setup-tracers.sh: ready: $(bpftrace --version 2>/dev/null), clang $(clang -dumpversion), $(uname -r)"

@@ -48,7 +48,11 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
         &mut out,
         origin,
         &format!(
-            "libbpf program for the `{}` tracepoints. Build: clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu -c {program_file}",
+            "libbpf program for the `{}` tracepoints. Build: clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu -c {program_file}.\n\
+             Compile it with the bpf/usdt.bpf.h of the libbpf that loads it: the header and\n\
+             the loader share the layout of each argument's spec, which changed between\n\
+             libbpf 1.1, 1.5 and 1.7 (tested: 1.1, 1.5 and 1.7, each with its own header;\n\
+             a 1.7 header loaded by libbpf 1.1, or the reverse, reads wrong values).",
             provider.name
         ),
     );
