@@ -436,7 +436,7 @@ fn usage(script: Script, file: &str, base: &str) -> String {
     };
     if !newer.is_empty() {
         text.push_str(&format!(
-            " Newer bpftrace reads more with {}.",
+            "\nNewer bpftrace reads more with {}.",
             newer.join(", ")
         ));
     }
@@ -449,8 +449,8 @@ fn usage(script: Script, file: &str, base: &str) -> String {
              default and allows at most 200. On bpftrace 0.23 and later, which warn that\n\
              BPFTRACE_STRLEN is deprecated, run it as\n  \
              BPFTRACE_MAX_STRLEN={strlen} bpftrace {file} ./path/to/binary\n\
-             and it prints strings one byte shorter than listed below (str() counts the\n\
-             NUL there)."
+             and it prints strings one byte and variable-length buffers four bytes shorter\n\
+             than listed below (str() counts the NUL there, buf() keeps a length field)."
         )),
         _ => text.push_str(&format!(
             "\nRun as root with the traced binary as the first argument:\n  \
