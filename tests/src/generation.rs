@@ -194,20 +194,21 @@ impl Generation {
     }
 
     /// The libbpf loader's command line for `provider`'s program `object`,
-    /// attached to process `pid` of `binary`.
+    /// attached to process `pid` of `binary`, or with `None` to every
+    /// process of it, those started later included.
     pub fn libbpf_command(
         &self,
         loader: &Path,
         object: &Path,
         provider: &Provider,
-        pid: u32,
+        pid: Option<u32>,
         binary: &Path,
     ) -> Command {
         let names = tracepoints_codegen::names::c::Names::of(provider);
         let mut command = self.command(loader);
         command
             .arg(object)
-            .arg(pid.to_string())
+            .arg(pid.map_or("-1".to_string(), |pid| pid.to_string()))
             .arg(binary)
             .arg(&names.ring_buffer)
             .arg(&names.lost_counter);

@@ -1,15 +1,17 @@
 /*
  * A generic libbpf loader for the generated libbpf programs, for the
- * end-to-end half of the generative test (tests/tests/generative_e2e.rs):
+ * end-to-end half of the generative test (tests/tests/generative_e2e.rs)
+ * and the tracer-generation test (tests/tests/generations.rs):
  *
  *   libbpf-loader OBJECT PID BINARY RING_BUFFER LOST_COUNTER PROGRAM=PROVIDER:NAME...
  *
  * loads OBJECT (a compiled `<provider>.bpf.c`), attaches each PROGRAM to
- * the USDT probe PROVIDER:NAME of BINARY in process PID, says "Attached N
+ * the USDT probe PROVIDER:NAME of BINARY in process PID (-1: in every
+ * process of BINARY, those started later included), says "Attached N
  * probes" on stderr, and prints every ring-buffer record as one JSON
  * string of hex digits (decoders turn them into events). It stops on
- * SIGINT or SIGTERM, or once PID is gone (after draining the ring
- * buffer), and prints {"lost": N}: the sum of the per-CPU lost counter.
+ * SIGINT or SIGTERM, or once PID is gone, drains the ring buffer, and
+ * prints {"lost": N}: the sum of the per-CPU lost counter.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -85,11 +87,11 @@ int main(int argc, char **argv)
 		int polled = ring_buffer__poll(buffer, 100);
 		if (polled < 0 && polled != -EINTR)
 			return fail("poll the ring buffer");
-		if (kill(pid, 0) != 0) {
-			ring_buffer__consume(buffer);
+		if (pid != -1 && kill(pid, 0) != 0)
 			break;
-		}
 	}
+	if (ring_buffer__consume(buffer) < 0)
+		return fail("drain the ring buffer");
 	int cpus = libbpf_num_possible_cpus();
 	unsigned long long *counts = calloc(cpus, sizeof(*counts));
 	unsigned int key = 0;

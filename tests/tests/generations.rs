@@ -10,8 +10,10 @@
 //!   its message;
 //! - each BCC module with its decoder, and each libbpf program compiled
 //!   against the generation's `usdt.bpf.h` and loaded by a loader linked to
-//!   its libbpf, attached by pid to the started program before it fires,
-//!   read every value, losing nothing.
+//!   its libbpf, attached by pid to the started program before it fires
+//!   (the libbpf program also to every process of the binary before it
+//!   starts; BCC enables semaphore-gated probes by pid only), read every
+//!   value, losing nothing.
 //!
 //! `TRACEPOINTS_GENERATIONS=trixie,sid` runs some only. Native backend
 //! only (the `usdt` backend is read by the host's tracers in `e2e.rs`).
@@ -371,12 +373,42 @@ fn libbpf_programs_read_both_binaries_under_every_generation() {
             );
             let tag = format!("gen-{}-libbpf-{}", generation.name, provider.name);
             let (fired, tracer) = read_by_pid(binary, &provider, &tag, |pid| {
-                generation.libbpf_command(&loader, &object, &provider, pid, binary)
+                generation.libbpf_command(&loader, &object, &provider, Some(pid), binary)
             });
             assert_eq!(tracer.lost(), 0, "{what}: lost events");
             let read = generation.decoded(&readers, &provider, &tracer.json_lines());
             assert_same_events(std::slice::from_ref(&provider), &fired, &read, &what);
-            eprintln!("{what}: {} events, none lost", fired.len());
+            eprintln!("{what} (by pid): {} events, none lost", fired.len());
+
+            // Attached to every process of the binary before one starts:
+            // the kernel raises the semaphores while the binary is mapped.
+            let mut tracer = Collected::spawn(
+                &mut generation.libbpf_command(&loader, &object, &provider, None, binary),
+            );
+            tracer.wait_for(
+                &format!("Attached {} probes", provider.tracepoints.len()),
+                ATTACH_TIMEOUT,
+            );
+            let node = if binary == p2p_node() {
+                Node::start(&format!("{tag}-before"), false)
+            } else {
+                let mut node = Node::replay(&format!("{tag}-before"));
+                node.go();
+                node
+            };
+            let fired = events_of(&provider.name, &node.wait());
+            // Every event is in the ring buffer once the program is gone;
+            // the loader drains it when stopped.
+            tracer.stop();
+            assert_eq!(tracer.lost(), 0, "{what} before start: lost events");
+            let read = generation.decoded(&readers, &provider, &tracer.json_lines());
+            assert_same_events(
+                std::slice::from_ref(&provider),
+                &fired,
+                &read,
+                &format!("{what} before start"),
+            );
+            eprintln!("{what} (before start): {} events, none lost", fired.len());
         }
     }
 }

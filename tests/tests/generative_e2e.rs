@@ -270,7 +270,7 @@ fn real_readers_read_back_random_declarations() {
             String::from_utf8_lossy(&compiled.stderr)
         );
         let tracer = read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
-            host.libbpf_command(&loader, &object, provider, pid, &binary)
+            host.libbpf_command(&loader, &object, provider, Some(pid), &binary)
         });
         assert_eq!(tracer.lost(), 0, "libbpf, {what}: lost events");
         let read = host.decoded(&readers, provider, &tracer.json_lines());
