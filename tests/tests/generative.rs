@@ -17,8 +17,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tracepoints_codegen::model::Provider;
+use tracepoints_gen::emit::bpftrace::Floor;
 use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::e2e::missing_tools;
+use tracepoints_tests::generation::{GENERATIONS, Generation};
 use tracepoints_tests::generative::declaration;
 use tracepoints_tests::skip;
 
@@ -250,16 +252,60 @@ fn libbpf_programs_compile(accepted: &[Accepted]) {
 
 /// bpftrace parses and analyses each script (`-d`: it stops before
 /// loading, where it needs the traced binary's probes): readers and log
-/// scripts of many declarations in one file, `#!` lines dropped.
+/// scripts of many declarations in one file, `#!` lines dropped. The 0.17
+/// scripts with the host's bpftrace, the 0.23 ones with Debian 13's (their
+/// `config` lines made one, with the largest `max_strlen`). (bpftrace 0.24
+/// and later look up the probes before the analysis: the 0.24 scripts are
+/// read end to end in `generative_e2e.rs`.)
 fn bpftrace_scripts_parse(root: &Path, accepted: &[Accepted]) {
     if let Some(reason) = missing_tools(&["bpftrace"]) {
         return skip(&reason);
     }
-    for (n, chunk) in files(accepted, ".bt").chunks(200).enumerate() {
+    bpftrace_scripts_parse_with(root, accepted, GENERATIONS[0], Floor::V0_17);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        return skip("bpftrace 0.23 runs in a root that needs chroot (run as root)");
+    }
+    if GENERATIONS[1].ready() {
+        bpftrace_scripts_parse_with(root, accepted, GENERATIONS[1], Floor::V0_23);
+    }
+}
+
+/// The files of `floor` among the `.bt` files.
+fn floor_files(accepted: &[Accepted], floor: Floor) -> Vec<PathBuf> {
+    files(accepted, ".bt")
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            Floor::ALL
+                .into_iter()
+                .rev()
+                .find(|f| *f == Floor::V0_17 || name.ends_with(&f.file_name(".bt")))
+                == Some(floor)
+        })
+        .collect()
+}
+
+fn bpftrace_scripts_parse_with(
+    root: &Path,
+    accepted: &[Accepted],
+    generation: Generation,
+    floor: Floor,
+) {
+    for (n, chunk) in floor_files(accepted, floor).chunks(200).enumerate() {
         let mut script = String::new();
+        let mut max_strlen = 0u32;
         for (i, file) in chunk.iter().enumerate() {
             script.push_str(&format!("// {}\n", file.display()));
             for line in std::fs::read_to_string(file).unwrap().lines() {
+                if let Some(config) = line.strip_prefix("config = { max_strlen = ") {
+                    let value: String = config.chars().take_while(char::is_ascii_digit).collect();
+                    max_strlen = max_strlen.max(value.parse().unwrap());
+                    continue;
+                }
                 // One BEGIN per script: the others' bodies are analysed
                 // alike as an interval probe's.
                 let line = match line {
@@ -272,20 +318,27 @@ fn bpftrace_scripts_parse(root: &Path, accepted: &[Accepted]) {
                 }
             }
         }
-        let path = root.join(format!("batch{n}.bt"));
+        if max_strlen > 0 {
+            script = format!("config = {{ max_strlen = {max_strlen} }}\n{script}");
+        }
+        let path = root.join(format!("batch{n}-{}.bt", floor.version()));
         std::fs::write(&path, script).unwrap();
-        let output = Command::new("bpftrace")
-            .arg("-d")
+        let mut command = generation.command("bpftrace");
+        match floor {
+            Floor::V0_17 => command.arg("-d").env("BPFTRACE_STRLEN", "200"),
+            _ => command.args(["-d", "all"]),
+        };
+        let output = command
             .arg(&path)
             .arg("/bin/true")
-            .env("BPFTRACE_STRLEN", "200")
             .output()
             .expect("run bpftrace");
         let text = String::from_utf8_lossy(&output.stdout).into_owned()
             + &String::from_utf8_lossy(&output.stderr);
         assert!(
             text.contains("AST after: ResourceAnalyser"),
-            "bpftrace -d {} (the scripts of seeds {:?}) did not get through its analysis:\n{}",
+            "{} bpftrace -d {} (the scripts of seeds {:?}) did not get through its analysis:\n{}",
+            generation.name,
             path.display(),
             seeds_in(&text),
             text.lines()

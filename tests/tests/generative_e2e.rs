@@ -3,7 +3,8 @@
 //! into one program that fires every tracepoint with random values; the
 //! generated bpftrace reader, BCC module and libbpf program of each
 //! provider, attached to it, read back exactly what it fired (bpftrace up
-//! to its `BPFTRACE_STRLEN` and its six arguments). The libbpf program is
+//! to its documented caps: the host's 0.17 reader, and the reader of each
+//! newer tracer generation's own floor, under that generation's bpftrace). The libbpf program is
 //! compiled by clang, loaded by a generic loader on the system's libbpf
 //! (`tests/src/libbpf_loader.c`) and its records decoded with the
 //! generated `ctypes` classes (the same C structs). A failure names the
@@ -19,7 +20,7 @@ use tracepoints_codegen::model::Provider;
 use tracepoints_gen::emit::bpftrace::{Floor, Script};
 use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::e2e::*;
-use tracepoints_tests::generation::GENERATIONS;
+use tracepoints_tests::generation::{GENERATIONS, Generation};
 use tracepoints_tests::generative::{declaration, firing_program};
 use tracepoints_tests::workspace_root;
 
@@ -212,6 +213,7 @@ fn real_readers_read_back_random_declarations() {
     };
     let host = GENERATIONS[0];
     let loader = host.libbpf_loader();
+    let generations: Vec<Generation> = GENERATIONS.into_iter().filter(|g| g.ready()).collect();
     let (declarations, providers) = chosen();
     let seeds: Vec<u64> = declarations.iter().map(|(s, _)| *s).collect();
     let (main, fired) = firing_program(&declarations, &providers, FIRES);
@@ -221,32 +223,35 @@ fn real_readers_read_back_random_declarations() {
         let one = std::slice::from_ref(provider);
         let what = format!("seeds {seeds:?}, provider `{}`", provider.name);
 
-        // bpftrace, attached by path before the program starts.
-        let script = Script::new(Floor::V0_17, one);
-        let strlen = script.strlen;
+        // bpftrace, attached by path before the program starts: the
+        // host's with the 0.17 reader, each newer generation's with the
+        // reader of its own floor.
         let banner = format!(
             "Reading {} {} tracepoints",
             provider.tracepoints.len(),
             provider.name
         );
-        let mut tracer = Collected::spawn(
-            Command::new("bpftrace")
-                .env("BPFTRACE_STRLEN", strlen.to_string())
-                .env("BPFTRACE_MAX_STRLEN", strlen.to_string())
-                .arg(readers.join(format!("{}.bt", provider.name)))
-                .arg(&binary),
-        );
-        tracer.wait_for(&banner, ATTACH_TIMEOUT);
-        let mut program = start(&binary);
-        program.write_line("go");
-        finished(&mut program, events.len(), &seeds);
-        let expected = expected_reader_lines(one, &events, script, Floor::V0_17);
-        let printed = stop_after_output(&mut tracer, &banner, expected.len());
-        assert_eq!(
-            String::from_utf8_lossy(&printed),
-            String::from_utf8_lossy(&expected),
-            "bpftrace, {what}"
-        );
+        for generation in &generations {
+            let floor = generation.floor();
+            let script = Script::new(floor, one);
+            let mut command = generation.command("bpftrace");
+            if floor == Floor::V0_17 {
+                command.env("BPFTRACE_STRLEN", script.strlen.to_string());
+            }
+            let file = floor.file_name(&format!("{}.bt", provider.name));
+            let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(&binary));
+            tracer.wait_for(&banner, ATTACH_TIMEOUT);
+            let mut program = start(&binary);
+            program.write_line("go");
+            finished(&mut program, events.len(), &seeds);
+            let expected = expected_reader_lines(one, &events, script, floor);
+            let printed = stop_after_output(&mut tracer, &banner, expected.len());
+            assert_same_output(
+                &printed,
+                &expected,
+                &format!("{} bpftrace {file}, {what}", generation.name),
+            );
+        }
 
         // BCC, attached by pid.
         let module = readers.join(format!("{}_bcc.py", provider.name));
