@@ -7,6 +7,8 @@
 #
 #   scripts/setup-roots.sh              # both roots
 #   scripts/setup-roots.sh trixie       # one
+#   scripts/setup-roots.sh --unmount    # undo the mounts (e.g. before
+#                                       # deleting a checkout)
 #
 # Roots live in $TRACEPOINTS_ROOTS (default /var/lib/tracepoints/roots). Needs
 # root, debootstrap and the network access to Debian's mirror.
@@ -20,6 +22,16 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 roots=${TRACEPOINTS_ROOTS:-/var/lib/tracepoints/roots}
+
+if [ "${1:-}" = "--unmount" ]; then
+    # Deepest first; lazily, so that a tracer still running there does not
+    # keep a mount.
+    grep -o " $roots/[^ ]*" /proc/mounts | sort -r | while read -r mount; do
+        umount -l "$mount"
+    done
+    echo "setup-roots.sh: nothing mounted under $roots any more"
+    exit 0
+fi
 suites=("$@")
 [ "${#suites[@]}" -gt 0 ] || suites=(trixie sid)
 mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
