@@ -1,79 +1,161 @@
 #!/usr/bin/env bash
-# Reader throughput: how many events per second each generated reader of
-# the `net` tracepoints takes from one probe (`net:inbound_connection`,
-# fired by `core-replay --flood`), and how many it loses, side by side:
-# bpftrace with net.bt, the BCC logger net_bcc.py, and net-tracer
-# (libbpf-rs). Each run floods for SECONDS (default 2) at each rate of
-# RATES (fires a second; `max`: as fast as it can). Needs root.
+# Reader throughput: the highest rate at which each generated reader of the
+# `net` tracepoints takes every event of a flood (`core-replay --flood`),
+# and the payload bytes a second it delivers there, side by side: bpftrace
+# with net.bt, the BCC logger net_bcc.py and net-tracer (libbpf-rs), the
+# last two both as of now and as of BASELINE (a git revision; default: the
+# last commit whose BPF records were reserved at their largest size), so
+# one run shows what the record layout changed. Needs root.
+#
 #   scripts/reader-throughput.sh [SECONDS] [RATES...]
+#
+# Each run floods for SECONDS (default 2) at each rate of RATES (fires a
+# second, ascending; a reader stops at its first rate with a loss). EVENTS
+# (default "pings messages") picks the floods: `connections`
+# (net:inbound_connection), `pings` (8-byte net:inbound_message) and
+# `messages` (core-replay's message mix, `--events messages`); READERS
+# (default: all five) the readers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/stop-tracer.sh
 
 seconds=${1:-2}
 shift || true
-rates=("${@:-10000 30000 100000 300000 1000000 max}")
+rates=("${@:-10000 20000 50000 100000 200000 300000 500000}")
 read -r -a rates <<<"${rates[*]}"
+read -r -a floods <<<"${EVENTS:-pings messages}"
+read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now net-tracer-baseline net-tracer-now}"
+baseline=${BASELINE:-1b3e210}
+
+dir=$(mktemp -d)
+# The readers' output in memory (a message flood prints up to 1 GB a
+# second): on disk, writeback throttling stalls a reader for longer than
+# its ring buffer lasts, and the results say more about the disk.
+out=$(mktemp -d /dev/shm/reader-throughput.XXXXXX)
+cleanup() {
+    pkill -P $$ 2>/dev/null || true
+    git worktree remove --force "$dir/baseline" 2>/dev/null || true
+    rm -rf "$dir" "$out"
+}
+trap cleanup EXIT
 
 cargo build --quiet --release -p core-tracepoints --bin core-replay
-cargo build --quiet --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer
 replay="$PWD/target/release/core-replay"
 tracing=examples/core-tracepoints/tracing
-dir=$(mktemp -d)
-trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$dir"' EXIT
+# The readers of now, and of the baseline (its own checkout; one target
+# directory, so only net-tracer itself builds twice).
+cargo build --quiet --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer
+cp target/net-tracer/release/net-tracer "$dir/net-tracer.now"
+git worktree add --quiet --detach "$dir/baseline" "$baseline"
+cargo build --quiet --release --manifest-path "$dir/baseline/examples/net-tracer/Cargo.toml" --target-dir target/net-tracer
+cp target/net-tracer/release/net-tracer "$dir/net-tracer.baseline"
+# Leave target/net-tracer holding today's build, as the tests expect.
+cargo build --quiet --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer
+bcc_now=$tracing/net_bcc.py
+bcc_baseline=$dir/baseline/$tracing/net_bcc.py
 
-# run READER RATE -> "fired received lost" on stdout
+# run READER FLOOD RATE -> "fired received lost payload" on stdout, where
+# payload is the payload bytes of the events received that the reader
+# prints (bpftrace 0.17: the first 200 of each).
 run() {
-    local reader=$1 rate=$2 ready
-    local args=(--wait --flood "$seconds")
-    [ "$rate" != max ] && args+=(--rate "$rate")
-    rm -f "$dir/go"
-    mkfifo "$dir/go"
-    taskset -c 0 "$replay" "${args[@]}" <"$dir/go" >"$dir/fired" 2>/dev/null &
-    local node=$!
-    exec 3>"$dir/go"
-    case $reader in
-    bpftrace)
-        BPFTRACE_STRLEN=200 bpftrace "$tracing/net.bt" "$replay" >"$dir/out" 2>"$dir/err" &
-        ready="Reading 7 net tracepoints" ;;
-    bcc)
-        /usr/bin/python3 "$tracing/net_bcc.py" "$node" >"$dir/out" 2>"$dir/err" &
-        ready="Attached 7 probes" ;;
-    net-tracer)
-        target/net-tracer/release/net-tracer "$replay" --pid "$node" >"$dir/out" 2>"$dir/err" &
-        ready="Attached 7 probes" ;;
+    local reader=$1 flood=$2 rate=$3 ready tracepoint cap=32568
+    local args=(--wait --flood "$seconds" --events "$flood" --rate "$rate")
+    case $flood in
+    connections) tracepoint=inbound_connection ;;
+    *) tracepoint=inbound_message ;;
     esac
-    local tracer=$!
-    wait_for_line "$ready" "$dir/out" "$dir/err"
+    rm -f "$dir/go" "$dir/node"
+    mkfifo "$dir/go"
+    # Held open for writing first, so opening it to read does not block.
+    exec 3<>"$dir/go"
+    taskset -c 0 "$replay" "${args[@]}" <"$dir/go" >"$dir/fired" 2>"$dir/node" &
+    local node=$!
+    # PID is core-replay itself (not the shell before its exec) once it
+    # says it waits: a reader attached by pid finds its probes.
+    wait_for_line "waiting for a line" "$dir/node" || return 1
+    [ "$reader" = bpftrace ] && cap=200
+    local tracer attempt
+    for attempt in 1 2 3; do
+        # An earlier run's lines must not look like this one's.
+        rm -f "$out/out" "$dir/err"
+        case $reader in
+        bpftrace)
+            BPFTRACE_STRLEN=200 bpftrace "$tracing/net.bt" "$replay" >"$out/out" 2>"$dir/err" &
+            ready="Reading 7 net tracepoints" ;;
+        bcc-*)
+            local module=$bcc_now
+            [ "$reader" = bcc-baseline ] && module=$bcc_baseline
+            /usr/bin/python3 "$module" "$node" >"$out/out" 2>"$dir/err" &
+            ready="Attached 7 probes" ;;
+        net-tracer-*)
+            "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$node" >"$out/out" 2>"$dir/err" &
+            ready="Attached 7 probes" ;;
+        esac
+        tracer=$!
+        wait_for_line "$ready|^Traceback|^net-tracer:|^ERROR" "$out/out" "$dir/err" || return 1
+        grep -qsE "$ready" "$out/out" "$dir/err" && break
+        wait "$tracer" || true
+        if [ "$attempt" = 3 ]; then
+            grep -v "^;" "$dir/err" | grep -v "^ *File\|^    " | tail -8 >&2
+            return 1
+        fi
+        # BCC 0.26, attached by pid right after an earlier BCC run, at
+        # times fails "cannot attach uprobe": the earlier run's uprobe,
+        # with BCC's own semaphore offset, may outlive its process for a
+        # moment. Try again.
+        sleep 1
+    done
     echo go >&3
     exec 3>&-
     wait "$node"
-    local fired received lost
+    local fired received lost payload
     fired=$(awk '/^fired/ {print $2}' "$dir/fired")
     # The readers print what is still in their buffers after the program
     # ends: wait (10 s at most, the whole of it when events were lost) until
     # they have printed every fired event, then stop them.
     for _ in $(seq 100); do
-        [ "$(grep -c 'inbound_connection' "$dir/out" || true)" -ge "${fired:-0}" ] && break
+        [ "$(grep -c "$tracepoint" "$out/out" || true)" -ge "${fired:-0}" ] && break
         sleep 0.1
     done
-    stop_tracer "$tracer"
-    received=$(grep -c 'inbound_connection' "$dir/out" || true)
+    stop_tracer "$tracer" || true
+    received=$(grep -c "$tracepoint" "$out/out" || true)
+    # Every reader prints msg_size beside the payload: `msg_size=N` or
+    # `"msg_size": N`.
+    payload=$({ grep -o 'msg_size"\?[=:] *[0-9]*' "$out/out" || true; } | grep -o '[0-9]*$' |
+        awk -v cap="$cap" '{n += ($1 < cap ? $1 : cap)} END {print n + 0}')
     case $reader in
-    bpftrace) lost=$(awk '/^Lost [0-9]+ events/ {n += $2} END {print n + 0}' "$dir/out") ;;
-    *) lost=$(sed -n 's/^{"lost": *\([0-9]*\)}$/\1/p' "$dir/out" | tail -1) ;;
+    bpftrace) lost=$(awk '/^Lost [0-9]+ events/ {n += $2} END {print n + 0}' "$out/out") ;;
+    *) lost=$(sed -n 's/^{"lost": *\([0-9]*\)}$/\1/p' "$out/out" | tail -1) ;;
     esac
-    echo "$fired $received ${lost:-?}"
+    echo "$fired $received ${lost:-?} $payload"
 }
 
-echo "| reader | rate asked (fires/s) | fired/s | received/s | lost | lost % |"
-echo "|---|---|---|---|---|---|"
-for rate in "${rates[@]}"; do
-    for reader in bpftrace bcc net-tracer; do
-        read -r fired received lost < <(run "$reader" "$rate")
-        awk -v r="$reader" -v a="$rate" -v f="$fired" -v n="$received" -v l="$lost" -v s="$seconds" 'BEGIN {
-            pct = (f > 0 && l != "?") ? sprintf("%.1f", 100 * l / f) : "?"
-            printf "| %s | %s | %.0f | %.0f | %s | %s |\n", r, a, f / s, n / s, l, pct
-        }'
+summary=()
+echo "| flood | reader | rate asked (fires/s) | fired/s | received/s | payload MB/s | lost | lost % |"
+echo "|---|---|---|---|---|---|---|---|"
+for flood in "${floods[@]}"; do
+    for reader in "${readers[@]}"; do
+        best="none"
+        for rate in "${rates[@]}"; do
+            if ! read -r fired received lost payload < <(run "$reader" "$flood" "$rate"); then
+                echo "| $flood | $reader | $rate | did not run: see the messages above | | | | |"
+                break
+            fi
+            row=$(awk -v f="$fired" -v n="$received" -v l="$lost" -v p="$payload" -v s="$seconds" 'BEGIN {
+                pct = (f > 0 && l != "?") ? sprintf("%.1f", 100 * l / f) : "?"
+                printf "%.0f | %.0f | %.2f | %s | %s", f / s, n / s, p / s / 1e6, l, pct
+            }')
+            echo "| $flood | $reader | $rate | $row |"
+            # Lossless: nothing lost, every fired event printed.
+            if [ "$lost" != 0 ] || [ "$received" -lt "$fired" ]; then
+                break
+            fi
+            best=$(awk -v r="$rate" -v p="$payload" -v s="$seconds" 'BEGIN {printf "%s | %.2f", r, p / s / 1e6}')
+        done
+        summary+=("| $flood | $reader | $best |")
     done
 done
+echo
+echo "| flood | reader | highest lossless rate (fires/s) | payload MB/s there |"
+echo "|---|---|---|---|"
+printf '%s\n' "${summary[@]}" | sed 's/| none |$/| none | - |/'

@@ -231,7 +231,7 @@ impl Generation {
         records: &[serde_json::Value],
     ) -> Vec<serde_json::Value> {
         let script = format!(
-            "import ctypes, json, sys\nsys.path.insert(0, sys.argv[1])\nimport {}_bcc as m\nfor line in sys.stdin:\n    data = bytes.fromhex(json.loads(line))\n    record = ctypes.create_string_buffer(data, len(data))\n    name, event = m.decode(ctypes.addressof(record))\n    print(json.dumps({{\"tracepoint\": name, \"args\": m.as_dict(event)}}))\n",
+            "import ctypes, json, sys\nsys.path.insert(0, sys.argv[1])\nimport {}_bcc as m\nfor line in sys.stdin:\n    data = bytes.fromhex(json.loads(line))\n    record = ctypes.create_string_buffer(data, len(data))\n    name, event = m.decode(ctypes.addressof(record), len(data))\n    print(json.dumps({{\"tracepoint\": name, \"args\": m.as_dict(event)}}))\n",
             provider.name
         );
         let mut child = self

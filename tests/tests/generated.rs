@@ -77,20 +77,62 @@ fn rust_event_structs_decode_a_record() {
         network: 1,
         existing: u64::MAX,
     };
-    // The bytes a ring-buffer record holds (C layout, padding included).
+    // The bytes a ring-buffer record holds (C layout, padding included),
+    // cut as the program cuts it: 16 bytes into `addr`, its last field
+    // (14 bytes and the NUL, rounded up to the smallest class).
     let size = std::mem::size_of::<NetInboundConnection>();
-    let mut record = vec![0u8; size];
-    unsafe { std::ptr::write_unaligned(record.as_mut_ptr().cast(), event) };
+    let mut whole = vec![0u8; size];
+    unsafe { std::ptr::write_unaligned(whole.as_mut_ptr().cast(), event) };
+    let at = std::mem::offset_of!(NetInboundConnection, addr);
+    assert!(
+        at > std::mem::offset_of!(NetInboundConnection, existing),
+        "addr is last"
+    );
+    let mut record = whole[..at + 16].to_vec();
     let decoded = NetEvent::decode(&record).expect("decodes");
     assert_eq!(decoded.tracepoint(), "net:inbound_connection");
     assert_eq!(
         decoded.to_json(),
         r#"{"tracepoint":"net:inbound_connection","args":{"id":-3,"addr":"127.0.0.1:8333","conn_type":"inbound","network":1,"existing":18446744073709551615}}"#
     );
+    assert!(NetEvent::decode(&whole).is_some(), "a whole record");
     assert!(
-        NetEvent::decode(&record[..size - 1]).is_none(),
-        "short record"
+        NetEvent::decode(&record[..at + 15]).is_some(),
+        "up to the NUL"
+    );
+    assert!(
+        NetEvent::decode(&record[..at + 14]).is_none(),
+        "a record without the string's NUL"
     );
     record[0] = 99;
     assert!(NetEvent::decode(&record).is_none(), "unknown kind");
+}
+
+#[test]
+fn rust_event_structs_decode_a_record_cut_after_its_payload() {
+    use events::*;
+    let at = std::mem::offset_of!(NetInboundMessage, msg);
+    let size = std::mem::size_of::<NetInboundMessage>();
+    // A ping: 8 payload bytes, in a record with room for 16.
+    let mut record = vec![0u8; at + 16];
+    record[..4].copy_from_slice(&NET_INBOUND_MESSAGE.to_ne_bytes());
+    let msg_size = std::mem::offset_of!(NetInboundMessage, msg_size);
+    record[msg_size..msg_size + 8].copy_from_slice(&8u64.to_ne_bytes());
+    record[at..at + 8].copy_from_slice(b"\x01\x02\x03\x04\x05\x06\x07\x08");
+    assert!(
+        record.len() * 50 < size,
+        "the record is a fraction of the struct"
+    );
+    let NetEvent::InboundMessage(e) = NetEvent::decode(&record).expect("decodes") else {
+        panic!("not an inbound message");
+    };
+    assert_eq!(e.msg(), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert!(
+        NetEvent::decode(&record[..at + 8]).is_some(),
+        "exactly the payload"
+    );
+    assert!(
+        NetEvent::decode(&record[..at + 7]).is_none(),
+        "a record shorter than its payload"
+    );
 }

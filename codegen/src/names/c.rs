@@ -30,6 +30,9 @@ pub struct Names {
     /// `net_lost`: the per-CPU count of events the full ring buffer
     /// dropped.
     pub lost_counter: String,
+    /// `net_scratch`: the per-CPU map a string is read into before its
+    /// record is reserved, and the tag of its value struct.
+    pub scratch: String,
     /// `LICENSE`: the libbpf program's license variable.
     pub license: String,
     /// `NET_BPF_H`: the libbpf header's include guard.
@@ -50,6 +53,9 @@ pub struct Tracepoint {
     pub event_struct: String,
     /// `trace_net_inbound_connection`: its BCC function.
     pub bcc_function: String,
+    /// `put_net_inbound_connection`: the function that reserves, fills
+    /// and submits a record of a given size.
+    pub put_function: String,
     /// `kind`: the event struct's first member.
     pub kind_field: String,
     /// Per argument, in order.
@@ -84,6 +90,14 @@ pub struct Locals {
     pub len: &'static str,
     /// The pointer a BCC handler reads a string or buffer through.
     pub ptr: &'static str,
+    /// The bytes a record leaves for its last field (a constant per call).
+    pub room: &'static str,
+    /// How many bytes of the record's last field are kept.
+    pub kept: &'static str,
+    /// Where the record's last field is copied from.
+    pub from: &'static str,
+    /// The scratch map's slot a string is read into first.
+    pub scratch: &'static str,
 }
 
 /// The handlers' own locals.
@@ -94,6 +108,10 @@ pub const LOCALS: Locals = Locals {
     lost: "lost",
     len: "n",
     ptr: "ptr",
+    room: "room",
+    kept: "kept",
+    from: "from",
+    scratch: "scratch",
 };
 
 impl Names {
@@ -119,6 +137,8 @@ impl Names {
         file.user(format!("{p}_"), Owner::Provider);
         let ring_buffer = file.reader(format!("{p}_events"), "the ring buffer map");
         let lost_counter = file.reader(format!("{p}_lost"), "the lost-event counter map");
+        let scratch = file.reader(format!("{p}_scratch"), "the string scratch map");
+        tags.reader(scratch.clone(), "the string scratch map's value");
         let license = file.reader("LICENSE", "the libbpf program's license");
         let header_guard = file.reader(
             format!("{}_BPF_H", p.to_uppercase()),
@@ -136,6 +156,7 @@ impl Names {
         Names {
             ring_buffer,
             lost_counter,
+            scratch,
             license,
             header_guard,
             kind_enum,
@@ -164,6 +185,7 @@ impl Tracepoint {
         let event_struct = file.user(base.clone(), owner);
         tags.user(base.clone(), owner);
         let bcc_function = file.user(format!("trace_{base}"), owner);
+        let put_function = file.user(format!("put_{base}"), owner);
         let mut members = Scope::new(format!("the C struct `{base}`"))
             .reserve(C_KEYWORDS, "a C keyword or predefined name");
         let kind_field = members.reader("kind", "the event's kind, its first member");
@@ -191,6 +213,7 @@ impl Tracepoint {
             kind,
             event_struct,
             bcc_function,
+            put_function,
             kind_field,
             args,
         }

@@ -17,6 +17,8 @@ pub const MODULE_OWN: &[&str] = &[
     "signal",
     "sys",
     "decode",
+    "record_len",
+    "_kept",
     "as_dict",
     "lost_events",
     "main",

@@ -2,12 +2,11 @@
 //! Python module with its `ctypes` decoders, runnable as a logger.
 
 use super::Origin;
-use super::c::{
-    Source, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes, submit_event,
-};
+use super::c::{Flavor, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map};
 use super::out::{Comment, Out};
+use super::record::{LAYOUT_NOTE, Record};
 use tracepoints_codegen::model::{ArgType, BytesDisplay, Provider, Tracepoint};
-use tracepoints_codegen::names::c::{self, LOCALS};
+use tracepoints_codegen::names::c;
 use tracepoints_codegen::names::{files, kind_value, python};
 
 /// The BCC C program of `provider`: one `trace_<provider>_<name>` function
@@ -20,7 +19,7 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
         &mut out,
         origin,
         &format!(
-            "BCC program for the `{}` tracepoints: load it with the Python module beside it.",
+            "BCC program for the `{}` tracepoints: load it with the Python module beside it.\n{LAYOUT_NOTE}",
             provider.name
         ),
     );
@@ -42,26 +41,11 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
         "/* Events dropped because the ring buffer was full, per CPU. */"
     );
     writeln!(out, "BPF_PERCPU_ARRAY({lost}, __u64, 1);");
-    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
-        let name = &t.event_struct;
+    if let Some(scratch) = scratch_map(provider, &names, Flavor::Bcc) {
         writeln!(out);
-        writeln!(
-            out,
-            "int {}(struct pt_regs *{})",
-            t.bcc_function, LOCALS.ctx
-        );
-        reserve_event(
-            &mut out,
-            t,
-            &format!("{rb}.ringbuf_reserve(sizeof(struct {name}))"),
-            &format!("{lost}.lookup(&{})", LOCALS.zero),
-        );
-        read_args(&mut out, tracepoint, t, Source::Bcc);
-        submit_event(
-            &mut out,
-            &format!("{rb}.ringbuf_submit({}, 0)", LOCALS.event),
-        );
+        out.push_str(&scratch);
     }
+    handlers(&mut out, provider, &names, Flavor::Bcc);
     out.finish()
 }
 
@@ -158,7 +142,9 @@ fn python_class(
     writeln!(out, "class {}(ctypes.Structure):", t.class);
     writeln!(out, "    _fields_ = [");
     writeln!(out, "        (\"{}\", ctypes.c_uint32),", t.kind_field);
-    for (arg, field) in tracepoint.args.iter().zip(&t.fields) {
+    let record = Record::of(tracepoint);
+    for &i in &record.order {
+        let (arg, field) = (&tracepoint.args[i], &t.fields[i]);
         writeln!(out, "        (\"{field}\", {}),", ctypes_type(arg.ty));
     }
     writeln!(out, "    ]");
@@ -172,6 +158,11 @@ fn python_class(
             .collect();
         format!("({})", fields.concat().trim_end())
     };
+    writeln!(out, "    _args_ = {}", fields(&|_| true));
+    match &record.tail {
+        Some(tail) => writeln!(out, "    _tail_ = \"{}\"", t.fields[tail.index]),
+        None => writeln!(out, "    _tail_ = None"),
+    }
     writeln!(out, "    _bools_ = {}", fields(&|ty| ty == ArgType::Bool));
     writeln!(
         out,

@@ -4,6 +4,7 @@
 //! buffers as `__u8[len]`), C types and the file comment.
 
 use super::out::{Comment, Out};
+use super::record::{Record, Tail};
 use super::{Origin, c_comment_lines, c_comment_text};
 use tracepoints_codegen::model::{ArgType, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::names::c::{self, LOCALS, Locals, Names};
@@ -69,7 +70,11 @@ pub fn event_types(out: &mut Out, provider: &Provider, names: &Names) {
         writeln!(out, " */");
         writeln!(out, "struct {} {{", t.event_struct);
         writeln!(out, "\t__u32 {}; /* {} */", t.kind_field, t.kind);
-        for (arg, a) in tracepoint.args.iter().zip(&t.args) {
+        for (arg, a) in Record::of(tracepoint)
+            .order
+            .into_iter()
+            .map(|i| (&tracepoint.args[i], &t.args[i]))
+        {
             let doc = c_comment_text(&arg.plain_doc());
             let field = &a.field;
             match (arg.ty, &a.length) {
@@ -91,113 +96,353 @@ pub fn file_comment(out: &mut Out, origin: &Origin, purpose: &str) {
     out.header(origin, Comment::CBlock, &[purpose]);
 }
 
-/// Writes the start of a probe handler's body: reserve the tracepoint's
-/// event with `reserve` (a C expression taking the struct's size, e.g.
-/// `net_events.ringbuf_reserve(sizeof(struct net_inbound_connection))`);
-/// when the ring buffer is full, count the loss in the per-CPU counter
-/// `lost` finds (a C expression of `&zero`) and return; else set the
-/// event's kind. The event is not zeroed (clang cannot for events larger
-/// than a few hundred bytes): every byte a decoder reads is written, as
-/// scalars are stored, strings are copied up to their NUL, buffers up to
-/// the length decoders use, and the copy helpers zero what they fail to
-/// read. Padding and the bytes after a string's NUL keep what an earlier
-/// event of the same ring buffer left there.
-pub fn reserve_event(out: &mut Out, names: &c::Tracepoint, reserve: &str, lost: &str) {
-    let Locals {
-        event,
-        zero,
-        lost: slot,
-        ..
-    } = LOCALS;
-    writeln!(out, "{{");
-    writeln!(out, "\tstruct {} *{event} = {reserve};", names.event_struct);
-    writeln!(out, "\tif (!{event}) {{");
-    writeln!(out, "\t\t__u32 {zero} = 0;");
-    writeln!(out, "\t\t__u64 *{slot} = {lost};");
-    writeln!(out, "\t\tif ({slot})");
-    writeln!(out, "\t\t\t(*{slot})++;");
-    writeln!(out, "\t\treturn 0;");
-    writeln!(out, "\t}}");
-    writeln!(out, "\t{event}->{} = {};", names.kind_field, names.kind);
-}
-
-/// Writes the end of a probe handler's body: submit the event with
-/// `submit` (a C statement without its `;`).
-pub fn submit_event(out: &mut Out, submit: &str) {
-    writeln!(out, "\t{submit};");
-    writeln!(out, "\treturn 0;");
-    writeln!(out, "}}");
-}
-
-/// Where a handler reads its arguments from.
-pub enum Source {
-    /// BCC: `bpf_usdt_readarg(N, ctx, ...)`, numbered from 1; strings and
-    /// buffers through the local [`Locals::ptr`].
+/// How a reader's C reaches its maps: BCC's map methods or libbpf's
+/// helpers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// A BCC program: `net_events.ringbuf_reserve(...)`, arguments read
+    /// with `bpf_usdt_readarg`.
     Bcc,
-    /// libbpf: the `BPF_USDT` parameters ([`c::Arg::param`]).
+    /// A libbpf program: `bpf_ringbuf_reserve(&net_events, ...)`,
+    /// arguments as `BPF_USDT` parameters.
     Libbpf,
 }
 
-/// Writes the statements that read every argument into the event: scalars
-/// first, then strings and buffers through their pointer. A buffer whose
-/// length is another argument copies the smaller of that length and its
-/// cap: that argument is already in the event.
-pub fn read_args(out: &mut Out, tracepoint: &Tracepoint, names: &c::Tracepoint, source: Source) {
-    let Locals {
-        ctx,
-        event,
-        len,
-        ptr,
-        ..
-    } = LOCALS;
-    let args = tracepoint.args.iter().zip(&names.args).enumerate();
-    for (i, (_, a)) in args.clone().filter(|(_, (arg, _))| !arg.ty.is_pointer()) {
-        match source {
-            Source::Bcc => writeln!(
-                out,
-                "\tbpf_usdt_readarg({}, {ctx}, &{event}->{});",
-                i + 1,
-                a.field
-            ),
-            Source::Libbpf => writeln!(out, "\t{event}->{} = {};", a.field, a.param),
+impl Flavor {
+    fn reserve(self, names: &Names, size: &str) -> String {
+        let rb = &names.ring_buffer;
+        match self {
+            Flavor::Bcc => format!("{rb}.ringbuf_reserve({size})"),
+            Flavor::Libbpf => format!("bpf_ringbuf_reserve(&{rb}, {size}, 0)"),
         }
     }
-    for (i, (arg, a)) in args.filter(|(_, (arg, _))| arg.ty.is_pointer()) {
-        let field = &a.field;
-        writeln!(out, "\t{{");
-        let pointer = match source {
-            Source::Bcc => {
-                writeln!(out, "\t\t__u64 {ptr} = 0;");
-                writeln!(out, "\t\tbpf_usdt_readarg({}, {ctx}, &{ptr});", i + 1);
-                format!("(const void *){ptr}")
+
+    fn submit(self, names: &Names) -> String {
+        let (rb, event) = (&names.ring_buffer, LOCALS.event);
+        match self {
+            Flavor::Bcc => format!("{rb}.ringbuf_submit({event}, 0)"),
+            Flavor::Libbpf => format!("bpf_ringbuf_submit({event}, 0)"),
+        }
+    }
+
+    fn lookup(self, map: &str) -> String {
+        let zero = LOCALS.zero;
+        match self {
+            Flavor::Bcc => format!("{map}.lookup(&{zero})"),
+            Flavor::Libbpf => format!("bpf_map_lookup_elem(&{map}, &{zero})"),
+        }
+    }
+}
+
+/// The scratch map's declaration for a provider whose records have a
+/// string tail (`None` if none has): a per-CPU slot as long as the longest
+/// such string, with its NUL.
+pub fn scratch_map(provider: &Provider, names: &Names, flavor: Flavor) -> Option<String> {
+    let longest = provider
+        .tracepoints
+        .iter()
+        .filter_map(|t| Record::of(t).tail.filter(|tail| tail.string))
+        .map(|tail| tail.cap)
+        .max()?;
+    let scratch = &names.scratch;
+    let map = match flavor {
+        Flavor::Bcc => format!("BPF_PERCPU_ARRAY({scratch}, struct {scratch}, 1);"),
+        Flavor::Libbpf => format!(
+            "struct {{\n\t__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);\n\t__uint(max_entries, 1);\n\t__type(key, __u32);\n\t__type(value, struct {scratch});\n}} {scratch} SEC(\".maps\");"
+        ),
+    };
+    Some(format!(
+        "/* A string is read here first: its length picks the size of its record. */\n\
+         struct {scratch} {{\n\tchar text[{longest}];\n}};\n{map}\n"
+    ))
+}
+
+/// Writes the probe handlers of `provider`, each after the function that
+/// puts its records when it has a tail (see [`Record`]).
+pub fn handlers(out: &mut Out, provider: &Provider, names: &Names, flavor: Flavor) {
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        let record = Record::of(tracepoint);
+        writeln!(out);
+        if let Some(tail) = &record.tail {
+            put_function(out, provider, tracepoint, names, t, tail, flavor);
+            writeln!(out);
+        }
+        match flavor {
+            Flavor::Bcc => writeln!(
+                out,
+                "int {}(struct pt_regs *{})",
+                t.bcc_function, LOCALS.ctx
+            ),
+            Flavor::Libbpf => {
+                let params: Vec<String> = std::iter::once(t.event_struct.clone())
+                    .chain((0..tracepoint.args.len()).map(|i| c_param(tracepoint, t, i)))
+                    .collect();
+                writeln!(out, "SEC(\"usdt\")");
+                writeln!(out, "int BPF_USDT({})", params.join(", "));
             }
-            Source::Libbpf => a.param.clone(),
-        };
+        }
+        writeln!(out, "{{");
+        if flavor == Flavor::Bcc {
+            read_args(out, tracepoint, t);
+        }
+        match &record.tail {
+            None => fill(out, tracepoint, names, t, None, flavor),
+            Some(tail) => dispatch(out, tracepoint, names, t, tail, flavor),
+        }
+        writeln!(out, "}}");
+    }
+}
+
+/// BCC: reads every argument into a local named as a libbpf handler's
+/// parameter (strings and buffers as pointers), so the rest of a handler
+/// is the same text in both flavors.
+fn read_args(out: &mut Out, tracepoint: &Tracepoint, names: &c::Tracepoint) {
+    for i in 0..tracepoint.args.len() {
+        writeln!(out, "\t{} = 0;", c_param(tracepoint, names, i));
+        writeln!(
+            out,
+            "\tbpf_usdt_readarg({}, {}, &{});",
+            i + 1,
+            LOCALS.ctx,
+            names.args[i].param
+        );
+    }
+}
+
+/// Writes the statements that pick the record's size class from the
+/// tail's kept length and put the record.
+fn dispatch(
+    out: &mut Out,
+    tracepoint: &Tracepoint,
+    names: &Names,
+    t: &c::Tracepoint,
+    tail: &Tail,
+    flavor: Flavor,
+) {
+    let Locals {
+        kept,
+        scratch,
+        zero,
+        ..
+    } = LOCALS;
+    let a = &t.args[tail.index];
+    let define = a.length.as_deref().expect("a tail has a length define");
+    let from = if tail.string {
+        writeln!(out, "\t__u32 {zero} = 0;");
+        writeln!(
+            out,
+            "\tstruct {} *{scratch} = {};",
+            names.scratch,
+            flavor.lookup(&names.scratch)
+        );
+        writeln!(out, "\tif (!{scratch})");
+        writeln!(out, "\t\treturn 0;");
+        writeln!(
+            out,
+            "\tlong {kept} = bpf_probe_read_user_str({scratch}->text, {define} + 1, {});",
+            a.param
+        );
+        writeln!(out, "\tif ({kept} < 1) {{");
+        writeln!(out, "\t\t{scratch}->text[0] = 0;");
+        writeln!(out, "\t\t{kept} = 1;");
+        writeln!(out, "\t}}");
+        format!("{scratch}->text")
+    } else {
+        let index = tracepoint.args[tail.index]
+            .ty
+            .length_arg()
+            .expect("a buffer tail has a length argument");
+        let length = &t.args[index].param;
+        writeln!(
+            out,
+            "\t__u64 {kept} = {length} < {define} ? {length} : {define};"
+        );
+        a.param.clone()
+    };
+    let rest: Vec<&str> = tracepoint
+        .args
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != tail.index)
+        .map(|(i, _)| t.args[i].param.as_str())
+        .collect();
+    let call = |room: &str| {
+        let mut params = vec![room, kept, from.as_str()];
+        params.extend(&rest);
+        format!("{}({})", t.put_function, params.join(", "))
+    };
+    // The last class is the tail's cap: the call after the tests.
+    for room in &tail.classes[..tail.classes.len() - 1] {
+        writeln!(out, "\tif ({kept} <= {room})");
+        writeln!(out, "\t\treturn {};", call(&room.to_string()));
+    }
+    let full = if tail.string {
+        format!("{define} + 1")
+    } else {
+        define.to_string()
+    };
+    writeln!(out, "\treturn {};", call(&full));
+}
+
+/// Writes the `static __always_inline` function that reserves a record
+/// leaving `room` bytes for the tail (a constant at every call, as the
+/// ring buffer needs), fills it, copying `kept` bytes of the tail from
+/// `from`, and submits it.
+fn put_function(
+    out: &mut Out,
+    provider: &Provider,
+    tracepoint: &Tracepoint,
+    names: &Names,
+    t: &c::Tracepoint,
+    tail: &Tail,
+    flavor: Flavor,
+) {
+    let Locals {
+        room, kept, from, ..
+    } = LOCALS;
+    let what = if tail.string {
+        "string, NUL included, from the scratch map"
+    } else {
+        "buffer, from the traced process"
+    };
+    let field = &t.args[tail.index].field;
+    writeln!(
+        out,
+        "/* Puts one `{}` record that ends `{room}` bytes into `{field}`,\n * holding `{kept}` bytes of the {what}. */",
+        tracepoint.probe_name(provider)
+    );
+    let mut params = vec![
+        format!("__u32 {room}"),
+        format!("__u64 {kept}"),
+        format!("const void *{from}"),
+    ];
+    params.extend(
+        (0..tracepoint.args.len())
+            .filter(|&i| i != tail.index)
+            .map(|i| c_param(tracepoint, t, i)),
+    );
+    writeln!(
+        out,
+        "static __always_inline int {}({})",
+        t.put_function,
+        params.join(", ")
+    );
+    writeln!(out, "{{");
+    fill(out, tracepoint, names, t, Some(tail), flavor);
+    writeln!(out, "}}");
+}
+
+/// Writes the body that reserves a record (the whole struct, or for a
+/// record with a tail the struct up to the tail and `room` bytes more),
+/// counts it in the per-CPU lost counter and returns when the ring buffer
+/// is full, stores the kind and every argument (the tail's `kept` bytes,
+/// from `from`), and submits it. The record is not zeroed (clang cannot
+/// for records larger than a few hundred bytes): every byte a decoder
+/// reads is written, as scalars are stored, strings are copied up to their
+/// NUL, buffers up to the length decoders use, and the copy helpers zero
+/// what they fail to read. Padding and the bytes after a string's NUL keep
+/// what an earlier record of the same ring buffer left there.
+fn fill(
+    out: &mut Out,
+    tracepoint: &Tracepoint,
+    names: &Names,
+    t: &c::Tracepoint,
+    tail: Option<&Tail>,
+    flavor: Flavor,
+) {
+    let Locals {
+        event,
+        zero,
+        lost,
+        len,
+        room,
+        kept,
+        from,
+        ..
+    } = LOCALS;
+    let tag = &t.event_struct;
+    let size = match tail {
+        Some(tail) => format!(
+            "__builtin_offsetof(struct {tag}, {}) + {room}",
+            t.args[tail.index].field
+        ),
+        None => format!("sizeof(struct {tag})"),
+    };
+    writeln!(
+        out,
+        "\tstruct {tag} *{event} = {};",
+        flavor.reserve(names, &size)
+    );
+    writeln!(out, "\tif (!{event}) {{");
+    writeln!(out, "\t\t__u32 {zero} = 0;");
+    writeln!(
+        out,
+        "\t\t__u64 *{lost} = {};",
+        flavor.lookup(&names.lost_counter)
+    );
+    writeln!(out, "\t\tif ({lost})");
+    writeln!(out, "\t\t\t(*{lost})++;");
+    writeln!(out, "\t\treturn 0;");
+    writeln!(out, "\t}}");
+    writeln!(out, "\t{event}->{} = {};", t.kind_field, t.kind);
+    let args = || {
+        tracepoint
+            .args
+            .iter()
+            .zip(&t.args)
+            .enumerate()
+            .filter(|&(i, _)| Some(i) != tail.map(|tail| tail.index))
+    };
+    for (_, (_, a)) in args().filter(|(_, (arg, _))| !arg.ty.is_pointer()) {
+        writeln!(out, "\t{event}->{} = {};", a.field, a.param);
+    }
+    for (_, (arg, a)) in args().filter(|(_, (arg, _))| arg.ty.is_pointer()) {
+        let (field, param) = (&a.field, &a.param);
         match arg.ty {
             ArgType::Bytes {
                 len: BytesLen::Arg { index, .. },
                 ..
             } => {
-                let length = &names.args[index].field;
-                writeln!(out, "\t\t__u64 {len} = {event}->{length};");
+                writeln!(out, "\t{{");
+                writeln!(out, "\t\t__u64 {len} = {};", t.args[index].param);
                 writeln!(out, "\t\tif ({len} > sizeof({event}->{field}))");
                 writeln!(out, "\t\t\t{len} = sizeof({event}->{field});");
                 writeln!(
                     out,
-                    "\t\tbpf_probe_read_user({event}->{field}, {len}, {pointer});"
+                    "\t\tbpf_probe_read_user({event}->{field}, {len}, {param});"
                 );
+                writeln!(out, "\t}}");
             }
             ArgType::Bytes { .. } => writeln!(
                 out,
-                "\t\tbpf_probe_read_user({event}->{field}, sizeof({event}->{field}), {pointer});"
+                "\tbpf_probe_read_user({event}->{field}, sizeof({event}->{field}), {param});"
             ),
             _ => writeln!(
                 out,
-                "\t\tbpf_probe_read_user_str({event}->{field}, sizeof({event}->{field}), {pointer});"
+                "\tbpf_probe_read_user_str({event}->{field}, sizeof({event}->{field}), {param});"
             ),
         }
-        writeln!(out, "\t}}");
     }
+    if let Some(tail) = tail {
+        let field = &t.args[tail.index].field;
+        let read = if tail.string {
+            "bpf_probe_read_kernel"
+        } else {
+            "bpf_probe_read_user"
+        };
+        // Else clang drops the bound as implied by the caller's test, done
+        // on another register, and the verifier cannot see that it holds.
+        writeln!(
+            out,
+            "\t/* Bounded here, where the verifier sees it: clang may not drop it. */"
+        );
+        writeln!(out, "\tasm volatile(\"\" : \"+r\"({kept}));");
+        writeln!(out, "\tif ({kept} > {room})");
+        writeln!(out, "\t\t{kept} = {room};");
+        writeln!(out, "\t{read}({event}->{field}, {kept}, {from});");
+    }
+    writeln!(out, "\t{};", flavor.submit(names));
+    writeln!(out, "\treturn 0;");
 }
 
 /// The ring buffer's size in bytes: room for at least 32 of the largest

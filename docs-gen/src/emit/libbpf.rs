@@ -3,13 +3,11 @@
 //! tracepoint writing to a ring buffer.
 
 use super::Origin;
-use super::c::{
-    Source, c_param, event_types, file_comment, read_args, reserve_event, ring_buffer_bytes,
-    submit_event,
-};
+use super::c::{Flavor, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map};
 use super::out::Out;
+use super::record::LAYOUT_NOTE;
 use tracepoints_codegen::model::Provider;
-use tracepoints_codegen::names::c::{LOCALS, Names};
+use tracepoints_codegen::names::c::Names;
 use tracepoints_codegen::names::files;
 
 /// `net.bpf.h`: the event structs, for the BPF program and its loader.
@@ -21,7 +19,7 @@ pub fn header(provider: &Provider, origin: &Origin) -> String {
         &mut out,
         origin,
         &format!(
-            "Events of the `{}` tracepoints, as the libbpf program writes them to its ring buffer.",
+            "Events of the `{}` tracepoints, as the libbpf program writes them to its ring buffer.\n{LAYOUT_NOTE}",
             provider.name
         ),
     );
@@ -52,7 +50,7 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
              Compile it with the bpf/usdt.bpf.h of the libbpf that loads it: the header and\n\
              the loader share the layout of each argument's spec, which changed between\n\
              libbpf 1.1, 1.5 and 1.7 (tested: 1.1, 1.5 and 1.7, each with its own header;\n\
-             a 1.7 header loaded by libbpf 1.1, or the reverse, reads wrong values).",
+             a 1.7 header loaded by libbpf 1.1, or the reverse, reads wrong values).\n{LAYOUT_NOTE}",
             provider.name
         ),
     );
@@ -69,26 +67,10 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
             .replace("@RING_BUFFER@", &names.ring_buffer)
             .replace("@LOST_COUNTER@", &names.lost_counter),
     );
-    let (rb, lost) = (&names.ring_buffer, &names.lost_counter);
-    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
-        let name = &t.event_struct;
-        let params: Vec<String> = std::iter::once(name.clone())
-            .chain((0..tracepoint.args.len()).map(|i| c_param(tracepoint, t, i)))
-            .collect();
+    if let Some(scratch) = scratch_map(provider, &names, Flavor::Libbpf) {
         writeln!(out);
-        writeln!(out, "SEC(\"usdt\")");
-        writeln!(out, "int BPF_USDT({})", params.join(", "));
-        reserve_event(
-            &mut out,
-            t,
-            &format!("bpf_ringbuf_reserve(&{rb}, sizeof(struct {name}), 0)"),
-            &format!("bpf_map_lookup_elem(&{lost}, &{})", LOCALS.zero),
-        );
-        read_args(&mut out, tracepoint, t, Source::Libbpf);
-        submit_event(
-            &mut out,
-            &format!("bpf_ringbuf_submit({}, 0)", LOCALS.event),
-        );
+        out.push_str(&scratch);
     }
+    handlers(&mut out, provider, &names, Flavor::Libbpf);
     out.finish()
 }

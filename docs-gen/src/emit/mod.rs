@@ -14,6 +14,7 @@ pub mod c;
 pub mod libbpf;
 pub mod markdown;
 pub mod out;
+pub mod record;
 pub mod rust_events;
 
 use tracepoints_codegen::model::Provider;

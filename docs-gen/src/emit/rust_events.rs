@@ -5,6 +5,7 @@
 
 use super::Origin;
 use super::out::{Comment, Out};
+use super::record::{LAYOUT_NOTE, Record};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
@@ -23,7 +24,8 @@ pub fn module(provider: &Provider, origin: &Origin) -> String {
         &format!(
             "\nEvents of the `{p}` tracepoints as the libbpf program `{program}` writes\n\
              them to its `{rb}` ring buffer: `#[repr(C)]` twins of `{header}`.\n\
-             Include it in a loader with `include!(\"{file}\");` or as a module.",
+             Include it in a loader with `include!(\"{file}\");` or as a module.\n\
+             {LAYOUT_NOTE}",
             program = files::libbpf_program(provider),
             rb = c_names.ring_buffer,
             header = files::libbpf_header(provider),
@@ -183,7 +185,8 @@ fn event_struct(
     let event_type = ident(&names.event_type);
     let kind_field_doc = format!(" Always [`{}`].", names.kind);
     let kind_field = ident(&names.kind_field);
-    let fields = tracepoint.args.iter().zip(&names.args).map(|(arg, a)| {
+    let fields = Record::of(tracepoint).order.into_iter().map(|i| {
+        let (arg, a) = (&tracepoint.args[i], &names.args[i]);
         let field_doc = doc(&arg.plain_doc());
         let name = ident(&a.field);
         let ty = field_type(arg);
@@ -314,9 +317,8 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
     let mut json_arms = Vec::new();
     for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
         let probe = tracepoint.probe_name(provider);
-        let kind = ident(&t.kind);
         let variant = ident(&t.variant);
-        decode_arms.push(quote! { #kind => read(record).map(#event_enum::#variant), });
+        decode_arms.push(decode_arm(tracepoint, t, &event_enum, &variant));
         name_arms.push(quote! { #event_enum::#variant(_) => #probe, });
         let (binding, writes) = json_writes(&probe, tracepoint, t);
         json_arms.push(quote! {
@@ -325,7 +327,10 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
     }
     quote! {
         impl #event_enum {
-            /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.
+            /// Decodes one ring-buffer record; `None` for an unknown kind or a
+            /// record shorter than what it holds. A record whose event ends in
+            /// a string or a variable buffer stops after that field's kept bytes
+            /// (rounded up to a size class): the bytes of the struct past it read as zero.
             pub fn decode(record: &[u8]) -> Option<#event_enum> {
                 /// A `T` read from the start of `record`. Sound because `T` is
                 /// a `repr(C)` struct of integers and byte arrays (valid for any
@@ -335,6 +340,21 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
                         return None;
                     }
                     Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
+                }
+                /// A `T` from a record cut after `at` bytes or more (see the
+                /// program): the bytes past its end read as zero. Sound for
+                /// the same reasons as `read`.
+                #[allow(dead_code)]
+                fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
+                    if record.len() < at {
+                        return None;
+                    }
+                    let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
+                    let n = record.len().min(::core::mem::size_of::<T>());
+                    unsafe {
+                        ::core::ptr::copy_nonoverlapping(record.as_ptr(), value.as_mut_ptr().cast::<u8>(), n);
+                        Some(value.assume_init())
+                    }
                 }
                 match read::<u32>(record)? {
                     #(#decode_arms)*
@@ -369,6 +389,43 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
     }
 }
 
+/// The `decode` arm of one tracepoint: a record holding the whole struct,
+/// or for a record with a tail (see [`Record`]) the struct up to the tail
+/// and at least the tail's kept bytes.
+fn decode_arm(
+    tracepoint: &Tracepoint,
+    t: &rust::Tracepoint,
+    event_enum: &Ident,
+    variant: &Ident,
+) -> TokenStream {
+    let kind = ident(&t.kind);
+    let event_type = ident(&t.event_type);
+    let Some(tail) = Record::of(tracepoint).tail else {
+        return quote! { #kind => read(record).map(#event_enum::#variant), };
+    };
+    let field = ident(&t.args[tail.index].field);
+    let holds = if tail.string {
+        // Its NUL lies inside the record.
+        quote!(e.#field.iter().position(|&b| b == 0).is_some_and(|nul| at + nul < record.len()))
+    } else {
+        let accessor = ident(
+            t.args[tail.index]
+                .accessor
+                .as_deref()
+                .expect("a variable buffer has an accessor"),
+        );
+        quote!(at + e.#accessor().len() <= record.len())
+    };
+    quote! {
+        #kind => {
+            let at = ::core::mem::offset_of!(#event_type, #field);
+            read_cut::<#event_type>(record, at)
+                .filter(|e| #holds)
+                .map(#event_enum::#variant)
+        }
+    }
+}
+
 /// The statements that append one event's JSON to `out` (the event bound
 /// to `e`), and the pattern that binds it.
 fn json_writes(
@@ -392,8 +449,8 @@ fn json_writes(
             ArgType::Bytes {
                 display: BytesDisplay::Hash,
                 ..
-            } => quote!(write_hex(out, e.#method().iter().rev());),
-            ArgType::Bytes { .. } => quote!(write_hex(out, e.#method());),
+            } => quote!(write_hex(out, e.#method(), true);),
+            ArgType::Bytes { .. } => quote!(write_hex(out, e.#method(), false);),
             ArgType::Bool => quote!(out.push_str(if e.#method() { "true" } else { "false" });),
             _ => quote!(write_number(out, e.#field);),
         });
@@ -431,14 +488,39 @@ fn helpers() -> [TokenStream; 4] {
         }
         },
         quote! {
-        /// Appends `bytes` as a JSON string of lowercase hex digits.
+        /// Appends `bytes` (in reverse order if `reversed`, as a hash
+        /// shows) as a JSON string of lowercase hex digits, 256 bytes at a
+        /// time: a payload may be 32 KB.
         #[allow(dead_code)]
-        fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
-            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        fn write_hex(out: &mut String, bytes: &[u8], reversed: bool) {
+            fn digits<'a>(out: &mut String, part: impl Iterator<Item = &'a u8>) {
+                /// The two digits of every byte.
+                const PAIRS: [[u8; 2]; 256] = {
+                    let digits = b"0123456789abcdef";
+                    let mut pairs = [[0u8; 2]; 256];
+                    let mut b = 0;
+                    while b < 256 {
+                        pairs[b] = [digits[b >> 4], digits[b & 0xf]];
+                        b += 1;
+                    }
+                    pairs
+                };
+                let mut text = [[0u8; 2]; 256];
+                let mut used = 0;
+                for (pair, &b) in text.iter_mut().zip(part) {
+                    *pair = PAIRS[usize::from(b)];
+                    used += 1;
+                }
+                let text = text.as_flattened();
+                let used = used * 2;
+                out.push_str(::core::str::from_utf8(&text[..used]).expect("hex digits are ASCII"));
+            }
+            out.reserve(bytes.len() * 2 + 2);
             out.push('"');
-            for &b in bytes {
-                out.push(DIGITS[usize::from(b >> 4)] as char);
-                out.push(DIGITS[usize::from(b & 0xf)] as char);
+            if reversed {
+                bytes.rchunks(256).for_each(|part| digits(out, part.iter().rev()));
+            } else {
+                bytes.chunks(256).for_each(|part| digits(out, part.iter()));
             }
             out.push('"');
         }

@@ -30,12 +30,14 @@ COIN_SELECTION_APS_CREATE_TX_INTERNAL = 4
 class CoinSelectionSelectedCoins(ctypes.Structure):
     _fields_ = [
         ("kind", ctypes.c_uint32),
-        ("wallet_name", ctypes.c_char * 4097),
         ("algorithm", ctypes.c_char * 21),
         ("target", ctypes.c_int64),
         ("waste", ctypes.c_int64),
         ("selected_value", ctypes.c_int64),
+        ("wallet_name", ctypes.c_char * 4097),
     ]
+    _args_ = ("wallet_name", "algorithm", "target", "waste", "selected_value",)
+    _tail_ = "wallet_name"
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
@@ -47,11 +49,13 @@ class CoinSelectionSelectedCoins(ctypes.Structure):
 class CoinSelectionNormalCreateTxInternal(ctypes.Structure):
     _fields_ = [
         ("kind", ctypes.c_uint32),
-        ("wallet_name", ctypes.c_char * 4097),
         ("success", ctypes.c_uint8),
         ("fee", ctypes.c_int64),
         ("change_pos", ctypes.c_int32),
+        ("wallet_name", ctypes.c_char * 4097),
     ]
+    _args_ = ("wallet_name", "success", "fee", "change_pos",)
+    _tail_ = "wallet_name"
     _bools_ = ("success",)
     _hashes_ = ()
     _lengths_ = {}
@@ -65,6 +69,8 @@ class CoinSelectionAttemptingApsCreateTx(ctypes.Structure):
         ("kind", ctypes.c_uint32),
         ("wallet_name", ctypes.c_char * 4097),
     ]
+    _args_ = ("wallet_name",)
+    _tail_ = "wallet_name"
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
@@ -77,12 +83,14 @@ class CoinSelectionAttemptingApsCreateTx(ctypes.Structure):
 class CoinSelectionApsCreateTxInternal(ctypes.Structure):
     _fields_ = [
         ("kind", ctypes.c_uint32),
-        ("wallet_name", ctypes.c_char * 4097),
         ("use_aps", ctypes.c_uint8),
         ("success", ctypes.c_uint8),
         ("fee", ctypes.c_int64),
         ("change_pos", ctypes.c_int32),
+        ("wallet_name", ctypes.c_char * 4097),
     ]
+    _args_ = ("wallet_name", "use_aps", "success", "fee", "change_pos",)
+    _tail_ = "wallet_name"
     _bools_ = ("use_aps", "success",)
     _hashes_ = ()
     _lengths_ = {}
@@ -109,31 +117,58 @@ RING_BUFFER = "coin_selection_events"
 LOST_COUNTER = "coin_selection_lost"
 
 
-def decode(data):
-    """Returns (tracepoint, event) for one ring-buffer record."""
+def decode(data, size=None):
+    """Returns (tracepoint, event) for the ring-buffer record at address
+    `data`. A record ends after the bytes its `_tail_` field keeps (the
+    rest of the class lies beyond it): read events with as_dict. Given the
+    record's `size`, raises ValueError when the record is shorter than
+    what it holds."""
     kind = ctypes.cast(data, ctypes.POINTER(ctypes.c_uint32)).contents.value
     name, cls = EVENTS[kind]
-    return name, ctypes.cast(data, ctypes.POINTER(cls)).contents
+    event = ctypes.cast(data, ctypes.POINTER(cls)).contents
+    if size is not None and size < record_len(event):
+        raise ValueError("%s record of %d bytes, shorter than its %d" % (name, size, record_len(event)))
+    return name, event
+
+
+def record_len(event):
+    """The bytes of `event`'s record that hold its values: the whole class,
+    or up to the end of what its tail keeps."""
+    tail = event._tail_
+    if tail is None:
+        return ctypes.sizeof(event)
+    offset = getattr(type(event), tail).offset
+    if tail in event._lengths_:
+        return offset + _kept(event, tail)
+    return offset + len(getattr(event, tail)) + 1
+
+
+def _kept(event, field):
+    """How many bytes of the variable buffer `field` the record holds."""
+    return min(getattr(event, event._lengths_[field]), getattr(type(event), field).size)
 
 
 def as_dict(event):
-    """The event's arguments by name: strings decoded as UTF-8, byte
-    buffers as hex (hashes reversed, buffers of variable length cut to
-    their length), booleans as True/False."""
+    """The event's arguments by name, in declaration order: strings decoded
+    as UTF-8, byte buffers as hex (hashes reversed, buffers of variable
+    length cut to their length), booleans as True/False."""
     args = {}
-    for field, _ in event._fields_[1:]:
-        value = getattr(event, field)
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        elif isinstance(value, ctypes.Array):
-            value = bytes(value)
-            if field in event._lengths_:
-                value = value[: getattr(event, event._lengths_[field])]
-            if field in event._hashes_:
-                value = value[::-1]
-            value = value.hex()
-        elif field in event._bools_:
-            value = value != 0
+    for field in event._args_:
+        if field in event._lengths_:
+            # Only the kept bytes: the record may end right after them.
+            at = ctypes.addressof(event) + getattr(type(event), field).offset
+            value = ctypes.string_at(at, _kept(event, field)).hex()
+        else:
+            value = getattr(event, field)
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            elif isinstance(value, ctypes.Array):
+                value = bytes(value)
+                if field in event._hashes_:
+                    value = value[::-1]
+                value = value.hex()
+            elif field in event._bools_:
+                value = value != 0
         args[field] = value
     return args
 
@@ -161,10 +196,10 @@ def main(argv):
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "coin_selection_bcc.c")) as f:
         bpf = BPF(text=f.read(), usdt_contexts=[usdt])
 
-    def on_event(_ctx, data, _size):
+    def on_event(_ctx, data, size):
         if stopping:
             return -1  # stops the poll that is draining the buffer
-        name, event = decode(data)
+        name, event = decode(data, size)
         print(json.dumps({"tracepoint": name, "args": as_dict(event)}), flush=True)
         return 0
 

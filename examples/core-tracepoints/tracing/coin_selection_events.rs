@@ -4,6 +4,9 @@
 // Events of the `coin_selection` tracepoints as the libbpf program `coin_selection.bpf.c` writes
 // them to its `coin_selection_events` ring buffer: `#[repr(C)]` twins of `coin_selection.bpf.h`.
 // Include it in a loader with `include!("coin_selection_events.rs");` or as a module.
+// A record is its event struct cut after the bytes the last field (a
+// string or variable buffer, when the event has one) keeps, rounded up to
+// 16 bytes doubled (at most the field's cap): decode it by its length.
 
 /// `kind` of a `coin_selection:selected_coins` event.
 pub const COIN_SELECTION_SELECTED_COINS: u32 = 1;
@@ -59,8 +62,6 @@ pub fn lost_json(lost: u64) -> String {
 pub struct CoinSelectionSelectedCoins {
     /// Always [`COIN_SELECTION_SELECTED_COINS`].
     pub kind: u32,
-    /// Wallet name (Bitcoin Core sets no bound)
-    pub wallet_name: [u8; 4096 + 1],
     /// Name of the algorithm that made the selection, e.g. `bnb`
     pub algorithm: [u8; 20 + 1],
     /// Value the selection had to reach, in satoshis
@@ -69,6 +70,8 @@ pub struct CoinSelectionSelectedCoins {
     pub waste: i64,
     /// Value of the selected coins, in satoshis
     pub selected_value: i64,
+    /// Wallet name (Bitcoin Core sets no bound)
+    pub wallet_name: [u8; 4096 + 1],
 }
 impl CoinSelectionSelectedCoins {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
@@ -89,14 +92,14 @@ impl CoinSelectionSelectedCoins {
 pub struct CoinSelectionNormalCreateTxInternal {
     /// Always [`COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL`].
     pub kind: u32,
-    /// Wallet name (Bitcoin Core sets no bound)
-    pub wallet_name: [u8; 4096 + 1],
     /// Whether a transaction was built
     pub success: u8,
     /// Fee of the transaction, in satoshis
     pub fee: i64,
     /// Position of the change output, -1 without one
     pub change_pos: i32,
+    /// Wallet name (Bitcoin Core sets no bound)
+    pub wallet_name: [u8; 4096 + 1],
 }
 impl CoinSelectionNormalCreateTxInternal {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
@@ -136,8 +139,6 @@ impl CoinSelectionAttemptingApsCreateTx {
 pub struct CoinSelectionApsCreateTxInternal {
     /// Always [`COIN_SELECTION_APS_CREATE_TX_INTERNAL`].
     pub kind: u32,
-    /// Wallet name (Bitcoin Core sets no bound)
-    pub wallet_name: [u8; 4096 + 1],
     /// Whether the wallet uses this transaction rather than the first one
     pub use_aps: u8,
     /// Whether a transaction was built
@@ -146,6 +147,8 @@ pub struct CoinSelectionApsCreateTxInternal {
     pub fee: i64,
     /// Position of the change output, -1 without one
     pub change_pos: i32,
+    /// Wallet name (Bitcoin Core sets no bound)
+    pub wallet_name: [u8; 4096 + 1],
 }
 impl CoinSelectionApsCreateTxInternal {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
@@ -177,7 +180,10 @@ pub enum CoinSelectionEvent {
 }
 
 impl CoinSelectionEvent {
-    /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.
+    /// Decodes one ring-buffer record; `None` for an unknown kind or a
+    /// record shorter than what it holds. A record whose event ends in
+    /// a string or a variable buffer stops after that field's kept bytes
+    /// (rounded up to a size class): the bytes of the struct past it read as zero.
     pub fn decode(record: &[u8]) -> Option<CoinSelectionEvent> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
@@ -188,18 +194,81 @@ impl CoinSelectionEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
+        /// A `T` from a record cut after `at` bytes or more (see the
+        /// program): the bytes past its end read as zero. Sound for
+        /// the same reasons as `read`.
+        #[allow(dead_code)]
+        fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
+            if record.len() < at {
+                return None;
+            }
+            let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
+            let n = record.len().min(::core::mem::size_of::<T>());
+            unsafe {
+                ::core::ptr::copy_nonoverlapping(
+                    record.as_ptr(),
+                    value.as_mut_ptr().cast::<u8>(),
+                    n,
+                );
+                Some(value.assume_init())
+            }
+        }
         match read::<u32>(record)? {
             COIN_SELECTION_SELECTED_COINS => {
-                read(record).map(CoinSelectionEvent::SelectedCoins)
+                let at = ::core::mem::offset_of!(
+                    CoinSelectionSelectedCoins, wallet_name
+                );
+                read_cut::<CoinSelectionSelectedCoins>(record, at)
+                    .filter(|e| {
+                        e
+                            .wallet_name
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(CoinSelectionEvent::SelectedCoins)
             }
             COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL => {
-                read(record).map(CoinSelectionEvent::NormalCreateTxInternal)
+                let at = ::core::mem::offset_of!(
+                    CoinSelectionNormalCreateTxInternal, wallet_name
+                );
+                read_cut::<CoinSelectionNormalCreateTxInternal>(record, at)
+                    .filter(|e| {
+                        e
+                            .wallet_name
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(CoinSelectionEvent::NormalCreateTxInternal)
             }
             COIN_SELECTION_ATTEMPTING_APS_CREATE_TX => {
-                read(record).map(CoinSelectionEvent::AttemptingApsCreateTx)
+                let at = ::core::mem::offset_of!(
+                    CoinSelectionAttemptingApsCreateTx, wallet_name
+                );
+                read_cut::<CoinSelectionAttemptingApsCreateTx>(record, at)
+                    .filter(|e| {
+                        e
+                            .wallet_name
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(CoinSelectionEvent::AttemptingApsCreateTx)
             }
             COIN_SELECTION_APS_CREATE_TX_INTERNAL => {
-                read(record).map(CoinSelectionEvent::ApsCreateTxInternal)
+                let at = ::core::mem::offset_of!(
+                    CoinSelectionApsCreateTxInternal, wallet_name
+                );
+                read_cut::<CoinSelectionApsCreateTxInternal>(record, at)
+                    .filter(|e| {
+                        e
+                            .wallet_name
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(CoinSelectionEvent::ApsCreateTxInternal)
             }
             _ => None,
         }
@@ -298,14 +367,41 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// Appends `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` (in reverse order if `reversed`, as a hash
+/// shows) as a JSON string of lowercase hex digits, 256 bytes at a
+/// time: a payload may be 32 KB.
 #[allow(dead_code)]
-fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+fn write_hex(out: &mut String, bytes: &[u8], reversed: bool) {
+    fn digits<'a>(out: &mut String, part: impl Iterator<Item = &'a u8>) {
+        /// The two digits of every byte.
+        const PAIRS: [[u8; 2]; 256] = {
+            let digits = b"0123456789abcdef";
+            let mut pairs = [[0u8; 2]; 256];
+            let mut b = 0;
+            while b < 256 {
+                pairs[b] = [digits[b >> 4], digits[b & 0xf]];
+                b += 1;
+            }
+            pairs
+        };
+        let mut text = [[0u8; 2]; 256];
+        let mut used = 0;
+        for (pair, &b) in text.iter_mut().zip(part) {
+            *pair = PAIRS[usize::from(b)];
+            used += 1;
+        }
+        let text = text.as_flattened();
+        let used = used * 2;
+        out.push_str(
+            ::core::str::from_utf8(&text[..used]).expect("hex digits are ASCII"),
+        );
+    }
+    out.reserve(bytes.len() * 2 + 2);
     out.push('"');
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    if reversed {
+        bytes.rchunks(256).for_each(|part| digits(out, part.iter().rev()));
+    } else {
+        bytes.chunks(256).for_each(|part| digits(out, part.iter()));
     }
     out.push('"');
 }

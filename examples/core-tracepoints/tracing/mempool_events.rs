@@ -4,6 +4,9 @@
 // Events of the `mempool` tracepoints as the libbpf program `mempool.bpf.c` writes
 // them to its `mempool_events` ring buffer: `#[repr(C)]` twins of `mempool.bpf.h`.
 // Include it in a loader with `include!("mempool_events.rs");` or as a module.
+// A record is its event struct cut after the bytes the last field (a
+// string or variable buffer, when the event has one) keeps, rounded up to
+// 16 bytes doubled (at most the field's cap): decode it by its length.
 
 /// `kind` of a `mempool:added` event.
 pub const MEMPOOL_ADDED: u32 = 1;
@@ -179,7 +182,10 @@ pub enum MempoolEvent {
 }
 
 impl MempoolEvent {
-    /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.
+    /// Decodes one ring-buffer record; `None` for an unknown kind or a
+    /// record shorter than what it holds. A record whose event ends in
+    /// a string or a variable buffer stops after that field's kept bytes
+    /// (rounded up to a size class): the bytes of the struct past it read as zero.
     pub fn decode(record: &[u8]) -> Option<MempoolEvent> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
@@ -190,11 +196,41 @@ impl MempoolEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
+        /// A `T` from a record cut after `at` bytes or more (see the
+        /// program): the bytes past its end read as zero. Sound for
+        /// the same reasons as `read`.
+        #[allow(dead_code)]
+        fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
+            if record.len() < at {
+                return None;
+            }
+            let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
+            let n = record.len().min(::core::mem::size_of::<T>());
+            unsafe {
+                ::core::ptr::copy_nonoverlapping(
+                    record.as_ptr(),
+                    value.as_mut_ptr().cast::<u8>(),
+                    n,
+                );
+                Some(value.assume_init())
+            }
+        }
         match read::<u32>(record)? {
             MEMPOOL_ADDED => read(record).map(MempoolEvent::Added),
             MEMPOOL_REMOVED => read(record).map(MempoolEvent::Removed),
             MEMPOOL_REPLACED => read(record).map(MempoolEvent::Replaced),
-            MEMPOOL_REJECTED => read(record).map(MempoolEvent::Rejected),
+            MEMPOOL_REJECTED => {
+                let at = ::core::mem::offset_of!(MempoolRejected, reason);
+                read_cut::<MempoolRejected>(record, at)
+                    .filter(|e| {
+                        e
+                            .reason
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(MempoolEvent::Rejected)
+            }
             _ => None,
         }
     }
@@ -221,7 +257,7 @@ impl MempoolEvent {
         match self {
             MempoolEvent::Added(e) => {
                 out.push_str("{\"tracepoint\":\"mempool:added\",\"args\":{\"txid\":");
-                write_hex(out, e.txid().iter().rev());
+                write_hex(out, e.txid(), true);
                 out.push_str(",\"vsize\":");
                 write_number(out, e.vsize);
                 out.push_str(",\"fee\":");
@@ -230,7 +266,7 @@ impl MempoolEvent {
             }
             MempoolEvent::Removed(e) => {
                 out.push_str("{\"tracepoint\":\"mempool:removed\",\"args\":{\"txid\":");
-                write_hex(out, e.txid().iter().rev());
+                write_hex(out, e.txid(), true);
                 out.push_str(",\"reason\":");
                 write_json_string(out, &e.reason());
                 out.push_str(",\"vsize\":");
@@ -245,7 +281,7 @@ impl MempoolEvent {
                 out.push_str(
                     "{\"tracepoint\":\"mempool:replaced\",\"args\":{\"replaced_txid\":",
                 );
-                write_hex(out, e.replaced_txid().iter().rev());
+                write_hex(out, e.replaced_txid(), true);
                 out.push_str(",\"replaced_vsize\":");
                 write_number(out, e.replaced_vsize);
                 out.push_str(",\"replaced_fee\":");
@@ -253,7 +289,7 @@ impl MempoolEvent {
                 out.push_str(",\"replaced_entry_time\":");
                 write_number(out, e.replaced_entry_time);
                 out.push_str(",\"replacement_txid\":");
-                write_hex(out, e.replacement_txid().iter().rev());
+                write_hex(out, e.replacement_txid(), true);
                 out.push_str(",\"replacement_vsize\":");
                 write_number(out, e.replacement_vsize);
                 out.push_str(",\"replacement_fee\":");
@@ -264,7 +300,7 @@ impl MempoolEvent {
             }
             MempoolEvent::Rejected(e) => {
                 out.push_str("{\"tracepoint\":\"mempool:rejected\",\"args\":{\"txid\":");
-                write_hex(out, e.txid().iter().rev());
+                write_hex(out, e.txid(), true);
                 out.push_str(",\"reason\":");
                 write_json_string(out, &e.reason());
                 out.push_str("}}");
@@ -286,14 +322,41 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// Appends `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` (in reverse order if `reversed`, as a hash
+/// shows) as a JSON string of lowercase hex digits, 256 bytes at a
+/// time: a payload may be 32 KB.
 #[allow(dead_code)]
-fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+fn write_hex(out: &mut String, bytes: &[u8], reversed: bool) {
+    fn digits<'a>(out: &mut String, part: impl Iterator<Item = &'a u8>) {
+        /// The two digits of every byte.
+        const PAIRS: [[u8; 2]; 256] = {
+            let digits = b"0123456789abcdef";
+            let mut pairs = [[0u8; 2]; 256];
+            let mut b = 0;
+            while b < 256 {
+                pairs[b] = [digits[b >> 4], digits[b & 0xf]];
+                b += 1;
+            }
+            pairs
+        };
+        let mut text = [[0u8; 2]; 256];
+        let mut used = 0;
+        for (pair, &b) in text.iter_mut().zip(part) {
+            *pair = PAIRS[usize::from(b)];
+            used += 1;
+        }
+        let text = text.as_flattened();
+        let used = used * 2;
+        out.push_str(
+            ::core::str::from_utf8(&text[..used]).expect("hex digits are ASCII"),
+        );
+    }
+    out.reserve(bytes.len() * 2 + 2);
     out.push('"');
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    if reversed {
+        bytes.rchunks(256).for_each(|part| digits(out, part.iter().rev()));
+    } else {
+        bytes.chunks(256).for_each(|part| digits(out, part.iter()));
     }
     out.push('"');
 }

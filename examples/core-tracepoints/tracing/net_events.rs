@@ -4,6 +4,9 @@
 // Events of the `net` tracepoints as the libbpf program `net.bpf.c` writes
 // them to its `net_events` ring buffer: `#[repr(C)]` twins of `net.bpf.h`.
 // Include it in a loader with `include!("net_events.rs");` or as a module.
+// A record is its event struct cut after the bytes the last field (a
+// string or variable buffer, when the event has one) keeps, rounded up to
+// 16 bytes doubled (at most the field's cap): decode it by its length.
 
 /// `kind` of a `net:inbound_message` event.
 pub const NET_INBOUND_MESSAGE: u32 = 1;
@@ -172,9 +175,6 @@ pub struct NetInboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (`IP:port`, or a host name as given for a
-    /// manual connection)
-    pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
     /// Network the peer connects from as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
@@ -183,6 +183,9 @@ pub struct NetInboundConnection {
     /// Number of inbound connections as `uint64`, the newly opened one
     /// included
     pub existing: u64,
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
+    pub addr: [u8; 260 + 1],
 }
 impl NetInboundConnection {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
@@ -206,9 +209,6 @@ pub struct NetOutboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (`IP:port`, or a host name as given for a
-    /// manual connection)
-    pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
     /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
@@ -217,6 +217,9 @@ pub struct NetOutboundConnection {
     /// Number of outbound connections as `uint64`, the newly opened one
     /// included
     pub existing: u64,
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
+    pub addr: [u8; 260 + 1],
 }
 impl NetOutboundConnection {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
@@ -239,9 +242,6 @@ pub struct NetClosedConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (`IP:port`, or a host name as given for a
-    /// manual connection)
-    pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
     /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
@@ -249,6 +249,9 @@ pub struct NetClosedConnection {
     pub network: u32,
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
+    pub addr: [u8; 260 + 1],
 }
 impl NetClosedConnection {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
@@ -272,9 +275,6 @@ pub struct NetEvictedInboundConnection {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection address (`IP:port`, or a host name as given for a
-    /// manual connection)
-    pub addr: [u8; 260 + 1],
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
     /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
@@ -282,6 +282,9 @@ pub struct NetEvictedInboundConnection {
     pub network: u32,
     /// Connection established, as UNIX epoch timestamp in seconds
     pub time_established: u64,
+    /// Connection address (`IP:port`, or a host name as given for a
+    /// manual connection)
+    pub addr: [u8; 260 + 1],
 }
 impl NetEvictedInboundConnection {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
@@ -334,7 +337,10 @@ pub enum NetEvent {
 }
 
 impl NetEvent {
-    /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.
+    /// Decodes one ring-buffer record; `None` for an unknown kind or a
+    /// record shorter than what it holds. A record whose event ends in
+    /// a string or a variable buffer stops after that field's kept bytes
+    /// (rounded up to a size class): the bytes of the struct past it read as zero.
     pub fn decode(record: &[u8]) -> Option<NetEvent> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
@@ -345,17 +351,97 @@ impl NetEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
+        /// A `T` from a record cut after `at` bytes or more (see the
+        /// program): the bytes past its end read as zero. Sound for
+        /// the same reasons as `read`.
+        #[allow(dead_code)]
+        fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
+            if record.len() < at {
+                return None;
+            }
+            let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
+            let n = record.len().min(::core::mem::size_of::<T>());
+            unsafe {
+                ::core::ptr::copy_nonoverlapping(
+                    record.as_ptr(),
+                    value.as_mut_ptr().cast::<u8>(),
+                    n,
+                );
+                Some(value.assume_init())
+            }
+        }
         match read::<u32>(record)? {
-            NET_INBOUND_MESSAGE => read(record).map(NetEvent::InboundMessage),
-            NET_OUTBOUND_MESSAGE => read(record).map(NetEvent::OutboundMessage),
-            NET_INBOUND_CONNECTION => read(record).map(NetEvent::InboundConnection),
-            NET_OUTBOUND_CONNECTION => read(record).map(NetEvent::OutboundConnection),
-            NET_CLOSED_CONNECTION => read(record).map(NetEvent::ClosedConnection),
+            NET_INBOUND_MESSAGE => {
+                let at = ::core::mem::offset_of!(NetInboundMessage, msg);
+                read_cut::<NetInboundMessage>(record, at)
+                    .filter(|e| at + e.msg().len() <= record.len())
+                    .map(NetEvent::InboundMessage)
+            }
+            NET_OUTBOUND_MESSAGE => {
+                let at = ::core::mem::offset_of!(NetOutboundMessage, msg);
+                read_cut::<NetOutboundMessage>(record, at)
+                    .filter(|e| at + e.msg().len() <= record.len())
+                    .map(NetEvent::OutboundMessage)
+            }
+            NET_INBOUND_CONNECTION => {
+                let at = ::core::mem::offset_of!(NetInboundConnection, addr);
+                read_cut::<NetInboundConnection>(record, at)
+                    .filter(|e| {
+                        e
+                            .addr
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(NetEvent::InboundConnection)
+            }
+            NET_OUTBOUND_CONNECTION => {
+                let at = ::core::mem::offset_of!(NetOutboundConnection, addr);
+                read_cut::<NetOutboundConnection>(record, at)
+                    .filter(|e| {
+                        e
+                            .addr
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(NetEvent::OutboundConnection)
+            }
+            NET_CLOSED_CONNECTION => {
+                let at = ::core::mem::offset_of!(NetClosedConnection, addr);
+                read_cut::<NetClosedConnection>(record, at)
+                    .filter(|e| {
+                        e
+                            .addr
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(NetEvent::ClosedConnection)
+            }
             NET_EVICTED_INBOUND_CONNECTION => {
-                read(record).map(NetEvent::EvictedInboundConnection)
+                let at = ::core::mem::offset_of!(NetEvictedInboundConnection, addr);
+                read_cut::<NetEvictedInboundConnection>(record, at)
+                    .filter(|e| {
+                        e
+                            .addr
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(NetEvent::EvictedInboundConnection)
             }
             NET_MISBEHAVING_CONNECTION => {
-                read(record).map(NetEvent::MisbehavingConnection)
+                let at = ::core::mem::offset_of!(NetMisbehavingConnection, message);
+                read_cut::<NetMisbehavingConnection>(record, at)
+                    .filter(|e| {
+                        e
+                            .message
+                            .iter()
+                            .position(|&b| b == 0)
+                            .is_some_and(|nul| at + nul < record.len())
+                    })
+                    .map(NetEvent::MisbehavingConnection)
             }
             _ => None,
         }
@@ -398,7 +484,7 @@ impl NetEvent {
                 out.push_str(",\"msg_size\":");
                 write_number(out, e.msg_size);
                 out.push_str(",\"msg\":");
-                write_hex(out, e.msg());
+                write_hex(out, e.msg(), false);
                 out.push_str("}}");
             }
             NetEvent::OutboundMessage(e) => {
@@ -415,7 +501,7 @@ impl NetEvent {
                 out.push_str(",\"msg_size\":");
                 write_number(out, e.msg_size);
                 out.push_str(",\"msg\":");
-                write_hex(out, e.msg());
+                write_hex(out, e.msg(), false);
                 out.push_str("}}");
             }
             NetEvent::InboundConnection(e) => {
@@ -504,14 +590,41 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// Appends `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` (in reverse order if `reversed`, as a hash
+/// shows) as a JSON string of lowercase hex digits, 256 bytes at a
+/// time: a payload may be 32 KB.
 #[allow(dead_code)]
-fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+fn write_hex(out: &mut String, bytes: &[u8], reversed: bool) {
+    fn digits<'a>(out: &mut String, part: impl Iterator<Item = &'a u8>) {
+        /// The two digits of every byte.
+        const PAIRS: [[u8; 2]; 256] = {
+            let digits = b"0123456789abcdef";
+            let mut pairs = [[0u8; 2]; 256];
+            let mut b = 0;
+            while b < 256 {
+                pairs[b] = [digits[b >> 4], digits[b & 0xf]];
+                b += 1;
+            }
+            pairs
+        };
+        let mut text = [[0u8; 2]; 256];
+        let mut used = 0;
+        for (pair, &b) in text.iter_mut().zip(part) {
+            *pair = PAIRS[usize::from(b)];
+            used += 1;
+        }
+        let text = text.as_flattened();
+        let used = used * 2;
+        out.push_str(
+            ::core::str::from_utf8(&text[..used]).expect("hex digits are ASCII"),
+        );
+    }
+    out.reserve(bytes.len() * 2 + 2);
     out.push('"');
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    if reversed {
+        bytes.rchunks(256).for_each(|part| digits(out, part.iter().rev()));
+    } else {
+        bytes.chunks(256).for_each(|part| digits(out, part.iter()));
     }
     out.push('"');
 }

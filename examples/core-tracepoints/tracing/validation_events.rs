@@ -4,6 +4,9 @@
 // Events of the `validation` tracepoints as the libbpf program `validation.bpf.c` writes
 // them to its `validation_events` ring buffer: `#[repr(C)]` twins of `validation.bpf.h`.
 // Include it in a loader with `include!("validation_events.rs");` or as a module.
+// A record is its event struct cut after the bytes the last field (a
+// string or variable buffer, when the event has one) keeps, rounded up to
+// 16 bytes doubled (at most the field's cap): decode it by its length.
 
 /// `kind` of a `validation:block_connected` event.
 pub const VALIDATION_BLOCK_CONNECTED: u32 = 1;
@@ -65,7 +68,10 @@ pub enum ValidationEvent {
 }
 
 impl ValidationEvent {
-    /// Decodes one ring-buffer record; `None` for an unknown kind or a short record.
+    /// Decodes one ring-buffer record; `None` for an unknown kind or a
+    /// record shorter than what it holds. A record whose event ends in
+    /// a string or a variable buffer stops after that field's kept bytes
+    /// (rounded up to a size class): the bytes of the struct past it read as zero.
     pub fn decode(record: &[u8]) -> Option<ValidationEvent> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
@@ -75,6 +81,25 @@ impl ValidationEvent {
                 return None;
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
+        }
+        /// A `T` from a record cut after `at` bytes or more (see the
+        /// program): the bytes past its end read as zero. Sound for
+        /// the same reasons as `read`.
+        #[allow(dead_code)]
+        fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
+            if record.len() < at {
+                return None;
+            }
+            let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
+            let n = record.len().min(::core::mem::size_of::<T>());
+            unsafe {
+                ::core::ptr::copy_nonoverlapping(
+                    record.as_ptr(),
+                    value.as_mut_ptr().cast::<u8>(),
+                    n,
+                );
+                Some(value.assume_init())
+            }
         }
         match read::<u32>(record)? {
             VALIDATION_BLOCK_CONNECTED => {
@@ -105,7 +130,7 @@ impl ValidationEvent {
                 out.push_str(
                     "{\"tracepoint\":\"validation:block_connected\",\"args\":{\"block_hash\":",
                 );
-                write_hex(out, e.block_hash().iter().rev());
+                write_hex(out, e.block_hash(), true);
                 out.push_str(",\"height\":");
                 write_number(out, e.height);
                 out.push_str(",\"transactions\":");
@@ -135,14 +160,41 @@ fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(&bytes[..end])
 }
 
-/// Appends `bytes` as a JSON string of lowercase hex digits.
+/// Appends `bytes` (in reverse order if `reversed`, as a hash
+/// shows) as a JSON string of lowercase hex digits, 256 bytes at a
+/// time: a payload may be 32 KB.
 #[allow(dead_code)]
-fn write_hex<'a>(out: &mut String, bytes: impl IntoIterator<Item = &'a u8>) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+fn write_hex(out: &mut String, bytes: &[u8], reversed: bool) {
+    fn digits<'a>(out: &mut String, part: impl Iterator<Item = &'a u8>) {
+        /// The two digits of every byte.
+        const PAIRS: [[u8; 2]; 256] = {
+            let digits = b"0123456789abcdef";
+            let mut pairs = [[0u8; 2]; 256];
+            let mut b = 0;
+            while b < 256 {
+                pairs[b] = [digits[b >> 4], digits[b & 0xf]];
+                b += 1;
+            }
+            pairs
+        };
+        let mut text = [[0u8; 2]; 256];
+        let mut used = 0;
+        for (pair, &b) in text.iter_mut().zip(part) {
+            *pair = PAIRS[usize::from(b)];
+            used += 1;
+        }
+        let text = text.as_flattened();
+        let used = used * 2;
+        out.push_str(
+            ::core::str::from_utf8(&text[..used]).expect("hex digits are ASCII"),
+        );
+    }
+    out.reserve(bytes.len() * 2 + 2);
     out.push('"');
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    if reversed {
+        bytes.rchunks(256).for_each(|part| digits(out, part.iter().rev()));
+    } else {
+        bytes.chunks(256).for_each(|part| digits(out, part.iter()));
     }
     out.push('"');
 }

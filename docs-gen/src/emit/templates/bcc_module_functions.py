@@ -1,30 +1,57 @@
 
 
-def decode(data):
-    """Returns (tracepoint, event) for one ring-buffer record."""
+def decode(data, size=None):
+    """Returns (tracepoint, event) for the ring-buffer record at address
+    `data`. A record ends after the bytes its `_tail_` field keeps (the
+    rest of the class lies beyond it): read events with as_dict. Given the
+    record's `size`, raises ValueError when the record is shorter than
+    what it holds."""
     kind = ctypes.cast(data, ctypes.POINTER(ctypes.c_uint32)).contents.value
     name, cls = @EVENTS@[kind]
-    return name, ctypes.cast(data, ctypes.POINTER(cls)).contents
+    event = ctypes.cast(data, ctypes.POINTER(cls)).contents
+    if size is not None and size < record_len(event):
+        raise ValueError("%s record of %d bytes, shorter than its %d" % (name, size, record_len(event)))
+    return name, event
+
+
+def record_len(event):
+    """The bytes of `event`'s record that hold its values: the whole class,
+    or up to the end of what its tail keeps."""
+    tail = event._tail_
+    if tail is None:
+        return ctypes.sizeof(event)
+    offset = getattr(type(event), tail).offset
+    if tail in event._lengths_:
+        return offset + _kept(event, tail)
+    return offset + len(getattr(event, tail)) + 1
+
+
+def _kept(event, field):
+    """How many bytes of the variable buffer `field` the record holds."""
+    return min(getattr(event, event._lengths_[field]), getattr(type(event), field).size)
 
 
 def as_dict(event):
-    """The event's arguments by name: strings decoded as UTF-8, byte
-    buffers as hex (hashes reversed, buffers of variable length cut to
-    their length), booleans as True/False."""
+    """The event's arguments by name, in declaration order: strings decoded
+    as UTF-8, byte buffers as hex (hashes reversed, buffers of variable
+    length cut to their length), booleans as True/False."""
     args = {}
-    for field, _ in event._fields_[1:]:
-        value = getattr(event, field)
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        elif isinstance(value, ctypes.Array):
-            value = bytes(value)
-            if field in event._lengths_:
-                value = value[: getattr(event, event._lengths_[field])]
-            if field in event._hashes_:
-                value = value[::-1]
-            value = value.hex()
-        elif field in event._bools_:
-            value = value != 0
+    for field in event._args_:
+        if field in event._lengths_:
+            # Only the kept bytes: the record may end right after them.
+            at = ctypes.addressof(event) + getattr(type(event), field).offset
+            value = ctypes.string_at(at, _kept(event, field)).hex()
+        else:
+            value = getattr(event, field)
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            elif isinstance(value, ctypes.Array):
+                value = bytes(value)
+                if field in event._hashes_:
+                    value = value[::-1]
+                value = value.hex()
+            elif field in event._bools_:
+                value = value != 0
         args[field] = value
     return args
 
@@ -52,10 +79,10 @@ def main(argv):
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "@C_FILE@")) as f:
         bpf = BPF(text=f.read(), usdt_contexts=[usdt])
 
-    def on_event(_ctx, data, _size):
+    def on_event(_ctx, data, size):
         if stopping:
             return -1  # stops the poll that is draining the buffer
-        name, event = decode(data)
+        name, event = decode(data, size)
         print(json.dumps({"tracepoint": name, "args": as_dict(event)}), flush=True)
         return 0
 

@@ -3,15 +3,18 @@
 //! a fixed order, for tracers to read.
 //!
 //! ```text
-//! core-replay [--fired-log FILE] [--wait] [--flood SECONDS [--rate N]]
+//! core-replay [--fired-log FILE] [--wait] [--flood SECONDS [--rate N] [--events KIND]]
 //! ```
 //!
 //! `--wait` reads one line from standard input before firing (a tracer
 //! harness writes it once its tracer is attached); `--fired-log` writes one
 //! JSON object per fire (see `core_tracepoints::fired_log`). `--flood`
-//! fires `net:inbound_connection` instead, for SECONDS, as fast as it can or
-//! N times a second, and prints `fired N` (the reader benchmark of
-//! `scripts/bench.sh`).
+//! fires one tracepoint instead, for SECONDS, as fast as it can or N times
+//! a second, and prints `fired N` and `payload B` (the payload bytes a
+//! reader keeps of them, at most 32568 a message): the reader benchmarks of
+//! `scripts/bench.sh` and `scripts/reader-throughput.sh`. `--events` picks
+//! what it fires (see [`Flood`]): `connections` (the default), `pings` or
+//! `messages`.
 
 use core_tracepoints::fire_and_record;
 use core_tracepoints::fired_log::FiredLog;
@@ -23,11 +26,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: core-replay [--fired-log FILE] [--wait] [--flood SECONDS [--rate N]]
+const USAGE: &str =
+    "usage: core-replay [--fired-log FILE] [--wait] [--flood SECONDS [--rate N] [--events KIND]]
   --fired-log FILE  write one JSON object per fired tracepoint to FILE
   --wait            read one line from standard input before firing
-  --flood SECONDS   fire net:inbound_connection for SECONDS (fast as possible,
-                    or N times a second with --rate N) and print `fired N`";
+  --flood SECONDS   fire one tracepoint for SECONDS (fast as possible, or N
+                    times a second with --rate N) and print `fired N` and
+                    `payload B` (the payload bytes kept of them)
+  --events KIND     what --flood fires: `connections` (net:inbound_connection,
+                    the default), `pings` (net:inbound_message, 8-byte pings)
+                    or `messages` (net:inbound_message, a mix of sizes)";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -44,6 +52,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut wait = false;
     let mut flood: Option<f64> = None;
     let mut rate: Option<f64> = None;
+    let mut events = Flood::Connections;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -54,6 +63,18 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--wait" => wait = true,
             "--flood" => flood = Some(number(args.next(), "--flood")?),
             "--rate" => rate = Some(number(args.next(), "--rate")?),
+            "--events" => {
+                events = match args.next().as_deref() {
+                    Some("connections") => Flood::Connections,
+                    Some("pings") => Flood::Pings,
+                    Some("messages") => Flood::Messages,
+                    _ => {
+                        return Err(format!(
+                            "`--events` takes `connections`, `pings` or `messages`\n{USAGE}"
+                        ));
+                    }
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -70,10 +91,9 @@ fn run(args: Vec<String>) -> Result<(), String> {
             .map_err(|e| format!("cannot read standard input: {e}"))?;
     }
     if let Some(seconds) = flood {
-        println!(
-            "fired {}",
-            flood_net(Duration::from_secs_f64(seconds), rate)
-        );
+        let (fired, payload) = events.run(Duration::from_secs_f64(seconds), rate);
+        println!("fired {fired}");
+        println!("payload {payload}");
         return Ok(());
     }
     replay_net(&mut log);
@@ -94,30 +114,103 @@ fn number(value: Option<String>, flag: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("`{flag}` takes a positive number\n{USAGE}"))
 }
 
-/// Fires `net:inbound_connection` for `duration`, as fast as it can or at
-/// `rate` fires a second (paced against the clock); returns how many
-/// fires a tracer was attached to.
-fn flood_net(duration: Duration, rate: Option<f64>) -> u64 {
-    let addr = "127.0.0.1:8333";
-    let start = Instant::now();
-    let mut fired = 0u64;
-    let mut sent = 0u64;
-    while start.elapsed() < duration {
-        if let Some(rate) = rate {
-            // Fire the ones due by now, then check the clock again.
-            let due = (start.elapsed().as_secs_f64() * rate) as u64;
-            if sent >= due {
-                std::hint::spin_loop();
-                continue;
+/// What `--flood` fires.
+#[derive(Debug, Clone, Copy)]
+enum Flood {
+    /// `net:inbound_connection`: no payload, about 100 bytes of values.
+    Connections,
+    /// `net:inbound_message` with an 8-byte `ping` payload.
+    Pings,
+    /// `net:inbound_message`, cycling through [`MESSAGE_MIX`].
+    Messages,
+}
+
+/// The message mix of `--events messages`, one cycle of 20 messages (type,
+/// payload bytes), loosely shaped like a relaying node's inbound traffic:
+/// 8 pings and pongs of 8 bytes; 6 `inv`s of 37 bytes times 1 to 6
+/// entries; 3 `addrv2`s and 2 `headers` of 1 to 4 KB; 1 block of 40000
+/// bytes, which readers keep 32568 bytes of. A cycle carries 53201 bytes,
+/// 45769 of them kept: 2288 kept bytes a message on average.
+const MESSAGE_MIX: [(&str, usize); 20] = [
+    ("ping", 8),
+    ("inv", 37),
+    ("pong", 8),
+    ("inv", 74),
+    ("addrv2", 1000),
+    ("ping", 8),
+    ("inv", 111),
+    ("pong", 8),
+    ("headers", 1620),
+    ("ping", 8),
+    ("inv", 148),
+    ("addrv2", 2500),
+    ("pong", 8),
+    ("inv", 185),
+    ("block", 40000),
+    ("ping", 8),
+    ("inv", 222),
+    ("headers", 3240),
+    ("pong", 8),
+    ("addrv2", 4000),
+];
+
+/// The most payload bytes the generated readers keep of a message.
+const KEPT: usize = 32568;
+
+impl Flood {
+    /// Fires for `duration`, as fast as it can or at `rate` fires a
+    /// second (paced against the clock); returns how many fires a tracer
+    /// was attached to, and the payload bytes readers keep of them.
+    fn run(self, duration: Duration, rate: Option<f64>) -> (u64, u64) {
+        let addr = "127.0.0.1:8333";
+        let largest = MESSAGE_MIX.iter().map(|&(_, n)| n).max().unwrap_or(0);
+        let payload = bytes(1, largest);
+        let start = Instant::now();
+        let (mut fired, mut kept) = (0u64, 0u64);
+        let mut sent = 0u64;
+        while start.elapsed() < duration {
+            if let Some(rate) = rate {
+                // Fire the ones due by now, then check the clock again.
+                let due = (start.elapsed().as_secs_f64() * rate) as u64;
+                if sent >= due {
+                    std::hint::spin_loop();
+                    continue;
+                }
+            }
+            let (msg_type, size) = match self {
+                Flood::Connections => ("", 0),
+                Flood::Pings => ("ping", 8),
+                Flood::Messages => MESSAGE_MIX[sent as usize % MESSAGE_MIX.len()],
+            };
+            sent += 1;
+            let enabled = match self {
+                Flood::Connections => net::inbound_connection::is_enabled(),
+                _ => net::inbound_message::is_enabled(),
+            };
+            if enabled {
+                fired += 1;
+                kept += size.min(KEPT) as u64;
+            }
+            let id = fired as i64;
+            match self {
+                Flood::Connections => {
+                    tracepoints::fire!(net::inbound_connection(id, addr, "inbound", 0, 1))
+                }
+                _ => {
+                    let msg: &[u8] = &payload[..size];
+                    tracepoints::fire!(net::inbound_message(
+                        id,
+                        addr,
+                        "inbound",
+                        msg_type,
+                        size as u64,
+                        msg
+                    ))
+                }
             }
         }
-        sent += 1;
-        if net::inbound_connection::is_enabled() {
-            fired += 1;
-        }
-        tracepoints::fire!(net::inbound_connection(fired as i64, addr, "inbound", 0, 1));
+        (fired, kept)
     }
-    fired
 }
 
 /// `n` bytes of a deterministic pseudo-random stream seeded by `seed`.
