@@ -97,6 +97,6 @@ Red zone, 200000 traced runs each (leaf function with 16 canaries below rsp): $r
 TABLE
 
 echo
-echo "Reader throughput (scripts/reader-throughput.sh): net:inbound_connection flooded by core-replay, 2 s per run"
+echo "Reader throughput (scripts/reader-throughput.sh): net:inbound_message pings and the message mix flooded by core-replay, 2 s per run, readers of now and of the baseline"
 echo
-scripts/reader-throughput.sh 2 50000 100000 300000 max
+scripts/reader-throughput.sh 2

@@ -14,16 +14,20 @@
 # (default "pings messages") picks the floods: `connections`
 # (net:inbound_connection), `pings` (8-byte net:inbound_message) and
 # `messages` (core-replay's message mix, `--events messages`); READERS
-# (default: all five) the readers.
+# (default: all five) the readers; REPEAT (default 3) how many runs each
+# rate gets: a rate counts as lossless when most of its runs are (these
+# machines are shared: a reader now and then stalls for longer than its
+# ring buffer lasts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/stop-tracer.sh
 
 seconds=${1:-2}
 shift || true
-rates=("${@:-10000 20000 50000 100000 200000 300000 500000}")
+rates=("${@:-10000 20000 50000 100000 200000 300000}")
 read -r -a rates <<<"${rates[*]}"
 read -r -a floods <<<"${EVENTS:-pings messages}"
+repeat=${REPEAT:-3}
 read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now net-tracer-baseline net-tracer-now}"
 baseline=${BASELINE:-1b3e210}
 
@@ -92,8 +96,18 @@ run() {
             ready="Attached 7 probes" ;;
         esac
         tracer=$!
-        wait_for_line "$ready|^Traceback|^net-tracer:|^ERROR" "$out/out" "$dir/err" || return 1
-        grep -qsE "$ready" "$out/out" "$dir/err" && break
+        # Ready, or gone (60 s at most).
+        local started=""
+        for _ in $(seq 600); do
+            if grep -qsE "$ready" "$out/out" "$dir/err"; then
+                started=yes
+                break
+            fi
+            kill -0 "$tracer" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$started" ] && break
+        kill "$tracer" 2>/dev/null || true
         wait "$tracer" || true
         if [ "$attempt" = 3 ]; then
             grep -v "^;" "$dir/err" | grep -v "^ *File\|^    " | tail -8 >&2
@@ -137,25 +151,30 @@ for flood in "${floods[@]}"; do
     for reader in "${readers[@]}"; do
         best="none"
         for rate in "${rates[@]}"; do
-            if ! read -r fired received lost payload < <(run "$reader" "$flood" "$rate"); then
-                echo "| $flood | $reader | $rate | did not run: see the messages above | | | | |"
-                break
-            fi
-            row=$(awk -v f="$fired" -v n="$received" -v l="$lost" -v p="$payload" -v s="$seconds" 'BEGIN {
-                pct = (f > 0 && l != "?") ? sprintf("%.1f", 100 * l / f) : "?"
-                printf "%.0f | %.0f | %.2f | %s | %s", f / s, n / s, p / s / 1e6, l, pct
-            }')
-            echo "| $flood | $reader | $rate | $row |"
-            # Lossless: nothing lost, every fired event printed.
-            if [ "$lost" != 0 ] || [ "$received" -lt "$fired" ]; then
-                break
-            fi
-            best=$(awk -v r="$rate" -v p="$payload" -v s="$seconds" 'BEGIN {printf "%s | %.2f", r, p / s / 1e6}')
+            clean=0 payloads=0
+            for _ in $(seq "$repeat"); do
+                if ! read -r fired received lost payload < <(run "$reader" "$flood" "$rate"); then
+                    echo "| $flood | $reader | $rate | did not run: see the messages above | | | | |"
+                    continue
+                fi
+                row=$(awk -v f="$fired" -v n="$received" -v l="$lost" -v p="$payload" -v s="$seconds" 'BEGIN {
+                    pct = (f > 0 && l != "?") ? sprintf("%.1f", 100 * l / f) : "?"
+                    printf "%.0f | %.0f | %.2f | %s | %s", f / s, n / s, p / s / 1e6, l, pct
+                }')
+                echo "| $flood | $reader | $rate | $row |"
+                # Lossless: nothing lost, every fired event printed.
+                if [ "$lost" = 0 ] && [ "$received" -ge "$fired" ]; then
+                    clean=$((clean + 1))
+                    payloads=$payload
+                fi
+            done
+            [ $((2 * clean)) -gt "$repeat" ] || break
+            best=$(awk -v r="$rate" -v p="$payloads" -v s="$seconds" -v c="$clean" -v n="$repeat" 'BEGIN {printf "%s (%d of %d runs) | %.2f", r, c, n, p / s / 1e6}')
         done
         summary+=("| $flood | $reader | $best |")
     done
 done
 echo
-echo "| flood | reader | highest lossless rate (fires/s) | payload MB/s there |"
+echo "| flood | reader | highest lossless rate (fires/s; runs without a loss) | payload MB/s there |"
 echo "|---|---|---|---|"
 printf '%s\n' "${summary[@]}" | sed 's/| none |$/| none | - |/'

@@ -223,7 +223,9 @@ impl Generation {
 
     /// The events of the libbpf loader's hex records, decoded by the
     /// provider's generated Python module (in `readers`) with this
-    /// generation's Python and BCC.
+    /// generation's Python and BCC. Fails unless every record is as long as
+    /// its content, rounded up to a size class: at least what it holds, at
+    /// most twice that and 16 bytes more.
     pub fn decoded(
         &self,
         readers: &Path,
@@ -231,7 +233,7 @@ impl Generation {
         records: &[serde_json::Value],
     ) -> Vec<serde_json::Value> {
         let script = format!(
-            "import ctypes, json, sys\nsys.path.insert(0, sys.argv[1])\nimport {}_bcc as m\nfor line in sys.stdin:\n    data = bytes.fromhex(json.loads(line))\n    record = ctypes.create_string_buffer(data, len(data))\n    name, event = m.decode(ctypes.addressof(record), len(data))\n    print(json.dumps({{\"tracepoint\": name, \"args\": m.as_dict(event)}}))\n",
+            "import ctypes, json, sys\nsys.path.insert(0, sys.argv[1])\nimport {}_bcc as m\nfor line in sys.stdin:\n    data = bytes.fromhex(json.loads(line))\n    record = ctypes.create_string_buffer(data, len(data))\n    name, event = m.decode(ctypes.addressof(record), len(data))\n    held = m.record_len(event)\n    if not held <= len(data) <= 2 * held + 16:\n        sys.exit('%s: a record of %d bytes for %d bytes of content' % (name, len(data), held))\n    print(json.dumps({{\"tracepoint\": name, \"args\": m.as_dict(event)}}))\n",
             provider.name
         );
         let mut child = self
@@ -251,7 +253,7 @@ impl Generation {
         writer.join().unwrap();
         assert!(
             output.status.success(),
-            "{}: decoding the libbpf records failed",
+            "{}: decoding the libbpf records failed (see its message above)",
             self.name
         );
         String::from_utf8_lossy(&output.stdout)

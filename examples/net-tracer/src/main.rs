@@ -122,7 +122,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
             .ok_or_else(|| format!("no map {name}"))
     };
 
-    // The lines of one poll, written out together after it.
+    // The lines decoded so far: written out after each poll, and during one
+    // once they reach 1 MiB.
     let lines = std::cell::RefCell::new(String::new());
     let ring_buffer = map(events.ring_buffer)?;
     let mut builder = RingBufferBuilder::new();
@@ -133,6 +134,12 @@ fn run(args: Vec<String>) -> Result<(), String> {
                 lines.push_str(&format!("{{\"undecodable\":{}}}", record.len()));
             }
             lines.push('\n');
+            // A poll drains the whole ring buffer: write as it goes, so
+            // the text neither grows without bound nor stalls the reader
+            // copying it as it grows.
+            if lines.len() >= 1 << 20 {
+                write_out(&mut lines);
+            }
             0
         })
         .map_err(|e| format!("ring buffer: {e}"))?;
