@@ -81,7 +81,9 @@ pub fn poll(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a tracer may take to print the events of a program that has
 /// already exited (they are in its buffers), before it is stopped anyway.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Generous: a loaded machine runs a chrooted bpftrace slowly, and the
+/// wait ends as soon as everything is printed.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long a BCC or libbpf reader may take, once its traced process is
 /// gone, to drain its ring buffer, print `{"lost": N}` and exit by itself.

@@ -253,10 +253,11 @@ fn dispatch(
             .length_arg()
             .expect("a buffer tail has a length argument");
         let length = &t.args[index].param;
-        writeln!(
-            out,
-            "\t__u64 {kept} = {length} < {define} ? {length} : {define};"
-        );
+        // Widened first: a narrow length type against a larger cap
+        // would make clang warn that the comparison is always true.
+        writeln!(out, "\t__u64 {kept} = {length};");
+        writeln!(out, "\tif ({kept} > {define})");
+        writeln!(out, "\t\t{kept} = {define};");
         a.param.clone()
     };
     let rest: Vec<&str> = tracepoint

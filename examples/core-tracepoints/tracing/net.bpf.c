@@ -67,7 +67,9 @@ static __always_inline int put_net_inbound_message(__u32 room, __u64 kept, const
 SEC("usdt")
 int BPF_USDT(net_inbound_message, __s64 _peer_id, const char *_addr, const char *_conn_type, const char *_msg_type, __u64 _msg_size, const void *_msg)
 {
-	__u64 kept = _msg_size < NET_INBOUND_MESSAGE_MSG_MAX_LEN ? _msg_size : NET_INBOUND_MESSAGE_MSG_MAX_LEN;
+	__u64 kept = _msg_size;
+	if (kept > NET_INBOUND_MESSAGE_MSG_MAX_LEN)
+		kept = NET_INBOUND_MESSAGE_MSG_MAX_LEN;
 	if (kept <= 16)
 		return put_net_inbound_message(16, kept, _msg, _peer_id, _addr, _conn_type, _msg_type, _msg_size);
 	if (kept <= 32)
@@ -123,7 +125,9 @@ static __always_inline int put_net_outbound_message(__u32 room, __u64 kept, cons
 SEC("usdt")
 int BPF_USDT(net_outbound_message, __s64 _peer_id, const char *_addr, const char *_conn_type, const char *_msg_type, __u64 _msg_size, const void *_msg)
 {
-	__u64 kept = _msg_size < NET_OUTBOUND_MESSAGE_MSG_MAX_LEN ? _msg_size : NET_OUTBOUND_MESSAGE_MSG_MAX_LEN;
+	__u64 kept = _msg_size;
+	if (kept > NET_OUTBOUND_MESSAGE_MSG_MAX_LEN)
+		kept = NET_OUTBOUND_MESSAGE_MSG_MAX_LEN;
 	if (kept <= 16)
 		return put_net_outbound_message(16, kept, _msg, _peer_id, _addr, _conn_type, _msg_type, _msg_size);
 	if (kept <= 32)

@@ -185,7 +185,9 @@ int trace_net_inbound_message(struct pt_regs *ctx)
 	bpf_usdt_readarg(5, ctx, &_msg_size);
 	const void *_msg = 0;
 	bpf_usdt_readarg(6, ctx, &_msg);
-	__u64 kept = _msg_size < NET_INBOUND_MESSAGE_MSG_MAX_LEN ? _msg_size : NET_INBOUND_MESSAGE_MSG_MAX_LEN;
+	__u64 kept = _msg_size;
+	if (kept > NET_INBOUND_MESSAGE_MSG_MAX_LEN)
+		kept = NET_INBOUND_MESSAGE_MSG_MAX_LEN;
 	if (kept <= 16)
 		return put_net_inbound_message(16, kept, _msg, _peer_id, _addr, _conn_type, _msg_type, _msg_size);
 	if (kept <= 32)
@@ -252,7 +254,9 @@ int trace_net_outbound_message(struct pt_regs *ctx)
 	bpf_usdt_readarg(5, ctx, &_msg_size);
 	const void *_msg = 0;
 	bpf_usdt_readarg(6, ctx, &_msg);
-	__u64 kept = _msg_size < NET_OUTBOUND_MESSAGE_MSG_MAX_LEN ? _msg_size : NET_OUTBOUND_MESSAGE_MSG_MAX_LEN;
+	__u64 kept = _msg_size;
+	if (kept > NET_OUTBOUND_MESSAGE_MSG_MAX_LEN)
+		kept = NET_OUTBOUND_MESSAGE_MSG_MAX_LEN;
 	if (kept <= 16)
 		return put_net_outbound_message(16, kept, _msg, _peer_id, _addr, _conn_type, _msg_type, _msg_size);
 	if (kept <= 32)
