@@ -224,7 +224,7 @@ fn signature_shape(vis: &syn::Visibility, sig: &syn::Signature, errors: &mut Err
             "remove `async`: tracepoints fire synchronously, write `fn name(args);`",
         );
     }
-    if let Some(t) = &sig.unsafety {
+    if let syn::Safety::Unsafe(t) = &sig.safety {
         errors.push(
             t.span,
             "remove `unsafe`: firing a tracepoint is safe, write `fn name(args);`",
