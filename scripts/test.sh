@@ -22,6 +22,9 @@ cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D w
 if command -v clang >/dev/null; then
     cargo clippy --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer -- -D warnings
 fi
+# Every package a user installs passes `cargo package` (its verification
+# build included), and tracepoints-gen installs from its package.
+scripts/package.sh
 # The generated rustdoc of the examples' tracepoints builds without warnings.
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p tracepoints -p core-tracepoints -p p2p-node
 # Native probe sites (the default), then the `usdt` crate backend: both
