@@ -14,7 +14,7 @@ scripts/setup-tracers.sh --host-only >&2
 cargo build --quiet --release -p p2p-node
 
 bin="$PWD/target/release/p2p-node"
-# The newest script floor this bpftrace serves (README, "Tracer versions").
+# The newest script floor this bpftrace serves (docs/guide.md, "Tracer versions").
 version=$(bpftrace --version | sed -n 's/^bpftrace v\([0-9.]*\).*/\1/p')
 newer() { [ "$(printf '%s\n%s\n' "$1" "$version" | sort -V | head -n 1)" = "$1" ]; }
 if newer 0.24; then

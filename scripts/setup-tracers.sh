@@ -5,7 +5,7 @@
 # Idempotent: safe to run again. `--host-only`: the host's tracers only.
 #
 # Needs root: it installs Debian packages, mounts tracefs and links kernel
-# headers for BCC and bpftrace (README.md, "Attach each tracer", says why).
+# headers for BCC and bpftrace (docs/guide.md, "Attach each tracer", says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -25,8 +25,10 @@ fi
 # Every package a user installs passes `cargo package` (its verification
 # build included), and tracepoints-gen installs from its package.
 scripts/package.sh
-# The generated rustdoc of the examples' tracepoints builds without warnings.
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p tracepoints -p core-tracepoints -p p2p-node
+# The reference (the crates' rustdoc) and the generated rustdoc of the
+# examples' tracepoints build without warnings.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p tracepoints -p tracepoints-macros \
+    -p tracepoints-codegen -p tracepoints-gen -p core-tracepoints -p p2p-node
 # Native probe sites (the default), then the `usdt` crate backend: both
 # must pass everything, the tracer tests included.
 # --show-output keeps the tracer tests' reports (events read per tracer,

@@ -50,6 +50,9 @@ pub const MAX_STR_LEN: u32 = 4096;
 /// ring buffer; Bitcoin Core's own tools keep 32568 bytes of a message.
 pub const MAX_BUFFER_CAP: u32 = 1 << 20;
 
+/// The longest provider or tracepoint name, in characters.
+pub const MAX_NAME_LEN: usize = 64;
+
 /// The longest string or buffer bpftrace 0.17 reads (`BPFTRACE_STRLEN` may
 /// be at most 200, the NUL of a string included).
 pub const BPFTRACE_STRLEN_MAX: u32 = 200;

@@ -1,8 +1,9 @@
 //! Typed USDT tracepoints.
 //!
 //! Declare a provider's tracepoints once, as a module of documented function
-//! signatures; fire them with [`fire!`]; generate `tracing.md` and tracer
-//! scripts from the same declaration with `tracepoints-gen`.
+//! signatures; fire them with [`fire!`]; generate `tracing.md`, bpftrace
+//! scripts, BCC and libbpf readers and Rust event types from the same
+//! declaration with the `tracepoints-gen` command.
 //!
 //! ```
 //! #[tracepoints::provider]
@@ -19,56 +20,110 @@
 //! }
 //!
 //! let reason = format!("headers message size = {}", 2001);
-//! // `reason` is only formatted into the probe when a tracer is attached.
+//! // `reason` is only passed to the probe while a tracer is attached.
 //! tracepoints::fire!(net::misbehaving_connection(7, &reason));
 //! assert!(!net::misbehaving_connection::is_enabled());
 //! ```
 //!
-//! Each tracepoint `provider::name` of a declaration becomes a module with
-//! `NAME` (`"provider:name"`) and `is_enabled()`, and a USDT probe
+//! Each tracepoint `provider::name` becomes a module with `NAME`
+//! (`"provider:name"`), `ARG_NAMES` and `is_enabled()`, and a USDT probe
 //! `provider:name` in the binary (a stapsdt v3 note with a semaphore) that
 //! bpftrace, BCC, libbpf and gdb attach to.
+//!
+//! # Reference
+//!
+//! - [`declaration`]: the declaration language: argument types,
+//!   attributes, docs, names, limits and errors.
+//! - [`fire!`]: firing, and what the arguments cost.
+//! - [`backends`]: the two probe-site backends, the targets each serves,
+//!   and what a fire costs.
+//!
+//! A crate that declares tracepoints depends on `tracepoints` only. To
+//! generate the docs and readers, install the command line
+//! (`cargo install tracepoints-gen`) and run
+//! `tracepoints-gen --out tracing src/tracepoints.rs`.
 
 #![warn(missing_docs)]
 
-/// Declares the tracepoints of one USDT provider (a module named after it).
+/// Declares the tracepoints of one USDT provider: a module named after it,
+/// holding one function signature without a body per tracepoint.
 ///
-/// Inside the module, each tracepoint is a function signature without a
-/// body:
+/// The language (argument types, attributes, docs, names and limits) is
+/// described in [`declaration`]; every invalid declaration is a compile
+/// error at the offending token that says what to write instead.
 ///
-/// - a doc comment on the tracepoint and on every argument (required: they
-///   become the generated `tracing.md`);
-/// - arguments of type `i8 i16 i32 i64 u8 u16 u32 u64 bool &str &[u8]`, at
-///   most twelve (six with the `usdt` feature); every `&str` carries
-///   `#[max_len(N)]`, the number of bytes readers keep, and every
-///   `&[u8]` carries `#[len(N)]`, the number of bytes readers copy (shorter
-///   values are zero-padded), both 1 to 199;
-/// - optionally `#[log("TEXT {arg} ...")]`, the line the generated bpftrace
-///   logging script prints, naming arguments in braces.
+/// ```
+/// #[tracepoints::provider]
+/// pub mod validation {
+///     /// Is called after a block is connected to the chain.
+///     fn block_connected(
+///         /// Block hash
+///         #[len(32)]
+///         #[hash]
+///         hash: &[u8],
+///         /// Height of the block
+///         height: i32,
+///     );
+/// }
+/// ```
 ///
-/// Every invalid declaration is a compile error at the offending token.
+/// The attribute takes no arguments:
+///
+/// ```compile_fail
+/// #[tracepoints::provider(name = "net")]
+/// mod net {
+///     /// Fired when a peer connects.
+///     fn inbound_connection(
+///         /// Connection ID
+///         id: i64,
+///     );
+/// }
+/// ```
 pub use tracepoints_macros::provider;
 
 /// Fires a tracepoint: `fire!(provider::tracepoint(arg, ...))`.
 ///
-/// The arguments are type-checked against the declaration, and evaluated
-/// only when a tracer is attached: with none, firing costs one load of the
-/// probe's semaphore and a branch.
+/// The arguments are checked against the declaration (a wrong count or type
+/// is a compile error at the call) and evaluated only while a tracer is
+/// attached: with none, a fire costs one load of the probe's semaphore and
+/// a branch (see [`backends`]).
 ///
 /// ```
+/// #[tracepoints::provider]
+/// mod net {
+///     /// Fired when a connection opens.
+///     fn inbound_connection(
+///         /// Connection ID
+///         id: i64,
+///         /// Peer address
+///         #[max_len(68)]
+///         addr: &str,
+///     );
+/// }
+///
+/// let addr = String::from("127.0.0.1:8333");
+/// tracepoints::fire!(net::inbound_connection(1, &addr));
+///
+/// // Work only a tracer needs goes behind `is_enabled()`.
+/// if net::inbound_connection::is_enabled() {
+///     let summary = format!("{addr} and more");
+///     tracepoints::fire!(net::inbound_connection(1, &summary));
+/// }
+/// ```
+///
+/// Arguments have the declared types; a `&str` is not converted for a
+/// `u64`:
+///
+/// ```compile_fail,E0308
 /// # #[tracepoints::provider]
 /// # mod net {
 /// #     /// Fired when a connection opens.
 /// #     fn inbound_connection(
 /// #         /// Connection ID
 /// #         id: i64,
-/// #         /// Peer address
-/// #         #[max_len(68)]
-/// #         addr: &str,
 /// #     );
 /// # }
-/// let addr = String::from("127.0.0.1:8333");
-/// tracepoints::fire!(net::inbound_connection(1, &addr));
+/// tracepoints::fire!(net::inbound_connection("seven"));
 /// ```
 #[macro_export]
 macro_rules! fire {
@@ -91,6 +146,12 @@ macro_rules! fire {
 
 mod probe;
 mod stapsdt;
+
+#[doc = include_str!("docs/declaration.md")]
+pub mod declaration {}
+
+#[doc = include_str!("docs/backends.md")]
+pub mod backends {}
 
 #[doc(hidden)]
 pub mod __private {

@@ -1,5 +1,5 @@
 //! Every rule a declaration must follow, checked on the parsed
-//! [`ast`](crate::syntax::ast) against a backend's [`Limits`], and the lowering of
+//! [`ast`] against a backend's [`Limits`], and the lowering of
 //! what is valid into the [`model`](crate::model). Each rule is a function
 //! of its own that records its errors at the offending token, so a user
 //! sees every mistake at once.
@@ -7,7 +7,7 @@
 use crate::errors::Errors;
 use crate::model::{
     Arg, ArgType, BPFTRACE_MAX_ARGS, BytesDisplay, BytesLen, Limits, LogLine, LogPiece,
-    MAX_BUFFER_CAP, MAX_STR_LEN, Provider, Tracepoint,
+    MAX_BUFFER_CAP, MAX_NAME_LEN, MAX_STR_LEN, Provider, Tracepoint,
 };
 use crate::names::{self, Owner};
 use crate::syntax::ast::{self, LengthValue};
@@ -390,7 +390,7 @@ fn usdt_name(ident: &syn::Ident, kind: NameKind, errors: &mut Errors) {
         _ => ("tracepoint", "inbound_connection"),
     };
     let name = ident.to_string();
-    let valid = name.len() <= 64
+    let valid = name.len() <= MAX_NAME_LEN
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
@@ -401,7 +401,7 @@ fn usdt_name(ident: &syn::Ident, kind: NameKind, errors: &mut Errors) {
         errors.push(
             ident.span(),
             format_args!(
-                "`{name}` is not a valid USDT {what} name: use lowercase ASCII letters, digits and single underscores, starting with a letter, at most 64 characters (e.g. `{example}`)"
+                "`{name}` is not a valid USDT {what} name: use lowercase ASCII letters, digits and single underscores, starting with a letter, at most {MAX_NAME_LEN} characters (e.g. `{example}`)"
             ),
         );
     }

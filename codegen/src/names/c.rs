@@ -5,7 +5,7 @@
 //! - the file scope (identifiers and macros): maps, the license, the
 //!   header guard, each tracepoint's kind constant, program and BCC
 //!   function, each length `#define`, and what the headers declare
-//!   ([`header_names`](super::header_names), listed from the real headers
+//!   ([`header_names`], listed from the real headers
 //!   by a test, and the `bpf_`/`BPF_` prefixes);
 //! - the struct tags: each event struct and the kind enum;
 //! - each event struct's members: `kind`, then the arguments.

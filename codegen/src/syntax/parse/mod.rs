@@ -1,4 +1,4 @@
-//! Parsing: Rust tokens into the [`ast`](crate::syntax::ast). The parser reports only
+//! Parsing: Rust tokens into the [`ast`]. The parser reports only
 //! what the syntax tree cannot hold (a body, `async`, a `self` argument, a
 //! malformed or repeated attribute, an item that is not a tracepoint); every
 //! rule about what it holds lives in [`crate::check`].
