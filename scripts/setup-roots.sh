@@ -105,5 +105,15 @@ for suite in "${suites[@]}"; do
     mkdir -p "$modules"
     ln -sfn "/$hdr" "$modules/build"
     ln -sfn "/$common" "$modules/source"
+    if [ "$suite" = trixie ]; then
+        # Debian 13's rustc is the workspace's minimum Rust version
+        # (scripts/floor.sh); its cargo reaches the crate registry through
+        # the host's certificate authority.
+        if [ ! -x "$root/usr/bin/cargo" ]; then
+            chroot "$root" env DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq --no-install-recommends rustc cargo >/dev/null
+        fi
+        cp /etc/ssl/certs/ca-certificates.crt "$root/etc/tracepoints-host-ca.crt"
+    fi
     echo "setup-roots.sh: $suite ready: $(chroot "$root" bpftrace --version), BCC $(chroot "$root" dpkg-query -W -f='${Version}' python3-bpfcc), libbpf $(chroot "$root" dpkg-query -W -f='${Version}' libbpf-dev)"
 done

@@ -25,6 +25,16 @@ fi
 # Every package a user installs passes `cargo package` (its verification
 # build included), and tracepoints-gen installs from its package.
 scripts/package.sh
+# The declared minimum Rust version builds and tests the user-facing crates
+# (Debian 13's rustc, in the root setup-tracers.sh made).
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/floor.sh
+elif [ "${TRACEPOINTS_E2E:-}" = require ]; then
+    echo "test.sh: the minimum-Rust-version build needs root (a chroot)" >&2
+    exit 1
+else
+    echo "test.sh: not root: the minimum-Rust-version build (scripts/floor.sh) is skipped" >&2
+fi
 # The reference (the crates' rustdoc) and the generated rustdoc of the
 # examples' tracepoints build without warnings.
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p tracepoints -p tracepoints-macros \
