@@ -101,8 +101,96 @@ pub struct Arg {
     /// Own wording of its length (`#[length_doc]`), instead of the
     /// generated clause.
     pub length_doc: Option<Doc>,
+    /// Names of some of an integer's values (`#[values]`), in declaration
+    /// order; empty when none are named.
+    pub values: Vec<NamedValue>,
+    /// An integer's unit (`#[unit]`).
+    pub unit: Option<Unit>,
     /// Where the argument's name was written.
     pub span: Span,
+}
+
+/// A name for one value of an integer argument: `1 = "ipv4"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedValue {
+    /// The value (in the argument type's range).
+    pub value: i128,
+    /// Its name: letters, digits and underscores, starting with a letter.
+    pub name: String,
+}
+
+/// The unit of an integer argument (`#[unit = "us"]`): one of a fixed
+/// set, so that every reader and consumer knows each by its symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// `ns`
+    Nanoseconds,
+    /// `us`
+    Microseconds,
+    /// `ms`
+    Milliseconds,
+    /// `s`
+    Seconds,
+    /// `unix_s`: a point in time, seconds since the UNIX epoch.
+    UnixSeconds,
+    /// `bytes`
+    Bytes,
+    /// `vbytes`: virtual bytes (a transaction's weight divided by four).
+    VirtualBytes,
+    /// `wu`: weight units.
+    WeightUnits,
+    /// `sat`: satoshis.
+    Satoshis,
+}
+
+impl Unit {
+    /// Every unit, in the order error messages list them.
+    pub const ALL: [Unit; 9] = [
+        Unit::Nanoseconds,
+        Unit::Microseconds,
+        Unit::Milliseconds,
+        Unit::Seconds,
+        Unit::UnixSeconds,
+        Unit::Bytes,
+        Unit::VirtualBytes,
+        Unit::WeightUnits,
+        Unit::Satoshis,
+    ];
+
+    /// How a declaration, the ABI file and the readers write it: `us`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Nanoseconds => "ns",
+            Unit::Microseconds => "us",
+            Unit::Milliseconds => "ms",
+            Unit::Seconds => "s",
+            Unit::UnixSeconds => "unix_s",
+            Unit::Bytes => "bytes",
+            Unit::VirtualBytes => "vbytes",
+            Unit::WeightUnits => "wu",
+            Unit::Satoshis => "sat",
+        }
+    }
+
+    /// What the docs say: `microseconds`.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Unit::Nanoseconds => "nanoseconds",
+            Unit::Microseconds => "microseconds",
+            Unit::Milliseconds => "milliseconds",
+            Unit::Seconds => "seconds",
+            Unit::UnixSeconds => "seconds since the UNIX epoch",
+            Unit::Bytes => "bytes",
+            Unit::VirtualBytes => "virtual bytes",
+            Unit::WeightUnits => "weight units",
+            Unit::Satoshis => "satoshis",
+        }
+    }
+
+    /// The unit a symbol stands for.
+    pub fn from_symbol(symbol: &str) -> Option<Unit> {
+        Unit::ALL.into_iter().find(|u| u.symbol() == symbol)
+    }
 }
 
 /// The type of a tracepoint argument, as it reaches the tracer.
@@ -244,6 +332,22 @@ impl ArgType {
         }
     }
 
+    /// The range of an integer type; `None` for `bool`, strings and
+    /// buffers.
+    pub fn integer_range(self) -> Option<(i128, i128)> {
+        Some(match self {
+            ArgType::I8 => (i8::MIN.into(), i8::MAX.into()),
+            ArgType::I16 => (i16::MIN.into(), i16::MAX.into()),
+            ArgType::I32 => (i32::MIN.into(), i32::MAX.into()),
+            ArgType::I64 => (i64::MIN.into(), i64::MAX.into()),
+            ArgType::U8 => (0, u8::MAX.into()),
+            ArgType::U16 => (0, u16::MAX.into()),
+            ArgType::U32 => (0, u32::MAX.into()),
+            ArgType::U64 => (0, u64::MAX.into()),
+            _ => return None,
+        })
+    }
+
     /// Whether the value is a signed integer.
     pub fn is_signed(self) -> bool {
         matches!(
@@ -341,6 +445,14 @@ impl Provider {
 }
 
 impl Arg {
+    /// The name of `value`, when the declaration gives it one.
+    pub fn value_name(&self, value: i128) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|v| v.value == value)
+            .map(|v| v.name.as_str())
+    }
+
     /// The doc as plain text for the readers' comments: a `{type}`
     /// placeholder becomes the type's name.
     pub fn plain_doc(&self) -> String {

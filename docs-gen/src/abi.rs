@@ -54,8 +54,23 @@ pub struct ArgAbi {
     /// How readers show a buffer (`hex` or `hash`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
+    /// An integer's unit (`ns`, `us`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Names of some of an integer's values, in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ValueAbi>,
     /// Its doc comment.
     pub doc: String,
+}
+
+/// One named value of an [`ArgAbi`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueAbi {
+    /// The value.
+    pub value: i128,
+    /// Its name.
+    pub name: String,
 }
 
 /// How the length of a string or buffer is given.
@@ -388,8 +403,64 @@ fn diff_arg(old: &ArgAbi, new: &ArgAbi, new_args: &[ArgAbi]) -> Vec<(Class, Stri
             ),
         ));
     }
+    changes.extend(meaning_changes(old, new));
     if old.doc != new.doc {
         changes.push((Class::Compatible, "doc changed".to_string()));
+    }
+    changes
+}
+
+/// The changes to an integer's unit and named values: a value named anew
+/// or a unit given where there was none is compatible; a value that loses
+/// its name, is renamed or renumbered, and a unit changed or dropped, are
+/// breaking (a consumer keyed on the old name or unit reads wrong data).
+fn meaning_changes(old: &ArgAbi, new: &ArgAbi) -> Vec<(Class, String)> {
+    let mut changes = Vec::new();
+    match (&old.unit, &new.unit) {
+        (None, Some(unit)) => changes.push((Class::Compatible, format!("unit `{unit}` given"))),
+        (Some(unit), None) => changes.push((
+            Class::Breaking,
+            format!("unit `{unit}` removed: consumers that convert by it misread"),
+        )),
+        (Some(o), Some(n)) if o != n => changes.push((
+            Class::Breaking,
+            format!("unit changed: `{o}` -> `{n}`; the same number now means another quantity"),
+        )),
+        _ => {}
+    }
+    for o in &old.values {
+        let by_value = new.values.iter().find(|n| n.value == o.value);
+        let by_name = new.values.iter().find(|n| n.name == o.name);
+        match (by_value, by_name) {
+            (Some(n), _) if n.name == o.name => {}
+            (_, Some(n)) => changes.push((
+                Class::Breaking,
+                format!("value `{}` renumbered: {} -> {}", o.name, o.value, n.value),
+            )),
+            (Some(n), None) => changes.push((
+                Class::Breaking,
+                format!("value {} renamed: `{}` -> `{}`", o.value, o.name, n.name),
+            )),
+            (None, None) => changes.push((
+                Class::Breaking,
+                format!(
+                    "value {} `{}` removed: readers now print it as a number",
+                    o.value, o.name
+                ),
+            )),
+        }
+    }
+    for n in &new.values {
+        let known = old
+            .values
+            .iter()
+            .any(|o| o.value == n.value || o.name == n.name);
+        if !known {
+            changes.push((
+                Class::Compatible,
+                format!("value {} named `{}`", n.value, n.name),
+            ));
+        }
     }
     changes
 }

@@ -8,10 +8,17 @@ mod common;
 use common::{gen_in, temp_dir, text};
 use std::path::{Path, PathBuf};
 
-/// A directory holding `decl.rs` = `abi/base.rs` and its generated `out/`.
+/// A directory holding `decl.rs` = `abi/BASE.rs` and its generated
+/// `out/`: `base`, or `values_base` for the changes of named values and
+/// units.
 fn generated_base(kind: &str) -> PathBuf {
     let dir = temp_dir(&format!("abi-{kind}"));
-    declare(&dir, "base");
+    let base = if kind.starts_with("value") || kind.starts_with("unit") {
+        "values_base"
+    } else {
+        "base"
+    };
+    declare(&dir, base);
     let output = gen_in(&dir, &["--out", "out", "decl.rs"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     dir
@@ -279,6 +286,53 @@ fn display_changed() {
         "display_changed",
         &[
             "net:inbound_message: argument 1 `txid`: display changed: hash -> hex (the bytes passed are the same; readers show them differently)",
+        ],
+    );
+}
+
+#[test]
+fn values_named_and_unit_given() {
+    compatible(
+        "value_added",
+        &[
+            "net:closed_connection: argument 2 `established`: unit `unix_s` given",
+            "net:closed_connection: argument 3 `network`: value 3 named `onion`",
+        ],
+    );
+}
+
+#[test]
+fn value_removed() {
+    breaking(
+        "value_removed",
+        &[
+            "net:closed_connection: argument 3 `network`: value 2 `ipv6` removed: readers now print it as a number",
+        ],
+    );
+}
+
+#[test]
+fn value_renamed() {
+    breaking(
+        "value_renamed",
+        &["net:closed_connection: argument 3 `network`: value 1 renamed: `ipv4` -> `v4`"],
+    );
+}
+
+#[test]
+fn value_renumbered() {
+    breaking(
+        "value_renumbered",
+        &["net:closed_connection: argument 3 `network`: value `ipv4` renumbered: 1 -> 4"],
+    );
+}
+
+#[test]
+fn unit_changed() {
+    breaking(
+        "unit_changed",
+        &[
+            "net:closed_connection: argument 1 `duration`: unit changed: `us` -> `ns`; the same number now means another quantity",
         ],
     );
 }

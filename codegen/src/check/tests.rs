@@ -184,6 +184,8 @@ fn log_line_errors_name_the_problem() {
         doc: "d".into(),
         ty: ArgType::I64,
         length_doc: None,
+        values: Vec::new(),
+        unit: None,
         span: proc_macro2::Span::call_site(),
     }];
     assert!(

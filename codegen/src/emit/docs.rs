@@ -15,7 +15,10 @@ use crate::syntax::doc::{Doc, TYPE_PLACEHOLDER};
 pub fn arg_item(index: usize, arg: &Arg, args: &[Arg], rust_name: bool) -> String {
     let mut ty = format!("`{}`", arg.ty.doc_name());
     let own_clause = arg.length_doc.as_ref().map(|doc| doc.text().to_string());
-    if let Some(clause) = own_clause.or_else(|| length_clause(arg, args)) {
+    if let Some(clause) = own_clause
+        .or_else(|| length_clause(arg, args))
+        .or_else(|| meaning_clause(arg))
+    {
         ty.push_str(&format!(" ({clause})"));
     }
     let mut paragraphs = paragraphs(&arg.doc);
@@ -64,6 +67,26 @@ pub fn length_clause(arg: &Arg, args: &[Arg]) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// What the docs say about an integer's unit and named values, e.g. `in
+/// microseconds` or `0 = `unroutable`, 1 = `ipv4``; `None` when it has
+/// neither.
+pub fn meaning_clause(arg: &Arg) -> Option<String> {
+    let unit = arg.unit.map(|u| format!("in {}", u.meaning()));
+    let values = (!arg.values.is_empty()).then(|| {
+        let names: Vec<String> = arg
+            .values
+            .iter()
+            .map(|v| format!("{} = `{}`", v.value, v.name))
+            .collect();
+        names.join(", ")
+    });
+    match (unit, values) {
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (Some(unit), Some(values)) => Some(format!("{unit}; {values}")),
+    }
 }
 
 /// The paragraphs of `text`, each with its lines joined by spaces.

@@ -62,6 +62,29 @@ pub struct Arg {
     pub hash: Option<syn::Attribute>,
     /// `#[length_doc = "..."]`, if given.
     pub length_doc: Option<syn::LitStr>,
+    /// `#[values(0 = "unroutable", ...)]`, if given.
+    pub values: Option<Values>,
+    /// `#[unit = "us"]`, if given.
+    pub unit: Option<syn::LitStr>,
+}
+
+/// A `#[values(0 = "unroutable", 1 = "ipv4")]` attribute: names for some
+/// values of an integer argument.
+pub struct Values {
+    /// The entries as written, in order.
+    pub entries: Vec<ValueEntry>,
+    /// The whole attribute, for errors about it.
+    pub attr: syn::Attribute,
+}
+
+/// One `value = "name"` of a [`Values`] attribute.
+pub struct ValueEntry {
+    /// The number, its sign applied.
+    pub value: i128,
+    /// Where the number was written.
+    pub value_span: Span,
+    /// The name.
+    pub name: syn::LitStr,
 }
 
 /// A length attribute on an argument: `#[len(32)]`, `#[len(msg_size)]`,

@@ -28,12 +28,15 @@
 //! `length` says how a string's or buffer's length is given (`max_len`: at
 //! most that many bytes are kept; `len`: exactly that many bytes are
 //! copied; `len_arg`: the argument `arg` holds the length, readers keep at
-//! most `value` bytes); `display` how a buffer is shown (`hex` or `hash`).
+//! most `value` bytes); `display` how a buffer is shown (`hex` or `hash`);
+//! `unit` an integer's unit (`ns`, `us`, `ms`, `s`, `unix_s`, `bytes`,
+//! `vbytes`, `wu`, `sat`) and `values` the names of some of its values
+//! (`[{"value": 1, "name": "ipv4"}, ...]`), each left out when not declared.
 //! `abi_version` starts at 1 and grows by one each time a breaking change
 //! is accepted. The file is the typed [`Abi`] value, serialized.
 
 use super::Origin;
-use crate::abi::{Abi, ArgAbi, FORMAT, Length, TracepointAbi};
+use crate::abi::{Abi, ArgAbi, FORMAT, Length, TracepointAbi, ValueAbi};
 use tracepoints_codegen::model::{Arg, ArgType, BytesLen, Provider};
 
 /// The ABI of `provider` at `abi_version`.
@@ -90,6 +93,15 @@ fn arg_abi(arg: &Arg, args: &[Arg]) -> ArgAbi {
         sdt_size: i64::from(arg.ty.sdt_size()),
         length,
         display,
+        unit: arg.unit.map(|u| u.symbol().to_string()),
+        values: arg
+            .values
+            .iter()
+            .map(|v| ValueAbi {
+                value: v.value,
+                name: v.name.clone(),
+            })
+            .collect(),
         doc: arg.doc.text().to_string(),
     }
 }

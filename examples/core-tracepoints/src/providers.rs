@@ -35,7 +35,8 @@ pub mod net {
         /// Message type, e.g. `ping` or `inv`
         #[max_len(20)]
         msg_type: &str,
-        /// Payload size in bytes
+        /// Payload size
+        #[unit = "bytes"]
         msg_size: u64,
         /// The payload as {type}
         #[len(msg_size)]
@@ -62,7 +63,8 @@ pub mod net {
         /// Message type, e.g. `pong` or `getdata`
         #[max_len(20)]
         msg_type: &str,
-        /// Payload size in bytes
+        /// Payload size
+        #[unit = "bytes"]
         msg_size: u64,
         /// The payload as {type}
         #[len(msg_size)]
@@ -87,8 +89,8 @@ pub mod net {
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network the peer connects from as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+        /// Network the peer connects from
+        #[values(0 = "unroutable", 1 = "ipv4", 2 = "ipv6", 3 = "onion", 4 = "i2p", 5 = "cjdns", 6 = "internal")]
         network: u32,
         /// Number of inbound connections as {type}, the newly opened one
         /// included
@@ -112,8 +114,8 @@ pub mod net {
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+        /// Network of the peer
+        #[values(0 = "unroutable", 1 = "ipv4", 2 = "ipv6", 3 = "onion", 4 = "i2p", 5 = "cjdns", 6 = "internal")]
         network: u32,
         /// Number of outbound connections as {type}, the newly opened one
         /// included
@@ -136,10 +138,11 @@ pub mod net {
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+        /// Network of the peer
+        #[values(0 = "unroutable", 1 = "ipv4", 2 = "ipv6", 3 = "onion", 4 = "i2p", 5 = "cjdns", 6 = "internal")]
         network: u32,
-        /// Connection established, as UNIX epoch timestamp in seconds
+        /// Connection established
+        #[unit = "unix_s"]
         time_established: u64,
     );
 
@@ -160,10 +163,11 @@ pub mod net {
         /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
         #[max_len(20)]
         conn_type: &str,
-        /// Network of the peer as {type}: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-        /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+        /// Network of the peer
+        #[values(0 = "unroutable", 1 = "ipv4", 2 = "ipv6", 3 = "onion", 4 = "i2p", 5 = "cjdns", 6 = "internal")]
         network: u32,
-        /// Connection established, as UNIX epoch timestamp in seconds
+        /// Connection established
+        #[unit = "unix_s"]
         time_established: u64,
     );
 
@@ -198,7 +202,8 @@ pub mod validation {
         inputs: i32,
         /// Number of signature operations in the block
         sigops: u64,
-        /// Time it took to connect the block, in nanoseconds
+        /// Time it took to connect the block
+        #[unit = "ns"]
         duration: u64,
     );
 }
@@ -209,13 +214,16 @@ pub mod utxocache {
     /// Fires after the cache has been written to disk. Passes how long that
     /// took, why it happened and how big the cache was before it.
     fn flush(
-        /// Time the flush took, in microseconds
+        /// Time the flush took
+        #[unit = "us"]
         duration: i64,
-        /// Why the cache was flushed (0 = NONE, 1 = IF_NEEDED, 2 = PERIODIC, 3 = FORCE_FLUSH, 4 = FORCE_SYNC)
+        /// Why the cache was flushed
+        #[values(0 = "NONE", 1 = "IF_NEEDED", 2 = "PERIODIC", 3 = "FORCE_FLUSH", 4 = "FORCE_SYNC")]
         mode: u32,
         /// Coins in the cache before the flush
         coins: u64,
-        /// Memory the cache used before the flush, in bytes
+        /// Memory the cache used before the flush
+        #[unit = "bytes"]
         memory: u64,
         /// Whether the flush was made for pruning
         for_prune: bool,
@@ -231,7 +239,8 @@ pub mod utxocache {
         vout: u32,
         /// Height of the block that holds the transaction
         height: u32,
-        /// Value of the output, in satoshis
+        /// Value of the output
+        #[unit = "sat"]
         value: i64,
         /// Whether the output belongs to a coinbase transaction
         is_coinbase: bool,
@@ -247,7 +256,8 @@ pub mod utxocache {
         vout: u32,
         /// Height of the block that holds the transaction
         height: u32,
-        /// Value of the output, in satoshis
+        /// Value of the output
+        #[unit = "sat"]
         value: i64,
         /// Whether the output belongs to a coinbase transaction
         is_coinbase: bool,
@@ -264,7 +274,8 @@ pub mod utxocache {
         vout: u32,
         /// Height of the block that holds the transaction
         height: u32,
-        /// Value of the output, in satoshis
+        /// Value of the output
+        #[unit = "sat"]
         value: i64,
         /// Whether the output belongs to a coinbase transaction
         is_coinbase: bool,
@@ -283,11 +294,13 @@ pub mod coin_selection {
         /// Name of the algorithm that made the selection, e.g. `bnb`
         #[max_len(20)]
         algorithm: &str,
-        /// Value the selection had to reach, in satoshis
+        /// Value the selection had to reach
+        #[unit = "sat"]
         target: i64,
         /// Waste score of the selection
         waste: i64,
-        /// Value of the selected coins, in satoshis
+        /// Value of the selected coins
+        #[unit = "sat"]
         selected_value: i64,
     );
 
@@ -299,9 +312,11 @@ pub mod coin_selection {
         wallet_name: &CStr,
         /// Whether a transaction was built
         success: bool,
-        /// Fee of the transaction, in satoshis
+        /// Fee of the transaction
+        #[unit = "sat"]
         fee: i64,
         /// Position of the change output, -1 without one
+        #[values(-1 = "none")]
         change_pos: i32,
     );
 
@@ -324,9 +339,11 @@ pub mod coin_selection {
         use_aps: bool,
         /// Whether a transaction was built
         success: bool,
-        /// Fee of the transaction, in satoshis
+        /// Fee of the transaction
+        #[unit = "sat"]
         fee: i64,
         /// Position of the change output, -1 without one
+        #[values(-1 = "none")]
         change_pos: i32,
     );
 }
@@ -341,9 +358,11 @@ pub mod mempool {
         #[len(32)]
         #[hash]
         txid: &[u8],
-        /// Virtual size of the transaction, in vbytes
+        /// Virtual size of the transaction
+        #[unit = "vbytes"]
         vsize: i32,
-        /// Fee of the transaction, in satoshis
+        /// Fee of the transaction
+        #[unit = "sat"]
         fee: i64,
     );
 
@@ -356,11 +375,14 @@ pub mod mempool {
         /// Why it left (`expiry`, `sizelimit`, `reorg`, `block`, `conflict` or `replaced`)
         #[max_len(9)]
         reason: &str,
-        /// Virtual size of the transaction, in vbytes
+        /// Virtual size of the transaction
+        #[unit = "vbytes"]
         vsize: i32,
-        /// Fee of the transaction, in satoshis
+        /// Fee of the transaction
+        #[unit = "sat"]
         fee: i64,
-        /// When it entered the mempool, as UNIX epoch timestamp in seconds
+        /// When it entered the mempool
+        #[unit = "unix_s"]
         entry_time: u64,
     );
 
@@ -376,19 +398,24 @@ pub mod mempool {
         #[len(32)]
         #[hash]
         replaced_txid: &[u8],
-        /// Virtual size of the replaced transaction, in vbytes
+        /// Virtual size of the replaced transaction
+        #[unit = "vbytes"]
         replaced_vsize: i32,
-        /// Fee of the replaced transaction, in satoshis
+        /// Fee of the replaced transaction
+        #[unit = "sat"]
         replaced_fee: i64,
-        /// When the replaced transaction entered the mempool, as UNIX epoch timestamp in seconds
+        /// When the replaced transaction entered the mempool
+        #[unit = "unix_s"]
         replaced_entry_time: u64,
         /// Transaction ID of the replacement transaction
         #[len(32)]
         #[hash]
         replacement_txid: &[u8],
-        /// Virtual size of the replacement transaction, in vbytes
+        /// Virtual size of the replacement transaction
+        #[unit = "vbytes"]
         replacement_vsize: i32,
-        /// Fee of the replacement transaction, in satoshis
+        /// Fee of the replacement transaction
+        #[unit = "sat"]
         replacement_fee: i64,
         /// Whether the replacement is a single transaction (not a package)
         replaced_by_transaction: bool,

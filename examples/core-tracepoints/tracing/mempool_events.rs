@@ -59,9 +59,9 @@ pub struct MempoolAdded {
     pub kind: u32,
     /// Transaction ID
     pub txid: [u8; 32],
-    /// Virtual size of the transaction, in vbytes
+    /// Virtual size of the transaction
     pub vsize: i32,
-    /// Fee of the transaction, in satoshis
+    /// Fee of the transaction
     pub fee: i64,
 }
 impl MempoolAdded {
@@ -82,11 +82,11 @@ pub struct MempoolRemoved {
     pub txid: [u8; 32],
     /// Why it left (`expiry`, `sizelimit`, `reorg`, `block`, `conflict` or `replaced`)
     pub reason: [u8; 9 + 1],
-    /// Virtual size of the transaction, in vbytes
+    /// Virtual size of the transaction
     pub vsize: i32,
-    /// Fee of the transaction, in satoshis
+    /// Fee of the transaction
     pub fee: i64,
-    /// When it entered the mempool, as UNIX epoch timestamp in seconds
+    /// When it entered the mempool
     pub entry_time: u64,
 }
 impl MempoolRemoved {
@@ -113,17 +113,17 @@ pub struct MempoolReplaced {
     pub kind: u32,
     /// Transaction ID of the replaced transaction
     pub replaced_txid: [u8; 32],
-    /// Virtual size of the replaced transaction, in vbytes
+    /// Virtual size of the replaced transaction
     pub replaced_vsize: i32,
-    /// Fee of the replaced transaction, in satoshis
+    /// Fee of the replaced transaction
     pub replaced_fee: i64,
-    /// When the replaced transaction entered the mempool, as UNIX epoch timestamp in seconds
+    /// When the replaced transaction entered the mempool
     pub replaced_entry_time: u64,
     /// Transaction ID of the replacement transaction
     pub replacement_txid: [u8; 32],
-    /// Virtual size of the replacement transaction, in vbytes
+    /// Virtual size of the replacement transaction
     pub replacement_vsize: i32,
-    /// Fee of the replacement transaction, in satoshis
+    /// Fee of the replacement transaction
     pub replacement_fee: i64,
     /// Whether the replacement is a single transaction (not a package)
     pub replaced_by_transaction: u8,

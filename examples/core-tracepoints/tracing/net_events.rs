@@ -98,7 +98,7 @@ pub struct NetInboundMessage {
     pub conn_type: [u8; 20 + 1],
     /// Message type, e.g. `ping` or `inv`
     pub msg_type: [u8; 20 + 1],
-    /// Payload size in bytes
+    /// Payload size
     pub msg_size: u64,
     /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
@@ -140,7 +140,7 @@ pub struct NetOutboundMessage {
     pub conn_type: [u8; 20 + 1],
     /// Message type, e.g. `pong` or `getdata`
     pub msg_type: [u8; 20 + 1],
-    /// Payload size in bytes
+    /// Payload size
     pub msg_size: u64,
     /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
@@ -177,8 +177,7 @@ pub struct NetInboundConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network the peer connects from as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+    /// Network the peer connects from
     pub network: u32,
     /// Number of inbound connections as `uint64`, the newly opened one
     /// included
@@ -211,8 +210,7 @@ pub struct NetOutboundConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+    /// Network of the peer
     pub network: u32,
     /// Number of outbound connections as `uint64`, the newly opened one
     /// included
@@ -244,10 +242,9 @@ pub struct NetClosedConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+    /// Network of the peer
     pub network: u32,
-    /// Connection established, as UNIX epoch timestamp in seconds
+    /// Connection established
     pub time_established: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
@@ -277,10 +274,9 @@ pub struct NetEvictedInboundConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer as `uint32`: 0 = unroutable, 1 = IPv4, 2 = IPv6,
-    /// 3 = Onion, 4 = I2P, 5 = CJDNS, 6 = internal
+    /// Network of the peer
     pub network: u32,
-    /// Connection established, as UNIX epoch timestamp in seconds
+    /// Connection established
     pub time_established: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)

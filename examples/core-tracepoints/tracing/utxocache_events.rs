@@ -50,13 +50,13 @@ pub fn lost_json(lost: u64) -> String {
 pub struct UtxocacheFlush {
     /// Always [`UTXOCACHE_FLUSH`].
     pub kind: u32,
-    /// Time the flush took, in microseconds
+    /// Time the flush took
     pub duration: i64,
-    /// Why the cache was flushed (0 = NONE, 1 = IF_NEEDED, 2 = PERIODIC, 3 = FORCE_FLUSH, 4 = FORCE_SYNC)
+    /// Why the cache was flushed
     pub mode: u32,
     /// Coins in the cache before the flush
     pub coins: u64,
-    /// Memory the cache used before the flush, in bytes
+    /// Memory the cache used before the flush
     pub memory: u64,
     /// Whether the flush was made for pruning
     pub for_prune: u8,
@@ -81,7 +81,7 @@ pub struct UtxocacheAdd {
     pub vout: u32,
     /// Height of the block that holds the transaction
     pub height: u32,
-    /// Value of the output, in satoshis
+    /// Value of the output
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,
@@ -110,7 +110,7 @@ pub struct UtxocacheSpent {
     pub vout: u32,
     /// Height of the block that holds the transaction
     pub height: u32,
-    /// Value of the output, in satoshis
+    /// Value of the output
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,
@@ -140,7 +140,7 @@ pub struct UtxocacheUncache {
     pub vout: u32,
     /// Height of the block that holds the transaction
     pub height: u32,
-    /// Value of the output, in satoshis
+    /// Value of the output
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,

@@ -3,7 +3,7 @@
 //! token, as serde_derive's `Attr::set` does).
 
 use crate::errors::Errors;
-use crate::syntax::ast::{Length, LengthValue};
+use crate::syntax::ast::{Length, LengthValue, ValueEntry, Values};
 use crate::syntax::doc::Doc;
 
 /// The attributes of a tracepoint declaration.
@@ -74,9 +74,15 @@ pub struct ArgAttrs {
     pub hash: Option<syn::Attribute>,
     /// `#[length_doc = "..."]`.
     pub length_doc: Option<syn::LitStr>,
+    /// `#[values(...)]`.
+    pub values: Option<Values>,
+    /// `#[unit = "..."]`.
+    pub unit: Option<syn::LitStr>,
 }
 
-const ARG_ATTRS: &str = "use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `&CStr`, `#[len(N)]` or `#[len(length_arg)] #[max_len(N)]` on `&[u8]`, `#[hash]` on a `&[u8]` shown as a hash, and `#[length_doc = \"...\"]` for your own wording of a length";
+const ARG_ATTRS: &str = "use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `&CStr`, `#[len(N)]` or `#[len(length_arg)] #[max_len(N)]` on `&[u8]`, `#[hash]` on a `&[u8]` shown as a hash, `#[length_doc = \"...\"]` for your own wording of a length, and `#[values(0 = \"name\", ...)]` and `#[unit = \"us\"]` on an integer";
+
+const VALUES_FORM: &str = "write the named values as `#[values(0 = \"unroutable\", 1 = \"ipv4\")]`: a number, `=` and a name for each";
 
 impl ArgAttrs {
     /// Reads doc comments, the length attributes and `#[hash]`; reports
@@ -86,6 +92,8 @@ impl ArgAttrs {
         let mut max_len = None;
         let mut hash = None;
         let mut length_doc = None;
+        let mut values = None;
+        let mut unit = None;
         for attr in attrs {
             let path = attr.path();
             if path.is_ident("doc") {
@@ -105,6 +113,21 @@ impl ArgAttrs {
                         attr,
                         "write the length's wording as a string: `#[length_doc = \"normally up to 68 bytes\"]`",
                     ),
+                }
+            } else if path.is_ident("values") {
+                if let Some(found) = named_values(attr, errors) {
+                    let duplicate = "the named values are given twice: keep one `#[values(...)]`";
+                    set_once(&mut values, found, attr, duplicate, errors);
+                }
+            } else if path.is_ident("unit") {
+                match string_value(attr) {
+                    Some(lit) => {
+                        let duplicate = "the unit is given twice: keep one `#[unit = \"...\"]`";
+                        set_once(&mut unit, lit, attr, duplicate, errors);
+                    }
+                    None => {
+                        errors.push_spanned(attr, "write the unit as a string: `#[unit = \"us\"]`")
+                    }
                 }
             } else if path.is_ident("hash") {
                 if !matches!(attr.meta, syn::Meta::Path(_)) {
@@ -133,6 +156,51 @@ impl ArgAttrs {
             max_len,
             hash,
             length_doc,
+            values,
+            unit,
+        }
+    }
+}
+
+/// Reads `#[values(0 = "unroutable", -1 = "none", ...)]`: at least one
+/// entry; what the entries say is checked against the type later.
+fn named_values(attr: &syn::Attribute, errors: &mut Errors) -> Option<Values> {
+    let parsed = attr.parse_args_with(|input: syn::parse::ParseStream| {
+        let mut entries = Vec::new();
+        while !input.is_empty() {
+            let minus: Option<syn::Token![-]> = input.parse()?;
+            let number: syn::LitInt = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            let name: syn::LitStr = input.parse()?;
+            let magnitude = number.base10_parse::<i128>()?;
+            entries.push(ValueEntry {
+                value: if minus.is_some() {
+                    -magnitude
+                } else {
+                    magnitude
+                },
+                value_span: number.span(),
+                name,
+            });
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<syn::Token![,]>()?;
+        }
+        Ok(entries)
+    });
+    match parsed {
+        Ok(entries) if entries.is_empty() => {
+            errors.push_spanned(attr, VALUES_FORM);
+            None
+        }
+        Ok(entries) => Some(Values {
+            entries,
+            attr: attr.clone(),
+        }),
+        Err(e) => {
+            errors.push(e.span(), VALUES_FORM);
+            None
         }
     }
 }

@@ -273,6 +273,8 @@ fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
         max_len,
         hash,
         length_doc,
+        values,
+        unit,
     } = ArgAttrs::parse(&pat_type.attrs, errors);
     match &*pat_type.pat {
         syn::Pat::Ident(p)
@@ -286,6 +288,8 @@ fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
                 max_len,
                 hash,
                 length_doc,
+                values,
+                unit,
             })
         }
         other => {

@@ -1,0 +1,16 @@
+// The base of the named-value and unit changes: the pairs
+// (values_base.rs, value_*.rs and unit_*.rs) of `tests/abi.rs`.
+#[tracepoints::provider]
+mod net {
+    /// Fired when a connection closes.
+    fn closed_connection(
+        /// How long the connection lasted
+        #[unit = "us"]
+        duration: i64,
+        /// When the connection was established
+        established: u64,
+        /// Network of the peer
+        #[values(0 = "unroutable", 1 = "ipv4", 2 = "ipv6")]
+        network: u32,
+    );
+}
