@@ -433,8 +433,11 @@ pub struct LogLine {
 pub enum LogPiece {
     /// Text printed as is (braces already unescaped).
     Text(String),
-    /// The value of the argument at this index.
+    /// The value of the argument at this index, as a number.
     Arg(usize),
+    /// The value of the argument at this index by its name (`{arg:name}`),
+    /// or as a number when the value has none.
+    Name(usize),
 }
 
 impl Provider {

@@ -696,6 +696,27 @@ pub fn bpftrace_value(
     }
 }
 
+/// The value of a fired argument as a bpftrace reader prints it: an
+/// integer with named values by the name of its value (the number when it
+/// has none), anything else as [`bpftrace_value`] says.
+pub fn bpftrace_named_value(
+    arg: &Arg,
+    tracepoint: &Tracepoint,
+    args: &serde_json::Value,
+    script: Script,
+    runs_on: Floor,
+) -> Vec<u8> {
+    let named = args[&arg.name]
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| args[&arg.name].as_u64().map(i128::from))
+        .and_then(|value| arg.value_name(value));
+    match named {
+        Some(name) => name.as_bytes().to_vec(),
+        None => bpftrace_value(arg, tracepoint, args, script, runs_on),
+    }
+}
+
 /// The fired event's `provider:name` and its declaration.
 fn declared<'a>(
     providers: &'a [Provider],
@@ -753,6 +774,16 @@ pub fn expected_log_lines(
                         runs_on,
                     ));
                 }
+                LogPiece::Name(i) => {
+                    let arg = &tracepoint.args[*i];
+                    out.extend(bpftrace_named_value(
+                        arg,
+                        tracepoint,
+                        &event["args"],
+                        script,
+                        runs_on,
+                    ));
+                }
             }
         }
         out.push(b'\n');
@@ -778,7 +809,7 @@ pub fn expected_reader_lines(
                 continue;
             }
             out.extend_from_slice(format!(" {}=", arg.name).as_bytes());
-            out.extend(bpftrace_value(
+            out.extend(bpftrace_named_value(
                 arg,
                 tracepoint,
                 &event["args"],
@@ -836,6 +867,21 @@ pub fn assert_same_events(
                 short(&got["args"][&arg.name]),
                 short(&want_value)
             );
+            if !arg.values.is_empty() {
+                // The value's name beside it, `null` for one without.
+                let key = tracepoints_codegen::names::value_name_key(&arg.name);
+                let number = want_value
+                    .as_i64()
+                    .map(i128::from)
+                    .or_else(|| want_value.as_u64().map(i128::from))
+                    .expect("an integer with named values");
+                let want_name: serde_json::Value = arg.value_name(number).into();
+                assert!(
+                    got["args"].get(&key) == Some(&want_name),
+                    "{tracer}: event {i} ({name}) `{key}`: read {:?}, declared {want_name}",
+                    got["args"].get(&key)
+                );
+            }
         }
     }
     assert_eq!(

@@ -288,6 +288,48 @@ pub fn declaration(seed: u64) -> String {
     source
 }
 
+/// Names for the values of an integer: identifier-like words of both
+/// cases, a Rust keyword's and a prelude name's spelling among them.
+const VALUE_NAMES: &[&str] = &[
+    "unroutable",
+    "ipv4",
+    "NONE",
+    "IF_NEEDED",
+    "none",
+    "type",
+    "Some",
+    "x1",
+    "a_b",
+];
+
+/// Sometimes named values (small numbers, a negative one on a signed
+/// type) and sometimes a unit, for an integer type.
+fn meaning(rng: &mut Rng, ty: &str) -> String {
+    let mut attrs = String::new();
+    if ty.starts_with(['i', 'u']) && rng.chance(30) {
+        let mut names: Vec<&str> = VALUE_NAMES.to_vec();
+        let count = 1 + rng.below(3);
+        let mut entries = Vec::new();
+        for i in 0..count {
+            let name = names.remove(rng.below(names.len()));
+            let value = if i == 0 && ty.starts_with('i') {
+                -1
+            } else {
+                i as i64
+            };
+            entries.push(format!("{value} = \"{name}\""));
+        }
+        attrs.push_str(&format!(" #[values({})]", entries.join(", ")));
+    }
+    if ty.starts_with(['i', 'u']) && rng.chance(20) {
+        attrs.push_str(&format!(
+            " #[unit = \"{}\"]",
+            rng.pick(&["ns", "us", "unix_s", "sat"])
+        ));
+    }
+    attrs
+}
+
 fn tracepoint(rng: &mut Rng, tracepoint: &str, source: &mut String) {
     let count = rng.below(13);
     let mut args: Vec<(String, String, String)> = Vec::new();
@@ -296,6 +338,7 @@ fn tracepoint(rng: &mut Rng, tracepoint: &str, source: &mut String) {
     for _ in 0..count {
         let name = fresh(rng, &mut names);
         let (attrs, ty) = arg_type(rng, &length_args);
+        let attrs = format!("{attrs}{}", meaning(rng, &ty)).trim().to_string();
         if ty.starts_with('u') && !length_args.contains(&name) {
             length_args.push(name.clone());
         }
@@ -307,7 +350,13 @@ fn tracepoint(rng: &mut Rng, tracepoint: &str, source: &mut String) {
             .iter()
             .take(6)
             .filter(|(_, _, ty)| ty != "&[u8]")
-            .map(|(name, _, _)| format!("{name}={{{name}}}"))
+            .map(|(name, attrs, _)| {
+                if attrs.contains("#[values(") && rng.chance(50) {
+                    format!("{name}={{{name}:name}}")
+                } else {
+                    format!("{name}={{{name}}}")
+                }
+            })
             .collect();
         source.push_str(&format!("    #[log(\"LOG {}\")]\n", shown.join(" ")));
     }
@@ -423,6 +472,16 @@ fn random_args(
                 let raw = rng.bits() >> (64 - bits);
                 match lengths[i] {
                     Some(n) => (format!("{n}"), serde_json::json!(n)),
+                    // Named values half the time, so that readers show names.
+                    None if !arg.values.is_empty() && rng.chance(50) => {
+                        let v = rng.pick(&arg.values).value;
+                        let json = if ty.is_signed() {
+                            serde_json::json!(v as i64)
+                        } else {
+                            serde_json::json!(v as u64)
+                        };
+                        (format!("{v}"), json)
+                    }
                     None if ty.is_signed() => {
                         let v = ((raw << (64 - bits)) as i64) >> (64 - bits);
                         (format!("{v}"), serde_json::json!(v))

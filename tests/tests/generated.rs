@@ -93,7 +93,21 @@ fn rust_event_structs_decode_a_record() {
     assert_eq!(decoded.tracepoint(), "net:inbound_connection");
     assert_eq!(
         decoded.to_json(),
-        r#"{"tracepoint":"net:inbound_connection","args":{"id":-3,"addr":"127.0.0.1:8333","conn_type":"inbound","network":1,"existing":18446744073709551615}}"#
+        r#"{"tracepoint":"net:inbound_connection","args":{"id":-3,"addr":"127.0.0.1:8333","conn_type":"inbound","network":1,"network_name":"ipv4","existing":18446744073709551615}}"#
+    );
+    // The named value, typed; a value without a name is one too.
+    assert_eq!(event.network(), NetInboundConnectionNetwork::Ipv4);
+    assert_eq!(event.network().name(), Some("ipv4"));
+    let unnamed = NetInboundConnection {
+        network: 99,
+        ..event
+    };
+    assert_eq!(unnamed.network(), NetInboundConnectionNetwork::Unnamed(99));
+    assert_eq!(unnamed.network().value(), 99);
+    assert!(
+        NetEvent::InboundConnection(unnamed)
+            .to_json()
+            .contains(r#""network":99,"network_name":null,"#)
     );
     assert!(NetEvent::decode(&whole).is_some(), "a whole record");
     assert!(

@@ -10,6 +10,7 @@ use crate::model::{
     MAX_BUFFER_CAP, MAX_NAME_LEN, MAX_STR_LEN, NamedValue, Provider, Tracepoint, Unit,
 };
 use crate::names::{self, Owner};
+use crate::names::{UNNAMED_VARIANT, value_variant};
 use crate::syntax::ast::{self, LengthValue};
 use crate::syntax::doc::Doc;
 use crate::syntax::types::{TypeShape, type_shape};
@@ -315,6 +316,26 @@ fn named_values(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Vec<NamedVa
                 format_args!(
                     "{value} is named twice (`{}` and `{name}`): keep one name",
                     other.name
+                ),
+            );
+        } else if let Some(other) = named
+            .iter()
+            .find(|v| v.name != name && value_variant(&v.name) == value_variant(&name))
+        {
+            errors.push(
+                entry.name.span(),
+                format_args!(
+                    "`{name}` and `{}` would be one variant `{}` of the Rust events' enum: name them apart",
+                    other.name,
+                    value_variant(&name)
+                ),
+            );
+        } else if ["Self", UNNAMED_VARIANT].contains(&value_variant(&name).as_str()) {
+            errors.push(
+                entry.name.span(),
+                format_args!(
+                    "`{name}` would be the Rust variant `{}`, which the events' enum cannot take (`{UNNAMED_VARIANT}` holds values without a name): choose another name",
+                    value_variant(&name)
                 ),
             );
         } else if let Some(other) = named.iter().find(|v| v.name == name) {
@@ -800,11 +821,24 @@ pub fn log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
                         }
                     }
                 }
+                let (name, by_name) = match name.strip_suffix(":name") {
+                    Some(arg) => (arg.to_string(), true),
+                    None => (name, false),
+                };
                 let index = log_argument(&name, args)?;
+                if by_name && args[index].values.is_empty() {
+                    return Err(format!(
+                        "log line names `{{{name}:name}}`, but `{name}` has no named values: declare them with `#[values(0 = \"...\", ...)]` or write `{{{name}}}` for the number"
+                    ));
+                }
                 if !literal.is_empty() {
                     pieces.push(LogPiece::Text(std::mem::take(&mut literal)));
                 }
-                pieces.push(LogPiece::Arg(index));
+                pieces.push(if by_name {
+                    LogPiece::Name(index)
+                } else {
+                    LogPiece::Arg(index)
+                });
             }
             '}' => {
                 return Err("unmatched `}` in log line: write `}}` for a literal brace".to_string());
@@ -822,7 +856,7 @@ pub fn log_line(text: &str, args: &[Arg]) -> Result<LogLine, String> {
 fn log_argument(name: &str, args: &[Arg]) -> Result<usize, String> {
     if name.contains(':') {
         return Err(format!(
-            "format specs are not supported in log lines: write `{{{}}}`, the printed format follows the argument's type",
+            "format specs are not supported in log lines: write `{{{0}}}` (the printed format follows the argument's type), or `{{{0}:name}}` for the name of a named value",
             name.split(':').next().unwrap_or_default()
         ));
     }

@@ -74,6 +74,21 @@ fn owner_of_arg(tracepoint: &Tracepoint, arg: usize) -> Owner {
     }
 }
 
+/// The Rust variant of a named value: `ipv4` -> `Ipv4`, `IF_NEEDED` ->
+/// `IfNeeded` (each part lowercased, then capitalized).
+pub fn value_variant(name: &str) -> String {
+    camel(&name.to_ascii_lowercase())
+}
+
+/// The variant of a named-values enum that holds a value without a name.
+pub const UNNAMED_VARIANT: &str = "Unnamed";
+
+/// The key beside an argument's number that holds the name of its value,
+/// in the JSON of the BCC and libbpf readers: `network_name`.
+pub fn value_name_key(arg: &str) -> String {
+    format!("{arg}_name")
+}
+
 /// `inbound_connection` -> `InboundConnection`.
 fn camel(name: &str) -> String {
     name.split('_')

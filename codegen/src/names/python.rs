@@ -5,7 +5,7 @@
 
 use super::scope::{Owner, Scope};
 use super::words::{PYTHON_BUILTIN_CLASSES, PYTHON_KEYWORDS};
-use super::{base, camel, owner_of_arg};
+use super::{base, camel, owner_of_arg, value_name_key};
 use crate::model::Provider;
 
 /// The module's own functions and imported modules, as its fixed part
@@ -50,6 +50,9 @@ pub struct Tracepoint {
     pub kind_field: String,
     /// Its fields, the arguments' names in order.
     pub fields: Vec<String>,
+    /// Per argument, the key of its value's name in `as_dict` (arguments
+    /// with named values only).
+    pub value_names: Vec<Option<String>>,
 }
 
 impl Names {
@@ -74,18 +77,27 @@ impl Names {
                 let mut fields = Scope::new(format!("the Python class `{class}`"))
                     .reserve(PYTHON_KEYWORDS, "a Python keyword");
                 let kind_field = fields.reader("kind", "the event's kind, its first field");
-                let args = tracepoint
+                // Each field, then the key of its value's name in
+                // `as_dict` (arguments with named values only).
+                let (args, value_names) = tracepoint
                     .args
                     .iter()
                     .enumerate()
-                    .map(|(i, arg)| fields.user(arg.name.clone(), owner_of_arg(tracepoint, i)))
-                    .collect();
+                    .map(|(i, arg)| {
+                        let owner = owner_of_arg(tracepoint, i);
+                        let field = fields.user(arg.name.clone(), owner);
+                        let key = (!arg.values.is_empty())
+                            .then(|| fields.user(value_name_key(&arg.name), owner));
+                        (field, key)
+                    })
+                    .unzip();
                 scopes.push(fields);
                 Tracepoint {
                     kind: module.user(base.to_uppercase(), owner),
                     class,
                     kind_field,
                     fields: args,
+                    value_names,
                 }
             })
             .collect();

@@ -4,7 +4,9 @@
 
 use super::scope::{Owner, Scope};
 use super::words::{RUST_KEYWORDS, RUST_PRELUDE};
-use super::{base, camel, length_suffix, owner_of_arg};
+use super::{
+    UNNAMED_VARIANT, base, camel, length_suffix, owner_of_arg, value_name_key, value_variant,
+};
 use crate::model::{ArgType, Provider};
 
 /// The module's own helper functions.
@@ -59,6 +61,21 @@ pub struct Arg {
     pub accessor: Option<String>,
     /// The length constant of a string or buffer.
     pub length: Option<String>,
+    /// The items of an integer with named values.
+    pub named: Option<Named>,
+}
+
+/// The Rust items of an integer argument with named values.
+#[derive(Debug)]
+pub struct Named {
+    /// `NetInboundConnectionNetwork`: the enum of its values.
+    pub enum_type: String,
+    /// The enum's variants, one per named value in order.
+    pub variants: Vec<String>,
+    /// The variant of a value without a name.
+    pub unnamed: String,
+    /// `network_name`: the key of the value's name in the JSON line.
+    pub json_key: String,
 }
 
 impl Names {
@@ -99,16 +116,27 @@ impl Names {
                     .enumerate()
                     .map(|(i, arg)| {
                         let owner = owner_of_arg(tracepoint, i);
-                        let has_accessor = matches!(
-                            arg.ty,
-                            ArgType::Str { .. }
-                                | ArgType::CStr { .. }
-                                | ArgType::Bool
-                                | ArgType::Bytes { .. }
-                        );
+                        let has_accessor = !arg.values.is_empty()
+                            || matches!(
+                                arg.ty,
+                                ArgType::Str { .. }
+                                    | ArgType::CStr { .. }
+                                    | ArgType::Bool
+                                    | ArgType::Bytes { .. }
+                            );
+                        let named = (!arg.values.is_empty()).then(|| Named {
+                            enum_type: module
+                                .user(format!("{event_type}{}", camel(&arg.name)), owner),
+                            // Distinct, and never the unnamed one: checked
+                            // with the values.
+                            variants: arg.values.iter().map(|v| value_variant(&v.name)).collect(),
+                            unnamed: UNNAMED_VARIANT.to_string(),
+                            json_key: fields.user(value_name_key(&arg.name), owner),
+                        });
                         Arg {
                             field: fields.user(arg.name.clone(), owner),
                             accessor: has_accessor.then(|| methods.user(arg.name.clone(), owner)),
+                            named,
                             length: length_suffix(arg.ty).map(|suffix| {
                                 module.user(
                                     format!("{kind}_{}_{suffix}", arg.name.to_uppercase()),

@@ -185,6 +185,32 @@ fn python_class(
         })
         .collect();
     writeln!(out, "    _lengths_ = {{{}}}", lengths.join(", "));
+    let values: Vec<String> = tracepoint
+        .args
+        .iter()
+        .zip(&t.fields)
+        .zip(&t.value_names)
+        .filter_map(|((a, field), key)| {
+            let names: Vec<String> = a
+                .values
+                .iter()
+                .map(|v| format!("{}: \"{}\"", v.value, v.name))
+                .collect();
+            Some(format!(
+                "\"{field}\": (\"{}\", {{{}}})",
+                key.as_ref()?,
+                names.join(", ")
+            ))
+        })
+        .collect();
+    writeln!(out, "    _values_ = {{{}}}", values.join(", "));
+    let units: Vec<String> = tracepoint
+        .args
+        .iter()
+        .zip(&t.fields)
+        .filter_map(|(a, field)| Some(format!("\"{field}\": \"{}\"", a.unit?.symbol())))
+        .collect();
+    writeln!(out, "    _units_ = {{{}}}", units.join(", "));
 }
 
 /// The decoding and logging functions of the Python module: fixed text

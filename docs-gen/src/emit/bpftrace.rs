@@ -229,12 +229,39 @@ enum Piece {
         expr: String,
         buffer: Option<u32>,
     },
+    /// An integer with named values: its variable, printed as the name of
+    /// its value, or with `spec` when the value has none.
+    Named {
+        spec: &'static str,
+        var: String,
+        names: Vec<(i128, String)>,
+    },
 }
 
-/// The pieces that print argument `index` of `tracepoint` (its value
-/// variable is `$name`; a variable buffer's kept length is `$_name_len`,
-/// which no argument's variable can be: argument names start with a letter).
+/// The pieces that print argument `index` of `tracepoint`: an integer
+/// with named values by the name of its value (the number when it has
+/// none), anything else as [`number_pieces`] does.
 fn value_pieces(tracepoint: &Tracepoint, index: usize, script: Script) -> Vec<Piece> {
+    let arg = &tracepoint.args[index];
+    if !arg.values.is_empty() {
+        return vec![Piece::Named {
+            spec: scalar(arg.ty).1,
+            var: format!("${}", arg.name),
+            names: arg
+                .values
+                .iter()
+                .map(|v| (v.value, v.name.clone()))
+                .collect(),
+        }];
+    }
+    number_pieces(tracepoint, index, script)
+}
+
+/// The pieces that print argument `index` of `tracepoint` as its value, an
+/// integer as a number whatever its named values (its value variable is
+/// `$name`; a variable buffer's kept length is `$_name_len`, which no
+/// argument's variable can be: argument names start with a letter).
+fn number_pieces(tracepoint: &Tracepoint, index: usize, script: Script) -> Vec<Piece> {
     let arg = &tracepoint.args[index];
     let name = &arg.name;
     let kept = script.kept(arg.ty).unwrap_or(0);
@@ -352,6 +379,20 @@ fn print_line(out: &mut Out, pieces: Vec<Piece>, script: Script) {
     for piece in pieces {
         match piece {
             Piece::Text(text) => format.push_str(&text),
+            Piece::Named { spec, var, names } => {
+                // One `printf` of the name per value, the number otherwise:
+                // bpftrace has no lookup of a string by number.
+                flush(out, &mut format, &mut values);
+                buffers = 0;
+                for (i, (value, name)) in names.iter().enumerate() {
+                    let keyword = if i == 0 { "if" } else { "else if" };
+                    writeln!(
+                        out,
+                        "  {keyword} ({var} == {value}) {{ printf(\"{name}\"); }}"
+                    );
+                }
+                writeln!(out, "  else {{ printf(\"{spec}\", {var}); }}");
+            }
             Piece::Value { spec, expr, buffer } => {
                 let more = match (script.floor, buffer) {
                     (_, None) => 0,
@@ -623,7 +664,8 @@ pub fn log_script(providers: &[Provider], origin: &Origin, file: &str, floor: Fl
             .iter()
             .flat_map(|piece| match piece {
                 LogPiece::Text(text) => vec![Piece::Text(format_literal(text))],
-                LogPiece::Arg(index) => value_pieces(tracepoint, *index, script),
+                LogPiece::Arg(index) => number_pieces(tracepoint, *index, script),
+                LogPiece::Name(index) => value_pieces(tracepoint, *index, script),
             })
             .collect();
         print_line(&mut out, pieces, script);

@@ -205,6 +205,11 @@ fn event_struct(
             }
         }
     });
+    let value_enums = tracepoint
+        .args
+        .iter()
+        .zip(&names.args)
+        .filter_map(|(arg, a)| value_enum(provider, tracepoint, arg, a.named.as_ref()?));
     quote! {
         #struct_doc
         #[repr(C)]
@@ -216,7 +221,75 @@ fn event_struct(
         }
 
         #accessors
+
+        #(#value_enums)*
     }
+}
+
+/// The enum of an integer argument's named values, with a variant for a
+/// value without a name (never an error: a newer program may fire one).
+fn value_enum(
+    provider: &Provider,
+    tracepoint: &Tracepoint,
+    arg: &Arg,
+    named: &rust::Named,
+) -> Option<TokenStream> {
+    let enum_type = ident(&named.enum_type);
+    let ty = field_type(arg);
+    let unnamed = ident(&named.unnamed);
+    let enum_doc = format!(
+        " The named values of `{}`'s `{}`.",
+        tracepoint.probe_name(provider),
+        arg.name
+    );
+    let unnamed_doc = format!(" A value of `{}` the declaration gives no name.", arg.name);
+    let variants: Vec<Ident> = named.variants.iter().map(|v| ident(v)).collect();
+    let docs: Vec<String> = arg
+        .values
+        .iter()
+        .map(|v| format!(" `{}` = {}", v.name, v.value))
+        .collect();
+    let numbers: Vec<TokenStream> = arg
+        .values
+        .iter()
+        .map(|v| v.value.to_string().parse().expect("a number is a token"))
+        .collect();
+    let value_names: Vec<&str> = arg.values.iter().map(|v| v.name.as_str()).collect();
+    Some(quote! {
+        #[doc = #enum_doc]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum #enum_type {
+            #(#[doc = #docs] #variants,)*
+            #[doc = #unnamed_doc]
+            #unnamed(#ty),
+        }
+
+        impl #enum_type {
+            /// The variant of a value as the probe passed it.
+            pub fn from_value(value: #ty) -> Self {
+                match value {
+                    #(#numbers => Self::#variants,)*
+                    other => Self::#unnamed(other),
+                }
+            }
+
+            /// The value as the probe passes it.
+            pub fn value(self) -> #ty {
+                match self {
+                    #(Self::#variants => #numbers,)*
+                    Self::#unnamed(value) => value,
+                }
+            }
+
+            /// The value's declared name; `None` for a value without one.
+            pub fn name(self) -> Option<&'static str> {
+                match self {
+                    #(Self::#variants => Some(#value_names),)*
+                    Self::#unnamed(_) => None,
+                }
+            }
+        }
+    })
 }
 
 /// A typed accessor for a string, buffer or `bool` field: the string up to
@@ -269,6 +342,17 @@ fn accessor(
                 #[doc = #doc]
                 pub fn #method(&self) -> &[u8] {
                     &self.#name
+                }
+            }
+        }
+        _ if names.named.is_some() => {
+            let named = names.named.as_ref()?;
+            let enum_type = ident(&named.enum_type);
+            let doc = format!(" `{}` as its named value.", arg.name);
+            quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> #enum_type {
+                    #enum_type::from_value(self.#name)
                 }
             }
         }
@@ -454,6 +538,17 @@ fn json_writes(
             ArgType::Bool => quote!(out.push_str(if e.#method() { "true" } else { "false" });),
             _ => quote!(write_number(out, e.#field);),
         });
+        if let Some(named) = &a.named {
+            // The value's name beside its number: `"network_name":"ipv4"`.
+            let key = format!(",\"{}\":", named.json_key);
+            writes.push(quote! {
+                out.push_str(#key);
+                match e.#method().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
+            });
+        }
     }
     let end = if tracepoint.args.is_empty() {
         format!("{prefix}}}}}")

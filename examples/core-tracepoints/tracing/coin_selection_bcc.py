@@ -41,6 +41,8 @@ class CoinSelectionSelectedCoins(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"target": "sat", "selected_value": "sat"}
 
 
 # coin_selection:normal_create_tx_internal
@@ -59,6 +61,8 @@ class CoinSelectionNormalCreateTxInternal(ctypes.Structure):
     _bools_ = ("success",)
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {"change_pos": ("change_pos_name", {-1: "none"})}
+    _units_ = {"fee": "sat"}
 
 
 # coin_selection:attempting_aps_create_tx
@@ -74,6 +78,8 @@ class CoinSelectionAttemptingApsCreateTx(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {}
 
 
 # coin_selection:aps_create_tx_internal
@@ -94,6 +100,8 @@ class CoinSelectionApsCreateTxInternal(ctypes.Structure):
     _bools_ = ("use_aps", "success",)
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {"change_pos": ("change_pos_name", {-1: "none"})}
+    _units_ = {"fee": "sat"}
 
 
 # kind -> (tracepoint, class)
@@ -151,7 +159,9 @@ def _kept(event, field):
 def as_dict(event):
     """The event's arguments by name, in declaration order: strings decoded
     as UTF-8, byte buffers as hex (hashes reversed, buffers of variable
-    length cut to their length), booleans as True/False."""
+    length cut to their length), booleans as True/False. An integer with
+    named values is followed by its value's name under NAME_name (None for
+    a value without one); the class's _units_ gives integers' units."""
     args = {}
     for field in event._args_:
         if field in event._lengths_:
@@ -170,6 +180,9 @@ def as_dict(event):
             elif field in event._bools_:
                 value = value != 0
         args[field] = value
+        if field in event._values_:
+            key, names = event._values_[field]
+            args[key] = names.get(value)
     return args
 
 

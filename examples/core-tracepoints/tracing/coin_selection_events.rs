@@ -110,6 +110,41 @@ impl CoinSelectionNormalCreateTxInternal {
     pub fn success(&self) -> bool {
         self.success != 0
     }
+    /// `change_pos` as its named value.
+    pub fn change_pos(&self) -> CoinSelectionNormalCreateTxInternalChangePos {
+        CoinSelectionNormalCreateTxInternalChangePos::from_value(self.change_pos)
+    }
+}
+/// The named values of `coin_selection:normal_create_tx_internal`'s `change_pos`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoinSelectionNormalCreateTxInternalChangePos {
+    /// `none` = -1
+    None,
+    /// A value of `change_pos` the declaration gives no name.
+    Unnamed(i32),
+}
+impl CoinSelectionNormalCreateTxInternalChangePos {
+    /// The variant of a value as the probe passed it.
+    pub fn from_value(value: i32) -> Self {
+        match value {
+            -1 => Self::None,
+            other => Self::Unnamed(other),
+        }
+    }
+    /// The value as the probe passes it.
+    pub fn value(self) -> i32 {
+        match self {
+            Self::None => -1,
+            Self::Unnamed(value) => value,
+        }
+    }
+    /// The value's declared name; `None` for a value without one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::None => Some("none"),
+            Self::Unnamed(_) => None,
+        }
+    }
 }
 
 /// `coin_selection:attempting_aps_create_tx` (`struct coin_selection_attempting_aps_create_tx`):
@@ -162,6 +197,41 @@ impl CoinSelectionApsCreateTxInternal {
     /// `success`, passed as one byte.
     pub fn success(&self) -> bool {
         self.success != 0
+    }
+    /// `change_pos` as its named value.
+    pub fn change_pos(&self) -> CoinSelectionApsCreateTxInternalChangePos {
+        CoinSelectionApsCreateTxInternalChangePos::from_value(self.change_pos)
+    }
+}
+/// The named values of `coin_selection:aps_create_tx_internal`'s `change_pos`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoinSelectionApsCreateTxInternalChangePos {
+    /// `none` = -1
+    None,
+    /// A value of `change_pos` the declaration gives no name.
+    Unnamed(i32),
+}
+impl CoinSelectionApsCreateTxInternalChangePos {
+    /// The variant of a value as the probe passed it.
+    pub fn from_value(value: i32) -> Self {
+        match value {
+            -1 => Self::None,
+            other => Self::Unnamed(other),
+        }
+    }
+    /// The value as the probe passes it.
+    pub fn value(self) -> i32 {
+        match self {
+            Self::None => -1,
+            Self::Unnamed(value) => value,
+        }
+    }
+    /// The value's declared name; `None` for a value without one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::None => Some("none"),
+            Self::Unnamed(_) => None,
+        }
     }
 }
 
@@ -326,6 +396,11 @@ impl CoinSelectionEvent {
                 write_number(out, e.fee);
                 out.push_str(",\"change_pos\":");
                 write_number(out, e.change_pos);
+                out.push_str(",\"change_pos_name\":");
+                match e.change_pos().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
                 out.push_str("}}");
             }
             CoinSelectionEvent::AttemptingApsCreateTx(e) => {
@@ -348,6 +423,11 @@ impl CoinSelectionEvent {
                 write_number(out, e.fee);
                 out.push_str(",\"change_pos\":");
                 write_number(out, e.change_pos);
+                out.push_str(",\"change_pos_name\":");
+                match e.change_pos().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
                 out.push_str("}}");
             }
         }

@@ -38,6 +38,8 @@ class MempoolAdded(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ("txid",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"vsize": "vbytes", "fee": "sat"}
 
 
 # mempool:removed
@@ -56,6 +58,8 @@ class MempoolRemoved(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ("txid",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"vsize": "vbytes", "fee": "sat", "entry_time": "unix_s"}
 
 
 # mempool:replaced
@@ -81,6 +85,8 @@ class MempoolReplaced(ctypes.Structure):
     _bools_ = ("replaced_by_transaction",)
     _hashes_ = ("replaced_txid", "replacement_txid",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"replaced_vsize": "vbytes", "replaced_fee": "sat", "replaced_entry_time": "unix_s", "replacement_vsize": "vbytes", "replacement_fee": "sat"}
 
 
 # mempool:rejected
@@ -96,6 +102,8 @@ class MempoolRejected(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ("txid",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {}
 
 
 # kind -> (tracepoint, class)
@@ -153,7 +161,9 @@ def _kept(event, field):
 def as_dict(event):
     """The event's arguments by name, in declaration order: strings decoded
     as UTF-8, byte buffers as hex (hashes reversed, buffers of variable
-    length cut to their length), booleans as True/False."""
+    length cut to their length), booleans as True/False. An integer with
+    named values is followed by its value's name under NAME_name (None for
+    a value without one); the class's _units_ gives integers' units."""
     args = {}
     for field in event._args_:
         if field in event._lengths_:
@@ -172,6 +182,9 @@ def as_dict(event):
             elif field in event._bools_:
                 value = value != 0
         args[field] = value
+        if field in event._values_:
+            key, names = event._values_[field]
+            args[key] = names.get(value)
     return args
 
 

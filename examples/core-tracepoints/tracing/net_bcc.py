@@ -46,6 +46,8 @@ class NetInboundMessage(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {"msg": "msg_size"}
+    _values_ = {}
+    _units_ = {"msg_size": "bytes"}
 
 
 # net:outbound_message
@@ -66,6 +68,8 @@ class NetOutboundMessage(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {"msg": "msg_size"}
+    _values_ = {}
+    _units_ = {"msg_size": "bytes"}
 
 
 # net:inbound_connection
@@ -86,6 +90,8 @@ class NetInboundConnection(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {"network": ("network_name", {0: "unroutable", 1: "ipv4", 2: "ipv6", 3: "onion", 4: "i2p", 5: "cjdns", 6: "internal"})}
+    _units_ = {}
 
 
 # net:outbound_connection
@@ -106,6 +112,8 @@ class NetOutboundConnection(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {"network": ("network_name", {0: "unroutable", 1: "ipv4", 2: "ipv6", 3: "onion", 4: "i2p", 5: "cjdns", 6: "internal"})}
+    _units_ = {}
 
 
 # net:closed_connection
@@ -125,6 +133,8 @@ class NetClosedConnection(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {"network": ("network_name", {0: "unroutable", 1: "ipv4", 2: "ipv6", 3: "onion", 4: "i2p", 5: "cjdns", 6: "internal"})}
+    _units_ = {"time_established": "unix_s"}
 
 
 # net:evicted_inbound_connection
@@ -145,6 +155,8 @@ class NetEvictedInboundConnection(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {"network": ("network_name", {0: "unroutable", 1: "ipv4", 2: "ipv6", 3: "onion", 4: "i2p", 5: "cjdns", 6: "internal"})}
+    _units_ = {"time_established": "unix_s"}
 
 
 # net:misbehaving_connection
@@ -160,6 +172,8 @@ class NetMisbehavingConnection(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {}
 
 
 # kind -> (tracepoint, class)
@@ -223,7 +237,9 @@ def _kept(event, field):
 def as_dict(event):
     """The event's arguments by name, in declaration order: strings decoded
     as UTF-8, byte buffers as hex (hashes reversed, buffers of variable
-    length cut to their length), booleans as True/False."""
+    length cut to their length), booleans as True/False. An integer with
+    named values is followed by its value's name under NAME_name (None for
+    a value without one); the class's _units_ gives integers' units."""
     args = {}
     for field in event._args_:
         if field in event._lengths_:
@@ -242,6 +258,9 @@ def as_dict(event):
             elif field in event._bools_:
                 value = value != 0
         args[field] = value
+        if field in event._values_:
+            key, names = event._values_[field]
+            args[key] = names.get(value)
     return args
 
 

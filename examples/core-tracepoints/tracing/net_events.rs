@@ -195,6 +195,71 @@ impl NetInboundConnection {
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.conn_type)
     }
+    /// `network` as its named value.
+    pub fn network(&self) -> NetInboundConnectionNetwork {
+        NetInboundConnectionNetwork::from_value(self.network)
+    }
+}
+/// The named values of `net:inbound_connection`'s `network`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetInboundConnectionNetwork {
+    /// `unroutable` = 0
+    Unroutable,
+    /// `ipv4` = 1
+    Ipv4,
+    /// `ipv6` = 2
+    Ipv6,
+    /// `onion` = 3
+    Onion,
+    /// `i2p` = 4
+    I2p,
+    /// `cjdns` = 5
+    Cjdns,
+    /// `internal` = 6
+    Internal,
+    /// A value of `network` the declaration gives no name.
+    Unnamed(u32),
+}
+impl NetInboundConnectionNetwork {
+    /// The variant of a value as the probe passed it.
+    pub fn from_value(value: u32) -> Self {
+        match value {
+            0 => Self::Unroutable,
+            1 => Self::Ipv4,
+            2 => Self::Ipv6,
+            3 => Self::Onion,
+            4 => Self::I2p,
+            5 => Self::Cjdns,
+            6 => Self::Internal,
+            other => Self::Unnamed(other),
+        }
+    }
+    /// The value as the probe passes it.
+    pub fn value(self) -> u32 {
+        match self {
+            Self::Unroutable => 0,
+            Self::Ipv4 => 1,
+            Self::Ipv6 => 2,
+            Self::Onion => 3,
+            Self::I2p => 4,
+            Self::Cjdns => 5,
+            Self::Internal => 6,
+            Self::Unnamed(value) => value,
+        }
+    }
+    /// The value's declared name; `None` for a value without one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::Unroutable => Some("unroutable"),
+            Self::Ipv4 => Some("ipv4"),
+            Self::Ipv6 => Some("ipv6"),
+            Self::Onion => Some("onion"),
+            Self::I2p => Some("i2p"),
+            Self::Cjdns => Some("cjdns"),
+            Self::Internal => Some("internal"),
+            Self::Unnamed(_) => None,
+        }
+    }
 }
 
 /// `net:outbound_connection` (`struct net_outbound_connection`):
@@ -228,6 +293,71 @@ impl NetOutboundConnection {
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.conn_type)
     }
+    /// `network` as its named value.
+    pub fn network(&self) -> NetOutboundConnectionNetwork {
+        NetOutboundConnectionNetwork::from_value(self.network)
+    }
+}
+/// The named values of `net:outbound_connection`'s `network`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetOutboundConnectionNetwork {
+    /// `unroutable` = 0
+    Unroutable,
+    /// `ipv4` = 1
+    Ipv4,
+    /// `ipv6` = 2
+    Ipv6,
+    /// `onion` = 3
+    Onion,
+    /// `i2p` = 4
+    I2p,
+    /// `cjdns` = 5
+    Cjdns,
+    /// `internal` = 6
+    Internal,
+    /// A value of `network` the declaration gives no name.
+    Unnamed(u32),
+}
+impl NetOutboundConnectionNetwork {
+    /// The variant of a value as the probe passed it.
+    pub fn from_value(value: u32) -> Self {
+        match value {
+            0 => Self::Unroutable,
+            1 => Self::Ipv4,
+            2 => Self::Ipv6,
+            3 => Self::Onion,
+            4 => Self::I2p,
+            5 => Self::Cjdns,
+            6 => Self::Internal,
+            other => Self::Unnamed(other),
+        }
+    }
+    /// The value as the probe passes it.
+    pub fn value(self) -> u32 {
+        match self {
+            Self::Unroutable => 0,
+            Self::Ipv4 => 1,
+            Self::Ipv6 => 2,
+            Self::Onion => 3,
+            Self::I2p => 4,
+            Self::Cjdns => 5,
+            Self::Internal => 6,
+            Self::Unnamed(value) => value,
+        }
+    }
+    /// The value's declared name; `None` for a value without one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::Unroutable => Some("unroutable"),
+            Self::Ipv4 => Some("ipv4"),
+            Self::Ipv6 => Some("ipv6"),
+            Self::Onion => Some("onion"),
+            Self::I2p => Some("i2p"),
+            Self::Cjdns => Some("cjdns"),
+            Self::Internal => Some("internal"),
+            Self::Unnamed(_) => None,
+        }
+    }
 }
 
 /// `net:closed_connection` (`struct net_closed_connection`):
@@ -258,6 +388,71 @@ impl NetClosedConnection {
     /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.conn_type)
+    }
+    /// `network` as its named value.
+    pub fn network(&self) -> NetClosedConnectionNetwork {
+        NetClosedConnectionNetwork::from_value(self.network)
+    }
+}
+/// The named values of `net:closed_connection`'s `network`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetClosedConnectionNetwork {
+    /// `unroutable` = 0
+    Unroutable,
+    /// `ipv4` = 1
+    Ipv4,
+    /// `ipv6` = 2
+    Ipv6,
+    /// `onion` = 3
+    Onion,
+    /// `i2p` = 4
+    I2p,
+    /// `cjdns` = 5
+    Cjdns,
+    /// `internal` = 6
+    Internal,
+    /// A value of `network` the declaration gives no name.
+    Unnamed(u32),
+}
+impl NetClosedConnectionNetwork {
+    /// The variant of a value as the probe passed it.
+    pub fn from_value(value: u32) -> Self {
+        match value {
+            0 => Self::Unroutable,
+            1 => Self::Ipv4,
+            2 => Self::Ipv6,
+            3 => Self::Onion,
+            4 => Self::I2p,
+            5 => Self::Cjdns,
+            6 => Self::Internal,
+            other => Self::Unnamed(other),
+        }
+    }
+    /// The value as the probe passes it.
+    pub fn value(self) -> u32 {
+        match self {
+            Self::Unroutable => 0,
+            Self::Ipv4 => 1,
+            Self::Ipv6 => 2,
+            Self::Onion => 3,
+            Self::I2p => 4,
+            Self::Cjdns => 5,
+            Self::Internal => 6,
+            Self::Unnamed(value) => value,
+        }
+    }
+    /// The value's declared name; `None` for a value without one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::Unroutable => Some("unroutable"),
+            Self::Ipv4 => Some("ipv4"),
+            Self::Ipv6 => Some("ipv6"),
+            Self::Onion => Some("onion"),
+            Self::I2p => Some("i2p"),
+            Self::Cjdns => Some("cjdns"),
+            Self::Internal => Some("internal"),
+            Self::Unnamed(_) => None,
+        }
     }
 }
 
@@ -290,6 +485,71 @@ impl NetEvictedInboundConnection {
     /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.conn_type)
+    }
+    /// `network` as its named value.
+    pub fn network(&self) -> NetEvictedInboundConnectionNetwork {
+        NetEvictedInboundConnectionNetwork::from_value(self.network)
+    }
+}
+/// The named values of `net:evicted_inbound_connection`'s `network`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetEvictedInboundConnectionNetwork {
+    /// `unroutable` = 0
+    Unroutable,
+    /// `ipv4` = 1
+    Ipv4,
+    /// `ipv6` = 2
+    Ipv6,
+    /// `onion` = 3
+    Onion,
+    /// `i2p` = 4
+    I2p,
+    /// `cjdns` = 5
+    Cjdns,
+    /// `internal` = 6
+    Internal,
+    /// A value of `network` the declaration gives no name.
+    Unnamed(u32),
+}
+impl NetEvictedInboundConnectionNetwork {
+    /// The variant of a value as the probe passed it.
+    pub fn from_value(value: u32) -> Self {
+        match value {
+            0 => Self::Unroutable,
+            1 => Self::Ipv4,
+            2 => Self::Ipv6,
+            3 => Self::Onion,
+            4 => Self::I2p,
+            5 => Self::Cjdns,
+            6 => Self::Internal,
+            other => Self::Unnamed(other),
+        }
+    }
+    /// The value as the probe passes it.
+    pub fn value(self) -> u32 {
+        match self {
+            Self::Unroutable => 0,
+            Self::Ipv4 => 1,
+            Self::Ipv6 => 2,
+            Self::Onion => 3,
+            Self::I2p => 4,
+            Self::Cjdns => 5,
+            Self::Internal => 6,
+            Self::Unnamed(value) => value,
+        }
+    }
+    /// The value's declared name; `None` for a value without one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::Unroutable => Some("unroutable"),
+            Self::Ipv4 => Some("ipv4"),
+            Self::Ipv6 => Some("ipv6"),
+            Self::Onion => Some("onion"),
+            Self::I2p => Some("i2p"),
+            Self::Cjdns => Some("cjdns"),
+            Self::Internal => Some("internal"),
+            Self::Unnamed(_) => None,
+        }
     }
 }
 
@@ -511,6 +771,11 @@ impl NetEvent {
                 write_json_string(out, &e.conn_type());
                 out.push_str(",\"network\":");
                 write_number(out, e.network);
+                out.push_str(",\"network_name\":");
+                match e.network().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
                 out.push_str(",\"existing\":");
                 write_number(out, e.existing);
                 out.push_str("}}");
@@ -526,6 +791,11 @@ impl NetEvent {
                 write_json_string(out, &e.conn_type());
                 out.push_str(",\"network\":");
                 write_number(out, e.network);
+                out.push_str(",\"network_name\":");
+                match e.network().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
                 out.push_str(",\"existing\":");
                 write_number(out, e.existing);
                 out.push_str("}}");
@@ -541,6 +811,11 @@ impl NetEvent {
                 write_json_string(out, &e.conn_type());
                 out.push_str(",\"network\":");
                 write_number(out, e.network);
+                out.push_str(",\"network_name\":");
+                match e.network().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
                 out.push_str(",\"time_established\":");
                 write_number(out, e.time_established);
                 out.push_str("}}");
@@ -556,6 +831,11 @@ impl NetEvent {
                 write_json_string(out, &e.conn_type());
                 out.push_str(",\"network\":");
                 write_number(out, e.network);
+                out.push_str(",\"network_name\":");
+                match e.network().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
                 out.push_str(",\"time_established\":");
                 write_number(out, e.time_established);
                 out.push_str("}}");

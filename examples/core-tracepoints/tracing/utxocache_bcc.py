@@ -41,6 +41,8 @@ class UtxocacheFlush(ctypes.Structure):
     _bools_ = ("for_prune",)
     _hashes_ = ()
     _lengths_ = {}
+    _values_ = {"mode": ("mode_name", {0: "NONE", 1: "IF_NEEDED", 2: "PERIODIC", 3: "FORCE_FLUSH", 4: "FORCE_SYNC"})}
+    _units_ = {"duration": "us", "memory": "bytes"}
 
 
 # utxocache:add
@@ -59,6 +61,8 @@ class UtxocacheAdd(ctypes.Structure):
     _bools_ = ("is_coinbase",)
     _hashes_ = ("txid",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"value": "sat"}
 
 
 # utxocache:spent
@@ -77,6 +81,8 @@ class UtxocacheSpent(ctypes.Structure):
     _bools_ = ("is_coinbase",)
     _hashes_ = ("txid",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"value": "sat"}
 
 
 # utxocache:uncache
@@ -96,6 +102,8 @@ class UtxocacheUncache(ctypes.Structure):
     _bools_ = ("is_coinbase",)
     _hashes_ = ("txid",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"value": "sat"}
 
 
 # kind -> (tracepoint, class)
@@ -153,7 +161,9 @@ def _kept(event, field):
 def as_dict(event):
     """The event's arguments by name, in declaration order: strings decoded
     as UTF-8, byte buffers as hex (hashes reversed, buffers of variable
-    length cut to their length), booleans as True/False."""
+    length cut to their length), booleans as True/False. An integer with
+    named values is followed by its value's name under NAME_name (None for
+    a value without one); the class's _units_ gives integers' units."""
     args = {}
     for field in event._args_:
         if field in event._lengths_:
@@ -172,6 +182,9 @@ def as_dict(event):
             elif field in event._bools_:
                 value = value != 0
         args[field] = value
+        if field in event._values_:
+            key, names = event._values_[field]
+            args[key] = names.get(value)
     return args
 
 

@@ -62,9 +62,64 @@ pub struct UtxocacheFlush {
     pub for_prune: u8,
 }
 impl UtxocacheFlush {
+    /// `mode` as its named value.
+    pub fn mode(&self) -> UtxocacheFlushMode {
+        UtxocacheFlushMode::from_value(self.mode)
+    }
     /// `for_prune`, passed as one byte.
     pub fn for_prune(&self) -> bool {
         self.for_prune != 0
+    }
+}
+/// The named values of `utxocache:flush`'s `mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UtxocacheFlushMode {
+    /// `NONE` = 0
+    None,
+    /// `IF_NEEDED` = 1
+    IfNeeded,
+    /// `PERIODIC` = 2
+    Periodic,
+    /// `FORCE_FLUSH` = 3
+    ForceFlush,
+    /// `FORCE_SYNC` = 4
+    ForceSync,
+    /// A value of `mode` the declaration gives no name.
+    Unnamed(u32),
+}
+impl UtxocacheFlushMode {
+    /// The variant of a value as the probe passed it.
+    pub fn from_value(value: u32) -> Self {
+        match value {
+            0 => Self::None,
+            1 => Self::IfNeeded,
+            2 => Self::Periodic,
+            3 => Self::ForceFlush,
+            4 => Self::ForceSync,
+            other => Self::Unnamed(other),
+        }
+    }
+    /// The value as the probe passes it.
+    pub fn value(self) -> u32 {
+        match self {
+            Self::None => 0,
+            Self::IfNeeded => 1,
+            Self::Periodic => 2,
+            Self::ForceFlush => 3,
+            Self::ForceSync => 4,
+            Self::Unnamed(value) => value,
+        }
+    }
+    /// The value's declared name; `None` for a value without one.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Self::None => Some("NONE"),
+            Self::IfNeeded => Some("IF_NEEDED"),
+            Self::Periodic => Some("PERIODIC"),
+            Self::ForceFlush => Some("FORCE_FLUSH"),
+            Self::ForceSync => Some("FORCE_SYNC"),
+            Self::Unnamed(_) => None,
+        }
     }
 }
 
@@ -240,6 +295,11 @@ impl UtxocacheEvent {
                 write_number(out, e.duration);
                 out.push_str(",\"mode\":");
                 write_number(out, e.mode);
+                out.push_str(",\"mode_name\":");
+                match e.mode().name() {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
                 out.push_str(",\"coins\":");
                 write_number(out, e.coins);
                 out.push_str(",\"memory\":");

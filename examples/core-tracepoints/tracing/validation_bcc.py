@@ -41,6 +41,8 @@ class ValidationBlockConnected(ctypes.Structure):
     _bools_ = ()
     _hashes_ = ("block_hash",)
     _lengths_ = {}
+    _values_ = {}
+    _units_ = {"duration": "ns"}
 
 
 # kind -> (tracepoint, class)
@@ -92,7 +94,9 @@ def _kept(event, field):
 def as_dict(event):
     """The event's arguments by name, in declaration order: strings decoded
     as UTF-8, byte buffers as hex (hashes reversed, buffers of variable
-    length cut to their length), booleans as True/False."""
+    length cut to their length), booleans as True/False. An integer with
+    named values is followed by its value's name under NAME_name (None for
+    a value without one); the class's _units_ gives integers' units."""
     args = {}
     for field in event._args_:
         if field in event._lengths_:
@@ -111,6 +115,9 @@ def as_dict(event):
             elif field in event._bools_:
                 value = value != 0
         args[field] = value
+        if field in event._values_:
+            key, names = event._values_[field]
+            args[key] = names.get(value)
     return args
 
 
