@@ -28,7 +28,8 @@ use tracepoints_tests::workspace_root;
 const FIRES: usize = 3;
 
 /// The forms of arguments a tracepoint may have, for coverage: every
-/// type, each display of a buffer, and more arguments than bpftrace reads.
+/// type, each display of a buffer, named values (on a signed and on an
+/// unsigned integer), a unit, and more arguments than bpftrace reads.
 fn forms(provider: &Provider) -> Vec<String> {
     use tracepoints_codegen::model::{ArgType, BytesLen};
     let mut forms = Vec::new();
@@ -37,6 +38,16 @@ fn forms(provider: &Provider) -> Vec<String> {
             forms.push("more than 6 arguments".to_string());
         }
         for arg in &tracepoint.args {
+            if !arg.values.is_empty() {
+                forms.push(if arg.ty.is_signed() {
+                    "signed named values".to_string()
+                } else {
+                    "unsigned named values".to_string()
+                });
+            }
+            if arg.unit.is_some() {
+                forms.push("unit".to_string());
+            }
             forms.push(match arg.ty {
                 ArgType::Str { .. } => "&str".into(),
                 ArgType::CStr { .. } => "&CStr".into(),
@@ -69,6 +80,9 @@ const ALL_FORMS: &[&str] = &[
     "&[u8] as hash",
     "variable &[u8]",
     "more than 6 arguments",
+    "signed named values",
+    "unsigned named values",
+    "unit",
 ];
 
 /// Accepted declarations from seed 0 on, each taken when it brings a form
