@@ -456,10 +456,35 @@ impl Arg {
             .map(|v| v.name.as_str())
     }
 
+    /// What the docs say about an integer's unit and named values, e.g. `in
+    /// microseconds` or ``0 = `unroutable`, 1 = `ipv4` ``; `None` when it
+    /// has neither.
+    pub fn meaning(&self) -> Option<String> {
+        let unit = self.unit.map(|u| format!("in {}", u.meaning()));
+        let values = (!self.values.is_empty()).then(|| {
+            let names: Vec<String> = self
+                .values
+                .iter()
+                .map(|v| format!("{} = `{}`", v.value, v.name))
+                .collect();
+            names.join(", ")
+        });
+        match (unit, values) {
+            (None, None) => None,
+            (Some(one), None) | (None, Some(one)) => Some(one),
+            (Some(unit), Some(values)) => Some(format!("{unit}; {values}")),
+        }
+    }
+
     /// The doc as plain text for the readers' comments: a `{type}`
-    /// placeholder becomes the type's name.
+    /// placeholder becomes the type's name; an integer's unit and named
+    /// values follow in parentheses.
     pub fn plain_doc(&self) -> String {
-        self.doc.with_type(&format!("`{}`", self.ty.doc_name()))
+        let doc = self.doc.with_type(&format!("`{}`", self.ty.doc_name()));
+        match self.meaning() {
+            Some(meaning) => format!("{doc} ({meaning})"),
+            None => doc,
+        }
     }
 }
 

@@ -17,7 +17,7 @@ pub fn arg_item(index: usize, arg: &Arg, args: &[Arg], rust_name: bool) -> Strin
     let own_clause = arg.length_doc.as_ref().map(|doc| doc.text().to_string());
     if let Some(clause) = own_clause
         .or_else(|| length_clause(arg, args))
-        .or_else(|| meaning_clause(arg))
+        .or_else(|| arg.meaning())
     {
         ty.push_str(&format!(" ({clause})"));
     }
@@ -67,26 +67,6 @@ pub fn length_clause(arg: &Arg, args: &[Arg]) -> Option<String> {
         }
         _ => return None,
     })
-}
-
-/// What the docs say about an integer's unit and named values, e.g. `in
-/// microseconds` or `0 = `unroutable`, 1 = `ipv4``; `None` when it has
-/// neither.
-pub fn meaning_clause(arg: &Arg) -> Option<String> {
-    let unit = arg.unit.map(|u| format!("in {}", u.meaning()));
-    let values = (!arg.values.is_empty()).then(|| {
-        let names: Vec<String> = arg
-            .values
-            .iter()
-            .map(|v| format!("{} = `{}`", v.value, v.name))
-            .collect();
-        names.join(", ")
-    });
-    match (unit, values) {
-        (None, None) => None,
-        (Some(one), None) | (None, Some(one)) => Some(one),
-        (Some(unit), Some(values)) => Some(format!("{unit}; {values}")),
-    }
 }
 
 /// The paragraphs of `text`, each with its lines joined by spaces.

@@ -29,9 +29,9 @@ enum coin_selection_event_kind {
 struct coin_selection_selected_coins {
 	__u32 kind; /* COIN_SELECTION_SELECTED_COINS */
 	char algorithm[COIN_SELECTION_SELECTED_COINS_ALGORITHM_MAX_LEN + 1]; /* Name of the algorithm that made the selection, e.g. `bnb` */
-	__s64 target; /* Value the selection had to reach */
+	__s64 target; /* Value the selection had to reach (in satoshis) */
 	__s64 waste; /* Waste score of the selection */
-	__s64 selected_value; /* Value of the selected coins */
+	__s64 selected_value; /* Value of the selected coins (in satoshis) */
 	char wallet_name[COIN_SELECTION_SELECTED_COINS_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */
 };
 
@@ -43,8 +43,8 @@ struct coin_selection_selected_coins {
 struct coin_selection_normal_create_tx_internal {
 	__u32 kind; /* COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL */
 	__u8 success; /* Whether a transaction was built */
-	__s64 fee; /* Fee of the transaction */
-	__s32 change_pos; /* Position of the change output, -1 without one */
+	__s64 fee; /* Fee of the transaction (in satoshis) */
+	__s32 change_pos; /* Position of the change output, -1 without one (-1 = `none`) */
 	char wallet_name[COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */
 };
 
@@ -68,8 +68,8 @@ struct coin_selection_aps_create_tx_internal {
 	__u32 kind; /* COIN_SELECTION_APS_CREATE_TX_INTERNAL */
 	__u8 use_aps; /* Whether the wallet uses this transaction rather than the first one */
 	__u8 success; /* Whether a transaction was built */
-	__s64 fee; /* Fee of the transaction */
-	__s32 change_pos; /* Position of the change output, -1 without one */
+	__s64 fee; /* Fee of the transaction (in satoshis) */
+	__s32 change_pos; /* Position of the change output, -1 without one (-1 = `none`) */
 	char wallet_name[COIN_SELECTION_APS_CREATE_TX_INTERNAL_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */
 };
 

@@ -64,11 +64,11 @@ pub struct CoinSelectionSelectedCoins {
     pub kind: u32,
     /// Name of the algorithm that made the selection, e.g. `bnb`
     pub algorithm: [u8; 20 + 1],
-    /// Value the selection had to reach
+    /// Value the selection had to reach (in satoshis)
     pub target: i64,
     /// Waste score of the selection
     pub waste: i64,
-    /// Value of the selected coins
+    /// Value of the selected coins (in satoshis)
     pub selected_value: i64,
     /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],
@@ -94,9 +94,9 @@ pub struct CoinSelectionNormalCreateTxInternal {
     pub kind: u32,
     /// Whether a transaction was built
     pub success: u8,
-    /// Fee of the transaction
+    /// Fee of the transaction (in satoshis)
     pub fee: i64,
-    /// Position of the change output, -1 without one
+    /// Position of the change output, -1 without one (-1 = `none`)
     pub change_pos: i32,
     /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],
@@ -178,9 +178,9 @@ pub struct CoinSelectionApsCreateTxInternal {
     pub use_aps: u8,
     /// Whether a transaction was built
     pub success: u8,
-    /// Fee of the transaction
+    /// Fee of the transaction (in satoshis)
     pub fee: i64,
-    /// Position of the change output, -1 without one
+    /// Position of the change output, -1 without one (-1 = `none`)
     pub change_pos: i32,
     /// Wallet name (Bitcoin Core sets no bound)
     pub wallet_name: [u8; 4096 + 1],

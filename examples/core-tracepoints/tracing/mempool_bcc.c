@@ -28,8 +28,8 @@ enum mempool_event_kind {
 struct mempool_added {
 	__u32 kind; /* MEMPOOL_ADDED */
 	__u8 txid[MEMPOOL_ADDED_TXID_LEN]; /* Transaction ID */
-	__s32 vsize; /* Virtual size of the transaction */
-	__s64 fee; /* Fee of the transaction */
+	__s32 vsize; /* Virtual size of the transaction (in virtual bytes) */
+	__s64 fee; /* Fee of the transaction (in satoshis) */
 };
 
 /*
@@ -40,9 +40,9 @@ struct mempool_removed {
 	__u32 kind; /* MEMPOOL_REMOVED */
 	__u8 txid[MEMPOOL_REMOVED_TXID_LEN]; /* Transaction ID */
 	char reason[MEMPOOL_REMOVED_REASON_MAX_LEN + 1]; /* Why it left (`expiry`, `sizelimit`, `reorg`, `block`, `conflict` or `replaced`) */
-	__s32 vsize; /* Virtual size of the transaction */
-	__s64 fee; /* Fee of the transaction */
-	__u64 entry_time; /* When it entered the mempool */
+	__s32 vsize; /* Virtual size of the transaction (in virtual bytes) */
+	__s64 fee; /* Fee of the transaction (in satoshis) */
+	__u64 entry_time; /* When it entered the mempool (in seconds since the UNIX epoch) */
 };
 
 /*
@@ -56,12 +56,12 @@ struct mempool_removed {
 struct mempool_replaced {
 	__u32 kind; /* MEMPOOL_REPLACED */
 	__u8 replaced_txid[MEMPOOL_REPLACED_REPLACED_TXID_LEN]; /* Transaction ID of the replaced transaction */
-	__s32 replaced_vsize; /* Virtual size of the replaced transaction */
-	__s64 replaced_fee; /* Fee of the replaced transaction */
-	__u64 replaced_entry_time; /* When the replaced transaction entered the mempool */
+	__s32 replaced_vsize; /* Virtual size of the replaced transaction (in virtual bytes) */
+	__s64 replaced_fee; /* Fee of the replaced transaction (in satoshis) */
+	__u64 replaced_entry_time; /* When the replaced transaction entered the mempool (in seconds since the UNIX epoch) */
 	__u8 replacement_txid[MEMPOOL_REPLACED_REPLACEMENT_TXID_LEN]; /* Transaction ID of the replacement transaction */
-	__s32 replacement_vsize; /* Virtual size of the replacement transaction */
-	__s64 replacement_fee; /* Fee of the replacement transaction */
+	__s32 replacement_vsize; /* Virtual size of the replacement transaction (in virtual bytes) */
+	__s64 replacement_fee; /* Fee of the replacement transaction (in satoshis) */
 	__u8 replaced_by_transaction; /* Whether the replacement is a single transaction (not a package) */
 };
 

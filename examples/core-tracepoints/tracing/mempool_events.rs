@@ -59,9 +59,9 @@ pub struct MempoolAdded {
     pub kind: u32,
     /// Transaction ID
     pub txid: [u8; 32],
-    /// Virtual size of the transaction
+    /// Virtual size of the transaction (in virtual bytes)
     pub vsize: i32,
-    /// Fee of the transaction
+    /// Fee of the transaction (in satoshis)
     pub fee: i64,
 }
 impl MempoolAdded {
@@ -82,11 +82,11 @@ pub struct MempoolRemoved {
     pub txid: [u8; 32],
     /// Why it left (`expiry`, `sizelimit`, `reorg`, `block`, `conflict` or `replaced`)
     pub reason: [u8; 9 + 1],
-    /// Virtual size of the transaction
+    /// Virtual size of the transaction (in virtual bytes)
     pub vsize: i32,
-    /// Fee of the transaction
+    /// Fee of the transaction (in satoshis)
     pub fee: i64,
-    /// When it entered the mempool
+    /// When it entered the mempool (in seconds since the UNIX epoch)
     pub entry_time: u64,
 }
 impl MempoolRemoved {
@@ -113,17 +113,17 @@ pub struct MempoolReplaced {
     pub kind: u32,
     /// Transaction ID of the replaced transaction
     pub replaced_txid: [u8; 32],
-    /// Virtual size of the replaced transaction
+    /// Virtual size of the replaced transaction (in virtual bytes)
     pub replaced_vsize: i32,
-    /// Fee of the replaced transaction
+    /// Fee of the replaced transaction (in satoshis)
     pub replaced_fee: i64,
-    /// When the replaced transaction entered the mempool
+    /// When the replaced transaction entered the mempool (in seconds since the UNIX epoch)
     pub replaced_entry_time: u64,
     /// Transaction ID of the replacement transaction
     pub replacement_txid: [u8; 32],
-    /// Virtual size of the replacement transaction
+    /// Virtual size of the replacement transaction (in virtual bytes)
     pub replacement_vsize: i32,
-    /// Fee of the replacement transaction
+    /// Fee of the replacement transaction (in satoshis)
     pub replacement_fee: i64,
     /// Whether the replacement is a single transaction (not a package)
     pub replaced_by_transaction: u8,

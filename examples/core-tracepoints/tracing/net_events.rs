@@ -98,7 +98,7 @@ pub struct NetInboundMessage {
     pub conn_type: [u8; 20 + 1],
     /// Message type, e.g. `ping` or `inv`
     pub msg_type: [u8; 20 + 1],
-    /// Payload size
+    /// Payload size (in bytes)
     pub msg_size: u64,
     /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
@@ -140,7 +140,7 @@ pub struct NetOutboundMessage {
     pub conn_type: [u8; 20 + 1],
     /// Message type, e.g. `pong` or `getdata`
     pub msg_type: [u8; 20 + 1],
-    /// Payload size
+    /// Payload size (in bytes)
     pub msg_size: u64,
     /// The payload as `pointer to unsigned chars`
     pub msg: [u8; 32568],
@@ -177,7 +177,7 @@ pub struct NetInboundConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network the peer connects from
+    /// Network the peer connects from (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
     /// Number of inbound connections as `uint64`, the newly opened one
     /// included
@@ -275,7 +275,7 @@ pub struct NetOutboundConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer
+    /// Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
     /// Number of outbound connections as `uint64`, the newly opened one
     /// included
@@ -372,9 +372,9 @@ pub struct NetClosedConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer
+    /// Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
-    /// Connection established
+    /// Connection established (in seconds since the UNIX epoch)
     pub time_established: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
@@ -469,9 +469,9 @@ pub struct NetEvictedInboundConnection {
     pub id: i64,
     /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
     pub conn_type: [u8; 20 + 1],
-    /// Network of the peer
+    /// Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
-    /// Connection established
+    /// Connection established (in seconds since the UNIX epoch)
     pub time_established: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)

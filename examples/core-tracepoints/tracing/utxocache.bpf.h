@@ -26,10 +26,10 @@ enum utxocache_event_kind {
  */
 struct utxocache_flush {
 	__u32 kind; /* UTXOCACHE_FLUSH */
-	__s64 duration; /* Time the flush took */
-	__u32 mode; /* Why the cache was flushed */
+	__s64 duration; /* Time the flush took (in microseconds) */
+	__u32 mode; /* Why the cache was flushed (0 = `NONE`, 1 = `IF_NEEDED`, 2 = `PERIODIC`, 3 = `FORCE_FLUSH`, 4 = `FORCE_SYNC`) */
 	__u64 coins; /* Coins in the cache before the flush */
-	__u64 memory; /* Memory the cache used before the flush */
+	__u64 memory; /* Memory the cache used before the flush (in bytes) */
 	__u8 for_prune; /* Whether the flush was made for pruning */
 };
 
@@ -42,7 +42,7 @@ struct utxocache_add {
 	__u8 txid[UTXOCACHE_ADD_TXID_LEN]; /* Transaction ID of the output */
 	__u32 vout; /* Index of the output in its transaction */
 	__u32 height; /* Height of the block that holds the transaction */
-	__s64 value; /* Value of the output */
+	__s64 value; /* Value of the output (in satoshis) */
 	__u8 is_coinbase; /* Whether the output belongs to a coinbase transaction */
 };
 
@@ -55,7 +55,7 @@ struct utxocache_spent {
 	__u8 txid[UTXOCACHE_SPENT_TXID_LEN]; /* Transaction ID of the output */
 	__u32 vout; /* Index of the output in its transaction */
 	__u32 height; /* Height of the block that holds the transaction */
-	__s64 value; /* Value of the output */
+	__s64 value; /* Value of the output (in satoshis) */
 	__u8 is_coinbase; /* Whether the output belongs to a coinbase transaction */
 };
 
@@ -69,7 +69,7 @@ struct utxocache_uncache {
 	__u8 txid[UTXOCACHE_UNCACHE_TXID_LEN]; /* Transaction ID of the output */
 	__u32 vout; /* Index of the output in its transaction */
 	__u32 height; /* Height of the block that holds the transaction */
-	__s64 value; /* Value of the output */
+	__s64 value; /* Value of the output (in satoshis) */
 	__u8 is_coinbase; /* Whether the output belongs to a coinbase transaction */
 };
 

@@ -50,13 +50,13 @@ pub fn lost_json(lost: u64) -> String {
 pub struct UtxocacheFlush {
     /// Always [`UTXOCACHE_FLUSH`].
     pub kind: u32,
-    /// Time the flush took
+    /// Time the flush took (in microseconds)
     pub duration: i64,
-    /// Why the cache was flushed
+    /// Why the cache was flushed (0 = `NONE`, 1 = `IF_NEEDED`, 2 = `PERIODIC`, 3 = `FORCE_FLUSH`, 4 = `FORCE_SYNC`)
     pub mode: u32,
     /// Coins in the cache before the flush
     pub coins: u64,
-    /// Memory the cache used before the flush
+    /// Memory the cache used before the flush (in bytes)
     pub memory: u64,
     /// Whether the flush was made for pruning
     pub for_prune: u8,
@@ -136,7 +136,7 @@ pub struct UtxocacheAdd {
     pub vout: u32,
     /// Height of the block that holds the transaction
     pub height: u32,
-    /// Value of the output
+    /// Value of the output (in satoshis)
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,
@@ -165,7 +165,7 @@ pub struct UtxocacheSpent {
     pub vout: u32,
     /// Height of the block that holds the transaction
     pub height: u32,
-    /// Value of the output
+    /// Value of the output (in satoshis)
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,
@@ -195,7 +195,7 @@ pub struct UtxocacheUncache {
     pub vout: u32,
     /// Height of the block that holds the transaction
     pub height: u32,
-    /// Value of the output
+    /// Value of the output (in satoshis)
     pub value: i64,
     /// Whether the output belongs to a coinbase transaction
     pub is_coinbase: u8,

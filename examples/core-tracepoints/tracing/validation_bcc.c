@@ -26,7 +26,7 @@ struct validation_block_connected {
 	__u64 transactions; /* Number of transactions in the block */
 	__s32 inputs; /* Number of transaction inputs in the block */
 	__u64 sigops; /* Number of signature operations in the block */
-	__u64 duration; /* Time it took to connect the block */
+	__u64 duration; /* Time it took to connect the block (in nanoseconds) */
 };
 
 BPF_RINGBUF_OUTPUT(validation_events, 2048);

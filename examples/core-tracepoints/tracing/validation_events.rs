@@ -49,7 +49,7 @@ pub struct ValidationBlockConnected {
     pub inputs: i32,
     /// Number of signature operations in the block
     pub sigops: u64,
-    /// Time it took to connect the block
+    /// Time it took to connect the block (in nanoseconds)
     pub duration: u64,
 }
 impl ValidationBlockConnected {
