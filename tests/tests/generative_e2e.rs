@@ -16,7 +16,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use tracepoints_codegen::model::Provider;
+use tracepoints_codegen::model::{LogPiece, Provider};
 use tracepoints_gen::emit::bpftrace::{Floor, Script};
 use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::e2e::*;
@@ -36,6 +36,14 @@ fn forms(provider: &Provider) -> Vec<String> {
     for tracepoint in &provider.tracepoints {
         if tracepoint.args.len() > 6 {
             forms.push("more than 6 arguments".to_string());
+        }
+        let by_name = |piece: &LogPiece| matches!(piece, LogPiece::Name(_));
+        if tracepoint
+            .log
+            .as_ref()
+            .is_some_and(|log| log.pieces.iter().any(by_name))
+        {
+            forms.push("log line naming a value".to_string());
         }
         for arg in &tracepoint.args {
             if !arg.values.is_empty() {
@@ -83,6 +91,7 @@ const ALL_FORMS: &[&str] = &[
     "signed named values",
     "unsigned named values",
     "unit",
+    "log line naming a value",
 ];
 
 /// Accepted declarations from seed 0 on, each taken when it brings a form
@@ -297,6 +306,47 @@ fn real_readers_read_back_random_declarations() {
         eprintln!(
             "generative end to end, {what}: {} events read back by bpftrace, BCC and libbpf",
             events.len()
+        );
+    }
+
+    // The logging script of all the providers (`{arg}` as a number,
+    // `{arg:name}` as the name), attached by path before the program
+    // starts, on each generation's own floor.
+    let logged = fired
+        .iter()
+        .filter(|event| {
+            let name = event["tracepoint"].as_str().unwrap();
+            let (provider, tracepoint) = name.split_once(':').unwrap();
+            providers
+                .iter()
+                .find(|p| p.name == provider)
+                .and_then(|p| p.tracepoint(tracepoint))
+                .is_some_and(|t| t.log.is_some())
+        })
+        .count();
+    for generation in &generations {
+        let floor = generation.floor();
+        let script = Script::new(floor, &providers);
+        let mut command = generation.command("bpftrace");
+        if floor == Floor::V0_17 {
+            command.env("BPFTRACE_STRLEN", script.strlen.to_string());
+        }
+        let file = floor.file_name("log.bt");
+        let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(&binary));
+        tracer.wait_for("Logging ", ATTACH_TIMEOUT);
+        let mut program = start(&binary);
+        program.write_line("go");
+        finished(&mut program, logged, &seeds);
+        let expected = expected_log_lines(&providers, &fired, script, floor);
+        let printed = stop_after_output(&mut tracer, "Logging ", expected.len());
+        assert_same_output(
+            &printed,
+            &expected,
+            &format!("{} bpftrace {file}, seeds {seeds:?}", generation.name),
+        );
+        eprintln!(
+            "generative end to end, seeds {seeds:?}: {logged} events logged by {} bpftrace {file}",
+            generation.name
         );
     }
 }
