@@ -696,6 +696,14 @@ pub fn bpftrace_value(
     }
 }
 
+/// A JSON integer of any sign, as a named value's number.
+fn json_integer(value: &serde_json::Value) -> Option<i128> {
+    value
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| value.as_u64().map(i128::from))
+}
+
 /// The value of a fired argument as a bpftrace reader prints it: an
 /// integer with named values by the name of its value (the number when it
 /// has none), anything else as [`bpftrace_value`] says.
@@ -706,11 +714,7 @@ pub fn bpftrace_named_value(
     script: Script,
     runs_on: Floor,
 ) -> Vec<u8> {
-    let named = args[&arg.name]
-        .as_i64()
-        .map(i128::from)
-        .or_else(|| args[&arg.name].as_u64().map(i128::from))
-        .and_then(|value| arg.value_name(value));
+    let named = json_integer(&args[&arg.name]).and_then(|value| arg.value_name(value));
     match named {
         Some(name) => name.as_bytes().to_vec(),
         None => bpftrace_value(arg, tracepoint, args, script, runs_on),
@@ -870,11 +874,7 @@ pub fn assert_same_events(
             if !arg.values.is_empty() {
                 // The value's name beside it, `null` for one without.
                 let key = tracepoints_codegen::names::value_name_key(&arg.name);
-                let number = want_value
-                    .as_i64()
-                    .map(i128::from)
-                    .or_else(|| want_value.as_u64().map(i128::from))
-                    .expect("an integer with named values");
+                let number = json_integer(&want_value).expect("an integer with named values");
                 let want_name: serde_json::Value = arg.value_name(number).into();
                 assert!(
                     got["args"].get(&key) == Some(&want_name),
