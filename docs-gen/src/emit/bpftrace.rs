@@ -115,7 +115,19 @@ pub struct Script {
     pub floor: Floor,
     /// The string length the script sets.
     pub strlen: u32,
+    /// The pages of bpftrace's output buffer per CPU the script sets (0.23
+    /// and later; 64, bpftrace's default, is left unset).
+    pub perf_rb_pages: u32,
 }
+
+/// How many of its largest events a script's output buffer holds per CPU
+/// (when that takes more than bpftrace's default 64 pages, at most
+/// [`MAX_PERF_RB_PAGES`]): a burst of payloads is printed, not lost, while
+/// bpftrace is descheduled.
+const EVENTS_IN_BUFFER: u32 = 64;
+
+/// The most pages of output buffer per CPU a script asks for (4 MiB).
+const MAX_PERF_RB_PAGES: u32 = 1024;
 
 impl Script {
     /// The script of `floor` for the tracepoints of `providers`: its string
@@ -143,7 +155,31 @@ impl Script {
             })
             .max()
             .map_or(64, |n| n.clamp(64, cap));
-        Script { floor, strlen }
+        // An event's record: its longest value and room for the others.
+        let perf_rb_pages = match floor {
+            Floor::V0_17 => 64,
+            _ => (EVENTS_IN_BUFFER * (strlen + 512))
+                .div_ceil(4096)
+                .next_power_of_two()
+                .clamp(64, MAX_PERF_RB_PAGES),
+        };
+        Script {
+            floor,
+            strlen,
+            perf_rb_pages,
+        }
+    }
+
+    /// The settings of the script's `config` block (0.23 and later).
+    fn config(self) -> String {
+        let mut config = format!("max_strlen = {}", self.strlen);
+        if self.perf_rb_pages > 64 {
+            config.push_str(&format!("; perf_rb_pages = {}", self.perf_rb_pages));
+        }
+        if self.floor >= Floor::V0_24 {
+            config.push_str("; license = \"GPL\"");
+        }
+        config
     }
 
     /// How many bytes of an argument the script prints when it runs on the
@@ -498,7 +534,18 @@ fn usage(script: Script, file: &str, base: &str) -> String {
              bpftrace {file} ./path/to/binary\n\
              or make it executable and run ./{file} ./path/to/binary.\n\
              The config block below sets max_strlen = {strlen}: strings are printed whole and\n\
-             variable-length buffers up to {BUFFER_CAP} bytes."
+             variable-length buffers up to {BUFFER_CAP} bytes.{}",
+            if script.perf_rb_pages > 64 {
+                format!(
+                    "\nIt sets perf_rb_pages = {}: bpftrace's output buffer holds {} KiB per CPU,\n\
+                     room for {EVENTS_IN_BUFFER} or more of the largest events while bpftrace is busy (bpftrace\n\
+                     prints `Lost N events` when it overflows).",
+                    script.perf_rb_pages,
+                    script.perf_rb_pages * 4
+                )
+            } else {
+                String::new()
+            }
         )),
     }
     text.push_str(
@@ -559,18 +606,13 @@ fn header(
         .join(" or ");
     match script.floor {
         Floor::V0_17 => {}
-        Floor::V0_23 => {
+        floor => {
             writeln!(out);
             writeln!(
                 out,
-                "config = {{ max_strlen = {strlen} }} // needs bpftrace 0.23 or later: on an error here, run {older}"
-            );
-        }
-        Floor::V0_24 => {
-            writeln!(out);
-            writeln!(
-                out,
-                "config = {{ max_strlen = {strlen}; license = \"GPL\" }} // needs bpftrace 0.24 or later: on an error here, run {older}"
+                "config = {{ {} }} // needs bpftrace {} or later: on an error here, run {older}",
+                script.config(),
+                floor.version()
             );
         }
     }
