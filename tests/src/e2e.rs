@@ -722,7 +722,7 @@ pub fn bpftrace_named_value(
 }
 
 /// The fired event's `provider:name` and its declaration.
-fn declared<'a>(
+pub fn declared<'a>(
     providers: &'a [Provider],
     event: &'a serde_json::Value,
 ) -> (&'a str, &'a Tracepoint) {

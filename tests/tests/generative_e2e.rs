@@ -309,35 +309,38 @@ fn real_readers_read_back_random_declarations() {
         );
     }
 
-    // The logging script of all the providers (`{arg}` as a number,
-    // `{arg:name}` as the name), attached by path before the program
-    // starts, on each generation's own floor.
+    read_back_logs(&binary, &readers, &providers, &fired, &generations, &seeds);
+}
+
+/// The logging script of all the providers (`{arg}` as a number,
+/// `{arg:name}` as the name), attached by path before the program starts,
+/// on each generation's own floor: every line as the fired events say.
+fn read_back_logs(
+    binary: &std::path::Path,
+    readers: &std::path::Path,
+    providers: &[Provider],
+    fired: &[serde_json::Value],
+    generations: &[Generation],
+    seeds: &[u64],
+) {
     let logged = fired
         .iter()
-        .filter(|event| {
-            let name = event["tracepoint"].as_str().unwrap();
-            let (provider, tracepoint) = name.split_once(':').unwrap();
-            providers
-                .iter()
-                .find(|p| p.name == provider)
-                .and_then(|p| p.tracepoint(tracepoint))
-                .is_some_and(|t| t.log.is_some())
-        })
+        .filter(|event| declared(providers, event).1.log.is_some())
         .count();
-    for generation in &generations {
+    for generation in generations {
         let floor = generation.floor();
-        let script = Script::new(floor, &providers);
+        let script = Script::new(floor, providers);
         let mut command = generation.command("bpftrace");
         if floor == Floor::V0_17 {
             command.env("BPFTRACE_STRLEN", script.strlen.to_string());
         }
         let file = floor.file_name("log.bt");
-        let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(&binary));
+        let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(binary));
         tracer.wait_for("Logging ", ATTACH_TIMEOUT);
-        let mut program = start(&binary);
+        let mut program = start(binary);
         program.write_line("go");
-        finished(&mut program, logged, &seeds);
-        let expected = expected_log_lines(&providers, &fired, script, floor);
+        finished(&mut program, logged, seeds);
+        let expected = expected_log_lines(providers, fired, script, floor);
         let printed = stop_after_output(&mut tracer, "Logging ", expected.len());
         assert_same_output(
             &printed,

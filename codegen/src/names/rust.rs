@@ -110,41 +110,18 @@ impl Names {
                     Scope::new(format!("the methods of the Rust struct `{event_type}`"))
                         .reserve(DERIVED_METHODS, "a method the struct derives");
                 let kind_field = fields.reader("kind", "the event's kind, its first field");
+                let mut item = Item {
+                    module: &mut module,
+                    fields: &mut fields,
+                    methods: &mut methods,
+                    kind: &kind,
+                    event_type: &event_type,
+                };
                 let args = tracepoint
                     .args
                     .iter()
                     .enumerate()
-                    .map(|(i, arg)| {
-                        let owner = owner_of_arg(tracepoint, i);
-                        let has_accessor = !arg.values.is_empty()
-                            || matches!(
-                                arg.ty,
-                                ArgType::Str { .. }
-                                    | ArgType::CStr { .. }
-                                    | ArgType::Bool
-                                    | ArgType::Bytes { .. }
-                            );
-                        let named = (!arg.values.is_empty()).then(|| Named {
-                            enum_type: module
-                                .user(format!("{event_type}{}", camel(&arg.name)), owner),
-                            // Distinct, and never the unnamed one: checked
-                            // with the values.
-                            variants: arg.values.iter().map(|v| value_variant(&v.name)).collect(),
-                            unnamed: UNNAMED_VARIANT.to_string(),
-                            json_key: fields.user(value_name_key(&arg.name), owner),
-                        });
-                        Arg {
-                            field: fields.user(arg.name.clone(), owner),
-                            accessor: has_accessor.then(|| methods.user(arg.name.clone(), owner)),
-                            named,
-                            length: length_suffix(arg.ty).map(|suffix| {
-                                module.user(
-                                    format!("{kind}_{}_{suffix}", arg.name.to_uppercase()),
-                                    owner,
-                                )
-                            }),
-                        }
-                    })
+                    .map(|(i, arg)| item.arg(arg, owner_of_arg(tracepoint, i)))
                     .collect();
                 scopes.extend([fields, methods]);
                 Tracepoint {
@@ -170,5 +147,49 @@ impl Names {
     /// declaration was).
     pub fn of(provider: &Provider) -> Names {
         Names::allocate(provider, &mut Vec::new())
+    }
+}
+
+/// The scopes one event struct's arguments take their names from, and the
+/// struct's own names that theirs derive from.
+struct Item<'a> {
+    module: &'a mut Scope,
+    fields: &'a mut Scope,
+    methods: &'a mut Scope,
+    kind: &'a str,
+    event_type: &'a str,
+}
+
+impl Item<'_> {
+    /// The names of one argument: its field, its accessor (strings,
+    /// buffers, `bool`s and integers with named values have one), its
+    /// length constant, and the enum and JSON key of its named values.
+    fn arg(&mut self, arg: &crate::model::Arg, owner: Owner) -> Arg {
+        let has_accessor = !arg.values.is_empty()
+            || matches!(
+                arg.ty,
+                ArgType::Str { .. } | ArgType::CStr { .. } | ArgType::Bool | ArgType::Bytes { .. }
+            );
+        let field = self.fields.user(arg.name.clone(), owner);
+        let named = (!arg.values.is_empty()).then(|| Named {
+            enum_type: self
+                .module
+                .user(format!("{}{}", self.event_type, camel(&arg.name)), owner),
+            // Distinct, and never the unnamed one: checked with the values.
+            variants: arg.values.iter().map(|v| value_variant(&v.name)).collect(),
+            unnamed: UNNAMED_VARIANT.to_string(),
+            json_key: self.fields.user(value_name_key(&arg.name), owner),
+        });
+        Arg {
+            field,
+            accessor: has_accessor.then(|| self.methods.user(arg.name.clone(), owner)),
+            named,
+            length: length_suffix(arg.ty).map(|suffix| {
+                self.module.user(
+                    format!("{}_{}_{suffix}", self.kind, arg.name.to_uppercase()),
+                    owner,
+                )
+            }),
+        }
     }
 }

@@ -148,6 +148,14 @@ fn python_class(
         writeln!(out, "        (\"{field}\", {}),", ctypes_type(arg.ty));
     }
     writeln!(out, "    ]");
+    class_tables(out, tracepoint, t, &record);
+}
+
+/// The class attributes `as_dict` and `record_len` read: the arguments in
+/// declaration order, the tail, which fields are booleans, hashes and
+/// variable buffers (with their length fields), the named values (with
+/// the key of their names) and the units.
+fn class_tables(out: &mut Out, tracepoint: &Tracepoint, t: &python::Tracepoint, record: &Record) {
     let fields = |keep: &dyn Fn(ArgType) -> bool| {
         let fields: Vec<String> = tracepoint
             .args

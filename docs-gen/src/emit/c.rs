@@ -351,14 +351,25 @@ fn fill(
     tail: Option<&Tail>,
     flavor: Flavor,
 ) {
+    reserve(out, names, t, tail, flavor);
+    writeln!(out, "\t{}->{} = {};", LOCALS.event, t.kind_field, t.kind);
+    store_args(out, tracepoint, t, tail);
+    if let Some(tail) = tail {
+        store_tail(out, t, tail);
+    }
+    writeln!(out, "\t{};", flavor.submit(names));
+    writeln!(out, "\treturn 0;");
+}
+
+/// Reserves the record (the whole struct, or the struct up to the tail
+/// and `room` bytes more); when the ring buffer is full, counts the event
+/// in the per-CPU lost counter and returns.
+fn reserve(out: &mut Out, names: &Names, t: &c::Tracepoint, tail: Option<&Tail>, flavor: Flavor) {
     let Locals {
         event,
         zero,
         lost,
-        len,
         room,
-        kept,
-        from,
         ..
     } = LOCALS;
     let tag = &t.event_struct;
@@ -385,7 +396,13 @@ fn fill(
     writeln!(out, "\t\t\t(*{lost})++;");
     writeln!(out, "\t\treturn 0;");
     writeln!(out, "\t}}");
-    writeln!(out, "\t{event}->{} = {};", t.kind_field, t.kind);
+}
+
+/// Stores every argument but the tail: scalars first, then strings and
+/// buffers read from the traced process (a variable buffer up to its
+/// length argument, at most its field).
+fn store_args(out: &mut Out, tracepoint: &Tracepoint, t: &c::Tracepoint, tail: Option<&Tail>) {
+    let Locals { event, len, .. } = LOCALS;
     let args = || {
         tracepoint
             .args
@@ -424,26 +441,35 @@ fn fill(
             ),
         }
     }
-    if let Some(tail) = tail {
-        let field = &t.args[tail.index].field;
-        let read = if tail.string {
-            "bpf_probe_read_kernel"
-        } else {
-            "bpf_probe_read_user"
-        };
-        // Else clang drops the bound as implied by the caller's test, done
-        // on another register, and the verifier cannot see that it holds.
-        writeln!(
-            out,
-            "\t/* Bounded here, where the verifier sees it: clang may not drop it. */"
-        );
-        writeln!(out, "\tasm volatile(\"\" : \"+r\"({kept}));");
-        writeln!(out, "\tif ({kept} > {room})");
-        writeln!(out, "\t\t{kept} = {room};");
-        writeln!(out, "\t{read}({event}->{field}, {kept}, {from});");
-    }
-    writeln!(out, "\t{};", flavor.submit(names));
-    writeln!(out, "\treturn 0;");
+}
+
+/// Copies the tail's `kept` bytes from `from` (the scratch map for a
+/// string, the traced process for a buffer), bounded by `room` where the
+/// verifier sees the bound.
+fn store_tail(out: &mut Out, t: &c::Tracepoint, tail: &Tail) {
+    let Locals {
+        event,
+        room,
+        kept,
+        from,
+        ..
+    } = LOCALS;
+    let field = &t.args[tail.index].field;
+    let read = if tail.string {
+        "bpf_probe_read_kernel"
+    } else {
+        "bpf_probe_read_user"
+    };
+    // Else clang drops the bound as implied by the caller's test, done on
+    // another register, and the verifier cannot see that it holds.
+    writeln!(
+        out,
+        "\t/* Bounded here, where the verifier sees it: clang may not drop it. */"
+    );
+    writeln!(out, "\tasm volatile(\"\" : \"+r\"({kept}));");
+    writeln!(out, "\tif ({kept} > {room})");
+    writeln!(out, "\t\t{kept} = {room};");
+    writeln!(out, "\t{read}({event}->{field}, {kept}, {from});");
 }
 
 /// The ring buffer's size in bytes: room for at least 32 of the largest
