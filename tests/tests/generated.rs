@@ -150,3 +150,66 @@ fn rust_event_structs_decode_a_record_cut_after_its_payload() {
         "a record shorter than its payload"
     );
 }
+
+/// Every BCC module's classes carry each integer's unit and named values
+/// as declared: Python itself reads them from the committed modules.
+#[test]
+fn python_classes_carry_units_and_named_values() {
+    let dir = workspace_root().join("examples/core-tracepoints/tracing");
+    for provider in tracepoints_tests::e2e::core_providers() {
+        let names = tracepoints_codegen::names::python::Names::of(&provider);
+        // One line per argument with a unit or values: `class field unit
+        // values`, as the module's tables hold them.
+        let mut expected = String::new();
+        for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+            for (arg, field) in tracepoint.args.iter().zip(&t.fields) {
+                if arg.unit.is_none() && arg.values.is_empty() {
+                    continue;
+                }
+                let values: Vec<String> = arg
+                    .values
+                    .iter()
+                    .map(|v| format!("{}={}", v.value, v.name))
+                    .collect();
+                expected.push_str(&format!(
+                    "{} {field} {} {}\n",
+                    t.class,
+                    arg.unit.map_or("-", |u| u.symbol()),
+                    values.join(",")
+                ));
+            }
+        }
+        let script = format!(
+            "import importlib.util\n\
+             spec = importlib.util.spec_from_file_location('m', {:?})\n\
+             m = importlib.util.module_from_spec(spec)\n\
+             spec.loader.exec_module(m)\n\
+             for _, (_, cls) in sorted(m.{}.items()):\n\
+             \x20   for field in cls._args_:\n\
+             \x20       unit = cls._units_.get(field, '-')\n\
+             \x20       key, names = cls._values_.get(field, (None, {{}}))\n\
+             \x20       if unit == '-' and not names:\n\
+             \x20           continue\n\
+             \x20       if names:\n\
+             \x20           assert key == field + '_name', key\n\
+             \x20       shown = ','.join('%d=%s' % kv for kv in names.items())\n\
+             \x20       print(cls.__name__, field, unit, shown)\n",
+            dir.join(format!("{}_bcc.py", provider.name))
+                .display()
+                .to_string(),
+            names.events
+        );
+        let output = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .expect("run python3");
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            provider.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(printed, expected, "{}", provider.name);
+    }
+}
