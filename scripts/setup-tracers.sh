@@ -55,10 +55,12 @@ if [ ! -e "$modules/build/include/linux/kconfig.h" ] && [ ! -e "$modules/source/
 fi
 
 # The tracers of Debian 13 and Debian unstable, beside the host's (the
-# tests run every reader under each); `--host-only` (scripts/demo.sh) skips
-# them.
+# tests run every reader under each), and the aarch64 machine the tests
+# boot (its cross toolchain and qemu in the unstable root); `--host-only`
+# (scripts/demo.sh) skips them.
 if [ "${1:-}" != "--host-only" ]; then
     scripts/setup-roots.sh
+    scripts/aarch64-vm.sh setup
 fi
 
 echo "setup-tracers.sh: ready: $(bpftrace --version 2>/dev/null), clang $(clang -dumpversion), $(uname -r)"

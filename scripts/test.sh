@@ -35,6 +35,19 @@ elif [ "${TRACEPOINTS_E2E:-}" = require ]; then
 else
     echo "test.sh: not root: the minimum-Rust-version build (scripts/floor.sh) is skipped" >&2
 fi
+# aarch64: the examples and the end-to-end test cross-built (Debian
+# unstable's rustc), then every generated bpftrace reader attached to both
+# binaries in an aarch64 kernel under qemu (about 11 minutes); the host's
+# tests/aarch64.rs checks the cross-built probe sites with verify.
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/aarch64-vm.sh build
+    scripts/aarch64-vm.sh run scripts/aarch64-vm-tests.sh
+elif [ "${TRACEPOINTS_E2E:-}" = require ]; then
+    echo "test.sh: the aarch64 build and machine need root (a chroot)" >&2
+    exit 1
+else
+    echo "test.sh: not root: the aarch64 build and machine (scripts/aarch64-vm.sh) are skipped" >&2
+fi
 # The reference (the crates' rustdoc) and the generated rustdoc of the
 # examples' tracepoints build without warnings.
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p tracepoints -p tracepoints-macros \

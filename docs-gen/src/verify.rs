@@ -33,9 +33,70 @@ impl SdtNote {
     }
 }
 
+/// The architectures whose probe operands `verify` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Machine {
+    /// x86-64: operands in AT&T syntax (`%reg`, `off(%reg)`, `$const`).
+    X86_64,
+    /// aarch64: `xN`, `sp`, `[reg]`, `[reg, off]` or a constant.
+    Aarch64,
+    /// Any other (`e_machine`): operands are not checked.
+    Other(u16),
+}
+
+impl Machine {
+    /// The largest page the architecture's Linux kernels use, the unit in
+    /// which segments may share a file page: 4 KiB on x86-64, 64 KiB on
+    /// aarch64 (whose kernels run with 4, 16 or 64 KiB pages).
+    pub fn page_size(self) -> u64 {
+        match self {
+            Machine::Aarch64 => 65536,
+            Machine::X86_64 | Machine::Other(_) => 4096,
+        }
+    }
+
+    /// Why the operand of an argument spec (`%rdi` of `-8@%rdi`) is not one
+    /// that libbpf's, BCC's and bpftrace's parsers of this architecture all
+    /// take, if it is not.
+    pub fn operand_problem(self, operand: &str) -> Option<String> {
+        let constant = |s: &str| s.strip_prefix('-').unwrap_or(s).parse::<u64>().is_ok();
+        match self {
+            Machine::X86_64 => {
+                let ok = operand.starts_with('%')
+                    || operand.strip_prefix('$').is_some_and(constant)
+                    || (operand.contains("(%") && operand.ends_with(')'));
+                (!ok).then(|| "not an x86-64 register, memory operand or constant".to_string())
+            }
+            Machine::Aarch64 => {
+                let register = |r: &str| {
+                    r == "sp"
+                        || r.strip_prefix('x')
+                            .and_then(|n| n.parse::<u8>().ok())
+                            .is_some_and(|n| n <= 30)
+                };
+                let ok = register(operand)
+                    || constant(operand)
+                    || operand
+                        .strip_prefix('[')
+                        .and_then(|m| m.strip_suffix(']'))
+                        .is_some_and(|m| match m.split_once(',') {
+                            Some((reg, off)) => register(reg.trim()) && constant(off.trim()),
+                            None => register(m.trim()),
+                        });
+                (!ok).then(|| {
+                    "not an aarch64 operand the tracers parse: an `x0`..`x30` or `sp` register, `[reg]`, `[reg, offset]` or a constant (libbpf and BCC take no `w` register)".to_string()
+                })
+            }
+            Machine::Other(_) => None,
+        }
+    }
+}
+
 /// What `verify` reads of a binary: its probes and the layout facts the
 /// checks need.
 pub struct Binary {
+    /// The architecture the binary is for.
+    pub machine: Machine,
     /// Every stapsdt note, in file order.
     pub notes: Vec<SdtNote>,
     /// Whether the binary has a `.stapsdt.base` section.
@@ -46,9 +107,9 @@ pub struct Binary {
     loads: Vec<(u64, u64, u64)>,
 }
 
-/// The file pages `size` bytes at file `offset` touch.
-pub fn file_pages(offset: u64, size: u64) -> std::ops::Range<u64> {
-    offset / 4096..(offset + size).div_ceil(4096)
+/// The file pages of `page` bytes that `size` bytes at file `offset` touch.
+pub fn file_pages(offset: u64, size: u64, page: u64) -> std::ops::Range<u64> {
+    offset / page..(offset + size).div_ceil(page)
 }
 
 impl Binary {
@@ -59,6 +120,12 @@ impl Binary {
             .map_err(|e| format!("not an ELF64 file: {e}"))?;
         let endian = elf.endian();
         let header = elf.elf_header();
+        let machine = match header.e_machine(endian) {
+            object::elf::EM_X86_64 => Machine::X86_64,
+            object::elf::EM_AARCH64 => Machine::Aarch64,
+            other => Machine::Other(other),
+        };
+        let page = machine.page_size();
         let bad = |e: object::read::Error| format!("malformed ELF file: {e}");
         let sections = header.sections(endian, &*data).map_err(bad)?;
         let mut notes = Vec::new();
@@ -81,13 +148,14 @@ impl Binary {
         let relro_pages = segments
             .iter()
             .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
-            .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian)));
+            .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian), page));
         let loads = segments
             .iter()
             .filter(|p| p.p_type(endian) == object::elf::PT_LOAD)
             .map(|p| (p.p_vaddr(endian), p.p_offset(endian), p.p_filesz(endian)))
             .collect();
         Ok(Binary {
+            machine,
             notes,
             has_stapsdt_base,
             relro_pages,
@@ -103,7 +171,7 @@ impl Binary {
             .loads
             .iter()
             .find(|(vaddr, _, size)| (*vaddr..vaddr + size).contains(&address))?;
-        Some((address - vaddr + offset) / 4096)
+        Some((address - vaddr + offset) / self.machine.page_size())
     }
 
     /// How many loaded segments map the file page holding the byte at
@@ -114,7 +182,9 @@ impl Binary {
         Some(
             self.loads
                 .iter()
-                .filter(|(_, offset, size)| file_pages(*offset, *size).contains(&page))
+                .filter(|(_, offset, size)| {
+                    file_pages(*offset, *size, self.machine.page_size()).contains(&page)
+                })
                 .count(),
         )
     }
@@ -214,6 +284,15 @@ fn check_note(
             tracepoint.args.len()
         ));
     }
+    for (i, spec) in note.args.iter().enumerate() {
+        let operand = spec.split_once('@').map_or(spec.as_str(), |(_, o)| o);
+        if let Some(problem) = binary.machine.operand_problem(operand) {
+            problems.push(format!(
+                "{probe}: argument {} is passed as `{spec}`: `{operand}` is {problem}",
+                i + 1
+            ));
+        }
+    }
     for (i, (arg, size)) in tracepoint.args.iter().zip(&sizes).enumerate() {
         let declared = i64::from(arg.ty.sdt_size());
         if *size != Some(declared) {
@@ -259,4 +338,52 @@ fn check_note(
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Machine;
+
+    #[test]
+    fn operands_the_tracers_parse_pass() {
+        for operand in ["%rdi", "%r14d", "-24(%rbp)", "$5", "$-1"] {
+            assert_eq!(Machine::X86_64.operand_problem(operand), None, "{operand}");
+        }
+        for operand in [
+            "x0",
+            "x30",
+            "sp",
+            "[x1]",
+            "[sp, 16]",
+            "[x29, -8]",
+            "42",
+            "-1",
+        ] {
+            assert_eq!(Machine::Aarch64.operand_problem(operand), None, "{operand}");
+        }
+    }
+
+    #[test]
+    fn operands_the_tracers_refuse_fail() {
+        for operand in ["w0", "x31", "xzr", "[w1, 8]", "[x1, x2]", "%x0", ""] {
+            let problem = Machine::Aarch64.operand_problem(operand);
+            assert!(
+                problem.is_some_and(|p| p.contains("no `w` register")),
+                "{operand}"
+            );
+        }
+        for operand in ["x0", "rdi", "$rdi"] {
+            assert!(
+                Machine::X86_64.operand_problem(operand).is_some(),
+                "{operand}"
+            );
+        }
+    }
+
+    #[test]
+    fn aarch64_pages_are_its_kernels_largest() {
+        assert_eq!(Machine::Aarch64.page_size(), 65536);
+        assert_eq!(Machine::X86_64.page_size(), 4096);
+        assert_eq!(super::file_pages(65535, 2, 65536), 0..2);
+    }
 }

@@ -11,8 +11,11 @@ use core::mem::MaybeUninit;
 /// Page-aligned so that no semaphore shares a file page with the RELRO
 /// segment: the kernel raises semaphores of a program that starts while a
 /// tracer is attached in the mapping of the file page that holds them, and
-/// a page shared with RELRO is mapped twice.
-#[repr(C, align(4096))]
+/// a page shared with RELRO is mapped twice. The page is the largest the
+/// target's kernels use: 4 KiB on x86-64, 64 KiB on aarch64 (whose kernels
+/// run with 4, 16 or 64 KiB pages), so a provider's block is that large.
+#[cfg_attr(not(target_arch = "aarch64"), repr(C, align(4096)))]
+#[cfg_attr(target_arch = "aarch64", repr(C, align(65536)))]
 pub struct Semaphores<const N: usize>([UnsafeCell<u16>; N]);
 
 // SAFETY: the counters are only written by the kernel (uprobe reference
@@ -169,7 +172,12 @@ mod tests {
     #[test]
     fn semaphores_are_page_aligned_and_start_lowered() {
         static S: Semaphores<3> = Semaphores::new();
-        assert_eq!(core::mem::align_of::<Semaphores<3>>(), 4096);
+        let page = if cfg!(target_arch = "aarch64") {
+            65536
+        } else {
+            4096
+        };
+        assert_eq!(core::mem::align_of::<Semaphores<3>>(), page);
         assert_eq!(unsafe { S.get(2).read_volatile() }, 0);
     }
 }

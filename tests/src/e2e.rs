@@ -280,6 +280,38 @@ impl Collected {
         );
     }
 
+    /// Waits until standard output has a line that starts with `banner`
+    /// (what a bpftrace script's `BEGIN` prints once every probe is
+    /// attached); panics as [`Collected::wait_for`] does. Standard error
+    /// does not count: bpftrace 0.27 echoes the whole script there with a
+    /// warning, banner text included, before it has attached anything.
+    pub fn wait_for_banner(&mut self, banner: &str, timeout: Duration) {
+        let has_banner = |out: &[u8]| {
+            out.split(|&b| b == b'\n')
+                .any(|line| line.starts_with(banner.as_bytes()))
+        };
+        let mut exited = false;
+        let printed = poll(timeout, || {
+            if has_banner(&self.stdout()) {
+                return true;
+            }
+            exited = self.try_exit();
+            exited
+        });
+        if printed || (exited && has_banner(&self.stdout())) {
+            return;
+        }
+        let how = if exited {
+            "exited before printing"
+        } else {
+            "did not print"
+        };
+        panic!(
+            "{how} a line starting {banner:?} within {timeout:?}: {}",
+            self.seen()
+        );
+    }
+
     /// Waits until `done(stdout)` holds, or the process exits, or `timeout`
     /// passes; returns whether it holds. Not a failure in itself: the caller
     /// compares what was printed and shows it.

@@ -74,8 +74,20 @@ pub fn net_tracer() -> &'static Path {
 }
 
 /// Builds `package` in release mode, with `usdt_feature` when the tests run
-/// against the `usdt` backend, and returns the path of binary `name`.
+/// against the `usdt` backend, and returns the path of binary `name`; or,
+/// where `TRACEPOINTS_BINARIES` names a directory of binaries built
+/// beforehand (the aarch64 machine, which has no cargo: see
+/// `scripts/aarch64-vm.sh`), the binary there.
 fn release_binary(package: &[&str], usdt_feature: &str, name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("TRACEPOINTS_BINARIES") {
+        let bin = PathBuf::from(dir).join(name);
+        assert!(
+            bin.exists(),
+            "TRACEPOINTS_BINARIES has no {}",
+            bin.display()
+        );
+        return bin;
+    }
     {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut command = Command::new(cargo);

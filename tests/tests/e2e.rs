@@ -40,7 +40,7 @@ fn run_bpftrace(
 ) -> (Vec<serde_json::Value>, Vec<u8>, Vec<u8>) {
     let mut tracer = Collected::spawn(&mut bpftrace(script, binary, strlen));
     // BEGIN runs once every probe is attached.
-    tracer.wait_for(banner, ATTACH_TIMEOUT);
+    tracer.wait_for_banner(banner, ATTACH_TIMEOUT);
     node.go();
     let fired = node.wait();
     let expected = expected(&fired);
@@ -125,7 +125,7 @@ fn bpftrace_attached_before_the_node_starts_reads_every_event() {
     let banner = "Logging net:";
     let script = "log_p2p_connections.bt";
     let mut tracer = Collected::spawn(&mut bpftrace(script, p2p_node(), log_script().strlen));
-    tracer.wait_for(banner, ATTACH_TIMEOUT);
+    tracer.wait_for_banner(banner, ATTACH_TIMEOUT);
     let node = Node::start("before-start", false);
     let fired = node.wait();
     let expected = expected_log_lines(&core_providers(), &fired, log_script(), Floor::V0_17);
@@ -394,7 +394,7 @@ fn bpftrace_loads_the_scripts_of_every_argument_form() {
                 .arg(dir.join(script))
                 .arg(tracepoints_tests::fixture()),
         );
-        tracer.wait_for(banner, ATTACH_TIMEOUT);
+        tracer.wait_for_banner(banner, ATTACH_TIMEOUT);
         let status = tracer.stop();
         assert!(status.success(), "{}", tracer.seen());
         eprintln!("{script}: loaded and attached");

@@ -145,9 +145,10 @@ fn run_bt(generation: Generation, runs_on: Floor, case: &BtCase, floor: Floor, b
     };
     let what = format!("{} bpftrace {file} ({when})", generation.name);
     let tag = format!("gen-{}-{file}", generation.name);
+    let started = std::time::Instant::now();
     let (fired, mut tracer) = if before_start {
         let mut tracer = Collected::spawn(&mut bpftrace(generation, &path, script, case.binary));
-        tracer.wait_for(&case.banner, ATTACH_TIMEOUT);
+        tracer.wait_for_banner(&case.banner, ATTACH_TIMEOUT);
         let mut node = case.start(&tag, false);
         if case.binary == core_replay() {
             node.go();
@@ -156,7 +157,7 @@ fn run_bt(generation: Generation, runs_on: Floor, case: &BtCase, floor: Floor, b
     } else {
         let mut node = case.start(&tag, true);
         let mut tracer = Collected::spawn(&mut bpftrace(generation, &path, script, case.binary));
-        tracer.wait_for(&case.banner, ATTACH_TIMEOUT);
+        tracer.wait_for_banner(&case.banner, ATTACH_TIMEOUT);
         node.go();
         (node.wait(), tracer)
     };
@@ -168,9 +169,10 @@ fn run_bt(generation: Generation, runs_on: Floor, case: &BtCase, floor: Floor, b
     let warnings = script_warnings(&stderr);
     assert!(warnings.is_empty(), "{what} warns:\n{stderr}");
     eprintln!(
-        "{what}: {} lines, {} bytes, as fired",
+        "{what}: {} lines, {} bytes, as fired ({:.0?})",
         printed.iter().filter(|&&b| b == b'\n').count(),
-        printed.len()
+        printed.len(),
+        started.elapsed()
     );
 }
 
@@ -266,7 +268,7 @@ fn every_floor_loads_the_scripts_of_every_argument_form() {
                     script,
                     tracepoints_tests::fixture(),
                 ));
-                tracer.wait_for(banner, ATTACH_TIMEOUT);
+                tracer.wait_for_banner(banner, ATTACH_TIMEOUT);
                 let status = tracer.stop();
                 assert!(status.success(), "{}: {}", generation.name, tracer.seen());
                 let stderr = tracer.stderr();

@@ -263,7 +263,7 @@ fn real_readers_read_back_random_declarations() {
             }
             let file = floor.file_name(&format!("{}.bt", provider.name));
             let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(&binary));
-            tracer.wait_for(&banner, ATTACH_TIMEOUT);
+            tracer.wait_for_banner(&banner, ATTACH_TIMEOUT);
             let mut program = start(&binary);
             program.write_line("go");
             finished(&mut program, events.len(), &seeds);
@@ -336,7 +336,7 @@ fn read_back_logs(
         }
         let file = floor.file_name("log.bt");
         let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(binary));
-        tracer.wait_for("Logging ", ATTACH_TIMEOUT);
+        tracer.wait_for_banner("Logging ", ATTACH_TIMEOUT);
         let mut program = start(binary);
         program.write_line("go");
         finished(&mut program, logged, seeds);

@@ -44,7 +44,7 @@ fn byte_buffers_reach_bpftrace_and_bcc() {
             .arg(fixture()),
     );
     let banner = "Reading 2 fixture tracepoints";
-    tracer.wait_for(banner, ATTACH_TIMEOUT);
+    tracer.wait_for_banner(banner, ATTACH_TIMEOUT);
     let status = Command::new(fixture())
         .args(["bytes", "2"])
         .status()

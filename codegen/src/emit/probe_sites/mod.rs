@@ -19,9 +19,10 @@ use quote::{quote, quote_spanned};
 /// Which probe-site emitter the expansion uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    /// Our own stapsdt v3 note (`asm!`) on x86-64 Linux: a 5-byte nop with
-    /// the red zone kept safe, page-aligned semaphores, up to 12 arguments,
-    /// no allocation. Probe sites are empty on other targets.
+    /// Our own stapsdt v3 note (`asm!`) on x86-64 and aarch64 Linux: a
+    /// 5-byte nop with the red zone kept safe (x86-64) or a 4-byte `nop`
+    /// (aarch64), page-aligned semaphores, up to 12 arguments, no
+    /// allocation. Probe sites are empty on other targets.
     Native,
     /// The `usdt` crate (feature `usdt` of `tracepoints`): at most 6
     /// arguments, a heap copy of each string per enabled fire.
@@ -145,7 +146,10 @@ fn arg_ident(name: &str, span: Span) -> Ident {
 /// `#[cfg]` predicate of the targets where probe sites are real.
 fn probe_targets(backend: Backend) -> TokenStream {
     match backend {
-        Backend::Native => quote!(all(target_os = "linux", target_arch = "x86_64")),
+        Backend::Native => quote!(all(
+            target_os = "linux",
+            any(target_arch = "x86_64", target_arch = "aarch64")
+        )),
         Backend::Usdt => quote!(all(
             target_os = "linux",
             any(target_arch = "x86_64", target_arch = "aarch64")
@@ -227,11 +231,19 @@ fn tracepoint_module(
             }
 
             // Aligns this object's `.text.tracepoints` (where `__fire` is)
-            // to a page: no probe shares a file page with another segment.
-            #[cfg(#targets)]
+            // to a page (4 KiB on x86-64, 64 KiB on aarch64, the largest
+            // page its kernels use): no probe shares a file page with
+            // another segment.
+            #[cfg(all(#targets, target_arch = "x86_64"))]
             ::core::arch::global_asm!(
                 ".pushsection .text.tracepoints,\"ax\",%progbits",
                 ".p2align 12",
+                ".popsection",
+            );
+            #[cfg(all(#targets, target_arch = "aarch64"))]
+            ::core::arch::global_asm!(
+                ".pushsection .text.tracepoints,\"ax\",%progbits",
+                ".p2align 16",
                 ".popsection",
             );
 

@@ -1,73 +1,155 @@
-//! The native backend: our own SystemTap v3 probe site on x86-64 Linux.
+//! The native backend: our own SystemTap v3 probe site on x86-64 and
+//! aarch64 Linux.
 //!
-//! - The probe instruction is a 5-byte nop (`0f 1f 44 00 00`): kernels with
+//! - On x86-64 the probe instruction is a 5-byte nop (`0f 1f 44 00 00`): kernels with
 //!   the uprobe nop5 optimization replace it with a `call` to a trampoline
 //!   instead of a trap. That call writes below the stack pointer, so the
 //!   site moves `rsp` 128 bytes down around it (the red zone stays intact)
 //!   and the `asm!` does not claim `nostack`.
+//! - On aarch64 it is the 4-byte `nop`; the kernel single-steps the
+//!   instruction out of line and writes nothing below `sp`.
 //! - Every argument is a register operand (up to 12 fit); the note spells
-//!   each as `size@%reg` with its signed size, like Bitcoin Core's.
+//!   each with its signed size, like Bitcoin Core's: `size@%reg` on x86-64
+//!   (the register of the value's size), `size@xN` on aarch64 (always a
+//!   64-bit `x` register, the only kind libbpf's and BCC's aarch64 parsers
+//!   take, holding the value sign- or zero-extended to 64 bits so that a
+//!   reader of the whole register reads it too).
 //! - A `&str` is copied into a bounded stack buffer (max length + NUL), not
 //!   the heap, and passed as a pointer value; a `&CStr` and a `&[u8]` pass
 //!   the caller's pointer (a fixed-length buffer shorter than its length is
 //!   zero-padded on the stack first).
-//! - The semaphores of a provider live in one page-aligned static in the
+//! - The semaphores of a provider live in one page-aligned static (4 KiB
+//!   on x86-64, 64 KiB on aarch64, the largest page its kernels use) in the
 //!   `.probes` section: no semaphore shares a file page with RELRO, so a
 //!   tracer attached before the program starts raises the counter the
 //!   program reads, whatever the linker's layout.
 
 use super::{Backend, Emitter, arg_ident, probe_targets};
 use crate::model::{ArgType, Provider, Tracepoint};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 /// See the module docs.
 pub struct Native;
 
-/// The probe site's assembly: the probe instruction (local label `990`),
-/// a 5-byte nop, between the red-zone guard (an optimized uprobe `call`s
-/// from there and so pushes below `rsp`), then its stapsdt note and the
-/// `_.stapsdt.base` it refers to. The note's template, documented field by
-/// field, is the runtime's `__private::stapsdt_note!`; `semaphore` is the
-/// semaphore's address (an operand expression), `args` the argument specs
-/// (`-8@%rdi 8@%rsi ...`).
-fn probe_site_asm(semaphore: &str, provider: &str, name: &str, args: &str) -> TokenStream {
-    quote! {
-        "lea -128(%rsp), %rsp",
-        "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00",
-        "lea 128(%rsp), %rsp",
-        ::tracepoints::__private::stapsdt_note!(
-            pc = "990b",
-            base = "_.stapsdt.base",
-            semaphore = #semaphore,
-            provider = #provider,
-            name = #name,
-            args = #args,
-        ),
-        ::tracepoints::__private::stapsdt_base!(),
-    }
+/// One architecture's probe site: its probe instruction and how it passes
+/// arguments.
+#[derive(Clone, Copy)]
+enum Arch {
+    X86_64,
+    Aarch64,
 }
 
-/// The operand and the note's spec for argument `i`: the value in a
-/// register of its size, `size@%reg` with the signed size of
-/// [`ArgType::sdt_size`].
-fn operand(i: usize, ident: &proc_macro2::Ident, ty: ArgType) -> (TokenStream, String) {
-    let size = ty.sdt_size();
-    // The register name of the operand's size: `%rax`, `%eax`, `%ax`, `%al`.
-    let modifier = match ty.size() {
-        4 => ":e",
-        2 => ":x",
-        _ => "",
-    };
-    let operand = match ty {
-        ArgType::Str { .. } | ArgType::CStr { .. } | ArgType::Bytes { .. } => {
-            quote!(in(reg) #ident.as_ptr())
+impl Arch {
+    /// The `#[cfg]` predicate of this architecture's Linux targets.
+    fn target(self) -> TokenStream {
+        match self {
+            Arch::X86_64 => quote!(all(target_os = "linux", target_arch = "x86_64")),
+            Arch::Aarch64 => quote!(all(target_os = "linux", target_arch = "aarch64")),
         }
-        ArgType::Bool => quote!(in(reg_byte) #ident as u8),
-        ArgType::I8 | ArgType::U8 => quote!(in(reg_byte) #ident),
-        _ => quote!(in(reg) #ident),
-    };
-    (operand, format!("{size}@{{{i}{modifier}}}"))
+    }
+
+    /// The probe instruction (local label `990`) and what surrounds it.
+    /// On x86-64 a 5-byte nop between the red-zone guard (an optimized
+    /// uprobe `call`s from there and so pushes below `rsp`); on aarch64
+    /// the 4-byte `nop`.
+    fn probe_instruction(self) -> TokenStream {
+        match self {
+            Arch::X86_64 => quote! {
+                "lea -128(%rsp), %rsp",
+                "990: .byte 0x0f, 0x1f, 0x44, 0x00, 0x00",
+                "lea 128(%rsp), %rsp",
+            },
+            Arch::Aarch64 => quote!("990: nop",),
+        }
+    }
+
+    /// The `asm!` options: x86-64 keeps AT&T syntax (the note's operands
+    /// are `%reg`) and may not claim `nostack` (the red-zone guard moves
+    /// `rsp`). `readonly`: a tracer reads the string buffers through the
+    /// argument pointers at the probe instruction.
+    fn options(self) -> TokenStream {
+        match self {
+            Arch::X86_64 => quote!(options(att_syntax, readonly, preserves_flags)),
+            Arch::Aarch64 => quote!(options(readonly, nostack, preserves_flags)),
+        }
+    }
+
+    /// The operand and the note's spec for argument `i`, with the signed
+    /// size of [`ArgType::sdt_size`]. x86-64: the value in a register of
+    /// its size, `size@%reg`. aarch64: the value widened to 64 bits (sign-
+    /// or zero-extended), `size@xN`.
+    fn operand(self, i: usize, ident: &Ident, ty: ArgType) -> (TokenStream, String) {
+        let size = ty.sdt_size();
+        if let ArgType::Str { .. } | ArgType::CStr { .. } | ArgType::Bytes { .. } = ty {
+            return (quote!(in(reg) #ident.as_ptr()), format!("{size}@{{{i}}}"));
+        }
+        match self {
+            Arch::X86_64 => {
+                // The register name of the operand's size: `%rax`, `%eax`,
+                // `%ax`, `%al`.
+                let modifier = match ty.size() {
+                    4 => ":e",
+                    2 => ":x",
+                    _ => "",
+                };
+                let operand = match ty {
+                    ArgType::Bool => quote!(in(reg_byte) #ident as u8),
+                    ArgType::I8 | ArgType::U8 => quote!(in(reg_byte) #ident),
+                    _ => quote!(in(reg) #ident),
+                };
+                (operand, format!("{size}@{{{i}{modifier}}}"))
+            }
+            Arch::Aarch64 => {
+                let wide = if size < 0 {
+                    quote!(#ident as i64)
+                } else {
+                    quote!(#ident as u64)
+                };
+                (quote!(in(reg) #wide), format!("{size}@{{{i}}}"))
+            }
+        }
+    }
+
+    /// The probe site of `tracepoint` on this architecture: the probe
+    /// instruction, its stapsdt note (the runtime's
+    /// `__private::stapsdt_note!`, documented field by field) naming the
+    /// semaphore `sema` + 2 × index, and the `_.stapsdt.base` it refers to.
+    fn probe_site(self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
+        let (operands, specs): (Vec<_>, Vec<_>) = tracepoint
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, arg)| self.operand(i, &arg_ident(&arg.name, arg.span), arg.ty))
+            .unzip();
+        let semaphore = format!("{{sema}}+{}", 2 * tracepoint.index);
+        let (provider, name, args) = (&provider.name, &tracepoint.name, specs.join(" "));
+        let instruction = self.probe_instruction();
+        let options = self.options();
+        let target = self.target();
+        quote! {
+            #[cfg(#target)]
+            // SAFETY: the probe instruction is a nop (x86-64 moves rsp
+            // down and back up around it) and the rest is a note.
+            unsafe {
+                ::core::arch::asm!(
+                    #instruction
+                    ::tracepoints::__private::stapsdt_note!(
+                        pc = "990b",
+                        base = "_.stapsdt.base",
+                        semaphore = #semaphore,
+                        provider = #provider,
+                        name = #name,
+                        args = #args,
+                    ),
+                    ::tracepoints::__private::stapsdt_base!(),
+                    #(#operands,)*
+                    sema = sym super::__SEMAPHORES,
+                    #options
+                );
+            }
+        }
+    }
 }
 
 impl Emitter for Native {
@@ -98,43 +180,21 @@ impl Emitter for Native {
     fn fire(&self, provider: &Provider, tracepoint: &Tracepoint) -> TokenStream {
         let targets = probe_targets(Backend::Native);
         let mut prepare = vec![super::prepare_buffers(tracepoint)];
-        let mut operands = Vec::new();
-        let mut specs = Vec::new();
-        for (i, arg) in tracepoint.args.iter().enumerate() {
-            let ident = arg_ident(&arg.name, arg.span);
+        for arg in &tracepoint.args {
             if let ArgType::Str { max_len } = arg.ty {
+                let ident = arg_ident(&arg.name, arg.span);
                 let size = max_len as usize + 1;
                 prepare.push(quote! {
                     let #ident = ::tracepoints::__private::StackCStr::<#size>::new(#ident);
                 });
             }
-            let (operand, spec) = operand(i, &ident, arg.ty);
-            operands.push(operand);
-            specs.push(spec);
         }
-        // Each semaphore is a u16 in the provider's array.
-        let semaphore = format!("{{sema}}+{}", 2 * tracepoint.index);
-        let template = probe_site_asm(
-            &semaphore,
-            &provider.name,
-            &tracepoint.name,
-            &specs.join(" "),
-        );
+        let sites = [Arch::X86_64, Arch::Aarch64].map(|arch| arch.probe_site(provider, tracepoint));
         quote! {
             #[cfg(#targets)]
             {
                 #(#prepare)*
-                // SAFETY: the asm moves rsp down and back up around a nop
-                // and records a note. `readonly`: a tracer reads the string
-                // buffers through the argument pointers at the nop.
-                unsafe {
-                    ::core::arch::asm!(
-                        #template
-                        #(#operands,)*
-                        sema = sym super::__SEMAPHORES,
-                        options(att_syntax, readonly, preserves_flags)
-                    );
-                }
+                #(#sites)*
             }
         }
     }
