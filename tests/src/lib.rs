@@ -122,6 +122,18 @@ pub fn sdt_notes(path: &Path) -> Vec<SdtNote> {
         .notes
 }
 
+/// A copy of the workspace file `file` changed by `edit` (which must change
+/// it), in a temporary file named for `tag`: a declaration that disagrees
+/// with a built binary.
+pub fn edited_copy(file: &str, tag: &str, edit: impl Fn(&str) -> String) -> PathBuf {
+    let source = std::fs::read_to_string(workspace_root().join(file)).unwrap();
+    let edited = edit(&source);
+    assert_ne!(edited, source, "the edit changed nothing");
+    let path = std::env::temp_dir().join(format!("tracepoints-{tag}-{}.rs", std::process::id()));
+    std::fs::write(&path, edited).unwrap();
+    path
+}
+
 /// Reports a skipped test; with `TRACEPOINTS_E2E=require` (set by CI) a skip
 /// is a failure.
 pub fn skip(reason: &str) {

@@ -108,15 +108,7 @@ fn aarch64_probes_are_nops_passing_x_registers() {
 
 /// `providers.rs` changed by `edit`, in a temporary file.
 fn edited_declaration(name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
-    let source = std::fs::read_to_string(workspace_root().join(CORE)).unwrap();
-    let edited = edit(&source);
-    assert_ne!(edited, source, "the edit changed nothing");
-    let path = std::env::temp_dir().join(format!(
-        "tracepoints-aarch64-{name}-{}.rs",
-        std::process::id()
-    ));
-    std::fs::write(&path, edited).unwrap();
-    path
+    tracepoints_tests::edited_copy(CORE, &format!("aarch64-{name}"), edit)
 }
 
 #[test]

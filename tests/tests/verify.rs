@@ -83,16 +83,7 @@ fn probes_without_semaphores_fail() {
 /// The fixture's own declaration, changed by `edit`, in a temporary file.
 #[cfg(not(feature = "usdt"))]
 fn fixture_declaration(name: &str, edit: impl Fn(&str) -> String) -> std::path::PathBuf {
-    let source =
-        std::fs::read_to_string(workspace_root().join("tests/src/bin/fixture.rs")).unwrap();
-    let edited = edit(&source);
-    assert_ne!(edited, source, "the edit changed nothing");
-    let path = std::env::temp_dir().join(format!(
-        "tracepoints-verify-{name}-{}.rs",
-        std::process::id()
-    ));
-    std::fs::write(&path, edited).unwrap();
-    path
+    tracepoints_tests::edited_copy("tests/src/bin/fixture.rs", &format!("verify-{name}"), edit)
 }
 
 #[test]
