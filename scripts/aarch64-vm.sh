@@ -104,12 +104,14 @@ setup_boot() {
 }
 
 # What the tests need built for aarch64, into target/aarch64: both example
-# binaries and the end-to-end test that runs in the machine.
+# binaries, the tests' fixture and the end-to-end test that runs in the
+# machine.
 build() {
     in_sid env CARGO_HTTP_CAINFO=/etc/tracepoints-host-ca.crt \
         CARGO_TARGET_DIR="$checkout/target/aarch64" \
         CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-        cargo build --release --quiet --target "$target" -p p2p-node -p core-tracepoints --bins
+        cargo build --release --quiet --target "$target" -p p2p-node -p core-tracepoints --bins \
+        -p tracepoints-tests --bin fixture
     local tests
     tests=$(in_sid env CARGO_HTTP_CAINFO=/etc/tracepoints-host-ca.crt \
         CARGO_TARGET_DIR="$checkout/target/aarch64" \
@@ -118,7 +120,7 @@ build() {
         --message-format=json | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
     [ -n "$tests" ] || { echo "aarch64-vm.sh: no test executable built" >&2; exit 1; }
     ln -sfn "$tests" "$checkout/target/aarch64/generations"
-    echo "aarch64-vm.sh: built target/aarch64/$target/release/{p2p-node,core-replay} and target/aarch64/generations"
+    echo "aarch64-vm.sh: built target/aarch64/$target/release/{p2p-node,core-replay,fixture} and target/aarch64/generations"
 }
 
 # Boots the machine to run "$@" in the checkout; its status comes back in

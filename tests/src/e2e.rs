@@ -17,7 +17,7 @@ use tracepoints_gen::emit::bpftrace::{Floor, Script};
 /// How long a tracer may take to attach (BCC compiles its C first).
 pub const ATTACH_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long the demo scenario may run.
-const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The start of every tracer test: `None` (after reporting why, see
 /// [`skip`]) when it cannot run here — not root, or one of `tools` missing

@@ -148,3 +148,26 @@ fn verify_refuses_a_wrong_size_or_a_missing_probe_on_aarch64() {
     );
     eprintln!("verify aarch64 core-replay against a wrong size: {error}");
 }
+
+#[test]
+fn aarch64_fixture_passes_twelve_arguments_of_every_size_and_sign() {
+    let Some(binary) = cross_built("fixture") else {
+        return;
+    };
+    let report = verify(&binary, "tests/src/bin/fixture.rs");
+    assert_eq!(report.errors, Vec::<String>::new());
+    let notes = Binary::read(&binary).unwrap().notes;
+    let twelve = notes
+        .iter()
+        .find(|n| n.provider == "fixture" && n.name == "twelve")
+        .expect("fixture:twelve");
+    // i8 i16 i32 i64 u8 u16 u32 u64 bool &str i64 &str, each in an x register.
+    let sizes: Vec<i64> = twelve.arg_sizes().into_iter().map(Option::unwrap).collect();
+    assert_eq!(sizes, [-1, -2, -4, -8, 1, 2, 4, 8, 1, 8, -8, 8]);
+    assert!(
+        twelve.args.iter().all(|a| a.split_once("@x").is_some()),
+        "{:?}",
+        twelve.args
+    );
+    eprintln!("aarch64 fixture:twelve: {}", twelve.args.join(" "));
+}
