@@ -37,7 +37,7 @@ else
 fi
 # aarch64: the examples and the end-to-end test cross-built (Debian
 # unstable's rustc), then every generated bpftrace reader attached to both
-# binaries in an aarch64 kernel under qemu (about 11 minutes); the host's
+# binaries in an aarch64 kernel under qemu (about 6 minutes); the host's
 # tests/aarch64.rs checks the cross-built probe sites with verify.
 if [ "$(id -u)" -eq 0 ]; then
     scripts/aarch64-vm.sh build
