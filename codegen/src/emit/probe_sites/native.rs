@@ -1,9 +1,9 @@
 //! The native backend: our own SystemTap v3 probe site on x86-64 and
 //! aarch64 Linux.
 //!
-//! - On x86-64 the probe instruction is a 5-byte nop (`0f 1f 44 00 00`): kernels with
-//!   the uprobe nop5 optimization replace it with a `call` to a trampoline
-//!   instead of a trap. That call writes below the stack pointer, so the
+//! - On x86-64 the probe instruction is a 5-byte nop (`0f 1f 44 00 00`):
+//!   kernels with the uprobe nop5 optimization replace it with a `call` to
+//!   a trampoline instead of a trap. That call writes below the stack pointer, so the
 //!   site moves `rsp` 128 bytes down around it (the red zone stays intact)
 //!   and the `asm!` does not claim `nostack`.
 //! - On aarch64 it is the 4-byte `nop`; the kernel single-steps the
