@@ -3,17 +3,18 @@
 //!
 //! - On x86-64 the probe instruction is a 5-byte nop (`0f 1f 44 00 00`):
 //!   kernels with the uprobe nop5 optimization replace it with a `call` to
-//!   a trampoline instead of a trap. That call writes below the stack pointer, so the
-//!   site moves `rsp` 128 bytes down around it (the red zone stays intact)
-//!   and the `asm!` does not claim `nostack`.
+//!   a trampoline instead of a trap. That call writes below the stack
+//!   pointer, so the site moves `rsp` 128 bytes down around it (the red
+//!   zone stays intact) and the `asm!` does not claim `nostack`.
 //! - On aarch64 it is the 4-byte `nop`; the kernel single-steps the
 //!   instruction out of line and writes nothing below `sp`.
 //! - Every argument is a register operand (up to 12 fit); the note spells
 //!   each with its signed size, like Bitcoin Core's: `size@%reg` on x86-64
-//!   (the register of the value's size), `size@xN` on aarch64 (always a
-//!   64-bit `x` register, the only kind libbpf's and BCC's aarch64 parsers
-//!   take, holding the value sign- or zero-extended to 64 bits so that a
-//!   reader of the whole register reads it too).
+//!   (the register of the value's size), `size@xN` on aarch64: always a
+//!   64-bit `x` register, the only kind both libbpf's and BCC's aarch64
+//!   parsers take (bpftrace uses one or the other, by version), holding
+//!   the value sign- or zero-extended to 64 bits so that a reader of the
+//!   whole register reads it too.
 //! - A `&str` is copied into a bounded stack buffer (max length + NUL), not
 //!   the heap, and passed as a pointer value; a `&CStr` and a `&[u8]` pass
 //!   the caller's pointer (a fixed-length buffer shorter than its length is
