@@ -260,24 +260,7 @@ impl Collected {
     /// Waits until stdout or stderr contains `marker`; panics with what it
     /// printed on timeout, or when the process exits without printing it.
     pub fn wait_for(&mut self, marker: &str, timeout: Duration) {
-        let mut exited = false;
-        let printed = poll(timeout, || {
-            if self.printed(marker) {
-                return true;
-            }
-            exited = self.try_exit();
-            exited
-        });
-        if printed || (exited && self.printed(marker)) {
-            return;
-        }
-        if exited {
-            panic!("exited before printing {marker:?}: {}", self.seen());
-        }
-        panic!(
-            "did not print {marker:?} within {timeout:?}: {}",
-            self.seen()
-        );
+        self.wait_for_output(&format!("{marker:?}"), timeout, |c| c.printed(marker));
     }
 
     /// Waits until standard output has a line that starts with `banner`
@@ -286,30 +269,32 @@ impl Collected {
     /// does not count: bpftrace 0.27 echoes the whole script there with a
     /// warning, banner text included, before it has attached anything.
     pub fn wait_for_banner(&mut self, banner: &str, timeout: Duration) {
-        let has_banner = |out: &[u8]| {
-            out.split(|&b| b == b'\n')
+        let what = format!("a line starting {banner:?}");
+        self.wait_for_output(&what, timeout, |c| {
+            c.stdout()
+                .split(|&b| b == b'\n')
                 .any(|line| line.starts_with(banner.as_bytes()))
-        };
+        });
+    }
+
+    /// Waits until `printed(self)` holds; panics, naming `what` and showing
+    /// the output, on timeout or when the process exits without it.
+    fn wait_for_output(&mut self, what: &str, timeout: Duration, printed: impl Fn(&Self) -> bool) {
         let mut exited = false;
-        let printed = poll(timeout, || {
-            if has_banner(&self.stdout()) {
+        let found = poll(timeout, || {
+            if printed(self) {
                 return true;
             }
             exited = self.try_exit();
             exited
         });
-        if printed || (exited && has_banner(&self.stdout())) {
+        if found || (exited && printed(self)) {
             return;
         }
-        let how = if exited {
-            "exited before printing"
-        } else {
-            "did not print"
-        };
-        panic!(
-            "{how} a line starting {banner:?} within {timeout:?}: {}",
-            self.seen()
-        );
+        if exited {
+            panic!("exited before printing {what}: {}", self.seen());
+        }
+        panic!("did not print {what} within {timeout:?}: {}", self.seen());
     }
 
     /// Waits until `done(stdout)` holds, or the process exits, or `timeout`

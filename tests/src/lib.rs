@@ -122,6 +122,31 @@ pub fn sdt_notes(path: &Path) -> Vec<SdtNote> {
         .notes
 }
 
+/// Where `examples/core-tracepoints` declares Bitcoin Core's 20
+/// tracepoints, relative to the workspace root.
+pub const CORE_DECLARATION: &str = "examples/core-tracepoints/src/providers.rs";
+
+/// `tracepoints-gen verify --binary BINARY FILE...`, run in process.
+pub fn verify(binary: &Path, files: &[&str]) -> tracepoints_gen::Report {
+    let binary = binary.to_str().expect("a UTF-8 path");
+    let mut args = vec!["verify", "--binary", binary];
+    args.extend_from_slice(files);
+    tracepoints_gen(&args)
+}
+
+/// Asserts that `report`, of `verify` against [`CORE_DECLARATION`], found
+/// every one of the 20 tracepoints as declared.
+pub fn assert_verifies_core(report: &tracepoints_gen::Report) {
+    assert_eq!(report.errors, Vec::<String>::new());
+    assert!(
+        report.summary.ends_with(
+            "all 20 declared tracepoints present, with the declared argument sizes and usable semaphores"
+        ),
+        "{}",
+        report.summary
+    );
+}
+
 /// A copy of the workspace file `file` changed by `edit` (which must change
 /// it), in a temporary file named for `tag`: a declaration that disagrees
 /// with a built binary.

@@ -11,9 +11,9 @@
 //! `TRACEPOINTS_E2E=require` (CI) a skip fails.
 
 use std::path::PathBuf;
-use tracepoints_tests::{Binary, skip, tracepoints_gen, workspace_root};
-
-const CORE: &str = "examples/core-tracepoints/src/providers.rs";
+use tracepoints_tests::{
+    Binary, CORE_DECLARATION as CORE, assert_verifies_core, skip, verify, workspace_root,
+};
 
 /// The aarch64 build of example binary `name`, if it has been made.
 fn cross_built(name: &str) -> Option<PathBuf> {
@@ -30,30 +30,14 @@ fn cross_built(name: &str) -> Option<PathBuf> {
     None
 }
 
-fn verify(binary: &std::path::Path, declaration: &str) -> tracepoints_gen::Report {
-    tracepoints_gen(&[
-        "verify",
-        "--binary",
-        binary.to_str().expect("a UTF-8 path"),
-        declaration,
-    ])
-}
-
 #[test]
 fn aarch64_binaries_match_their_declaration() {
     for name in ["p2p-node", "core-replay"] {
         let Some(binary) = cross_built(name) else {
             return;
         };
-        let report = verify(&binary, CORE);
-        assert_eq!(report.errors, Vec::<String>::new(), "{name}");
-        assert!(
-            report
-                .summary
-                .ends_with("all 20 declared tracepoints present, with the declared argument sizes and usable semaphores"),
-            "{}",
-            report.summary
-        );
+        let report = verify(&binary, &[CORE]);
+        assert_verifies_core(&report);
         eprintln!("verify aarch64 {name}: {}", report.summary);
     }
 }
@@ -123,7 +107,7 @@ fn verify_refuses_a_wrong_size_or_a_missing_probe_on_aarch64() {
             1,
         )
     });
-    let report = verify(&binary, wider.to_str().unwrap());
+    let report = verify(&binary, &[wider.to_str().unwrap()]);
     let _ = std::fs::remove_file(&wider);
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     let error = &report.errors[0];
@@ -136,7 +120,7 @@ fn verify_refuses_a_wrong_size_or_a_missing_probe_on_aarch64() {
     let renamed = edited_declaration("missing", |s| {
         s.replacen("fn inbound_connection(", "fn inbound_connected(", 1)
     });
-    let report = verify(&binary, renamed.to_str().unwrap());
+    let report = verify(&binary, &[renamed.to_str().unwrap()]);
     let _ = std::fs::remove_file(&renamed);
     let bin = binary.display().to_string();
     assert_eq!(
@@ -154,7 +138,7 @@ fn aarch64_fixture_passes_twelve_arguments_of_every_size_and_sign() {
     let Some(binary) = cross_built("fixture") else {
         return;
     };
-    let report = verify(&binary, "tests/src/bin/fixture.rs");
+    let report = verify(&binary, &["tests/src/bin/fixture.rs"]);
     assert_eq!(report.errors, Vec::<String>::new());
     let notes = Binary::read(&binary).unwrap().notes;
     let twelve = notes
