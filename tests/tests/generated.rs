@@ -62,39 +62,40 @@ mod events {
     include!("../../examples/core-tracepoints/tracing/net_events.rs");
 }
 
+/// `struct net_inbound_connection`'s record as the C compiler lays it out:
+/// `kind` (4 bytes, then 4 of padding), `id` at 8, `conn_type` (21 bytes)
+/// at 16, `network` at 40, `existing` at 48, and its tail `addr` at 56,
+/// cut 16 bytes into it (14 bytes and the NUL, rounded up to the
+/// smallest class).
+fn inbound_connection_record(network: u32) -> Vec<u8> {
+    let mut record = vec![0u8; 56 + 16];
+    record[..4].copy_from_slice(&events::NET_INBOUND_CONNECTION.to_ne_bytes());
+    record[8..16].copy_from_slice(&(-3i64).to_ne_bytes());
+    record[16..23].copy_from_slice(b"inbound");
+    record[40..44].copy_from_slice(&network.to_ne_bytes());
+    record[48..56].copy_from_slice(&u64::MAX.to_ne_bytes());
+    record[56..70].copy_from_slice(b"127.0.0.1:8333");
+    // What lies past the NUL is another event's bytes: never read.
+    record[71] = b'x';
+    record
+}
+
 #[test]
 fn rust_event_structs_decode_a_record() {
     use events::*;
-    let mut addr = [0u8; NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1];
-    addr[..14].copy_from_slice(b"127.0.0.1:8333");
-    let mut conn_type = [0u8; NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1];
-    conn_type[..7].copy_from_slice(b"inbound");
-    let event = NetInboundConnection {
-        kind: NET_INBOUND_CONNECTION,
-        id: -3,
-        addr,
-        conn_type,
-        network: 1,
-        existing: u64::MAX,
-    };
-    // The bytes a ring-buffer record holds (C layout, padding included),
-    // cut as the program cuts it: 16 bytes into `addr`, its last field
-    // (14 bytes and the NUL, rounded up to the smallest class).
-    let size = std::mem::size_of::<NetInboundConnection>();
-    let mut whole = vec![0u8; size];
-    unsafe { std::ptr::write_unaligned(whole.as_mut_ptr().cast(), event) };
-    let at = std::mem::offset_of!(NetInboundConnection, addr);
-    assert!(
-        at > std::mem::offset_of!(NetInboundConnection, existing),
-        "addr is last"
-    );
-    let mut record = whole[..at + 16].to_vec();
+    let mut record = inbound_connection_record(1);
     let decoded = NetEvent::decode(&record).expect("decodes");
     assert_eq!(decoded.tracepoint(), "net:inbound_connection");
     assert_eq!(
         decoded.to_json(),
         r#"{"tracepoint":"net:inbound_connection","args":{"id":-3,"addr":"127.0.0.1:8333","conn_type":"inbound","network":1,"network_name":"ipv4","existing":18446744073709551615}}"#
     );
+    let NetEvent::InboundConnection(event) = decoded else {
+        panic!("not an inbound connection");
+    };
+    // The string borrowed from the record, up to its NUL.
+    assert_eq!(event.addr, b"127.0.0.1:8333");
+    assert_eq!(event.addr.as_ptr(), record[56..].as_ptr());
     // The named value, typed; a value without a name is one too.
     assert_eq!(event.network(), NetInboundConnectionNetwork::Ipv4);
     assert_eq!(event.network().name(), Some("ipv4"));
@@ -109,13 +110,22 @@ fn rust_event_structs_decode_a_record() {
             .to_json()
             .contains(r#""network":99,"network_name":null,"#)
     );
+    let unnamed_record = inbound_connection_record(99);
+    assert!(
+        NetEvent::decode(&unnamed_record)
+            .expect("decodes")
+            .to_json()
+            .contains(r#""network":99,"network_name":null,"#)
+    );
+    let mut whole = record.clone();
+    whole.resize(56 + NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1, 0);
     assert!(NetEvent::decode(&whole).is_some(), "a whole record");
     assert!(
-        NetEvent::decode(&record[..at + 15]).is_some(),
+        NetEvent::decode(&record[..56 + 15]).is_some(),
         "up to the NUL"
     );
     assert!(
-        NetEvent::decode(&record[..at + 14]).is_none(),
+        NetEvent::decode(&record[..56 + 14]).is_none(),
         "a record without the string's NUL"
     );
     record[0] = 99;
@@ -125,22 +135,25 @@ fn rust_event_structs_decode_a_record() {
 #[test]
 fn rust_event_structs_decode_a_record_cut_after_its_payload() {
     use events::*;
-    let at = std::mem::offset_of!(NetInboundMessage, msg);
-    let size = std::mem::size_of::<NetInboundMessage>();
+    // `struct net_inbound_message` as the C compiler lays it out: `kind`,
+    // `peer_id` at 8, `addr` (261 bytes) at 16, `conn_type` and `msg_type`
+    // (21 each) at 277 and 298, `msg_size` at 320 (aligned up from 319),
+    // and its tail `msg` at 328.
+    let (msg_size, at) = (320, 328);
     // A ping: 8 payload bytes, in a record with room for 16.
     let mut record = vec![0u8; at + 16];
     record[..4].copy_from_slice(&NET_INBOUND_MESSAGE.to_ne_bytes());
-    let msg_size = std::mem::offset_of!(NetInboundMessage, msg_size);
     record[msg_size..msg_size + 8].copy_from_slice(&8u64.to_ne_bytes());
     record[at..at + 8].copy_from_slice(b"\x01\x02\x03\x04\x05\x06\x07\x08");
-    assert!(
-        record.len() * 50 < size,
-        "the record is a fraction of the struct"
-    );
     let NetEvent::InboundMessage(e) = NetEvent::decode(&record).expect("decodes") else {
         panic!("not an inbound message");
     };
     assert_eq!(e.msg(), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(
+        e.msg.as_ptr(),
+        record[at..].as_ptr(),
+        "borrowed, not copied"
+    );
     assert!(
         NetEvent::decode(&record[..at + 8]).is_some(),
         "exactly the payload"
@@ -149,6 +162,15 @@ fn rust_event_structs_decode_a_record_cut_after_its_payload() {
         NetEvent::decode(&record[..at + 7]).is_none(),
         "a record shorter than its payload"
     );
+    // A payload longer than the cap is kept up to the cap.
+    let mut block = vec![0u8; at + NET_INBOUND_MESSAGE_MSG_MAX_LEN];
+    block[..4].copy_from_slice(&NET_INBOUND_MESSAGE.to_ne_bytes());
+    block[msg_size..msg_size + 8].copy_from_slice(&40000u64.to_ne_bytes());
+    let NetEvent::InboundMessage(e) = NetEvent::decode(&block).expect("decodes") else {
+        panic!("not an inbound message");
+    };
+    assert_eq!(e.msg_size, 40000);
+    assert_eq!(e.msg().len(), NET_INBOUND_MESSAGE_MSG_MAX_LEN);
 }
 
 /// Every BCC module's classes carry each integer's unit and named values

@@ -18,6 +18,10 @@ pub const MODULE_OWN: &[&str] = &[
     "write_json_string",
 ];
 
+/// The types `decode` declares in its own arms: the C layout of an event's
+/// fixed fields, which a name of the module must not hide there.
+pub const DECODE_OWN: &[&str] = &["Head"];
+
 /// The methods the event structs derive (`Clone`, `Copy`, `Debug`): an
 /// accessor of that name would hide them.
 pub const DERIVED_METHODS: &[&str] = &["clone", "clone_from", "fmt"];
@@ -85,7 +89,8 @@ impl Names {
         let mut module = Scope::new("the generated Rust event types")
             .reserve(RUST_KEYWORDS, "a Rust keyword")
             .reserve(RUST_PRELUDE, "a name of Rust's prelude")
-            .reserve(MODULE_OWN, "a helper the Rust event types define");
+            .reserve(MODULE_OWN, "a helper the Rust event types define")
+            .reserve(DECODE_OWN, "a type the Rust decoder declares");
         let mut variants = Scope::new("the variants of the generated Rust event enum");
         let tracepoints_table = module.reader("TRACEPOINTS", "the Rust table of programs");
         let ring_buffer = module.reader("RING_BUFFER", "the Rust ring buffer name");

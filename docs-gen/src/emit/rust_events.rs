@@ -169,27 +169,57 @@ fn program_table(provider: &Provider, names: &Names, c_names: &c::Names) -> Toke
     }
 }
 
-/// The `#[repr(C)]` twin of a tracepoint's C event struct.
+/// A tracepoint's event: the `#[repr(C)]` twin of its C event struct, or,
+/// for an event whose record is cut after its tail (see [`Record`]), the
+/// same fields with the tail a slice borrowed from the record, so that
+/// decoding copies no more than the record holds.
 fn event_struct(
     provider: &Provider,
     tracepoint: &Tracepoint,
     names: &rust::Tracepoint,
     c_names: &c::Tracepoint,
 ) -> TokenStream {
+    let record = Record::of(tracepoint);
+    let tail = record.tail.as_ref().map(|t| t.index);
+    let layout = match tail {
+        None => format!("`struct {}`", c_names.event_struct),
+        Some(i) => format!(
+            "`struct {}`, `{}` borrowed from the record",
+            c_names.event_struct, tracepoint.args[i].name
+        ),
+    };
     let struct_doc = doc(&format!(
-        "`{}` (`struct {}`):\n{}",
+        "`{}` ({layout}):\n{}",
         tracepoint.probe_name(provider),
-        c_names.event_struct,
         tracepoint.doc
     ));
     let event_type = ident(&names.event_type);
+    // A tail borrows from the record; every other field is its C twin.
+    let (repr, generics) = match tail {
+        None => (quote!(#[repr(C)]), quote!()),
+        Some(_) => (quote!(), quote!(<'a>)),
+    };
+    let of_any = match tail {
+        None => quote!(),
+        Some(_) => quote!(<'_>),
+    };
     let kind_field_doc = format!(" Always [`{}`].", names.kind);
     let kind_field = ident(&names.kind_field);
-    let fields = Record::of(tracepoint).order.into_iter().map(|i| {
+    let fields = record.order.iter().map(|&i| {
         let (arg, a) = (&tracepoint.args[i], &names.args[i]);
-        let field_doc = doc(&arg.plain_doc());
         let name = ident(&a.field);
-        let ty = field_type(arg);
+        let (field_doc, ty) = match &record.tail {
+            Some(t) if t.index == i => {
+                let held = if t.string {
+                    "its bytes up to its NUL"
+                } else {
+                    "the bytes kept"
+                };
+                let doc = doc(&format!("{}\n({held}, in the record)", arg.plain_doc()));
+                (doc, quote!(&'a [u8]))
+            }
+            _ => (doc(&arg.plain_doc()), field_type(arg)),
+        };
         quote! { #field_doc pub #name: #ty, }
     });
     let accessors: Vec<TokenStream> = tracepoint
@@ -200,7 +230,7 @@ fn event_struct(
         .collect();
     let accessors = (!accessors.is_empty()).then(|| {
         quote! {
-            impl #event_type {
+            impl #event_type #of_any {
                 #(#accessors)*
             }
         }
@@ -212,9 +242,9 @@ fn event_struct(
         .filter_map(|(arg, a)| value_enum(provider, tracepoint, arg, a.named.as_ref()?));
     quote! {
         #struct_doc
-        #[repr(C)]
+        #repr
         #[derive(Clone, Copy, Debug)]
-        pub struct #event_type {
+        pub struct #event_type #generics {
             #[doc = #kind_field_doc]
             pub #kind_field: u32,
             #(#fields)*
@@ -381,16 +411,27 @@ fn event_enum(provider: &Provider, names: &Names) -> TokenStream {
             let variant_doc = format!(" `{}`", tracepoint.probe_name(provider));
             let variant = ident(&t.variant);
             let event_type = ident(&t.event_type);
-            quote! { #[doc = #variant_doc] #variant(#event_type), }
+            let borrows = Record::of(tracepoint).tail.map(|_| quote!(<'a>));
+            quote! { #[doc = #variant_doc] #variant(#event_type #borrows), }
         });
+    let borrows = borrows(provider).then(|| quote!(<'a>));
     quote! {
         #[doc = #doc]
         #[derive(Clone, Copy, Debug)]
         #[allow(clippy::enum_variant_names)]
-        pub enum #event_enum {
+        pub enum #event_enum #borrows {
             #(#variants)*
         }
     }
+}
+
+/// Whether some event of `provider` borrows its tail from the record (so
+/// the enum of events has a lifetime).
+fn borrows(provider: &Provider) -> bool {
+    provider
+        .tracepoints
+        .iter()
+        .any(|t| Record::of(t).tail.is_some())
 }
 
 /// `decode`, `tracepoint` and `to_json` of the event enum.
@@ -409,13 +450,20 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
             #event_enum::#variant(#binding) => { #(#writes)* }
         });
     }
+    let (generics, record_type) = if borrows(provider) {
+        (quote!(<'a>), quote!(&'a [u8]))
+    } else {
+        (quote!(), quote!(&[u8]))
+    };
+    let of = &generics;
     quote! {
-        impl #event_enum {
+        impl #generics #event_enum #of {
             /// Decodes one ring-buffer record; `None` for an unknown kind or a
             /// record shorter than what it holds. A record whose event ends in
             /// a string or a variable buffer stops after that field's kept bytes
-            /// (rounded up to a size class): the bytes of the struct past it read as zero.
-            pub fn decode(record: &[u8]) -> Option<#event_enum> {
+            /// (rounded up to a size class): the event borrows that field from
+            /// the record, and copies only the fields before it.
+            pub fn decode(record: #record_type) -> Option<#event_enum #of> {
                 /// A `T` read from the start of `record`. Sound because `T` is
                 /// a `repr(C)` struct of integers and byte arrays (valid for any
                 /// bytes) and the length is checked first.
@@ -425,9 +473,10 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
                     }
                     Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
                 }
-                /// A `T` from a record cut after `at` bytes or more (see the
-                /// program): the bytes past its end read as zero. Sound for
-                /// the same reasons as `read`.
+                /// A `T` from a record of `at` bytes or more, where `T` is a
+                /// record's fields before its tail (`at` its offset): what
+                /// follows them, `T`'s padding, reads as zero. Sound for the
+                /// same reasons as `read`.
                 #[allow(dead_code)]
                 fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
                     if record.len() < at {
@@ -474,8 +523,9 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
 }
 
 /// The `decode` arm of one tracepoint: a record holding the whole struct,
-/// or for a record with a tail (see [`Record`]) the struct up to the tail
-/// and at least the tail's kept bytes.
+/// or for a record with a tail (see [`Record`]) the fields before the tail
+/// (read through `Head`, their C layout) and at least the tail's kept
+/// bytes, which the event borrows.
 fn decode_arm(
     tracepoint: &Tracepoint,
     t: &rust::Tracepoint,
@@ -484,28 +534,65 @@ fn decode_arm(
 ) -> TokenStream {
     let kind = ident(&t.kind);
     let event_type = ident(&t.event_type);
-    let Some(tail) = Record::of(tracepoint).tail else {
+    let record = Record::of(tracepoint);
+    let Some(tail) = record.tail else {
         return quote! { #kind => read(record).map(#event_enum::#variant), };
     };
+    let kind_field = ident(&t.kind_field);
+    let head: Vec<(Ident, TokenStream)> = record
+        .order
+        .iter()
+        .filter(|&&i| i != tail.index)
+        .map(|&i| (ident(&t.args[i].field), field_type(&tracepoint.args[i])))
+        .collect();
+    // Only fixed names are bound here (`record`, `at`, `head`, `held`,
+    // `nul`, `kept`, `tail`): the fields are named only as fields.
+    // The tail is bytes (alignment 1): it starts right after the last
+    // fixed field, where the C struct puts it.
+    let (last, last_type) = head
+        .last()
+        .map_or((&kind_field, quote!(u32)), |(f, ty)| (f, ty.clone()));
+    let (fields, types): (Vec<&Ident>, Vec<&TokenStream>) =
+        head.iter().map(|(f, ty)| (f, ty)).unzip();
     let field = ident(&t.args[tail.index].field);
-    let holds = if tail.string {
-        // Its NUL lies inside the record.
-        quote!(e.#field.iter().position(|&b| b == 0).is_some_and(|nul| at + nul < record.len()))
+    let cap = Literal::usize_unsuffixed(tail.cap as usize);
+    let taken = if tail.string {
+        // Up to its NUL, which lies inside the record and the cap.
+        quote! {
+            let held = &record[at..];
+            let nul = held[..held.len().min(#cap)].iter().position(|&b| b == 0)?;
+            let tail = &held[..nul];
+        }
     } else {
-        let accessor = ident(
-            t.args[tail.index]
-                .accessor
-                .as_deref()
-                .expect("a variable buffer has an accessor"),
+        let length = ident(
+            &t.args[tracepoint.args[tail.index]
+                .ty
+                .length_arg()
+                .expect("a variable buffer has a length")]
+            .field,
         );
-        quote!(at + e.#accessor().len() <= record.len())
+        // Its kept bytes: the length argument's, at most the cap.
+        quote! {
+            let kept = usize::try_from(head.#length).map_or(#cap, |n| n.min(#cap));
+            let tail = record.get(at..at + kept)?;
+        }
     };
     quote! {
         #kind => {
-            let at = ::core::mem::offset_of!(#event_type, #field);
-            read_cut::<#event_type>(record, at)
-                .filter(|e| #holds)
-                .map(#event_enum::#variant)
+            #[repr(C)]
+            #[derive(Clone, Copy)]
+            struct Head {
+                #kind_field: u32,
+                #(#fields: #types,)*
+            }
+            let at = ::core::mem::offset_of!(Head, #last) + ::core::mem::size_of::<#last_type>();
+            let head = read_cut::<Head>(record, at)?;
+            #taken
+            Some(#event_enum::#variant(#event_type {
+                #kind_field: head.#kind_field,
+                #(#fields: head.#fields,)*
+                #field: tail,
+            }))
         }
     }
 }
@@ -643,7 +730,7 @@ fn helpers() -> [TokenStream; 4] {
 
 #[cfg(test)]
 mod tests {
-    use tracepoints_codegen::names::rust::MODULE_OWN;
+    use tracepoints_codegen::names::rust::{DECODE_OWN, MODULE_OWN};
 
     /// Every function the module defines at its top level is one its
     /// scope reserves for it.
@@ -664,6 +751,29 @@ mod tests {
         assert_eq!(defined.len(), MODULE_OWN.len(), "{defined:?}");
         for name in &defined {
             assert!(MODULE_OWN.contains(name), "`{name}` is not in MODULE_OWN");
+        }
+    }
+
+    /// Every type `decode` declares in its arms is one the module's scope
+    /// reserves for it: a name from the declaration cannot hide it there,
+    /// nor be hidden by it.
+    #[test]
+    fn decode_declares_only_types_the_scope_reserves() {
+        let source = "#[tracepoints::provider] mod net { /// d\n fn t(/// d\n #[max_len(80)] s: &str, /// d\n n: u32); /// d\n fn u(/// d\n size: u64, /// d\n #[len(size)] #[max_len(100)] b: &[u8]); }";
+        let providers = tracepoints_codegen::read_source(source).unwrap();
+        let origin = super::Origin {
+            source: "test".into(),
+            command: "test".into(),
+        };
+        let text = super::module(&providers[0], &origin);
+        let declared: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.trim_start().strip_prefix("struct "))
+            .map(|rest| rest.split([' ', '<']).next().unwrap())
+            .collect();
+        assert_eq!(declared, ["Head", "Head"], "one per event with a tail");
+        for name in &declared {
+            assert!(DECODE_OWN.contains(name), "`{name}` is not in DECODE_OWN");
         }
     }
 }

@@ -54,12 +54,11 @@ pub fn lost_json(lost: u64) -> String {
     format!("{{\"lost\":{lost}}}")
 }
 
-/// `coin_selection:selected_coins` (`struct coin_selection_selected_coins`):
+/// `coin_selection:selected_coins` (`struct coin_selection_selected_coins`, `wallet_name` borrowed from the record):
 /// Fires when an algorithm has chosen the coins to spend. Passes the
 /// wallet, the algorithm and what the selection achieved.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct CoinSelectionSelectedCoins {
+pub struct CoinSelectionSelectedCoins<'a> {
     /// Always [`COIN_SELECTION_SELECTED_COINS`].
     pub kind: u32,
     /// Name of the algorithm that made the selection, e.g. `bnb`
@@ -71,9 +70,10 @@ pub struct CoinSelectionSelectedCoins {
     /// Value of the selected coins (in satoshis)
     pub selected_value: i64,
     /// Wallet name (Bitcoin Core sets no bound)
-    pub wallet_name: [u8; 4096 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub wallet_name: &'a [u8],
 }
-impl CoinSelectionSelectedCoins {
+impl CoinSelectionSelectedCoins<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.wallet_name)
@@ -84,12 +84,11 @@ impl CoinSelectionSelectedCoins {
     }
 }
 
-/// `coin_selection:normal_create_tx_internal` (`struct coin_selection_normal_create_tx_internal`):
+/// `coin_selection:normal_create_tx_internal` (`struct coin_selection_normal_create_tx_internal`, `wallet_name` borrowed from the record):
 /// Fires when the wallet has tried to build a transaction the usual
 /// way. Passes whether it succeeded, the fee and where the change went.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct CoinSelectionNormalCreateTxInternal {
+pub struct CoinSelectionNormalCreateTxInternal<'a> {
     /// Always [`COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL`].
     pub kind: u32,
     /// Whether a transaction was built
@@ -99,9 +98,10 @@ pub struct CoinSelectionNormalCreateTxInternal {
     /// Position of the change output, -1 without one (-1 = `none`)
     pub change_pos: i32,
     /// Wallet name (Bitcoin Core sets no bound)
-    pub wallet_name: [u8; 4096 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub wallet_name: &'a [u8],
 }
-impl CoinSelectionNormalCreateTxInternal {
+impl CoinSelectionNormalCreateTxInternal<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.wallet_name)
@@ -147,31 +147,30 @@ impl CoinSelectionNormalCreateTxInternalChangePos {
     }
 }
 
-/// `coin_selection:attempting_aps_create_tx` (`struct coin_selection_attempting_aps_create_tx`):
+/// `coin_selection:attempting_aps_create_tx` (`struct coin_selection_attempting_aps_create_tx`, `wallet_name` borrowed from the record):
 /// Fires when the wallet starts a second attempt that avoids partial
 /// spends (spending every coin sent to an address at once).
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct CoinSelectionAttemptingApsCreateTx {
+pub struct CoinSelectionAttemptingApsCreateTx<'a> {
     /// Always [`COIN_SELECTION_ATTEMPTING_APS_CREATE_TX`].
     pub kind: u32,
     /// Wallet name (Bitcoin Core sets no bound)
-    pub wallet_name: [u8; 4096 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub wallet_name: &'a [u8],
 }
-impl CoinSelectionAttemptingApsCreateTx {
+impl CoinSelectionAttemptingApsCreateTx<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.wallet_name)
     }
 }
 
-/// `coin_selection:aps_create_tx_internal` (`struct coin_selection_aps_create_tx_internal`):
+/// `coin_selection:aps_create_tx_internal` (`struct coin_selection_aps_create_tx_internal`, `wallet_name` borrowed from the record):
 /// Fires after the attempt that avoids partial spends. Passes whether
 /// the wallet will use it, whether it succeeded, the fee and where the
 /// change went.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct CoinSelectionApsCreateTxInternal {
+pub struct CoinSelectionApsCreateTxInternal<'a> {
     /// Always [`COIN_SELECTION_APS_CREATE_TX_INTERNAL`].
     pub kind: u32,
     /// Whether the wallet uses this transaction rather than the first one
@@ -183,9 +182,10 @@ pub struct CoinSelectionApsCreateTxInternal {
     /// Position of the change output, -1 without one (-1 = `none`)
     pub change_pos: i32,
     /// Wallet name (Bitcoin Core sets no bound)
-    pub wallet_name: [u8; 4096 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub wallet_name: &'a [u8],
 }
-impl CoinSelectionApsCreateTxInternal {
+impl CoinSelectionApsCreateTxInternal<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.wallet_name)
@@ -238,23 +238,24 @@ impl CoinSelectionApsCreateTxInternalChangePos {
 /// One decoded event of the `coin_selection` tracepoints.
 #[derive(Clone, Copy, Debug)]
 #[allow(clippy::enum_variant_names)]
-pub enum CoinSelectionEvent {
+pub enum CoinSelectionEvent<'a> {
     /// `coin_selection:selected_coins`
-    SelectedCoins(CoinSelectionSelectedCoins),
+    SelectedCoins(CoinSelectionSelectedCoins<'a>),
     /// `coin_selection:normal_create_tx_internal`
-    NormalCreateTxInternal(CoinSelectionNormalCreateTxInternal),
+    NormalCreateTxInternal(CoinSelectionNormalCreateTxInternal<'a>),
     /// `coin_selection:attempting_aps_create_tx`
-    AttemptingApsCreateTx(CoinSelectionAttemptingApsCreateTx),
+    AttemptingApsCreateTx(CoinSelectionAttemptingApsCreateTx<'a>),
     /// `coin_selection:aps_create_tx_internal`
-    ApsCreateTxInternal(CoinSelectionApsCreateTxInternal),
+    ApsCreateTxInternal(CoinSelectionApsCreateTxInternal<'a>),
 }
 
-impl CoinSelectionEvent {
+impl<'a> CoinSelectionEvent<'a> {
     /// Decodes one ring-buffer record; `None` for an unknown kind or a
     /// record shorter than what it holds. A record whose event ends in
     /// a string or a variable buffer stops after that field's kept bytes
-    /// (rounded up to a size class): the bytes of the struct past it read as zero.
-    pub fn decode(record: &[u8]) -> Option<CoinSelectionEvent> {
+    /// (rounded up to a size class): the event borrows that field from
+    /// the record, and copies only the fields before it.
+    pub fn decode(record: &'a [u8]) -> Option<CoinSelectionEvent<'a>> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
         /// bytes) and the length is checked first.
@@ -264,9 +265,10 @@ impl CoinSelectionEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
-        /// A `T` from a record cut after `at` bytes or more (see the
-        /// program): the bytes past its end read as zero. Sound for
-        /// the same reasons as `read`.
+        /// A `T` from a record of `at` bytes or more, where `T` is a
+        /// record's fields before its tail (`at` its offset): what
+        /// follows them, `T`'s padding, reads as zero. Sound for the
+        /// same reasons as `read`.
         #[allow(dead_code)]
         fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
             if record.len() < at {
@@ -285,60 +287,102 @@ impl CoinSelectionEvent {
         }
         match read::<u32>(record)? {
             COIN_SELECTION_SELECTED_COINS => {
-                let at = ::core::mem::offset_of!(
-                    CoinSelectionSelectedCoins, wallet_name
-                );
-                read_cut::<CoinSelectionSelectedCoins>(record, at)
-                    .filter(|e| {
-                        e
-                            .wallet_name
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(CoinSelectionEvent::SelectedCoins)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    algorithm: [u8; 20 + 1],
+                    target: i64,
+                    waste: i64,
+                    selected_value: i64,
+                }
+                let at = ::core::mem::offset_of!(Head, selected_value)
+                    + ::core::mem::size_of::<i64>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    CoinSelectionEvent::SelectedCoins(CoinSelectionSelectedCoins {
+                        kind: head.kind,
+                        algorithm: head.algorithm,
+                        target: head.target,
+                        waste: head.waste,
+                        selected_value: head.selected_value,
+                        wallet_name: tail,
+                    }),
+                )
             }
             COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL => {
-                let at = ::core::mem::offset_of!(
-                    CoinSelectionNormalCreateTxInternal, wallet_name
-                );
-                read_cut::<CoinSelectionNormalCreateTxInternal>(record, at)
-                    .filter(|e| {
-                        e
-                            .wallet_name
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(CoinSelectionEvent::NormalCreateTxInternal)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    success: u8,
+                    fee: i64,
+                    change_pos: i32,
+                }
+                let at = ::core::mem::offset_of!(Head, change_pos)
+                    + ::core::mem::size_of::<i32>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    CoinSelectionEvent::NormalCreateTxInternal(CoinSelectionNormalCreateTxInternal {
+                        kind: head.kind,
+                        success: head.success,
+                        fee: head.fee,
+                        change_pos: head.change_pos,
+                        wallet_name: tail,
+                    }),
+                )
             }
             COIN_SELECTION_ATTEMPTING_APS_CREATE_TX => {
-                let at = ::core::mem::offset_of!(
-                    CoinSelectionAttemptingApsCreateTx, wallet_name
-                );
-                read_cut::<CoinSelectionAttemptingApsCreateTx>(record, at)
-                    .filter(|e| {
-                        e
-                            .wallet_name
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(CoinSelectionEvent::AttemptingApsCreateTx)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                }
+                let at = ::core::mem::offset_of!(Head, kind)
+                    + ::core::mem::size_of::<u32>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    CoinSelectionEvent::AttemptingApsCreateTx(CoinSelectionAttemptingApsCreateTx {
+                        kind: head.kind,
+                        wallet_name: tail,
+                    }),
+                )
             }
             COIN_SELECTION_APS_CREATE_TX_INTERNAL => {
-                let at = ::core::mem::offset_of!(
-                    CoinSelectionApsCreateTxInternal, wallet_name
-                );
-                read_cut::<CoinSelectionApsCreateTxInternal>(record, at)
-                    .filter(|e| {
-                        e
-                            .wallet_name
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(CoinSelectionEvent::ApsCreateTxInternal)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    use_aps: u8,
+                    success: u8,
+                    fee: i64,
+                    change_pos: i32,
+                }
+                let at = ::core::mem::offset_of!(Head, change_pos)
+                    + ::core::mem::size_of::<i32>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    CoinSelectionEvent::ApsCreateTxInternal(CoinSelectionApsCreateTxInternal {
+                        kind: head.kind,
+                        use_aps: head.use_aps,
+                        success: head.success,
+                        fee: head.fee,
+                        change_pos: head.change_pos,
+                        wallet_name: tail,
+                    }),
+                )
             }
             _ => None,
         }

@@ -143,20 +143,20 @@ impl MempoolReplaced {
     }
 }
 
-/// `mempool:rejected` (`struct mempool_rejected`):
+/// `mempool:rejected` (`struct mempool_rejected`, `reason` borrowed from the record):
 /// Fires when a transaction is refused by the mempool.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct MempoolRejected {
+pub struct MempoolRejected<'a> {
     /// Always [`MEMPOOL_REJECTED`].
     pub kind: u32,
     /// Transaction ID
     pub txid: [u8; 32],
     /// Why it was refused (Core's docs give 118 bytes as the longest; a
     /// reason may be longer)
-    pub reason: [u8; 256 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub reason: &'a [u8],
 }
-impl MempoolRejected {
+impl MempoolRejected<'_> {
     /// The bytes of `txid` in internal order (shown reversed, as a hash).
     pub fn txid(&self) -> &[u8] {
         &self.txid
@@ -170,7 +170,7 @@ impl MempoolRejected {
 /// One decoded event of the `mempool` tracepoints.
 #[derive(Clone, Copy, Debug)]
 #[allow(clippy::enum_variant_names)]
-pub enum MempoolEvent {
+pub enum MempoolEvent<'a> {
     /// `mempool:added`
     Added(MempoolAdded),
     /// `mempool:removed`
@@ -178,15 +178,16 @@ pub enum MempoolEvent {
     /// `mempool:replaced`
     Replaced(MempoolReplaced),
     /// `mempool:rejected`
-    Rejected(MempoolRejected),
+    Rejected(MempoolRejected<'a>),
 }
 
-impl MempoolEvent {
+impl<'a> MempoolEvent<'a> {
     /// Decodes one ring-buffer record; `None` for an unknown kind or a
     /// record shorter than what it holds. A record whose event ends in
     /// a string or a variable buffer stops after that field's kept bytes
-    /// (rounded up to a size class): the bytes of the struct past it read as zero.
-    pub fn decode(record: &[u8]) -> Option<MempoolEvent> {
+    /// (rounded up to a size class): the event borrows that field from
+    /// the record, and copies only the fields before it.
+    pub fn decode(record: &'a [u8]) -> Option<MempoolEvent<'a>> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
         /// bytes) and the length is checked first.
@@ -196,9 +197,10 @@ impl MempoolEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
-        /// A `T` from a record cut after `at` bytes or more (see the
-        /// program): the bytes past its end read as zero. Sound for
-        /// the same reasons as `read`.
+        /// A `T` from a record of `at` bytes or more, where `T` is a
+        /// record's fields before its tail (`at` its offset): what
+        /// follows them, `T`'s padding, reads as zero. Sound for the
+        /// same reasons as `read`.
         #[allow(dead_code)]
         fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
             if record.len() < at {
@@ -220,16 +222,25 @@ impl MempoolEvent {
             MEMPOOL_REMOVED => read(record).map(MempoolEvent::Removed),
             MEMPOOL_REPLACED => read(record).map(MempoolEvent::Replaced),
             MEMPOOL_REJECTED => {
-                let at = ::core::mem::offset_of!(MempoolRejected, reason);
-                read_cut::<MempoolRejected>(record, at)
-                    .filter(|e| {
-                        e
-                            .reason
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(MempoolEvent::Rejected)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    txid: [u8; 32],
+                }
+                let at = ::core::mem::offset_of!(Head, txid)
+                    + ::core::mem::size_of::<[u8; 32]>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(257)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    MempoolEvent::Rejected(MempoolRejected {
+                        kind: head.kind,
+                        txid: head.txid,
+                        reason: tail,
+                    }),
+                )
             }
             _ => None,
         }

@@ -79,13 +79,12 @@ pub fn lost_json(lost: u64) -> String {
     format!("{{\"lost\":{lost}}}")
 }
 
-/// `net:inbound_message` (`struct net_inbound_message`):
+/// `net:inbound_message` (`struct net_inbound_message`, `msg` borrowed from the record):
 /// Fires for every P2P message received from a peer, once the message
 /// has been read off the wire. Passes the peer's identity and the whole
 /// payload.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetInboundMessage {
+pub struct NetInboundMessage<'a> {
     /// Always [`NET_INBOUND_MESSAGE`].
     pub kind: u32,
     /// Peer (connection) ID
@@ -101,9 +100,10 @@ pub struct NetInboundMessage {
     /// Payload size (in bytes)
     pub msg_size: u64,
     /// The payload as `pointer to unsigned chars`
-    pub msg: [u8; 32568],
+    /// (the bytes kept, in the record)
+    pub msg: &'a [u8],
 }
-impl NetInboundMessage {
+impl NetInboundMessage<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.addr)
@@ -122,12 +122,11 @@ impl NetInboundMessage {
     }
 }
 
-/// `net:outbound_message` (`struct net_outbound_message`):
+/// `net:outbound_message` (`struct net_outbound_message`, `msg` borrowed from the record):
 /// Fires for every P2P message sent to a peer, as it is handed to the
 /// socket. Passes the peer's identity and the whole payload.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetOutboundMessage {
+pub struct NetOutboundMessage<'a> {
     /// Always [`NET_OUTBOUND_MESSAGE`].
     pub kind: u32,
     /// Peer (connection) ID
@@ -143,9 +142,10 @@ pub struct NetOutboundMessage {
     /// Payload size (in bytes)
     pub msg_size: u64,
     /// The payload as `pointer to unsigned chars`
-    pub msg: [u8; 32568],
+    /// (the bytes kept, in the record)
+    pub msg: &'a [u8],
 }
-impl NetOutboundMessage {
+impl NetOutboundMessage<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.addr)
@@ -164,13 +164,12 @@ impl NetOutboundMessage {
     }
 }
 
-/// `net:inbound_connection` (`struct net_inbound_connection`):
+/// `net:inbound_connection` (`struct net_inbound_connection`, `addr` borrowed from the record):
 /// Is called when a new inbound connection is opened to us. Passes
 /// information about the peer and the number of inbound connections
 /// including the newly opened connection.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetInboundConnection {
+pub struct NetInboundConnection<'a> {
     /// Always [`NET_INBOUND_CONNECTION`].
     pub kind: u32,
     /// Connection ID
@@ -184,9 +183,10 @@ pub struct NetInboundConnection {
     pub existing: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
-    pub addr: [u8; 260 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub addr: &'a [u8],
 }
-impl NetInboundConnection {
+impl NetInboundConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.addr)
@@ -262,13 +262,12 @@ impl NetInboundConnectionNetwork {
     }
 }
 
-/// `net:outbound_connection` (`struct net_outbound_connection`):
+/// `net:outbound_connection` (`struct net_outbound_connection`, `addr` borrowed from the record):
 /// Is called when a new outbound connection is opened by us. Passes
 /// information about the peer and the number of outbound connections
 /// including the newly opened connection.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetOutboundConnection {
+pub struct NetOutboundConnection<'a> {
     /// Always [`NET_OUTBOUND_CONNECTION`].
     pub kind: u32,
     /// Connection ID
@@ -282,9 +281,10 @@ pub struct NetOutboundConnection {
     pub existing: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
-    pub addr: [u8; 260 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub addr: &'a [u8],
 }
-impl NetOutboundConnection {
+impl NetOutboundConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.addr)
@@ -360,12 +360,11 @@ impl NetOutboundConnectionNetwork {
     }
 }
 
-/// `net:closed_connection` (`struct net_closed_connection`):
+/// `net:closed_connection` (`struct net_closed_connection`, `addr` borrowed from the record):
 /// Is called when a connection is closed, whether we or the peer closed
 /// it. Fires exactly once per connection, when its socket is closed.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetClosedConnection {
+pub struct NetClosedConnection<'a> {
     /// Always [`NET_CLOSED_CONNECTION`].
     pub kind: u32,
     /// Connection ID
@@ -378,9 +377,10 @@ pub struct NetClosedConnection {
     pub time_established: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
-    pub addr: [u8; 260 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub addr: &'a [u8],
 }
-impl NetClosedConnection {
+impl NetClosedConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.addr)
@@ -456,13 +456,12 @@ impl NetClosedConnectionNetwork {
     }
 }
 
-/// `net:evicted_inbound_connection` (`struct net_evicted_inbound_connection`):
+/// `net:evicted_inbound_connection` (`struct net_evicted_inbound_connection`, `addr` borrowed from the record):
 /// Is called when an inbound connection is evicted by us to make room
 /// for a new one. A `closed_connection` for the same id follows when its
 /// socket is closed.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetEvictedInboundConnection {
+pub struct NetEvictedInboundConnection<'a> {
     /// Always [`NET_EVICTED_INBOUND_CONNECTION`].
     pub kind: u32,
     /// Connection ID
@@ -475,9 +474,10 @@ pub struct NetEvictedInboundConnection {
     pub time_established: u64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
-    pub addr: [u8; 260 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub addr: &'a [u8],
 }
-impl NetEvictedInboundConnection {
+impl NetEvictedInboundConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.addr)
@@ -553,19 +553,19 @@ impl NetEvictedInboundConnectionNetwork {
     }
 }
 
-/// `net:misbehaving_connection` (`struct net_misbehaving_connection`):
+/// `net:misbehaving_connection` (`struct net_misbehaving_connection`, `message` borrowed from the record):
 /// Is called when a connection is misbehaving and we punish it.
-#[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetMisbehavingConnection {
+pub struct NetMisbehavingConnection<'a> {
     /// Always [`NET_MISBEHAVING_CONNECTION`].
     pub kind: u32,
     /// Connection ID
     pub id: i64,
     /// Reason why the peer is misbehaving
-    pub message: [u8; 128 + 1],
+    /// (its bytes up to its NUL, in the record)
+    pub message: &'a [u8],
 }
-impl NetMisbehavingConnection {
+impl NetMisbehavingConnection<'_> {
     /// `message` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn message(&self) -> ::std::borrow::Cow<'_, str> {
         c_text(&self.message)
@@ -575,29 +575,30 @@ impl NetMisbehavingConnection {
 /// One decoded event of the `net` tracepoints.
 #[derive(Clone, Copy, Debug)]
 #[allow(clippy::enum_variant_names)]
-pub enum NetEvent {
+pub enum NetEvent<'a> {
     /// `net:inbound_message`
-    InboundMessage(NetInboundMessage),
+    InboundMessage(NetInboundMessage<'a>),
     /// `net:outbound_message`
-    OutboundMessage(NetOutboundMessage),
+    OutboundMessage(NetOutboundMessage<'a>),
     /// `net:inbound_connection`
-    InboundConnection(NetInboundConnection),
+    InboundConnection(NetInboundConnection<'a>),
     /// `net:outbound_connection`
-    OutboundConnection(NetOutboundConnection),
+    OutboundConnection(NetOutboundConnection<'a>),
     /// `net:closed_connection`
-    ClosedConnection(NetClosedConnection),
+    ClosedConnection(NetClosedConnection<'a>),
     /// `net:evicted_inbound_connection`
-    EvictedInboundConnection(NetEvictedInboundConnection),
+    EvictedInboundConnection(NetEvictedInboundConnection<'a>),
     /// `net:misbehaving_connection`
-    MisbehavingConnection(NetMisbehavingConnection),
+    MisbehavingConnection(NetMisbehavingConnection<'a>),
 }
 
-impl NetEvent {
+impl<'a> NetEvent<'a> {
     /// Decodes one ring-buffer record; `None` for an unknown kind or a
     /// record shorter than what it holds. A record whose event ends in
     /// a string or a variable buffer stops after that field's kept bytes
-    /// (rounded up to a size class): the bytes of the struct past it read as zero.
-    pub fn decode(record: &[u8]) -> Option<NetEvent> {
+    /// (rounded up to a size class): the event borrows that field from
+    /// the record, and copies only the fields before it.
+    pub fn decode(record: &'a [u8]) -> Option<NetEvent<'a>> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
         /// bytes) and the length is checked first.
@@ -607,9 +608,10 @@ impl NetEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
-        /// A `T` from a record cut after `at` bytes or more (see the
-        /// program): the bytes past its end read as zero. Sound for
-        /// the same reasons as `read`.
+        /// A `T` from a record of `at` bytes or more, where `T` is a
+        /// record's fields before its tail (`at` its offset): what
+        /// follows them, `T`'s padding, reads as zero. Sound for the
+        /// same reasons as `read`.
         #[allow(dead_code)]
         fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
             if record.len() < at {
@@ -628,76 +630,191 @@ impl NetEvent {
         }
         match read::<u32>(record)? {
             NET_INBOUND_MESSAGE => {
-                let at = ::core::mem::offset_of!(NetInboundMessage, msg);
-                read_cut::<NetInboundMessage>(record, at)
-                    .filter(|e| at + e.msg().len() <= record.len())
-                    .map(NetEvent::InboundMessage)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    peer_id: i64,
+                    addr: [u8; 260 + 1],
+                    conn_type: [u8; 20 + 1],
+                    msg_type: [u8; 20 + 1],
+                    msg_size: u64,
+                }
+                let at = ::core::mem::offset_of!(Head, msg_size)
+                    + ::core::mem::size_of::<u64>();
+                let head = read_cut::<Head>(record, at)?;
+                let kept = usize::try_from(head.msg_size)
+                    .map_or(32568, |n| n.min(32568));
+                let tail = record.get(at..at + kept)?;
+                Some(
+                    NetEvent::InboundMessage(NetInboundMessage {
+                        kind: head.kind,
+                        peer_id: head.peer_id,
+                        addr: head.addr,
+                        conn_type: head.conn_type,
+                        msg_type: head.msg_type,
+                        msg_size: head.msg_size,
+                        msg: tail,
+                    }),
+                )
             }
             NET_OUTBOUND_MESSAGE => {
-                let at = ::core::mem::offset_of!(NetOutboundMessage, msg);
-                read_cut::<NetOutboundMessage>(record, at)
-                    .filter(|e| at + e.msg().len() <= record.len())
-                    .map(NetEvent::OutboundMessage)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    peer_id: i64,
+                    addr: [u8; 260 + 1],
+                    conn_type: [u8; 20 + 1],
+                    msg_type: [u8; 20 + 1],
+                    msg_size: u64,
+                }
+                let at = ::core::mem::offset_of!(Head, msg_size)
+                    + ::core::mem::size_of::<u64>();
+                let head = read_cut::<Head>(record, at)?;
+                let kept = usize::try_from(head.msg_size)
+                    .map_or(32568, |n| n.min(32568));
+                let tail = record.get(at..at + kept)?;
+                Some(
+                    NetEvent::OutboundMessage(NetOutboundMessage {
+                        kind: head.kind,
+                        peer_id: head.peer_id,
+                        addr: head.addr,
+                        conn_type: head.conn_type,
+                        msg_type: head.msg_type,
+                        msg_size: head.msg_size,
+                        msg: tail,
+                    }),
+                )
             }
             NET_INBOUND_CONNECTION => {
-                let at = ::core::mem::offset_of!(NetInboundConnection, addr);
-                read_cut::<NetInboundConnection>(record, at)
-                    .filter(|e| {
-                        e
-                            .addr
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(NetEvent::InboundConnection)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    id: i64,
+                    conn_type: [u8; 20 + 1],
+                    network: u32,
+                    existing: u64,
+                }
+                let at = ::core::mem::offset_of!(Head, existing)
+                    + ::core::mem::size_of::<u64>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    NetEvent::InboundConnection(NetInboundConnection {
+                        kind: head.kind,
+                        id: head.id,
+                        conn_type: head.conn_type,
+                        network: head.network,
+                        existing: head.existing,
+                        addr: tail,
+                    }),
+                )
             }
             NET_OUTBOUND_CONNECTION => {
-                let at = ::core::mem::offset_of!(NetOutboundConnection, addr);
-                read_cut::<NetOutboundConnection>(record, at)
-                    .filter(|e| {
-                        e
-                            .addr
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(NetEvent::OutboundConnection)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    id: i64,
+                    conn_type: [u8; 20 + 1],
+                    network: u32,
+                    existing: u64,
+                }
+                let at = ::core::mem::offset_of!(Head, existing)
+                    + ::core::mem::size_of::<u64>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    NetEvent::OutboundConnection(NetOutboundConnection {
+                        kind: head.kind,
+                        id: head.id,
+                        conn_type: head.conn_type,
+                        network: head.network,
+                        existing: head.existing,
+                        addr: tail,
+                    }),
+                )
             }
             NET_CLOSED_CONNECTION => {
-                let at = ::core::mem::offset_of!(NetClosedConnection, addr);
-                read_cut::<NetClosedConnection>(record, at)
-                    .filter(|e| {
-                        e
-                            .addr
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(NetEvent::ClosedConnection)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    id: i64,
+                    conn_type: [u8; 20 + 1],
+                    network: u32,
+                    time_established: u64,
+                }
+                let at = ::core::mem::offset_of!(Head, time_established)
+                    + ::core::mem::size_of::<u64>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    NetEvent::ClosedConnection(NetClosedConnection {
+                        kind: head.kind,
+                        id: head.id,
+                        conn_type: head.conn_type,
+                        network: head.network,
+                        time_established: head.time_established,
+                        addr: tail,
+                    }),
+                )
             }
             NET_EVICTED_INBOUND_CONNECTION => {
-                let at = ::core::mem::offset_of!(NetEvictedInboundConnection, addr);
-                read_cut::<NetEvictedInboundConnection>(record, at)
-                    .filter(|e| {
-                        e
-                            .addr
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(NetEvent::EvictedInboundConnection)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    id: i64,
+                    conn_type: [u8; 20 + 1],
+                    network: u32,
+                    time_established: u64,
+                }
+                let at = ::core::mem::offset_of!(Head, time_established)
+                    + ::core::mem::size_of::<u64>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    NetEvent::EvictedInboundConnection(NetEvictedInboundConnection {
+                        kind: head.kind,
+                        id: head.id,
+                        conn_type: head.conn_type,
+                        network: head.network,
+                        time_established: head.time_established,
+                        addr: tail,
+                    }),
+                )
             }
             NET_MISBEHAVING_CONNECTION => {
-                let at = ::core::mem::offset_of!(NetMisbehavingConnection, message);
-                read_cut::<NetMisbehavingConnection>(record, at)
-                    .filter(|e| {
-                        e
-                            .message
-                            .iter()
-                            .position(|&b| b == 0)
-                            .is_some_and(|nul| at + nul < record.len())
-                    })
-                    .map(NetEvent::MisbehavingConnection)
+                #[repr(C)]
+                #[derive(Clone, Copy)]
+                struct Head {
+                    kind: u32,
+                    id: i64,
+                }
+                let at = ::core::mem::offset_of!(Head, id)
+                    + ::core::mem::size_of::<i64>();
+                let head = read_cut::<Head>(record, at)?;
+                let held = &record[at..];
+                let nul = held[..held.len().min(129)].iter().position(|&b| b == 0)?;
+                let tail = &held[..nul];
+                Some(
+                    NetEvent::MisbehavingConnection(NetMisbehavingConnection {
+                        kind: head.kind,
+                        id: head.id,
+                        message: tail,
+                    }),
+                )
             }
             _ => None,
         }

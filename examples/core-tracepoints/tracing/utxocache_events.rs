@@ -229,7 +229,8 @@ impl UtxocacheEvent {
     /// Decodes one ring-buffer record; `None` for an unknown kind or a
     /// record shorter than what it holds. A record whose event ends in
     /// a string or a variable buffer stops after that field's kept bytes
-    /// (rounded up to a size class): the bytes of the struct past it read as zero.
+    /// (rounded up to a size class): the event borrows that field from
+    /// the record, and copies only the fields before it.
     pub fn decode(record: &[u8]) -> Option<UtxocacheEvent> {
         /// A `T` read from the start of `record`. Sound because `T` is
         /// a `repr(C)` struct of integers and byte arrays (valid for any
@@ -240,9 +241,10 @@ impl UtxocacheEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
-        /// A `T` from a record cut after `at` bytes or more (see the
-        /// program): the bytes past its end read as zero. Sound for
-        /// the same reasons as `read`.
+        /// A `T` from a record of `at` bytes or more, where `T` is a
+        /// record's fields before its tail (`at` its offset): what
+        /// follows them, `T`'s padding, reads as zero. Sound for the
+        /// same reasons as `read`.
         #[allow(dead_code)]
         fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
             if record.len() < at {
