@@ -14,7 +14,11 @@
 # (default "pings messages") picks the floods: `connections`
 # (net:inbound_connection), `pings` (8-byte net:inbound_message) and
 # `messages` (core-replay's message mix, `--events messages`); READERS
-# (default: all five) the readers; REPEAT (default 3) how many runs each
+# (default: all seven) the readers, `net-tracer-write` and `bcc-write`
+# being net-tracer and the BCC logger of now writing the records to a file
+# (`--write`, in memory), whose events are counted from `net-tracer --read`
+# once the reader has stopped (both write one record layout, which
+# tests/tests/e2e.rs reads back through either); REPEAT (default 3) how many runs each
 # rate gets: a rate counts as lossless when most of its runs are (these
 # machines are shared: a reader now and then stalls for longer than its
 # ring buffer lasts).
@@ -28,7 +32,7 @@ rates=("${@:-10000 20000 50000 100000 200000 300000}")
 read -r -a rates <<<"${rates[*]}"
 read -r -a floods <<<"${EVENTS:-pings messages}"
 repeat=${REPEAT:-3}
-read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now net-tracer-baseline net-tracer-now}"
+read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now bcc-write net-tracer-baseline net-tracer-now net-tracer-write}"
 baseline=${BASELINE:-1b3e210}
 
 dir=$(mktemp -d)
@@ -81,15 +85,21 @@ run() {
     local tracer attempt
     for attempt in 1 2 3; do
         # An earlier run's lines must not look like this one's.
-        rm -f "$out/out" "$dir/err"
+        rm -f "$out/out" "$out/records" "$dir/err"
         case $reader in
         bpftrace)
             BPFTRACE_STRLEN=200 bpftrace "$tracing/net.bt" "$replay" >"$out/out" 2>"$dir/err" &
             ready="Reading 7 net tracepoints" ;;
+        bcc-write)
+            /usr/bin/python3 "$bcc_now" "$node" --write "$out/records" >"$out/out" 2>"$dir/err" &
+            ready="Attached 7 probes" ;;
         bcc-*)
             local module=$bcc_now
             [ "$reader" = bcc-baseline ] && module=$bcc_baseline
             /usr/bin/python3 "$module" "$node" >"$out/out" 2>"$dir/err" &
+            ready="Attached 7 probes" ;;
+        net-tracer-write)
+            "$dir/net-tracer.now" "$replay" --pid "$node" --write "$out/records" >"$out/out" 2>"$dir/err" &
             ready="Attached 7 probes" ;;
         net-tracer-*)
             "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$node" >"$out/out" 2>"$dir/err" &
@@ -128,10 +138,19 @@ run() {
     # ends: wait (10 s at most, the whole of it when events were lost) until
     # they have printed every fired event, then stop them.
     for _ in $(seq 100); do
-        [ "$(grep -c "$tracepoint" "$out/out" || true)" -ge "${fired:-0}" ] && break
+        if [[ $reader == *-write ]]; then
+            # It prints nothing but its lost count, once it has written
+            # every record and exited (its pid is gone).
+            kill -0 "$tracer" 2>/dev/null || break
+        else
+            [ "$(grep -c "$tracepoint" "$out/out" || true)" -ge "${fired:-0}" ] && break
+        fi
         sleep 0.1
     done
     stop_tracer "$tracer" || true
+    if [[ $reader == *-write ]]; then
+        "$dir/net-tracer.now" --read "$out/records" >"$out/out" || true
+    fi
     received=$(grep -c "$tracepoint" "$out/out" || true)
     # Every reader prints msg_size beside the payload: `msg_size=N` or
     # `"msg_size": N`.

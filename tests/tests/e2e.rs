@@ -314,6 +314,114 @@ fn net_tracer_decodes_every_provider_of_core_replay() {
     }
 }
 
+/// Record files: `net-tracer --write` and the BCC logger's `--write` keep
+/// every record of core-replay's `net` events (payloads of 8 to 40000
+/// bytes, host names past their cap) as it came, and each file reads back
+/// through both `net-tracer --read` and `net_bcc.py --read` as every event
+/// fired, then `{"lost":0}`: the two programs write one record layout.
+#[test]
+fn record_files_read_back_as_every_event_through_either_reader() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config", "/usr/bin/python3"]) else {
+        return;
+    };
+    let provider = replayed_providers()
+        .into_iter()
+        .find(|p| p.name == "net")
+        .expect("core-replay fires net");
+    let bcc = workspace_root().join(TRACING).join("net_bcc.py");
+    // How each program reads a record file back.
+    let read_command = |reader: &str, records: &Path| {
+        let mut command = match reader {
+            "net-tracer" => Command::new(tracepoints_tests::net_tracer()),
+            _ => {
+                let mut command = Command::new("/usr/bin/python3");
+                command.arg(&bcc);
+                command
+            }
+        };
+        command.arg("--read").arg(records);
+        command
+    };
+    let readers = ["net-tracer", "net_bcc.py"];
+    for writer in readers {
+        let records = std::env::temp_dir().join(format!("{writer}-{}.records", std::process::id()));
+        let mut node = Node::replay(&format!("{writer}-write"));
+        let pid = node.pid().to_string();
+        let mut command = match writer {
+            "net-tracer" => {
+                let mut command = Command::new(tracepoints_tests::net_tracer());
+                command.arg(core_replay()).args(["--pid", &pid]);
+                command
+            }
+            _ => {
+                let mut command = Command::new("/usr/bin/python3");
+                command.arg(&bcc).arg(&pid);
+                command
+            }
+        };
+        let mut tracer = Collected::spawn(command.arg("--write").arg(&records));
+        tracer.wait_for("Attached 7 probes", ATTACH_TIMEOUT);
+        node.go();
+        let fired = events_of("net", &node.wait());
+        tracer.finish(READER_EXIT_TIMEOUT);
+        assert_eq!(tracer.lost(), 0, "{writer} --write lost events");
+        assert!(
+            tracer.json_lines().is_empty(),
+            "{writer} --write printed events"
+        );
+        for reader in readers {
+            let what = format!("{writer} --write, then {reader} --read");
+            let mut read = Collected::spawn(&mut read_command(reader, &records));
+            assert!(
+                read.finish(READER_EXIT_TIMEOUT).success(),
+                "{what}: {}",
+                read.stderr()
+            );
+            assert_eq!(read.lost(), 0, "{what}: the file's trailer counts no loss");
+            let read = read.json_lines();
+            assert_same_events(std::slice::from_ref(&provider), &fired, &read, &what);
+            assert!(
+                read.iter()
+                    .any(|e| e["args"]["msg_size"].as_u64() == Some(40000)),
+                "{what}: a 40000-byte message was read back"
+            );
+            eprintln!(
+                "{what}: {} events ({}), {} bytes of records",
+                read.len(),
+                counts(&read),
+                std::fs::metadata(&records).map_or(0, |m| m.len())
+            );
+        }
+        // A file whose tracer did not finish (no trailer) is an error
+        // that names the file, printed after the events it does hold.
+        let bytes = std::fs::read(&records).expect("read the records");
+        std::fs::write(&records, &bytes[..bytes.len() - 12]).expect("cut the records");
+        let expected = format!(
+            "{}: ends after {} records without its trailer",
+            records.display(),
+            fired.len()
+        );
+        for reader in readers {
+            let mut cut = Collected::spawn(&mut read_command(reader, &records));
+            assert!(
+                !cut.finish(READER_EXIT_TIMEOUT).success(),
+                "{reader} read a cut file"
+            );
+            assert!(
+                cut.stderr().contains(&expected),
+                "{reader}: {}",
+                cut.stderr()
+            );
+            assert_eq!(
+                cut.json_lines().len(),
+                fired.len(),
+                "{reader}: events before the cut"
+            );
+        }
+        let _ = std::fs::remove_file(&records);
+    }
+}
+
 #[test]
 fn tplist_and_gdb_list_every_probe_of_core_replay() {
     let Some(_guard) = tracer_test(&["tplist-bpfcc", "gdb"]) else {

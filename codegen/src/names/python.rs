@@ -8,19 +8,23 @@ use super::words::{PYTHON_BUILTIN_CLASSES, PYTHON_KEYWORDS};
 use super::{base, camel, owner_of_arg, value_name_key};
 use crate::model::Provider;
 
-/// The module's own functions and imported modules, as its fixed part
-/// (`bcc_module.py`) names them.
+/// The module's own functions, constants and imported modules, as its
+/// fixed part (`bcc_module_head.py`, `bcc_module_functions.py`) names them.
 pub const MODULE_OWN: &[&str] = &[
     "ctypes",
     "json",
     "os",
     "signal",
+    "struct",
     "sys",
     "decode",
     "record_len",
     "_kept",
     "as_dict",
     "lost_events",
+    "RECORDS_MAGIC",
+    "RECORDS_TRAILER",
+    "read_records",
     "main",
 ];
 

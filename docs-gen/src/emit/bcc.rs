@@ -124,7 +124,7 @@ pub fn python_module(provider: &Provider, origin: &Origin) -> String {
     );
     writeln!(out, "{} = \"{}\"", names.ring_buffer, c_names.ring_buffer);
     writeln!(out, "{} = \"{}\"", names.lost_counter, c_names.lost_counter);
-    python_functions(&mut out, &names, &module, &c_file);
+    python_functions(&mut out, &names, p, &module, &c_file);
     out.finish()
 }
 
@@ -223,7 +223,13 @@ fn class_tables(out: &mut Out, tracepoint: &Tracepoint, t: &python::Tracepoint, 
 
 /// The decoding and logging functions of the Python module: fixed text
 /// (`templates/bcc_module_functions.py`), given the module's names.
-fn python_functions(out: &mut Out, names: &python::Names, module: &str, c_file: &str) {
+fn python_functions(
+    out: &mut Out,
+    names: &python::Names,
+    provider: &str,
+    module: &str,
+    c_file: &str,
+) {
     out.push_str(
         &include_str!("templates/bcc_module_functions.py")
             .replace("@EVENTS@", &names.events)
@@ -231,7 +237,8 @@ fn python_functions(out: &mut Out, names: &python::Names, module: &str, c_file: 
             .replace("@RING_BUFFER@", &names.ring_buffer)
             .replace("@LOST_COUNTER@", &names.lost_counter)
             .replace("@MODULE@", module)
-            .replace("@C_FILE@", c_file),
+            .replace("@C_FILE@", c_file)
+            .replace("@PROVIDER@", provider),
     );
 }
 
@@ -251,7 +258,15 @@ mod tests {
         .concat();
         let defined: Vec<&str> = text
             .lines()
-            .filter_map(|line| line.strip_prefix("def ").or(line.strip_prefix("import ")))
+            .filter_map(|line| {
+                let assigned = line
+                    .split_once(" = ")
+                    .map(|(name, _)| name)
+                    .filter(|name| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+                line.strip_prefix("def ")
+                    .or(line.strip_prefix("import "))
+                    .or(assigned)
+            })
             .map(|rest| {
                 rest.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
                     .next()

@@ -333,16 +333,25 @@ fn accessor(
 ) -> Option<TokenStream> {
     let method = ident(names.accessor.as_ref()?);
     let name = ident(&names.field);
+    // A tail is a slice already (see `event_struct`).
+    let is_tail = Record::of(tracepoint)
+        .tail
+        .is_some_and(|t| std::ptr::eq(&tracepoint.args[t.index], arg));
     Some(match arg.ty {
         ArgType::Str { .. } | ArgType::CStr { .. } => {
             let doc = format!(
                 " `{}` up to its NUL, as text (invalid UTF-8 replaced).",
                 arg.name
             );
+            let bytes = if is_tail {
+                quote!(self.#name)
+            } else {
+                quote!(&self.#name)
+            };
             quote! {
                 #[doc = #doc]
                 pub fn #method(&self) -> ::std::borrow::Cow<'_, str> {
-                    c_text(&self.#name)
+                    c_text(#bytes)
                 }
             }
         }

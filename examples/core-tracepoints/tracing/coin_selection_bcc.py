@@ -9,6 +9,14 @@
 # {"lost": N}: the events the full ring buffer dropped. Run as root; stop it
 # with Ctrl-C or SIGTERM (not SIGKILL: only BCC's own cleanup lowers the
 # semaphores it raised in the process).
+#   /usr/bin/python3 coin_selection_bcc.py PID --write FILE
+# decodes nothing while tracing: it appends each ring-buffer record to FILE
+# as it came and prints only {"lost": N}; then
+#   /usr/bin/python3 coin_selection_bcc.py --read FILE
+# prints the lines the logger would have. FILE is the record file of
+# net-tracer --write: the line "tracepoints records 1", the provider's name
+# on a line, a little-endian u32 length and the bytes of each record, and
+# last the length 0xffffffff and the lost count as a little-endian u64.
 # BCC raises the probes' semaphores when it enables them, before BPF() has
 # attached anything: the line "Attached" on stderr says it is ready.
 
@@ -16,6 +24,7 @@ import ctypes
 import json
 import os
 import signal
+import struct
 import sys
 
 COIN_SELECTION_SELECTED_COINS = 1
@@ -191,12 +200,56 @@ def lost_events(bpf):
     return sum(getattr(n, "value", n) for n in bpf[LOST_COUNTER][0])
 
 
+RECORDS_MAGIC = b"tracepoints records 1\n"
+RECORDS_TRAILER = 0xFFFFFFFF
+
+
+def read_records(path):
+    """Prints the JSON line of every record in the record file at `path`,
+    then its {"lost": N}; exits with a message naming the file when it is
+    not one, or ends before its trailer."""
+    with open(path, "rb") as f:
+        if f.readline() != RECORDS_MAGIC:
+            sys.exit("%s: not a record file (it does not start with %r)" % (path, RECORDS_MAGIC.decode()))
+        provider = f.readline().decode("utf-8", "replace").rstrip("\n")
+        if provider != "coin_selection":
+            sys.exit("%s: records of `%s`, not of `coin_selection`" % (path, provider))
+        count = 0
+        while True:
+            head = f.read(4)
+            if len(head) < 4:
+                break
+            (size,) = struct.unpack("<I", head)
+            if size == RECORDS_TRAILER:
+                lost = f.read(8)
+                if len(lost) < 8:
+                    break
+                print(json.dumps({"lost": struct.unpack("<Q", lost)[0]}), flush=True)
+                return
+            record = f.read(size)
+            if len(record) < size:
+                break
+            data = ctypes.create_string_buffer(record, size)
+            name, event = decode(ctypes.addressof(data), size)
+            print(json.dumps({"tracepoint": name, "args": as_dict(event)}))
+            count += 1
+    sys.stdout.flush()
+    sys.exit("%s: ends after %d records without its trailer: its tracer did not finish" % (path, count))
+
+
 def main(argv):
+    usage = "usage: coin_selection_bcc.py PID [--write FILE] | coin_selection_bcc.py --read FILE"
+    if len(argv) == 3 and argv[1] == "--read":
+        return read_records(argv[2])
+    if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--write"):
+        sys.exit(usage)
     from bcc import BPF, USDT
 
-    if len(argv) != 2:
-        sys.exit("usage: coin_selection_bcc.py PID")
     pid = int(argv[1])
+    records = None
+    if len(argv) == 4:
+        records = open(argv[3], "wb", buffering=1 << 20)
+        records.write(RECORDS_MAGIC + b"coin_selection\n")
     # SIGINT and SIGTERM end the loop below, whatever the event rate: a
     # KeyboardInterrupt raised inside the ring-buffer callback would be
     # discarded by ctypes.
@@ -212,20 +265,29 @@ def main(argv):
     def on_event(_ctx, data, size):
         if stopping:
             return -1  # stops the poll that is draining the buffer
+        if records:
+            records.write(struct.pack("<I", size) + ctypes.string_at(data, size))
+            return 0
         name, event = decode(data, size)
-        print(json.dumps({"tracepoint": name, "args": as_dict(event)}), flush=True)
+        # Written out after each poll, not line by line: a write per event
+        # would cost more than decoding it.
+        print(json.dumps({"tracepoint": name, "args": as_dict(event)}))
         return 0
 
     bpf[RING_BUFFER].open_ring_buffer(on_event)
     print("Attached %d probes to pid %d" % (len(PROBES), pid), file=sys.stderr, flush=True)
     while not stopping:
         bpf.ring_buffer_poll(100)
+        sys.stdout.flush()
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             bpf.ring_buffer_consume()
             break
     lost = lost_events(bpf)
+    if records:
+        records.write(struct.pack("<IQ", RECORDS_TRAILER, lost))
+        records.close()
     print(json.dumps({"lost": lost}), flush=True)
     if lost:
         print("Lost %d events: the ring buffer was full" % lost, file=sys.stderr, flush=True)

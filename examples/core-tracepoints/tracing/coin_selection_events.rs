@@ -76,7 +76,7 @@ pub struct CoinSelectionSelectedCoins<'a> {
 impl CoinSelectionSelectedCoins<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.wallet_name)
+        c_text(self.wallet_name)
     }
     /// `algorithm` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn algorithm(&self) -> ::std::borrow::Cow<'_, str> {
@@ -104,7 +104,7 @@ pub struct CoinSelectionNormalCreateTxInternal<'a> {
 impl CoinSelectionNormalCreateTxInternal<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.wallet_name)
+        c_text(self.wallet_name)
     }
     /// `success`, passed as one byte.
     pub fn success(&self) -> bool {
@@ -161,7 +161,7 @@ pub struct CoinSelectionAttemptingApsCreateTx<'a> {
 impl CoinSelectionAttemptingApsCreateTx<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.wallet_name)
+        c_text(self.wallet_name)
     }
 }
 
@@ -188,7 +188,7 @@ pub struct CoinSelectionApsCreateTxInternal<'a> {
 impl CoinSelectionApsCreateTxInternal<'_> {
     /// `wallet_name` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn wallet_name(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.wallet_name)
+        c_text(self.wallet_name)
     }
     /// `use_aps`, passed as one byte.
     pub fn use_aps(&self) -> bool {

@@ -163,7 +163,7 @@ impl MempoolRejected<'_> {
     }
     /// `reason` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn reason(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.reason)
+        c_text(self.reason)
     }
 }
 

@@ -189,7 +189,7 @@ pub struct NetInboundConnection<'a> {
 impl NetInboundConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.addr)
+        c_text(self.addr)
     }
     /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
@@ -287,7 +287,7 @@ pub struct NetOutboundConnection<'a> {
 impl NetOutboundConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.addr)
+        c_text(self.addr)
     }
     /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
@@ -383,7 +383,7 @@ pub struct NetClosedConnection<'a> {
 impl NetClosedConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.addr)
+        c_text(self.addr)
     }
     /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
@@ -480,7 +480,7 @@ pub struct NetEvictedInboundConnection<'a> {
 impl NetEvictedInboundConnection<'_> {
     /// `addr` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn addr(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.addr)
+        c_text(self.addr)
     }
     /// `conn_type` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn conn_type(&self) -> ::std::borrow::Cow<'_, str> {
@@ -568,7 +568,7 @@ pub struct NetMisbehavingConnection<'a> {
 impl NetMisbehavingConnection<'_> {
     /// `message` up to its NUL, as text (invalid UTF-8 replaced).
     pub fn message(&self) -> ::std::borrow::Cow<'_, str> {
-        c_text(&self.message)
+        c_text(self.message)
     }
 }
 

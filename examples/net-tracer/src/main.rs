@@ -1,9 +1,16 @@
-//! `net-tracer BINARY [--pid PID] [--provider NAME]`: attaches the
-//! generated libbpf program of a provider (`net` by default) to the
-//! tracepoints of BINARY (of process PID only, with `--pid`), and prints one
-//! JSON object per event, `{"tracepoint":"net:...","args":{...}}` (the
-//! fired log's format), then `{"lost":N}` on exit: the events the full ring
-//! buffer dropped. Stops on Ctrl-C or SIGTERM, or when PID exits.
+//! `net-tracer BINARY [--pid PID] [--provider NAME] [--write FILE]`:
+//! attaches the generated libbpf program of a provider (`net` by default)
+//! to the tracepoints of BINARY (of process PID only, with `--pid`), and
+//! prints one JSON object per event, `{"tracepoint":"net:...","args":{...}}`
+//! (the fired log's format), then `{"lost":N}` on exit: the events the full
+//! ring buffer dropped. Stops on Ctrl-C or SIGTERM, or when PID exits.
+//!
+//! With `--write FILE` it decodes nothing while tracing: it appends every
+//! ring-buffer record to FILE as it came (see [`records`]), and prints only
+//! `{"lost":N}`. `net-tracer --read FILE` later prints the JSON lines the
+//! live tracer would have printed. Printing a payload as hex JSON costs
+//! more than the event itself (a 32 KB block is 64 KB of text): a capture
+//! keeps up with message rates that printing does not.
 //!
 //! Loading, attaching and polling are libbpf-rs; decoding is the generated
 //! `<provider>_events.rs`; the program is the generated `<provider>.bpf.c`,
@@ -14,6 +21,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+mod records;
 
 /// What the tracer needs of one provider: its compiled program and what
 /// its generated event types say about it.
@@ -67,7 +76,8 @@ providers! {
     mempool: MempoolEvent,
 }
 
-const USAGE: &str = "usage: net-tracer BINARY [--pid PID] [--provider net|validation|utxocache|coin_selection|mempool]";
+const USAGE: &str = "usage: net-tracer BINARY [--pid PID] [--provider net|validation|utxocache|coin_selection|mempool] [--write FILE]
+       net-tracer --read FILE";
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -87,18 +97,31 @@ fn main() -> ExitCode {
 
 fn run(args: Vec<String>) -> Result<(), String> {
     let (mut binary, mut pid, mut provider_name) = (None, -1, "net".to_string());
+    let (mut write, mut read) = (None, None);
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--pid" => pid = args.next().and_then(|p| p.parse().ok()).ok_or(USAGE)?,
             "--provider" => provider_name = args.next().ok_or(USAGE)?,
+            "--write" => write = Some(args.next().ok_or(USAGE)?),
+            "--read" => read = Some(args.next().ok_or(USAGE)?),
             _ if binary.is_none() && !arg.starts_with('-') => binary = Some(arg),
             _ => return Err(USAGE.into()),
         }
     }
+    if let Some(path) = read {
+        if binary.is_some() || write.is_some() {
+            return Err(USAGE.into());
+        }
+        return read_records(&path);
+    }
     let binary = binary.ok_or(USAGE)?;
     let events = provider(&provider_name)
         .ok_or_else(|| format!("unknown provider `{provider_name}`\n{USAGE}"))?;
+    let mut capture = match &write {
+        Some(path) => Some(records::Writer::create(path, &provider_name)?),
+        None => None,
+    };
 
     let open = ObjectBuilder::default()
         .open_memory(events.object)
@@ -122,18 +145,22 @@ fn run(args: Vec<String>) -> Result<(), String> {
             .ok_or_else(|| format!("no map {name}"))
     };
 
-    // The lines decoded so far: written out after each poll, and during one
-    // once they reach 1 MiB.
+    // The lines decoded so far (or with --write, the records): written out
+    // after each poll, and during one once they reach 1 MiB.
     let lines = std::cell::RefCell::new(String::new());
+    let capture = std::cell::RefCell::new(capture.as_mut());
     let ring_buffer = map(events.ring_buffer)?;
     let mut builder = RingBufferBuilder::new();
     builder
         .add(&ring_buffer, |record: &[u8]| {
-            let mut lines = lines.borrow_mut();
-            if !(events.write_json)(record, &mut lines) {
-                lines.push_str(&format!("{{\"undecodable\":{}}}", record.len()));
+            if let Some(capture) = capture.borrow_mut().as_mut() {
+                if capture.record(record).is_err() {
+                    STOP.store(true, Ordering::Relaxed);
+                }
+                return 0;
             }
-            lines.push('\n');
+            let mut lines = lines.borrow_mut();
+            push_json(&events, record, &mut lines);
             // A poll drains the whole ring buffer: write as it goes, so
             // the text neither grows without bound nor stalls the reader
             // copying it as it grows.
@@ -144,6 +171,13 @@ fn run(args: Vec<String>) -> Result<(), String> {
         })
         .map_err(|e| format!("ring buffer: {e}"))?;
     let ring = builder.build().map_err(|e| format!("ring buffer: {e}"))?;
+    let flush = || -> Result<(), String> {
+        write_out(&mut lines.borrow_mut());
+        match capture.borrow_mut().as_mut() {
+            Some(capture) => capture.flush(),
+            None => Ok(()),
+        }
+    };
 
     for signal in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: the handler only stores to an atomic.
@@ -153,11 +187,11 @@ fn run(args: Vec<String>) -> Result<(), String> {
     while !STOP.load(Ordering::Relaxed) {
         // EINTR (a signal) is not an error here: the loop condition says why.
         let _ = ring.poll(Duration::from_millis(100));
-        write_out(&mut lines.borrow_mut());
+        flush()?;
         // SAFETY: signal 0 only checks that the process exists.
         if pid > 0 && unsafe { libc::kill(pid, 0) } != 0 {
             let _ = ring.consume();
-            write_out(&mut lines.borrow_mut());
+            flush()?;
             break;
         }
     }
@@ -171,10 +205,43 @@ fn run(args: Vec<String>) -> Result<(), String> {
         .iter()
         .map(|cpu| u64::from_ne_bytes(cpu[..8].try_into().expect("a u64 per CPU")))
         .sum();
+    if let Some(capture) = capture.into_inner() {
+        capture.finish(lost)?;
+    }
     println!("{}", (events.lost_json)(lost));
     if lost > 0 {
         eprintln!("Lost {lost} events: the ring buffer was full");
     }
+    Ok(())
+}
+
+/// Appends the JSON line of one record to `lines`.
+fn push_json(events: &Provider, record: &[u8], lines: &mut String) {
+    if !(events.write_json)(record, lines) {
+        lines.push_str(&format!("{{\"undecodable\":{}}}", record.len()));
+    }
+    lines.push('\n');
+}
+
+/// `--read FILE`: the JSON lines of a capture's records, then its
+/// `{"lost":N}`, as the live tracer prints them.
+fn read_records(path: &str) -> Result<(), String> {
+    let mut lines = String::new();
+    let read = records::read(path, |provider_name, record| {
+        let events = provider(provider_name)
+            .ok_or_else(|| format!("{path}: unknown provider `{provider_name}`"))?;
+        push_json(&events, record, &mut lines);
+        if lines.len() >= 1 << 20 {
+            write_out(&mut lines);
+        }
+        Ok(())
+    });
+    // The events read, also when the file ends early.
+    write_out(&mut lines);
+    let (provider_name, lost) = read?;
+    let events = provider(&provider_name)
+        .ok_or_else(|| format!("{path}: unknown provider `{provider_name}`"))?;
+    println!("{}", (events.lost_json)(lost));
     Ok(())
 }
 
