@@ -420,6 +420,29 @@ fn record_files_read_back_as_every_event_through_either_reader() {
         }
         let _ = std::fs::remove_file(&records);
     }
+    // A record that is no `net` event (its tag names no tracepoint) reads
+    // back as the live readers print it: as undecodable, with its length.
+    let records = std::env::temp_dir().join(format!("foreign-{}.records", std::process::id()));
+    let mut bytes = b"tracepoints records 1\nnet\n".to_vec();
+    for word in [8, 99, 0, u32::MAX, 0, 0] {
+        bytes.extend(u32::to_le_bytes(word));
+    }
+    std::fs::write(&records, bytes).expect("write the records");
+    for reader in readers {
+        let mut read = Collected::spawn(&mut read_command(reader, &records));
+        assert!(
+            read.finish(READER_EXIT_TIMEOUT).success(),
+            "{reader}: {}",
+            read.stderr()
+        );
+        assert_eq!(
+            read.json_lines(),
+            [serde_json::json!({"undecodable": 8})],
+            "{reader} read a foreign record"
+        );
+        assert_eq!(read.lost(), 0, "{reader}: the foreign file's trailer");
+    }
+    let _ = std::fs::remove_file(&records);
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub const MODULE_OWN: &[&str] = &[
     "record_len",
     "_kept",
     "as_dict",
+    "json_line",
     "lost_events",
     "RECORDS_MAGIC",
     "RECORDS_TRAILER",

@@ -3,11 +3,18 @@
 def decode(data, size=None):
     """Returns (tracepoint, event) for the ring-buffer record at address
     `data`. A record ends after the bytes its `_tail_` field keeps (the
-    rest of the class lies beyond it): read events with as_dict. Given the
-    record's `size`, raises ValueError when the record is shorter than
-    what it holds."""
+    rest of the class lies beyond it): read events with as_dict. Raises
+    ValueError when its tag names no tracepoint or, given the record's
+    `size`, when the record is shorter than what it holds."""
+    if size is not None and size < 4:
+        raise ValueError("a record of %d bytes, shorter than its tag" % size)
     kind = ctypes.cast(data, ctypes.POINTER(ctypes.c_uint32)).contents.value
+    if kind not in @EVENTS@:
+        raise ValueError("tag %d names no tracepoint" % kind)
     name, cls = @EVENTS@[kind]
+    fixed = getattr(cls, cls._tail_).offset if cls._tail_ else ctypes.sizeof(cls)
+    if size is not None and size < fixed:
+        raise ValueError("%s record of %d bytes, shorter than its fixed %d" % (name, size, fixed))
     event = ctypes.cast(data, ctypes.POINTER(cls)).contents
     if size is not None and size < record_len(event):
         raise ValueError("%s record of %d bytes, shorter than its %d" % (name, size, record_len(event)))
@@ -66,6 +73,17 @@ def lost_events(bpf):
     return sum(getattr(n, "value", n) for n in bpf[@LOST_COUNTER@][0])
 
 
+def json_line(data, size):
+    """The JSON line of the `size`-byte record at address `data`: its
+    tracepoint and arguments, or {"undecodable": size} when it is not one
+    of this provider's events."""
+    try:
+        name, event = decode(data, size)
+    except ValueError:
+        return json.dumps({"undecodable": size})
+    return json.dumps({"tracepoint": name, "args": as_dict(event)})
+
+
 RECORDS_MAGIC = b"tracepoints records 1\n"
 RECORDS_TRAILER = 0xFFFFFFFF
 
@@ -96,8 +114,7 @@ def read_records(path):
             if len(record) < size:
                 break
             data = ctypes.create_string_buffer(record, size)
-            name, event = decode(ctypes.addressof(data), size)
-            print(json.dumps({"tracepoint": name, "args": as_dict(event)}))
+            print(json_line(ctypes.addressof(data), size))
             count += 1
     sys.stdout.flush()
     sys.exit("%s: ends after %d records without its trailer: its tracer did not finish" % (path, count))
@@ -134,10 +151,9 @@ def main(argv):
         if records:
             records.write(struct.pack("<I", size) + ctypes.string_at(data, size))
             return 0
-        name, event = decode(data, size)
         # Written out after each poll, not line by line: a write per event
         # would cost more than decoding it.
-        print(json.dumps({"tracepoint": name, "args": as_dict(event)}))
+        print(json_line(data, size))
         return 0
 
     bpf[@RING_BUFFER@].open_ring_buffer(on_event)
