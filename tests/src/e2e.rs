@@ -338,7 +338,7 @@ impl Collected {
     }
 
     /// Sends `signal` (`INT`, `STOP`, `CONT`, ...) to the process. (It is
-    /// not reaped before [`Collected::try_exit`] sees it exit, so its pid
+    /// not reaped before `Collected::try_exit` sees it exit, so its pid
     /// stays its own.)
     pub fn signal(&self, signal: &str) {
         let status = Command::new("kill")
