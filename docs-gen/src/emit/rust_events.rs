@@ -205,23 +205,10 @@ fn event_struct(
     };
     let kind_field_doc = format!(" Always [`{}`].", names.kind);
     let kind_field = ident(&names.kind_field);
-    let fields = record.order.iter().map(|&i| {
-        let (arg, a) = (&tracepoint.args[i], &names.args[i]);
-        let name = ident(&a.field);
-        let (field_doc, ty) = match &record.tail {
-            Some(t) if t.index == i => {
-                let held = if t.string {
-                    "its bytes up to its NUL"
-                } else {
-                    "the bytes kept"
-                };
-                let doc = doc(&format!("{}\n({held}, in the record)", arg.plain_doc()));
-                (doc, quote!(&'a [u8]))
-            }
-            _ => (doc(&arg.plain_doc()), field_type(arg)),
-        };
-        quote! { #field_doc pub #name: #ty, }
-    });
+    let fields = record
+        .order
+        .iter()
+        .map(|&i| event_field(&tracepoint.args[i], &names.args[i], &record, i));
     let accessors: Vec<TokenStream> = tracepoint
         .args
         .iter()
@@ -254,6 +241,25 @@ fn event_struct(
 
         #(#value_enums)*
     }
+}
+
+/// One field of an event struct: the argument's C twin, or for the
+/// record's tail (argument `index`), a slice of the record.
+fn event_field(arg: &Arg, names: &rust::Arg, record: &Record, index: usize) -> TokenStream {
+    let name = ident(&names.field);
+    let (field_doc, ty) = match &record.tail {
+        Some(t) if t.index == index => {
+            let held = if t.string {
+                "its bytes up to its NUL"
+            } else {
+                "the bytes kept"
+            };
+            let doc = doc(&format!("{}\n({held}, in the record)", arg.plain_doc()));
+            (doc, quote!(&'a [u8]))
+        }
+        _ => (doc(&arg.plain_doc()), field_type(arg)),
+    };
+    quote! { #field_doc pub #name: #ty, }
 }
 
 /// The enum of an integer argument's named values, with a variant for a
@@ -337,7 +343,7 @@ fn accessor(
     let is_tail = Record::of(tracepoint)
         .tail
         .is_some_and(|t| std::ptr::eq(&tracepoint.args[t.index], arg));
-    Some(match arg.ty {
+    let (doc, returns, body) = match arg.ty {
         ArgType::Str { .. } | ArgType::CStr { .. } => {
             let doc = format!(
                 " `{}` up to its NUL, as text (invalid UTF-8 replaced).",
@@ -348,12 +354,11 @@ fn accessor(
             } else {
                 quote!(&self.#name)
             };
-            quote! {
-                #[doc = #doc]
-                pub fn #method(&self) -> ::std::borrow::Cow<'_, str> {
-                    c_text(#bytes)
-                }
-            }
+            (
+                doc,
+                quote!(::std::borrow::Cow<'_, str>),
+                quote!(c_text(#bytes)),
+            )
         }
         ArgType::Bytes {
             len: BytesLen::Arg { index, .. },
@@ -364,12 +369,8 @@ fn accessor(
                 " The bytes of `{}` the reader kept: `{}` of them, at most its cap.",
                 arg.name, tracepoint.args[index].name
             );
-            quote! {
-                #[doc = #doc]
-                pub fn #method(&self) -> &[u8] {
-                    &self.#name[..self.#name.len().min(self.#length as usize)]
-                }
-            }
+            let body = quote!(&self.#name[..self.#name.len().min(self.#length as usize)]);
+            (doc, quote!(&[u8]), body)
         }
         ArgType::Bytes { display, .. } => {
             let order = match display {
@@ -377,34 +378,25 @@ fn accessor(
                 BytesDisplay::Hex => "",
             };
             let doc = format!(" The bytes of `{}`{order}.", arg.name);
-            quote! {
-                #[doc = #doc]
-                pub fn #method(&self) -> &[u8] {
-                    &self.#name
-                }
-            }
+            (doc, quote!(&[u8]), quote!(&self.#name))
         }
         _ if names.named.is_some() => {
-            let named = names.named.as_ref()?;
-            let enum_type = ident(&named.enum_type);
+            let enum_type = ident(&names.named.as_ref()?.enum_type);
             let doc = format!(" `{}` as its named value.", arg.name);
-            quote! {
-                #[doc = #doc]
-                pub fn #method(&self) -> #enum_type {
-                    #enum_type::from_value(self.#name)
-                }
-            }
+            let body = quote!(#enum_type::from_value(self.#name));
+            (doc, quote!(#enum_type), body)
         }
         ArgType::Bool => {
             let doc = format!(" `{}`, passed as one byte.", arg.name);
-            quote! {
-                #[doc = #doc]
-                pub fn #method(&self) -> bool {
-                    self.#name != 0
-                }
-            }
+            (doc, quote!(bool), quote!(self.#name != 0))
         }
         _ => return None,
+    };
+    Some(quote! {
+        #[doc = #doc]
+        pub fn #method(&self) -> #returns {
+            #body
+        }
     })
 }
 
@@ -465,6 +457,7 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
         (quote!(), quote!(&[u8]))
     };
     let of = &generics;
+    let record_readers = record_readers(borrows(provider));
     quote! {
         impl #generics #event_enum #of {
             /// Decodes one ring-buffer record; `None` for an unknown kind or a
@@ -473,31 +466,7 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
             /// (rounded up to a size class): the event borrows that field from
             /// the record, and copies only the fields before it.
             pub fn decode(record: #record_type) -> Option<#event_enum #of> {
-                /// A `T` read from the start of `record`. Sound because `T` is
-                /// a `repr(C)` struct of integers and byte arrays (valid for any
-                /// bytes) and the length is checked first.
-                fn read<T: Copy>(record: &[u8]) -> Option<T> {
-                    if record.len() < ::core::mem::size_of::<T>() {
-                        return None;
-                    }
-                    Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
-                }
-                /// A `T` from a record of `at` bytes or more, where `T` is a
-                /// record's fields before its tail (`at` its offset): what
-                /// follows them, `T`'s padding, reads as zero. Sound for the
-                /// same reasons as `read`.
-                #[allow(dead_code)]
-                fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
-                    if record.len() < at {
-                        return None;
-                    }
-                    let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
-                    let n = record.len().min(::core::mem::size_of::<T>());
-                    unsafe {
-                        ::core::ptr::copy_nonoverlapping(record.as_ptr(), value.as_mut_ptr().cast::<u8>(), n);
-                        Some(value.assume_init())
-                    }
-                }
+                #record_readers
                 match read::<u32>(record)? {
                     #(#decode_arms)*
                     _ => None,
@@ -528,6 +497,42 @@ fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// The functions `decode` reads a record with: `read`, and `read_cut`
+/// when some event of the provider borrows its tail (`cut`).
+fn record_readers(cut: bool) -> TokenStream {
+    let read_cut = cut.then(|| {
+        quote! {
+            /// A `T` from a record of `at` bytes or more, where `T` is a
+            /// record's fields before its tail (`at` its offset): what
+            /// follows them, `T`'s padding, reads as zero. Sound for the
+            /// same reasons as `read`.
+            fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
+                if record.len() < at {
+                    return None;
+                }
+                let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
+                let n = record.len().min(::core::mem::size_of::<T>());
+                unsafe {
+                    ::core::ptr::copy_nonoverlapping(record.as_ptr(), value.as_mut_ptr().cast::<u8>(), n);
+                    Some(value.assume_init())
+                }
+            }
+        }
+    });
+    quote! {
+        /// A `T` read from the start of `record`. Sound because `T` is
+        /// a `repr(C)` struct of integers and byte arrays (valid for any
+        /// bytes) and the length is checked first.
+        fn read<T: Copy>(record: &[u8]) -> Option<T> {
+            if record.len() < ::core::mem::size_of::<T>() {
+                return None;
+            }
+            Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
+        }
+        #read_cut
     }
 }
 

@@ -201,7 +201,6 @@ impl<'a> MempoolEvent<'a> {
         /// record's fields before its tail (`at` its offset): what
         /// follows them, `T`'s padding, reads as zero. Sound for the
         /// same reasons as `read`.
-        #[allow(dead_code)]
         fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
             if record.len() < at {
                 return None;

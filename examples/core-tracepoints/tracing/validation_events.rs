@@ -83,26 +83,6 @@ impl ValidationEvent {
             }
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
-        /// A `T` from a record of `at` bytes or more, where `T` is a
-        /// record's fields before its tail (`at` its offset): what
-        /// follows them, `T`'s padding, reads as zero. Sound for the
-        /// same reasons as `read`.
-        #[allow(dead_code)]
-        fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
-            if record.len() < at {
-                return None;
-            }
-            let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
-            let n = record.len().min(::core::mem::size_of::<T>());
-            unsafe {
-                ::core::ptr::copy_nonoverlapping(
-                    record.as_ptr(),
-                    value.as_mut_ptr().cast::<u8>(),
-                    n,
-                );
-                Some(value.assume_init())
-            }
-        }
         match read::<u32>(record)? {
             VALIDATION_BLOCK_CONNECTED => {
                 read(record).map(ValidationEvent::BlockConnected)
