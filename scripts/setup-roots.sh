@@ -47,10 +47,15 @@ if ! command -v debootstrap >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 
-# Mount $1 on ROOT$1 unless it is already mounted there.
+# Mount $1 on ROOT$1 unless it is already mounted there. A mount of a
+# directory since removed and made again (a checkout cloned anew at the
+# same path) still shows the removed one: it is mounted again.
 bind() {
     local root=$1 dir=$2 how=$3
     mkdir -p "$root$dir"
+    if mountpoint -q "$root$dir" && [ "$(stat -c %d:%i "$dir")" != "$(stat -c %d:%i "$root$dir")" ]; then
+        umount -l "$root$dir"
+    fi
     mountpoint -q "$root$dir" || mount "$how" "$dir" "$root$dir"
 }
 
