@@ -6,7 +6,8 @@
 //!   date, refusing a breaking ABI change unless it is accepted;
 //! - `abi-diff OLD NEW`: classifies the changes between two ABI files;
 //! - `verify --binary BIN FILE...`: checks a built binary's probes against
-//!   the declaration.
+//!   the declaration; `verify --notes FILE FILE...` checks the probes as
+//!   `readelf -n` printed them (a binary that is on another machine).
 //!
 //! The binary is a thin wrapper around [`run`]; tests call [`run_args`] in
 //! process.
@@ -81,8 +82,13 @@ pub enum Command {
     /// and signedness as declared, semaphores usable.
     Verify {
         /// The ELF64 binary to check.
-        #[arg(long, value_name = "BIN")]
-        binary: PathBuf,
+        #[arg(long, value_name = "BIN", required_unless_present = "notes")]
+        binary: Option<PathBuf>,
+        /// Instead of a binary, the output of `readelf -n BIN` (its
+        /// `.note.stapsdt` part is enough): every check but those of the
+        /// file's layout (segments, pages, `.stapsdt.base`).
+        #[arg(long, value_name = "FILE", conflicts_with = "binary")]
+        notes: Option<PathBuf>,
         /// Rust source files holding `#[tracepoints::provider]` modules.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -132,7 +138,17 @@ pub fn run(dir: &Path, cli: &Cli) -> Report {
     match &cli.command {
         None => generate::run(dir, &cli.generate),
         Some(Command::AbiDiff { old, new }) => abi_diff(dir, old, new),
-        Some(Command::Verify { binary, files }) => verify(dir, binary, files),
+        Some(Command::Verify {
+            binary,
+            notes,
+            files,
+        }) => match (binary, notes) {
+            (_, Some(notes)) => verify(dir, Target::Notes(notes), files),
+            (Some(binary), None) => verify(dir, Target::Binary(binary), files),
+            (None, None) => {
+                Report::failed(vec!["verify: give --binary BIN or --notes FILE".into()])
+            }
+        },
     }
 }
 
@@ -184,12 +200,28 @@ fn abi_diff(dir: &Path, old: &Path, new: &Path) -> Report {
     report
 }
 
-fn verify(dir: &Path, binary_path: &Path, files: &[PathBuf]) -> Report {
+/// What `verify` reads the probes from.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// An ELF file.
+    Binary(&'a Path),
+    /// `readelf -n` output.
+    Notes(&'a Path),
+}
+
+fn verify(dir: &Path, target: Target, files: &[PathBuf]) -> Report {
     let providers = match read_providers(dir, files) {
         Ok(providers) => providers,
         Err(errors) => return Report::failed(errors),
     };
-    let binary = match verify::Binary::read(&dir.join(binary_path)) {
+    let (binary_path, read) = match target {
+        Target::Binary(path) => (path, verify::Binary::read(&dir.join(path))),
+        Target::Notes(path) => (
+            path,
+            read_source_file(&dir.join(path)).and_then(|text| verify::Binary::from_readelf(&text)),
+        ),
+    };
+    let binary = match read {
         Ok(binary) => binary,
         Err(e) => return Report::failed(vec![format!("{}: {e}", binary_path.display())]),
     };
@@ -208,8 +240,12 @@ fn verify(dir: &Path, binary_path: &Path, files: &[PathBuf]) -> Report {
     };
     if report.ok() {
         report.summary = format!(
-            "{}: all {declared} declared tracepoints present, with the declared argument sizes and usable semaphores",
-            binary_path.display()
+            "{}: all {declared} declared tracepoints present, with the declared argument sizes and usable semaphores{}",
+            binary_path.display(),
+            match target {
+                Target::Binary(_) => "",
+                Target::Notes(_) => " (from its notes: the file's layout is not checked)",
+            }
         );
     }
     report
@@ -258,7 +294,7 @@ fn read_providers(dir: &Path, files: &[PathBuf]) -> Result<Vec<Provider>, Vec<St
 /// The largest declaration file read, in bytes: a real one is a few KiB.
 pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
 
-/// Reads a declaration file: a regular file (a FIFO or device would block
+/// Reads a declaration file (or `readelf -n` output): a regular file (a FIFO or device would block
 /// or never end) of at most [`MAX_SOURCE_BYTES`], as UTF-8.
 fn read_source_file(path: &Path) -> Result<String, String> {
     use std::io::Read;

@@ -1,5 +1,6 @@
 //! `tracepoints-gen verify`: checks a built binary's stapsdt notes against
-//! the declaration, reading the ELF file with the `object` crate.
+//! the declaration, reading the ELF file with the `object` crate, or the
+//! notes alone as `readelf -n` prints them (a binary on another machine).
 
 use object::read::elf::{ElfFile64, FileHeader, ProgramHeader, SectionHeader};
 use std::path::Path;
@@ -92,15 +93,22 @@ impl Machine {
     }
 }
 
-/// What `verify` reads of a binary: its probes and the layout facts the
-/// checks need.
+/// What `verify` reads of a binary: its probes and, when it read the ELF
+/// file itself, the layout facts the checks need.
 pub struct Binary {
     /// The architecture the binary is for.
     pub machine: Machine,
     /// Every stapsdt note, in file order.
     pub notes: Vec<SdtNote>,
+    /// The sections and segments; `None` for notes read from `readelf -n`
+    /// output, which does not show them (their checks are skipped).
+    layout: Option<Layout>,
+}
+
+/// Where a binary's sections and segments lie in its file.
+struct Layout {
     /// Whether the binary has a `.stapsdt.base` section.
-    pub has_stapsdt_base: bool,
+    has_stapsdt_base: bool,
     /// The file pages the RELRO segment maps.
     relro_pages: Option<std::ops::Range<u64>>,
     /// Loaded segments as (virtual address, file offset, file size).
@@ -157,10 +165,40 @@ impl Binary {
         Ok(Binary {
             machine,
             notes,
-            has_stapsdt_base,
-            relro_pages,
-            loads,
+            layout: Some(Layout {
+                has_stapsdt_base,
+                relro_pages,
+                loads,
+            }),
         })
+    }
+
+    /// The probes of a binary as `readelf -n BIN` (binutils or LLVM) prints
+    /// its `.note.stapsdt` notes: the checks of argument count, sizes,
+    /// signs, operands and semaphore alignment apply; those of the file's
+    /// layout cannot. The architecture is the one the operands are written
+    /// for. Errors name the line (1-based).
+    pub fn from_readelf(text: &str) -> Result<Binary, String> {
+        let notes = parse_readelf(text)?;
+        let operands = || notes.iter().flat_map(|n| &n.args).map(|a| operand(a));
+        let machine = if operands().any(|o| o.contains('%')) {
+            Machine::X86_64
+        } else if operands().any(|o| Machine::Aarch64.operand_problem(o).is_none()) {
+            Machine::Aarch64
+        } else {
+            Machine::Other(0)
+        };
+        Ok(Binary {
+            machine,
+            notes,
+            layout: None,
+        })
+    }
+
+    /// Whether the binary has a `.stapsdt.base` section (`None` when only
+    /// its notes are known).
+    pub fn has_stapsdt_base(&self) -> Option<bool> {
+        self.layout.as_ref().map(|l| l.has_stapsdt_base)
     }
 
     /// The file page holding the byte at virtual address `address`, through
@@ -168,6 +206,8 @@ impl Binary {
     /// file).
     fn file_page_of(&self, address: u64) -> Option<u64> {
         let (vaddr, offset, _) = self
+            .layout
+            .as_ref()?
             .loads
             .iter()
             .find(|(vaddr, _, size)| (*vaddr..vaddr + size).contains(&address))?;
@@ -180,7 +220,9 @@ impl Binary {
     pub fn segments_mapping_page_of(&self, address: u64) -> Option<usize> {
         let page = self.file_page_of(address)?;
         Some(
-            self.loads
+            self.layout
+                .as_ref()?
+                .loads
                 .iter()
                 .filter(|(_, offset, size)| {
                     file_pages(*offset, *size, self.machine.page_size()).contains(&page)
@@ -194,7 +236,8 @@ impl Binary {
     /// in the file).
     pub fn shares_relro_page(&self, address: u64) -> Option<bool> {
         let page = self.file_page_of(address)?;
-        Some(self.relro_pages.as_ref().is_some_and(|r| r.contains(&page)))
+        let relro = self.layout.as_ref()?.relro_pages.as_ref();
+        Some(relro.is_some_and(|r| r.contains(&page)))
     }
 }
 
@@ -223,6 +266,84 @@ fn parse_note(desc: &[u8]) -> Option<SdtNote> {
             .map(String::from)
             .collect(),
     })
+}
+
+/// The operand of an argument spec: `%rdi` of `-8@%rdi` (the whole spec
+/// when it has no size).
+fn operand(spec: &str) -> &str {
+    spec.split_once('@').map_or(spec, |(_, o)| o)
+}
+
+/// The stapsdt notes in `readelf -n` output: each probe is a `Provider:`
+/// line, then `Name:`, `Location: PC, Base: B, Semaphore: S` and
+/// `Arguments:` (absent or empty for a probe without arguments).
+fn parse_readelf(text: &str) -> Result<Vec<SdtNote>, String> {
+    let mut notes: Vec<SdtNote> = Vec::new();
+    // The line of the `Provider:` that opened each note, for messages.
+    let mut opened = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let number = number + 1;
+        let Some((key, value)) = line.trim().split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        let current = notes.last_mut();
+        let missing = || format!("line {number}: `{key}:` before any `Provider:` line");
+        match key {
+            "Provider" => {
+                notes.push(SdtNote {
+                    pc: 0,
+                    base: 0,
+                    semaphore: 0,
+                    provider: value.to_string(),
+                    name: String::new(),
+                    args: Vec::new(),
+                });
+                opened.push(number);
+            }
+            "Name" => current.ok_or_else(missing)?.name = value.to_string(),
+            "Location" => {
+                let note = current.ok_or_else(missing)?;
+                let mut fields = value.split(',').map(str::trim);
+                let mut address = |label: &str| -> Result<u64, String> {
+                    let field = fields.next().unwrap_or_default();
+                    let hex = if label.is_empty() {
+                        Some(field)
+                    } else {
+                        field.strip_prefix(label).map(str::trim)
+                    };
+                    hex.and_then(|h| h.strip_prefix("0x"))
+                        .and_then(|h| u64::from_str_radix(h, 16).ok())
+                        .ok_or_else(|| {
+                            format!(
+                                "line {number}: expected `Location: 0x..., Base: 0x..., Semaphore: 0x...`, found `{}`",
+                                line.trim()
+                            )
+                        })
+                };
+                note.pc = address("")?;
+                note.base = address("Base:")?;
+                note.semaphore = address("Semaphore:")?;
+            }
+            "Arguments" => {
+                current.ok_or_else(missing)?.args =
+                    value.split_whitespace().map(String::from).collect();
+            }
+            _ => {}
+        }
+    }
+    for (note, line) in notes.iter().zip(opened) {
+        if note.name.is_empty() {
+            return Err(format!(
+                "line {line}: a probe of provider `{}` with no `Name:` line",
+                note.provider
+            ));
+        }
+    }
+    if notes.is_empty() {
+        return Err("no stapsdt probe found: expected the output of `readelf -n BIN`, with `Provider:`, `Name:`, `Location:` and `Arguments:` lines".into());
+    }
+    Ok(notes)
 }
 
 /// Every problem of `binary` against `providers`, one message each, and the
@@ -256,7 +377,7 @@ pub fn check(binary: &Binary, providers: &[Provider]) -> (Vec<String>, Vec<Strin
             }
         }
     }
-    if binary.notes.iter().any(|n| n.base != 0) && !binary.has_stapsdt_base {
+    if binary.notes.iter().any(|n| n.base != 0) && binary.has_stapsdt_base() == Some(false) {
         problems.push("the notes name a .stapsdt.base, but the binary has no such section".into());
     }
     let mut others: Vec<String> = binary
@@ -285,7 +406,7 @@ fn check_note(
         ));
     }
     for (i, spec) in note.args.iter().enumerate() {
-        let operand = spec.split_once('@').map_or(spec.as_str(), |(_, o)| o);
+        let operand = operand(spec);
         if let Some(problem) = binary.machine.operand_problem(operand) {
             problems.push(format!(
                 "{probe}: argument {} is passed as `{spec}`: `{operand}` is {problem}",
@@ -306,6 +427,25 @@ fn check_note(
             ));
         }
     }
+    if binary.layout.is_some() {
+        problems.extend(check_layout(binary, probe, note));
+    }
+    let semaphore = note.semaphore;
+    if semaphore == 0 {
+        problems.push(format!(
+            "{probe}: no semaphore: the probe site cannot tell whether a tracer is attached"
+        ));
+    } else if !semaphore.is_multiple_of(2) {
+        problems.push(format!(
+            "{probe}: semaphore at {semaphore:#x} is not 2-byte aligned"
+        ));
+    }
+    problems
+}
+
+/// The problems of where a probe and its semaphore lie in the file.
+fn check_layout(binary: &Binary, probe: &str, note: &SdtNote) -> Vec<String> {
+    let mut problems = Vec::new();
     match binary.segments_mapping_page_of(note.pc) {
         Some(1) => {}
         Some(n) => problems.push(format!(
@@ -318,15 +458,7 @@ fn check_note(
         )),
     }
     let semaphore = note.semaphore;
-    if semaphore == 0 {
-        problems.push(format!(
-            "{probe}: no semaphore: the probe site cannot tell whether a tracer is attached"
-        ));
-    } else if !semaphore.is_multiple_of(2) {
-        problems.push(format!(
-            "{probe}: semaphore at {semaphore:#x} is not 2-byte aligned"
-        ));
-    } else {
+    if semaphore != 0 && semaphore.is_multiple_of(2) {
         match binary.shares_relro_page(semaphore) {
             Some(false) => {}
             Some(true) => problems.push(format!(
@@ -378,6 +510,38 @@ mod tests {
                 "{operand}"
             );
         }
+    }
+
+    #[test]
+    fn readelf_output_parses() {
+        let text = "Displaying notes found in: .note.stapsdt\n  stapsdt  0x3c  NT_STAPSDT\n    Provider: p\n    Name: one\n    Location: 0x10, Base: 0x20, Semaphore: 0x32\n    Arguments: -8@%rdi 8@16(%rsp)\n  stapsdt  0x30  NT_STAPSDT\n    Provider: p\n    Name: none\n    Location: 0x18, Base: 0x20, Semaphore: 0x0\n    Arguments: \n";
+        let binary = super::Binary::from_readelf(text).unwrap();
+        assert_eq!(binary.machine, Machine::X86_64);
+        let [one, none] = &binary.notes[..] else {
+            panic!("{:?}", binary.notes)
+        };
+        assert_eq!((one.pc, one.base, one.semaphore), (0x10, 0x20, 0x32));
+        assert_eq!(one.args, ["-8@%rdi", "8@16(%rsp)"]);
+        assert_eq!((none.name.as_str(), none.args.len()), ("none", 0));
+        assert_eq!(binary.has_stapsdt_base(), None);
+    }
+
+    #[test]
+    fn malformed_readelf_output_names_its_line() {
+        let from = |text: &str| super::Binary::from_readelf(text).err().unwrap();
+        assert!(from("nothing here").starts_with("no stapsdt probe found"));
+        assert_eq!(
+            from("Name: x"),
+            "line 1: `Name:` before any `Provider:` line"
+        );
+        assert_eq!(
+            from("Provider: p\nName: x\nLocation: 0x1, Base: zz, Semaphore: 0x2"),
+            "line 3: expected `Location: 0x..., Base: 0x..., Semaphore: 0x...`, found `Location: 0x1, Base: zz, Semaphore: 0x2`"
+        );
+        assert_eq!(
+            from("Provider: p\nLocation: 0x1, Base: 0x0, Semaphore: 0x2"),
+            "line 1: a probe of provider `p` with no `Name:` line"
+        );
     }
 
     #[test]

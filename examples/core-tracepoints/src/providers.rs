@@ -12,6 +12,11 @@
 /// [^addr]: An I2P address (52 base32 characters, `.b32.i2p` and a port) is
 ///   the longest of any network. A host name given for a manual connection
 ///   can be longer; the probe passes up to 260 bytes of it.
+///
+/// [^signed-net]: Signed, as Bitcoin Core's binary passes it (`-8` in its
+///   stapsdt note), although Core's `doc/tracing.md` says `uint64`. The
+///   binary is the ABI: a tracer reading it as unsigned disagrees with
+///   `readelf -n bitcoind` (and with `tracepoints-gen verify`).
 #[tracepoints::provider]
 pub mod net {
     /// Fires for every P2P message received from a peer, once the message
@@ -29,7 +34,7 @@ pub mod net {
         #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, outbound-full-relay, block-relay-only,
-        /// manual, feeler, addr-fetch)
+        /// manual, feeler, addr-fetch, private-broadcast)
         #[max_len(20)]
         conn_type: &str,
         /// Message type, e.g. `ping` or `inv`
@@ -57,7 +62,7 @@ pub mod net {
         #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
         /// Connection type (inbound, outbound-full-relay, block-relay-only,
-        /// manual, feeler, addr-fetch)
+        /// manual, feeler, addr-fetch, private-broadcast)
         #[max_len(20)]
         conn_type: &str,
         /// Message type, e.g. `pong` or `getdata`
@@ -86,7 +91,8 @@ pub mod net {
         #[max_len(260)]
         #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
-        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+        /// Connection type (inbound, feeler, outbound-full-relay,
+        /// block-relay-only, manual, addr-fetch, private-broadcast)
         #[max_len(20)]
         conn_type: &str,
         /// Network the peer connects from
@@ -111,7 +117,8 @@ pub mod net {
         #[max_len(260)]
         #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
-        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+        /// Connection type (inbound, feeler, outbound-full-relay,
+        /// block-relay-only, manual, addr-fetch, private-broadcast)
         #[max_len(20)]
         conn_type: &str,
         /// Network of the peer
@@ -135,15 +142,16 @@ pub mod net {
         #[max_len(260)]
         #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
-        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+        /// Connection type (inbound, feeler, outbound-full-relay,
+        /// block-relay-only, manual, addr-fetch, private-broadcast)
         #[max_len(20)]
         conn_type: &str,
         /// Network of the peer
         #[values(0 = "unroutable", 1 = "ipv4", 2 = "ipv6", 3 = "onion", 4 = "i2p", 5 = "cjdns", 6 = "internal")]
         network: u32,
-        /// Connection established
+        /// Connection established[^signed-net]
         #[unit = "unix_s"]
-        time_established: u64,
+        time_established: i64,
     );
 
     /// Is called when an inbound connection is evicted by us to make room
@@ -160,15 +168,16 @@ pub mod net {
         #[max_len(260)]
         #[length_doc = "normally up to 68 bytes[^addr]"]
         addr: &str,
-        /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+        /// Connection type (inbound, feeler, outbound-full-relay,
+        /// block-relay-only, manual, addr-fetch, private-broadcast)
         #[max_len(20)]
         conn_type: &str,
         /// Network of the peer
         #[values(0 = "unroutable", 1 = "ipv4", 2 = "ipv6", 3 = "onion", 4 = "i2p", 5 = "cjdns", 6 = "internal")]
         network: u32,
-        /// Connection established
+        /// Connection established[^signed-net]
         #[unit = "unix_s"]
-        time_established: u64,
+        time_established: i64,
     );
 
     /// Is called when a connection is misbehaving and we punish it.
@@ -183,6 +192,11 @@ pub mod net {
 }
 
 /// Block validation.
+///
+/// [^signed-validation]: Signed, as Bitcoin Core's binary passes it (`-8`
+///   in its stapsdt note), although Core's `doc/tracing.md` says `uint64`.
+///   The binary is the ABI: a tracer reading it as unsigned disagrees with
+///   `readelf -n bitcoind` (and with `tracepoints-gen verify`).
 #[tracepoints::provider]
 pub mod validation {
     /// Fires once a block has been connected to the active chain: its
@@ -200,11 +214,11 @@ pub mod validation {
         transactions: u64,
         /// Number of transaction inputs in the block
         inputs: i32,
-        /// Number of signature operations in the block
-        sigops: u64,
-        /// Time it took to connect the block
+        /// Number of signature operations in the block[^signed-validation]
+        sigops: i64,
+        /// Time it took to connect the block[^signed-validation]
         #[unit = "ns"]
-        duration: u64,
+        duration: i64,
     );
 }
 
@@ -427,8 +441,9 @@ pub mod mempool {
         #[len(32)]
         #[hash]
         txid: &[u8],
-        /// Why it was refused (Core's docs give 118 bytes as the longest; a
-        /// reason may be longer)
+        /// Why it was refused (Core's docs give 118 bytes as the longest: a
+        /// script error's text inside the reason; the probe passes up to 256
+        /// so that a longer one in a later version arrives whole)
         #[max_len(256)]
         reason: &str,
     );

@@ -72,7 +72,7 @@ struct mempool_replaced {
 struct mempool_rejected {
 	__u32 kind; /* MEMPOOL_REJECTED */
 	__u8 txid[MEMPOOL_REJECTED_TXID_LEN]; /* Transaction ID */
-	char reason[MEMPOOL_REJECTED_REASON_MAX_LEN + 1]; /* Why it was refused (Core's docs give 118 bytes as the longest; a reason may be longer) */
+	char reason[MEMPOOL_REJECTED_REASON_MAX_LEN + 1]; /* Why it was refused (Core's docs give 118 bytes as the longest: a script error's text inside the reason; the probe passes up to 256 so that a longer one in a later version arrives whole) */
 };
 
 BPF_RINGBUF_OUTPUT(mempool_events, 2048);

@@ -151,8 +151,9 @@ pub struct MempoolRejected<'a> {
     pub kind: u32,
     /// Transaction ID
     pub txid: [u8; 32],
-    /// Why it was refused (Core's docs give 118 bytes as the longest; a
-    /// reason may be longer)
+    /// Why it was refused (Core's docs give 118 bytes as the longest: a
+    /// script error's text inside the reason; the probe passes up to 256
+    /// so that a longer one in a later version arrives whole)
     /// (its bytes up to its NUL, in the record)
     pub reason: &'a [u8],
 }

@@ -257,7 +257,7 @@ int BPF_USDT(net_outbound_connection, __s64 _id, const char *_addr, const char *
 
 /* Puts one `net:closed_connection` record that ends `room` bytes into `addr`,
  * holding `kept` bytes of the string, NUL included, from the scratch map. */
-static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __u64 _time_established)
+static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __s64 _time_established)
 {
 	struct net_closed_connection *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_closed_connection, addr) + room, 0);
 	if (!event) {
@@ -282,7 +282,7 @@ static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, con
 }
 
 SEC("usdt")
-int BPF_USDT(net_closed_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __u64 _time_established)
+int BPF_USDT(net_closed_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __s64 _time_established)
 {
 	__u32 zero = 0;
 	struct net_scratch *scratch = bpf_map_lookup_elem(&net_scratch, &zero);
@@ -308,7 +308,7 @@ int BPF_USDT(net_closed_connection, __s64 _id, const char *_addr, const char *_c
 
 /* Puts one `net:evicted_inbound_connection` record that ends `room` bytes into `addr`,
  * holding `kept` bytes of the string, NUL included, from the scratch map. */
-static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __u64 _time_established)
+static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __s64 _time_established)
 {
 	struct net_evicted_inbound_connection *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_evicted_inbound_connection, addr) + room, 0);
 	if (!event) {
@@ -333,7 +333,7 @@ static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 
 }
 
 SEC("usdt")
-int BPF_USDT(net_evicted_inbound_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __u64 _time_established)
+int BPF_USDT(net_evicted_inbound_connection, __s64 _id, const char *_addr, const char *_conn_type, __u32 _network, __s64 _time_established)
 {
 	__u32 zero = 0;
 	struct net_scratch *scratch = bpf_map_lookup_elem(&net_scratch, &zero);

@@ -46,7 +46,7 @@ struct net_inbound_message {
 	__u32 kind; /* NET_INBOUND_MESSAGE */
 	__s64 peer_id; /* Peer (connection) ID */
 	char addr[NET_INBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address (`IP:port`, or a host name as given for a manual connection) */
-	char conn_type[NET_INBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
+	char conn_type[NET_INBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch, private-broadcast) */
 	char msg_type[NET_INBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `ping` or `inv` */
 	__u64 msg_size; /* Payload size (in bytes) */
 	__u8 msg[NET_INBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload as `pointer to unsigned chars` */
@@ -61,7 +61,7 @@ struct net_outbound_message {
 	__u32 kind; /* NET_OUTBOUND_MESSAGE */
 	__s64 peer_id; /* Peer (connection) ID */
 	char addr[NET_OUTBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address (`IP:port`, or a host name as given for a manual connection) */
-	char conn_type[NET_OUTBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
+	char conn_type[NET_OUTBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch, private-broadcast) */
 	char msg_type[NET_OUTBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `pong` or `getdata` */
 	__u64 msg_size; /* Payload size (in bytes) */
 	__u8 msg[NET_OUTBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload as `pointer to unsigned chars` */
@@ -76,7 +76,7 @@ struct net_outbound_message {
 struct net_inbound_connection {
 	__u32 kind; /* NET_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network the peer connects from (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
 	__u64 existing; /* Number of inbound connections as `uint64`, the newly opened one included */
 	char addr[NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
@@ -91,7 +91,7 @@ struct net_inbound_connection {
 struct net_outbound_connection {
 	__u32 kind; /* NET_OUTBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
 	__u64 existing; /* Number of outbound connections as `uint64`, the newly opened one included */
 	char addr[NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
@@ -105,9 +105,9 @@ struct net_outbound_connection {
 struct net_closed_connection {
 	__u32 kind; /* NET_CLOSED_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
-	__u64 time_established; /* Connection established (in seconds since the UNIX epoch) */
+	__s64 time_established; /* Connection established[^signed-net] (in seconds since the UNIX epoch) */
 	char addr[NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 };
 
@@ -120,9 +120,9 @@ struct net_closed_connection {
 struct net_evicted_inbound_connection {
 	__u32 kind; /* NET_EVICTED_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
-	__u64 time_established; /* Connection established (in seconds since the UNIX epoch) */
+	__s64 time_established; /* Connection established[^signed-net] (in seconds since the UNIX epoch) */
 	char addr[NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 };
 

@@ -44,7 +44,7 @@ struct net_inbound_message {
 	__u32 kind; /* NET_INBOUND_MESSAGE */
 	__s64 peer_id; /* Peer (connection) ID */
 	char addr[NET_INBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address (`IP:port`, or a host name as given for a manual connection) */
-	char conn_type[NET_INBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
+	char conn_type[NET_INBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch, private-broadcast) */
 	char msg_type[NET_INBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `ping` or `inv` */
 	__u64 msg_size; /* Payload size (in bytes) */
 	__u8 msg[NET_INBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload as `pointer to unsigned chars` */
@@ -59,7 +59,7 @@ struct net_outbound_message {
 	__u32 kind; /* NET_OUTBOUND_MESSAGE */
 	__s64 peer_id; /* Peer (connection) ID */
 	char addr[NET_OUTBOUND_MESSAGE_ADDR_MAX_LEN + 1]; /* Peer address (`IP:port`, or a host name as given for a manual connection) */
-	char conn_type[NET_OUTBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch) */
+	char conn_type[NET_OUTBOUND_MESSAGE_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, outbound-full-relay, block-relay-only, manual, feeler, addr-fetch, private-broadcast) */
 	char msg_type[NET_OUTBOUND_MESSAGE_MSG_TYPE_MAX_LEN + 1]; /* Message type, e.g. `pong` or `getdata` */
 	__u64 msg_size; /* Payload size (in bytes) */
 	__u8 msg[NET_OUTBOUND_MESSAGE_MSG_MAX_LEN]; /* The payload as `pointer to unsigned chars` */
@@ -74,7 +74,7 @@ struct net_outbound_message {
 struct net_inbound_connection {
 	__u32 kind; /* NET_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network the peer connects from (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
 	__u64 existing; /* Number of inbound connections as `uint64`, the newly opened one included */
 	char addr[NET_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
@@ -89,7 +89,7 @@ struct net_inbound_connection {
 struct net_outbound_connection {
 	__u32 kind; /* NET_OUTBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_OUTBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
 	__u64 existing; /* Number of outbound connections as `uint64`, the newly opened one included */
 	char addr[NET_OUTBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
@@ -103,9 +103,9 @@ struct net_outbound_connection {
 struct net_closed_connection {
 	__u32 kind; /* NET_CLOSED_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_CLOSED_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
-	__u64 time_established; /* Connection established (in seconds since the UNIX epoch) */
+	__s64 time_established; /* Connection established[^signed-net] (in seconds since the UNIX epoch) */
 	char addr[NET_CLOSED_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 };
 
@@ -118,9 +118,9 @@ struct net_closed_connection {
 struct net_evicted_inbound_connection {
 	__u32 kind; /* NET_EVICTED_INBOUND_CONNECTION */
 	__s64 id; /* Connection ID */
-	char conn_type[NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch) */
+	char conn_type[NET_EVICTED_INBOUND_CONNECTION_CONN_TYPE_MAX_LEN + 1]; /* Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch, private-broadcast) */
 	__u32 network; /* Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`) */
-	__u64 time_established; /* Connection established (in seconds since the UNIX epoch) */
+	__s64 time_established; /* Connection established[^signed-net] (in seconds since the UNIX epoch) */
 	char addr[NET_EVICTED_INBOUND_CONNECTION_ADDR_MAX_LEN + 1]; /* Connection address (`IP:port`, or a host name as given for a manual connection) */
 };
 
@@ -404,7 +404,7 @@ int trace_net_outbound_connection(struct pt_regs *ctx)
 
 /* Puts one `net:closed_connection` record that ends `room` bytes into `addr`,
  * holding `kept` bytes of the string, NUL included, from the scratch map. */
-static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __u64 _time_established)
+static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __s64 _time_established)
 {
 	struct net_closed_connection *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_closed_connection, addr) + room);
 	if (!event) {
@@ -438,7 +438,7 @@ int trace_net_closed_connection(struct pt_regs *ctx)
 	bpf_usdt_readarg(3, ctx, &_conn_type);
 	__u32 _network = 0;
 	bpf_usdt_readarg(4, ctx, &_network);
-	__u64 _time_established = 0;
+	__s64 _time_established = 0;
 	bpf_usdt_readarg(5, ctx, &_time_established);
 	__u32 zero = 0;
 	struct net_scratch *scratch = net_scratch.lookup(&zero);
@@ -464,7 +464,7 @@ int trace_net_closed_connection(struct pt_regs *ctx)
 
 /* Puts one `net:evicted_inbound_connection` record that ends `room` bytes into `addr`,
  * holding `kept` bytes of the string, NUL included, from the scratch map. */
-static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __u64 _time_established)
+static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 kept, const void *from, __s64 _id, const char *_conn_type, __u32 _network, __s64 _time_established)
 {
 	struct net_evicted_inbound_connection *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_evicted_inbound_connection, addr) + room);
 	if (!event) {
@@ -498,7 +498,7 @@ int trace_net_evicted_inbound_connection(struct pt_regs *ctx)
 	bpf_usdt_readarg(3, ctx, &_conn_type);
 	__u32 _network = 0;
 	bpf_usdt_readarg(4, ctx, &_network);
-	__u64 _time_established = 0;
+	__s64 _time_established = 0;
 	bpf_usdt_readarg(5, ctx, &_time_established);
 	__u32 zero = 0;
 	struct net_scratch *scratch = net_scratch.lookup(&zero);

@@ -134,7 +134,7 @@ class NetClosedConnection(ctypes.Structure):
         ("id", ctypes.c_int64),
         ("conn_type", ctypes.c_char * 21),
         ("network", ctypes.c_uint32),
-        ("time_established", ctypes.c_uint64),
+        ("time_established", ctypes.c_int64),
         ("addr", ctypes.c_char * 261),
     ]
     _args_ = ("id", "addr", "conn_type", "network", "time_established",)
@@ -156,7 +156,7 @@ class NetEvictedInboundConnection(ctypes.Structure):
         ("id", ctypes.c_int64),
         ("conn_type", ctypes.c_char * 21),
         ("network", ctypes.c_uint32),
-        ("time_established", ctypes.c_uint64),
+        ("time_established", ctypes.c_int64),
         ("addr", ctypes.c_char * 261),
     ]
     _args_ = ("id", "addr", "conn_type", "network", "time_established",)

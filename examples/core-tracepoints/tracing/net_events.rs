@@ -93,7 +93,7 @@ pub struct NetInboundMessage<'a> {
     /// connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, outbound-full-relay, block-relay-only,
-    /// manual, feeler, addr-fetch)
+    /// manual, feeler, addr-fetch, private-broadcast)
     pub conn_type: [u8; 20 + 1],
     /// Message type, e.g. `ping` or `inv`
     pub msg_type: [u8; 20 + 1],
@@ -135,7 +135,7 @@ pub struct NetOutboundMessage<'a> {
     /// connection)
     pub addr: [u8; 260 + 1],
     /// Connection type (inbound, outbound-full-relay, block-relay-only,
-    /// manual, feeler, addr-fetch)
+    /// manual, feeler, addr-fetch, private-broadcast)
     pub conn_type: [u8; 20 + 1],
     /// Message type, e.g. `pong` or `getdata`
     pub msg_type: [u8; 20 + 1],
@@ -174,7 +174,8 @@ pub struct NetInboundConnection<'a> {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+    /// Connection type (inbound, feeler, outbound-full-relay,
+    /// block-relay-only, manual, addr-fetch, private-broadcast)
     pub conn_type: [u8; 20 + 1],
     /// Network the peer connects from (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
@@ -272,7 +273,8 @@ pub struct NetOutboundConnection<'a> {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+    /// Connection type (inbound, feeler, outbound-full-relay,
+    /// block-relay-only, manual, addr-fetch, private-broadcast)
     pub conn_type: [u8; 20 + 1],
     /// Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
@@ -369,12 +371,13 @@ pub struct NetClosedConnection<'a> {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+    /// Connection type (inbound, feeler, outbound-full-relay,
+    /// block-relay-only, manual, addr-fetch, private-broadcast)
     pub conn_type: [u8; 20 + 1],
     /// Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
-    /// Connection established (in seconds since the UNIX epoch)
-    pub time_established: u64,
+    /// Connection established[^signed-net] (in seconds since the UNIX epoch)
+    pub time_established: i64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
     /// (its bytes up to its NUL, in the record)
@@ -466,12 +469,13 @@ pub struct NetEvictedInboundConnection<'a> {
     pub kind: u32,
     /// Connection ID
     pub id: i64,
-    /// Connection type (inbound, feeler, outbound-full-relay, block-relay-only, manual, addr-fetch)
+    /// Connection type (inbound, feeler, outbound-full-relay,
+    /// block-relay-only, manual, addr-fetch, private-broadcast)
     pub conn_type: [u8; 20 + 1],
     /// Network of the peer (0 = `unroutable`, 1 = `ipv4`, 2 = `ipv6`, 3 = `onion`, 4 = `i2p`, 5 = `cjdns`, 6 = `internal`)
     pub network: u32,
-    /// Connection established (in seconds since the UNIX epoch)
-    pub time_established: u64,
+    /// Connection established[^signed-net] (in seconds since the UNIX epoch)
+    pub time_established: i64,
     /// Connection address (`IP:port`, or a host name as given for a
     /// manual connection)
     /// (its bytes up to its NUL, in the record)
@@ -748,10 +752,10 @@ impl<'a> NetEvent<'a> {
                     id: i64,
                     conn_type: [u8; 20 + 1],
                     network: u32,
-                    time_established: u64,
+                    time_established: i64,
                 }
                 let at = ::core::mem::offset_of!(Head, time_established)
-                    + ::core::mem::size_of::<u64>();
+                    + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
@@ -775,10 +779,10 @@ impl<'a> NetEvent<'a> {
                     id: i64,
                     conn_type: [u8; 20 + 1],
                     network: u32,
-                    time_established: u64,
+                    time_established: i64,
                 }
                 let at = ::core::mem::offset_of!(Head, time_established)
-                    + ::core::mem::size_of::<u64>();
+                    + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;

@@ -27,7 +27,7 @@ struct {
 } validation_lost SEC(".maps");
 
 SEC("usdt")
-int BPF_USDT(validation_block_connected, const void *_block_hash, __s32 _height, __u64 _transactions, __s32 _inputs, __u64 _sigops, __u64 _duration)
+int BPF_USDT(validation_block_connected, const void *_block_hash, __s32 _height, __u64 _transactions, __s32 _inputs, __s64 _sigops, __s64 _duration)
 {
 	struct validation_block_connected *event = bpf_ringbuf_reserve(&validation_events, sizeof(struct validation_block_connected), 0);
 	if (!event) {

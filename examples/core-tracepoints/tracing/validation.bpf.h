@@ -27,8 +27,8 @@ struct validation_block_connected {
 	__s32 height; /* Block height */
 	__u64 transactions; /* Number of transactions in the block */
 	__s32 inputs; /* Number of transaction inputs in the block */
-	__u64 sigops; /* Number of signature operations in the block */
-	__u64 duration; /* Time it took to connect the block (in nanoseconds) */
+	__s64 sigops; /* Number of signature operations in the block[^signed-validation] */
+	__s64 duration; /* Time it took to connect the block[^signed-validation] (in nanoseconds) */
 };
 
 #endif /* VALIDATION_BPF_H */

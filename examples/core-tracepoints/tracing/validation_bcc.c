@@ -25,8 +25,8 @@ struct validation_block_connected {
 	__s32 height; /* Block height */
 	__u64 transactions; /* Number of transactions in the block */
 	__s32 inputs; /* Number of transaction inputs in the block */
-	__u64 sigops; /* Number of signature operations in the block */
-	__u64 duration; /* Time it took to connect the block (in nanoseconds) */
+	__s64 sigops; /* Number of signature operations in the block[^signed-validation] */
+	__s64 duration; /* Time it took to connect the block[^signed-validation] (in nanoseconds) */
 };
 
 BPF_RINGBUF_OUTPUT(validation_events, 2048);
@@ -43,9 +43,9 @@ int trace_validation_block_connected(struct pt_regs *ctx)
 	bpf_usdt_readarg(3, ctx, &_transactions);
 	__s32 _inputs = 0;
 	bpf_usdt_readarg(4, ctx, &_inputs);
-	__u64 _sigops = 0;
+	__s64 _sigops = 0;
 	bpf_usdt_readarg(5, ctx, &_sigops);
-	__u64 _duration = 0;
+	__s64 _duration = 0;
 	bpf_usdt_readarg(6, ctx, &_duration);
 	struct validation_block_connected *event = validation_events.ringbuf_reserve(sizeof(struct validation_block_connected));
 	if (!event) {

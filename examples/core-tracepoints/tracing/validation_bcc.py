@@ -42,8 +42,8 @@ class ValidationBlockConnected(ctypes.Structure):
         ("height", ctypes.c_int32),
         ("transactions", ctypes.c_uint64),
         ("inputs", ctypes.c_int32),
-        ("sigops", ctypes.c_uint64),
-        ("duration", ctypes.c_uint64),
+        ("sigops", ctypes.c_int64),
+        ("duration", ctypes.c_int64),
     ]
     _args_ = ("block_hash", "height", "transactions", "inputs", "sigops", "duration",)
     _tail_ = None

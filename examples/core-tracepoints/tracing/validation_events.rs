@@ -47,10 +47,10 @@ pub struct ValidationBlockConnected {
     pub transactions: u64,
     /// Number of transaction inputs in the block
     pub inputs: i32,
-    /// Number of signature operations in the block
-    pub sigops: u64,
-    /// Time it took to connect the block (in nanoseconds)
-    pub duration: u64,
+    /// Number of signature operations in the block[^signed-validation]
+    pub sigops: i64,
+    /// Time it took to connect the block[^signed-validation] (in nanoseconds)
+    pub duration: i64,
 }
 impl ValidationBlockConnected {
     /// The bytes of `block_hash` in internal order (shown reversed, as a hash).

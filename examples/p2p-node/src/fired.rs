@@ -9,11 +9,12 @@ use std::io;
 use std::path::Path;
 
 /// A method that fires one of the four connection tracepoints (they share
-/// their argument list) and records it.
+/// their argument list but for the type of the last: a count, `u64`, or a
+/// time, `i64` as Core's binary passes it) and records it.
 macro_rules! connection_tracepoint {
-    ($(#[$doc:meta])* $method:ident => $tracepoint:ident) => {
+    ($(#[$doc:meta])* $method:ident => $tracepoint:ident, $last:ty) => {
         $(#[$doc])*
-        pub fn $method(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, last: u64) {
+        pub fn $method(&mut self, id: i64, addr: &str, conn_type: &str, network: u32, last: $last) {
             fire_and_record!(self.log, net::$tracepoint(id, addr, conn_type, network, last));
         }
     };
@@ -39,20 +40,20 @@ impl Fired {
 
     connection_tracepoint! {
         /// Fires `net:inbound_connection`; `last` is the inbound count.
-        inbound => inbound_connection
+        inbound => inbound_connection, u64
     }
     connection_tracepoint! {
         /// Fires `net:outbound_connection`; `last` is the outbound count.
-        outbound => outbound_connection
+        outbound => outbound_connection, u64
     }
     connection_tracepoint! {
         /// Fires `net:closed_connection`; `last` is the establishment time.
-        closed => closed_connection
+        closed => closed_connection, i64
     }
     connection_tracepoint! {
         /// Fires `net:evicted_inbound_connection`; `last` is the
         /// establishment time.
-        evicted => evicted_inbound_connection
+        evicted => evicted_inbound_connection, i64
     }
 
     /// Fires `net:misbehaving_connection`.

@@ -24,7 +24,7 @@ struct Conn {
     conn_type: &'static str,
     inbound: bool,
     network: u32,
-    established: u64,
+    established: i64,
     stream: TcpStream,
 }
 
@@ -176,7 +176,7 @@ impl Node {
         self.next_id += 1;
         let established = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+            .map_or(0, |d| d.as_secs() as i64);
         self.conns.push(Conn {
             id,
             addr,

@@ -251,7 +251,7 @@ fn replay_net(log: &mut FiredLog) {
         (8, "[2001:db8::17]:8333", "inbound", 2),
         (9, &long_host, "manual", 1),
     ];
-    let (existing, established) = (3u64, 1_700_000_000u64);
+    let (existing, established) = (3u64, 1_700_000_000i64);
     for (id, addr, conn_type, network) in peers {
         if conn_type == "inbound" {
             fire_and_record!(
@@ -321,11 +321,11 @@ fn replay_validation(log: &mut FiredLog) {
         let block = hash(display);
         let block_hash: &[u8] = &block;
         let height = 840_000 + i as i32;
-        let (transactions, inputs, sigops) = (3_050u64 + i as u64, 7_112i32, 12_680u64);
+        let (transactions, inputs, sigops) = (3_050u64 + i as u64, 7_112i32, 12_680i64);
         // Connecting the block: what the duration measures.
         let start = Instant::now();
         std::thread::sleep(Duration::from_millis(millis));
-        let duration = start.elapsed().as_nanos() as u64;
+        let duration = start.elapsed().as_nanos() as i64;
         fire_and_record!(
             log,
             validation::block_connected(block_hash, height, transactions, inputs, sigops, duration)
