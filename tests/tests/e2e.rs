@@ -532,3 +532,86 @@ fn bpftrace_loads_the_scripts_of_every_argument_form() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The one line (besides its banner lines) a reader printed on stderr when
+/// it could not attach: it exited non-zero, within the attach timeout.
+fn refused_line(reader: &mut Collected) -> String {
+    assert!(
+        reader.exits_within(ATTACH_TIMEOUT),
+        "{} attached beside a clashing tracer: {}",
+        reader.name(),
+        reader.seen()
+    );
+    assert!(
+        !reader.exit_status().unwrap().success(),
+        "{} exited successfully: {}",
+        reader.name(),
+        reader.seen()
+    );
+    let stderr = reader.stderr();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.contains("RLIMIT_MEMLOCK"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}: {stderr}", reader.name());
+    lines[0].to_string()
+}
+
+/// A BCC reader and a libbpf or bpftrace reader cannot hold one probe at
+/// once (the kernel refuses a uprobe registered again with another
+/// semaphore offset, and BCC never passes the semaphore's own): the second
+/// to come says so in one line and exits non-zero, whichever it is. The
+/// node, traced by the first, still fires into it.
+#[test]
+fn readers_that_clash_with_another_tracer_say_so_in_one_line() {
+    let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc", "taskset", "clang"])
+    else {
+        return;
+    };
+    let mut node = Node::replay("clash");
+    let pid = node.pid().to_string();
+    let bcc = || {
+        let mut command = Command::new("/usr/bin/python3");
+        command
+            .arg(workspace_root().join(TRACING).join("net_bcc.py"))
+            .arg(&pid);
+        Collected::spawn(&mut command)
+    };
+    // bpftrace first (by path, as it attaches), then the BCC logger.
+    let mut holder = count_probes(&[(core_replay(), "net:inbound_connection", "n")]);
+    let line = refused_line(&mut bcc());
+    assert!(
+        line.starts_with(&format!(
+            "net_bcc.py: cannot attach to pid {pid} (Failed to attach BPF to uprobe): another tracer"
+        )) && line.contains("stop the other tracer"),
+        "{line}"
+    );
+    holder.stop();
+    // The BCC logger first, then net-tracer (libbpf).
+    let mut logger = bcc();
+    logger.wait_for("Attached 7 probes", ATTACH_TIMEOUT);
+    let mut tracer = Collected::spawn(
+        Command::new(tracepoints_tests::net_tracer())
+            .arg(core_replay())
+            .args(["--pid", &pid]),
+    );
+    let line = refused_line(&mut tracer);
+    assert!(
+        line.starts_with("net-tracer: cannot attach net:")
+            && line.contains("the kernel refused the uprobe (EINVAL): another tracer")
+            && line.contains("stop the other tracer"),
+        "{line}"
+    );
+    // The logger still reads the node.
+    node.go();
+    let fired = node.wait();
+    logger.finish(READER_EXIT_TIMEOUT);
+    assert_eq!(logger.lost(), 0);
+    assert_same_events(
+        &[example_provider()],
+        &events_of("net", &fired),
+        &logger.json_lines(),
+        "BCC beside a refused net-tracer",
+    );
+    eprintln!("clash: refused in one line each (BCC after bpftrace, net-tracer after BCC)");
+}

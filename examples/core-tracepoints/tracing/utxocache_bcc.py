@@ -26,6 +26,7 @@ import os
 import signal
 import struct
 import sys
+import tempfile
 
 UTXOCACHE_FLUSH = 1
 UTXOCACHE_ADD = 2
@@ -256,6 +257,25 @@ def read_records(path):
     sys.exit("%s: ends after %d records without its trailer: its tracer did not finish" % (path, count))
 
 
+def is_attach_failure(error):
+    """Whether BCC's exception says a uprobe could not be attached."""
+    return "Failed to attach" in str(error)
+
+
+def attach_failure(pid, error):
+    """The one line to exit with when BCC could not load or attach the
+    program to process `pid`."""
+    if not is_attach_failure(error):
+        return "utxocache_bcc.py: cannot load the BPF program for pid %d: %s" % (pid, error)
+    return (
+        "utxocache_bcc.py: cannot attach to pid %d (%s): another tracer (bpftrace or a "
+        "libbpf tracer) most likely holds these probes with the semaphore's "
+        "own offset, which BCC does not pass, and the kernel refuses a second "
+        "registration with another (dmesg: `ref_ctr_offset mismatch`); stop "
+        "the other tracer, or trace with it alone" % (pid, error)
+    )
+
+
 def main(argv):
     usage = "usage: utxocache_bcc.py PID [--write FILE] | utxocache_bcc.py --read FILE"
     if len(argv) == 3 and argv[1] == "--read":
@@ -279,7 +299,27 @@ def main(argv):
     for probe, fn_name in PROBES:
         usdt.enable_probe(probe=probe, fn_name=fn_name)
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "utxocache_bcc.c")) as f:
-        bpf = BPF(text=f.read(), usdt_contexts=[usdt])
+        text = f.read()
+    # BCC's C library prints its own lines (a failed perf_event_open) to
+    # file descriptor 2: they are kept aside and shown unless the failure
+    # is the one explained in a line of our own.
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as aside:
+        os.dup2(aside.fileno(), 2)
+        try:
+            bpf = BPF(text=text, usdt_contexts=[usdt])
+            failure = None
+        except Exception as e:  # BCC raises plain Exceptions
+            failure = e
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        aside.seek(0)
+        said = aside.read().decode("utf-8", "replace")
+    if failure is None or not is_attach_failure(failure):
+        sys.stderr.write(said)
+    if failure is not None:
+        sys.exit(attach_failure(pid, failure))
 
     def on_event(_ctx, data, size):
         if stopping:

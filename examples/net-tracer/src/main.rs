@@ -123,10 +123,15 @@ fn run(args: Vec<String>) -> Result<(), String> {
         None => None,
     };
 
+    // libbpf's own warnings are kept and printed with an error they explain,
+    // not as they come: a clash with another tracer is one line.
+    libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Warn, keep_libbpf_message)));
     let open = ObjectBuilder::default()
         .open_memory(events.object)
         .map_err(|e| format!("open: {e}"))?;
-    let object = open.load().map_err(|e| format!("load: {e}"))?;
+    let object = open
+        .load()
+        .map_err(|e| format!("{}load: {e}", libbpf_messages()))?;
     let mut links = Vec::new();
     for (provider, tracepoint, program) in events.tracepoints {
         let program = object
@@ -135,7 +140,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
             .ok_or_else(|| format!("no program {program}"))?;
         let link = program
             .attach_usdt(pid, &binary, provider, tracepoint)
-            .map_err(|e| format!("attach {provider}:{tracepoint} in {binary}: {e}"))?;
+            .map_err(|e| attach_failure(&format!("{provider}:{tracepoint}"), &binary, &e))?;
         links.push(link);
     }
     let map = |name: &str| {
@@ -213,6 +218,40 @@ fn run(args: Vec<String>) -> Result<(), String> {
         eprintln!("Lost {lost} events: the ring buffer was full");
     }
     Ok(())
+}
+
+/// libbpf's messages since the last [`libbpf_messages`].
+static LIBBPF_MESSAGES: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+fn keep_libbpf_message(_level: libbpf_rs::PrintLevel, message: String) {
+    if let Ok(mut messages) = LIBBPF_MESSAGES.lock() {
+        messages.push_str("libbpf: ");
+        messages.push_str(&message);
+    }
+}
+
+/// Takes the libbpf messages kept so far.
+fn libbpf_messages() -> String {
+    LIBBPF_MESSAGES
+        .lock()
+        .map(|mut m| std::mem::take(&mut *m))
+        .unwrap_or_default()
+}
+
+/// Why attaching `probe` failed, for a person. The kernel refuses (EINVAL)
+/// a uprobe that another tracer registered with another semaphore offset:
+/// every BCC registers its own (not the semaphore's) and libbpf the
+/// semaphore's, so a BCC tracer on the same binary is the usual cause, and
+/// that is one line. Anything else keeps libbpf's own messages.
+fn attach_failure(probe: &str, binary: &str, error: &libbpf_rs::Error) -> String {
+    let messages = libbpf_messages();
+    if error.kind() == libbpf_rs::ErrorKind::InvalidInput {
+        format!(
+            "cannot attach {probe} in {binary}: the kernel refused the uprobe (EINVAL): another tracer, most likely a BCC one (which registers the probe with its own semaphore offset), holds it; stop the other tracer, or trace with it alone (dmesg: `ref_ctr_offset mismatch`)"
+        )
+    } else {
+        format!("{messages}attach {probe} in {binary}: {error}")
+    }
 }
 
 /// Appends the JSON line of one record to `lines`.

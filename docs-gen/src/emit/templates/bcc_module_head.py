@@ -23,4 +23,5 @@ import os
 import signal
 import struct
 import sys
+import tempfile
 
