@@ -11,7 +11,8 @@
  * probes" on stderr, and prints every ring-buffer record as one JSON
  * string of hex digits (decoders turn them into events). It stops on
  * SIGINT or SIGTERM, or once PID is gone, drains the ring buffer, and
- * prints {"lost": N}: the sum of the per-CPU lost counter.
+ * prints {"lost": N, "lost_by_kind": [...]}: the per-CPU lost counters
+ * summed, in all and for each event kind from 1.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -84,9 +85,13 @@ int main(int argc, char **argv)
 	signal(SIGTERM, stop);
 	fprintf(stderr, "Attached %d probes to pid %d\n", attached, pid);
 	while (!stopping) {
+		/* Records come without a wakeup until the ring fills up: read
+		 * it after each poll, woken or not. */
 		int polled = ring_buffer__poll(buffer, 100);
 		if (polled < 0 && polled != -EINTR)
 			return fail("poll the ring buffer");
+		if (ring_buffer__consume(buffer) < 0)
+			return fail("read the ring buffer");
 		if (pid != -1 && kill(pid, 0) != 0)
 			break;
 	}
@@ -94,13 +99,21 @@ int main(int argc, char **argv)
 		return fail("drain the ring buffer");
 	int cpus = libbpf_num_possible_cpus();
 	unsigned long long *counts = calloc(cpus, sizeof(*counts));
-	unsigned int key = 0;
-	if (!counts || bpf_map_lookup_elem(bpf_map__fd(lost), &key, counts))
-		return fail("read the lost counter");
+	unsigned int kinds = bpf_map__max_entries(lost);
 	unsigned long long sum = 0;
-	for (int cpu = 0; cpu < cpus; cpu++)
-		sum += counts[cpu];
-	printf("{\"lost\": %llu}\n", sum);
+	char by_kind[4096] = "";
+	/* Key 0 is unused; key K counts the events of kind K. */
+	for (unsigned int key = 1; key < kinds; key++) {
+		if (!counts || bpf_map_lookup_elem(bpf_map__fd(lost), &key, counts))
+			return fail("read the lost counter");
+		unsigned long long kind = 0;
+		for (int cpu = 0; cpu < cpus; cpu++)
+			kind += counts[cpu];
+		sum += kind;
+		size_t used = strlen(by_kind);
+		snprintf(by_kind + used, sizeof(by_kind) - used, "%s%llu", key > 1 ? ", " : "", kind);
+	}
+	printf("{\"lost\": %llu, \"lost_by_kind\": [%s]}\n", sum, by_kind);
 	ring_buffer__free(buffer);
 	bpf_object__close(object);
 	return 0;

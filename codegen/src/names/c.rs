@@ -33,6 +33,15 @@ pub struct Names {
     /// `net_scratch`: the per-CPU map a string is read into before its
     /// record is reserved, and the tag of its value struct.
     pub scratch: String,
+    /// `net_wakeup`: the map holding where in the ring buffer the next
+    /// forced wakeup of the reader may come.
+    pub wakeup: String,
+    /// `net_wakeup_flags`: the function that picks a record's submit
+    /// flags (wake the reader or not).
+    pub wakeup_flags: String,
+    /// `NET_RING_PAGES`: the BCC program's ring buffer size in pages (a
+    /// macro its loader may define).
+    pub ring_pages: String,
     /// `LICENSE`: the libbpf program's license variable.
     pub license: String,
     /// `NET_BPF_H`: the libbpf header's include guard.
@@ -82,8 +91,10 @@ pub struct Locals {
     pub ctx: &'static str,
     /// The event being filled.
     pub event: &'static str,
-    /// The key of the lost counter.
+    /// The key 0 of a one-entry map.
     pub zero: &'static str,
+    /// The key of the lost counter: the event's kind.
+    pub key: &'static str,
     /// The lost counter's slot.
     pub lost: &'static str,
     /// How many bytes of a variable buffer are copied.
@@ -105,6 +116,7 @@ pub const LOCALS: Locals = Locals {
     ctx: "ctx",
     event: "event",
     zero: "zero",
+    key: "key",
     lost: "lost",
     len: "n",
     ptr: "ptr",
@@ -139,6 +151,12 @@ impl Names {
         let lost_counter = file.reader(format!("{p}_lost"), "the lost-event counter map");
         let scratch = file.reader(format!("{p}_scratch"), "the string scratch map");
         tags.reader(scratch.clone(), "the string scratch map's value");
+        let wakeup = file.reader(format!("{p}_wakeup"), "the wakeup policy's map");
+        let wakeup_flags = file.reader(format!("{p}_wakeup_flags"), "the wakeup policy's function");
+        let ring_pages = file.reader(
+            format!("{}_RING_PAGES", p.to_uppercase()),
+            "the BCC ring buffer's size in pages",
+        );
         let license = file.reader("LICENSE", "the libbpf program's license");
         let header_guard = file.reader(
             format!("{}_BPF_H", p.to_uppercase()),
@@ -157,6 +175,9 @@ impl Names {
             ring_buffer,
             lost_counter,
             scratch,
+            wakeup,
+            wakeup_flags,
+            ring_pages,
             license,
             header_guard,
             kind_enum,

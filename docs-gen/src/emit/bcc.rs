@@ -2,7 +2,10 @@
 //! Python module with its `ctypes` decoders, runnable as a logger.
 
 use super::Origin;
-use super::c::{Flavor, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map};
+use super::c::{
+    Flavor, counter_maps, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map,
+    wakeup_policy,
+};
 use super::out::{Comment, Out};
 use super::record::{LAYOUT_NOTE, Record};
 use tracepoints_codegen::model::{ArgType, BytesDisplay, Provider, Tracepoint};
@@ -28,23 +31,27 @@ pub fn c_program(provider: &Provider, origin: &Origin) -> String {
     writeln!(out, "#include <linux/types.h>");
     writeln!(out);
     event_types(&mut out, provider, &names);
-    let rb = &names.ring_buffer;
+    let (rb, pages) = (&names.ring_buffer, &names.ring_pages);
     writeln!(out);
-    let lost = &names.lost_counter;
     writeln!(
         out,
-        "BPF_RINGBUF_OUTPUT({rb}, {});",
+        "/* The ring buffer's size in 4 KiB pages (a power of two): the loader may\n * define another. */"
+    );
+    writeln!(out, "#ifndef {pages}");
+    writeln!(
+        out,
+        "#define {pages} {}",
         ring_buffer_bytes(provider) / 4096
     );
-    writeln!(
-        out,
-        "/* Events dropped because the ring buffer was full, per CPU. */"
-    );
-    writeln!(out, "BPF_PERCPU_ARRAY({lost}, __u64, 1);");
+    writeln!(out, "#endif");
+    writeln!(out, "BPF_RINGBUF_OUTPUT({rb}, {pages});");
+    out.push_str(&counter_maps(provider, &names, Flavor::Bcc));
     if let Some(scratch) = scratch_map(provider, &names, Flavor::Bcc) {
         writeln!(out);
         out.push_str(&scratch);
     }
+    writeln!(out);
+    out.push_str(&wakeup_policy(&names, Flavor::Bcc));
     handlers(&mut out, provider, &names, Flavor::Bcc);
     out.finish()
 }
@@ -124,7 +131,7 @@ pub fn python_module(provider: &Provider, origin: &Origin) -> String {
     );
     writeln!(out, "{} = \"{}\"", names.ring_buffer, c_names.ring_buffer);
     writeln!(out, "{} = \"{}\"", names.lost_counter, c_names.lost_counter);
-    python_functions(&mut out, &names, p, &module, &c_file);
+    python_functions(&mut out, &names, &c_names, p, &module, &c_file);
     out.finish()
 }
 
@@ -226,6 +233,7 @@ fn class_tables(out: &mut Out, tracepoint: &Tracepoint, t: &python::Tracepoint, 
 fn python_functions(
     out: &mut Out,
     names: &python::Names,
+    c_names: &c::Names,
     provider: &str,
     module: &str,
     c_file: &str,
@@ -236,6 +244,7 @@ fn python_functions(
             .replace("@PROBES@", &names.probes)
             .replace("@RING_BUFFER@", &names.ring_buffer)
             .replace("@LOST_COUNTER@", &names.lost_counter)
+            .replace("@RING_PAGES@", &c_names.ring_pages)
             .replace("@MODULE@", module)
             .replace("@C_FILE@", c_file)
             .replace("@PROVIDER@", provider),

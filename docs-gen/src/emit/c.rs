@@ -117,21 +117,88 @@ impl Flavor {
         }
     }
 
-    fn submit(self, names: &Names) -> String {
-        let (rb, event) = (&names.ring_buffer, LOCALS.event);
+    fn submit(self, names: &Names, size: &str) -> String {
+        let (rb, event, flags) = (&names.ring_buffer, LOCALS.event, &names.wakeup_flags);
         match self {
-            Flavor::Bcc => format!("{rb}.ringbuf_submit({event}, 0)"),
-            Flavor::Libbpf => format!("bpf_ringbuf_submit({event}, 0)"),
+            Flavor::Bcc => format!("{rb}.ringbuf_submit({event}, {flags}({size}))"),
+            Flavor::Libbpf => format!("bpf_ringbuf_submit({event}, {flags}({size}))"),
         }
     }
 
-    fn lookup(self, map: &str) -> String {
-        let zero = LOCALS.zero;
+    /// The ring buffer's size in bytes, as the program sees it: BCC's is
+    /// the page count its loader defined (BCC 0.26 has no
+    /// `ringbuf_query`), libbpf's what its loader set.
+    fn ring_size(self, names: &Names) -> String {
         match self {
-            Flavor::Bcc => format!("{map}.lookup(&{zero})"),
-            Flavor::Libbpf => format!("bpf_map_lookup_elem(&{map}, &{zero})"),
+            Flavor::Bcc => format!("((__u64){} * 4096)", names.ring_pages),
+            Flavor::Libbpf => format!(
+                "bpf_ringbuf_query(&{}, BPF_RB_RING_SIZE)",
+                names.ring_buffer
+            ),
         }
     }
+
+    fn lookup(self, map: &str, key: &str) -> String {
+        match self {
+            Flavor::Bcc => format!("{map}.lookup(&{key})"),
+            Flavor::Libbpf => format!("bpf_map_lookup_elem(&{map}, &{key})"),
+        }
+    }
+}
+
+/// The ring buffer's unread data at which the reader is woken, as a
+/// fraction of the ring's size (its reciprocal): see [`wakeup_policy`].
+pub const WAKEUP_FRACTION: u32 = 4;
+
+/// The maps of `provider`'s C readers besides the ring buffer: the per-CPU
+/// lost counters (one per event kind, at the kind's index; 0 unused) and
+/// the wakeup policy's state.
+pub fn counter_maps(provider: &Provider, names: &Names, flavor: Flavor) -> String {
+    let (lost, wakeup) = (&names.lost_counter, &names.wakeup);
+    let kinds = provider.tracepoints.len() + 1;
+    let lost_doc = "/* Events dropped because the ring buffer was full, per CPU, at the index\n \
+                    * of their kind (0 unused). */";
+    let wakeup_doc = "/* The bytes of records submitted so far: the wakeup policy's count. */";
+    match flavor {
+        Flavor::Bcc => format!(
+            "{lost_doc}\nBPF_PERCPU_ARRAY({lost}, __u64, {kinds});\n{wakeup_doc}\nBPF_ARRAY({wakeup}, __u64, 1);\n"
+        ),
+        Flavor::Libbpf => format!(
+            "{lost_doc}\nstruct {{\n\t__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);\n\t__uint(max_entries, {kinds});\n\t__type(key, __u32);\n\t__type(value, __u64);\n}} {lost} SEC(\".maps\");\n\n{wakeup_doc}\nstruct {{\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n\t__type(key, __u32);\n\t__type(value, __u64);\n}} {wakeup} SEC(\".maps\");\n"
+        ),
+    }
+}
+
+/// The function that picks each record's submit flags. The kernel's
+/// default wakes the reader whenever it has caught up: a reader that keeps
+/// up is asleep at nearly every record, and each wakeup costs the traced
+/// thread an interrupt inside its probe. So records are submitted without
+/// a wakeup (the reader also reads on a timer), but for one forced wakeup
+/// each time the bytes submitted pass a multiple of 1/[`WAKEUP_FRACTION`]
+/// of the ring: a burst wakes the reader long before the ring fills, at a
+/// cost of a few wakeups per ring's worth of records. The count is one
+/// plain `u64` shared by the CPUs: two that race may both wake the reader
+/// or count a record once too few, never skip a multiple.
+pub fn wakeup_policy(names: &Names, flavor: Flavor) -> String {
+    let (function, map, zero) = (&names.wakeup_flags, &names.wakeup, LOCALS.zero);
+    let ring = flavor.ring_size(names);
+    let counted = flavor.lookup(map, zero);
+    format!(
+        "/* The flags to submit a record of `size` bytes with: no wakeup (the\n \
+         * reader also reads on a timer) but each time the bytes submitted pass\n \
+         * a multiple of 1/{WAKEUP_FRACTION} of the ring. (The kernel's default wakes the\n \
+         * reader whenever it has caught up: an interrupt in the traced thread\n \
+         * for nearly every record.) */\n\
+         static __always_inline __u64 {function}(__u64 size)\n{{\n\
+         \t__u64 share = {ring} / {WAKEUP_FRACTION};\n\
+         \t__u32 {zero} = 0;\n\
+         \t__u64 *submitted = {counted};\n\
+         \tif (!submitted || !share)\n\t\treturn 0;\n\
+         \t__u64 before = *submitted;\n\
+         \t*submitted = before + size;\n\
+         \tif (before / share == (before + size) / share)\n\t\treturn BPF_RB_NO_WAKEUP;\n\
+         \treturn BPF_RB_FORCE_WAKEUP;\n}}\n"
+    )
 }
 
 /// The scratch map's declaration for a provider whose records have a
@@ -233,7 +300,7 @@ fn dispatch(
             out,
             "\tstruct {} *{scratch} = {};",
             names.scratch,
-            flavor.lookup(&names.scratch)
+            flavor.lookup(&names.scratch, LOCALS.zero)
         );
         writeln!(out, "\tif (!{scratch})");
         writeln!(out, "\t\treturn 0;");
@@ -351,23 +418,30 @@ fn fill(
     tail: Option<&Tail>,
     flavor: Flavor,
 ) {
-    reserve(out, names, t, tail, flavor);
+    let size = reserve(out, names, t, tail, flavor);
     writeln!(out, "\t{}->{} = {};", LOCALS.event, t.kind_field, t.kind);
     store_args(out, tracepoint, t, tail);
     if let Some(tail) = tail {
         store_tail(out, t, tail);
     }
-    writeln!(out, "\t{};", flavor.submit(names));
+    writeln!(out, "\t{};", flavor.submit(names, &size));
     writeln!(out, "\treturn 0;");
 }
 
 /// Reserves the record (the whole struct, or the struct up to the tail
 /// and `room` bytes more); when the ring buffer is full, counts the event
-/// in the per-CPU lost counter and returns.
-fn reserve(out: &mut Out, names: &Names, t: &c::Tracepoint, tail: Option<&Tail>, flavor: Flavor) {
+/// in the per-CPU lost counter of its kind and returns. Returns the
+/// record's size, as a C expression.
+fn reserve(
+    out: &mut Out,
+    names: &Names,
+    t: &c::Tracepoint,
+    tail: Option<&Tail>,
+    flavor: Flavor,
+) -> String {
     let Locals {
         event,
-        zero,
+        key,
         lost,
         room,
         ..
@@ -386,16 +460,17 @@ fn reserve(out: &mut Out, names: &Names, t: &c::Tracepoint, tail: Option<&Tail>,
         flavor.reserve(names, &size)
     );
     writeln!(out, "\tif (!{event}) {{");
-    writeln!(out, "\t\t__u32 {zero} = 0;");
+    writeln!(out, "\t\t__u32 {key} = {};", t.kind);
     writeln!(
         out,
         "\t\t__u64 *{lost} = {};",
-        flavor.lookup(&names.lost_counter)
+        flavor.lookup(&names.lost_counter, key)
     );
     writeln!(out, "\t\tif ({lost})");
     writeln!(out, "\t\t\t(*{lost})++;");
     writeln!(out, "\t\treturn 0;");
     writeln!(out, "\t}}");
+    size
 }
 
 /// Stores every argument but the tail: scalars first, then strings and

@@ -3,7 +3,10 @@
 //! tracepoint writing to a ring buffer.
 
 use super::Origin;
-use super::c::{Flavor, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map};
+use super::c::{
+    Flavor, counter_maps, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map,
+    wakeup_policy,
+};
 use super::out::Out;
 use super::record::LAYOUT_NOTE;
 use tracepoints_codegen::model::Provider;
@@ -64,13 +67,16 @@ pub fn program(provider: &Provider, origin: &Origin) -> String {
                 "@RING_BUFFER_BYTES@",
                 &ring_buffer_bytes(provider).to_string(),
             )
-            .replace("@RING_BUFFER@", &names.ring_buffer)
-            .replace("@LOST_COUNTER@", &names.lost_counter),
+            .replace("@RING_BUFFER@", &names.ring_buffer),
     );
+    writeln!(out);
+    out.push_str(&counter_maps(provider, &names, Flavor::Libbpf));
     if let Some(scratch) = scratch_map(provider, &names, Flavor::Libbpf) {
         writeln!(out);
         out.push_str(&scratch);
     }
+    writeln!(out);
+    out.push_str(&wakeup_policy(&names, Flavor::Libbpf));
     handlers(&mut out, provider, &names, Flavor::Libbpf);
     out.finish()
 }

@@ -13,18 +13,29 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* The ring buffer: a loader may set another size before loading
+ * (bpf_map__set_max_entries; a power of two, a multiple of the page size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8388608);
 } coin_selection_events SEC(".maps");
 
-/* Events dropped because the ring buffer was full, per CPU. */
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 5);
 	__type(key, __u32);
 	__type(value, __u64);
 } coin_selection_lost SEC(".maps");
+
+/* The bytes of records submitted so far: the wakeup policy's count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} coin_selection_wakeup SEC(".maps");
 
 /* A string is read here first: its length picks the size of its record. */
 struct coin_selection_scratch {
@@ -37,14 +48,33 @@ struct {
 	__type(value, struct coin_selection_scratch);
 } coin_selection_scratch SEC(".maps");
 
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 coin_selection_wakeup_flags(__u64 size)
+{
+	__u64 share = bpf_ringbuf_query(&coin_selection_events, BPF_RB_RING_SIZE) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = bpf_map_lookup_elem(&coin_selection_wakeup, &zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* Puts one `coin_selection:selected_coins` record that ends `room` bytes into `wallet_name`,
  * holding `kept` bytes of the string, NUL included, from the scratch map. */
 static __always_inline int put_coin_selection_selected_coins(__u32 room, __u64 kept, const void *from, const char *_algorithm, __s64 _target, __s64 _waste, __s64 _selected_value)
 {
 	struct coin_selection_selected_coins *event = bpf_ringbuf_reserve(&coin_selection_events, __builtin_offsetof(struct coin_selection_selected_coins, wallet_name) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &zero);
+		__u32 key = COIN_SELECTION_SELECTED_COINS;
+		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -59,7 +89,7 @@ static __always_inline int put_coin_selection_selected_coins(__u32 room, __u64 k
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_selected_coins, wallet_name) + room));
 	return 0;
 }
 
@@ -102,8 +132,8 @@ static __always_inline int put_coin_selection_normal_create_tx_internal(__u32 ro
 {
 	struct coin_selection_normal_create_tx_internal *event = bpf_ringbuf_reserve(&coin_selection_events, __builtin_offsetof(struct coin_selection_normal_create_tx_internal, wallet_name) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &zero);
+		__u32 key = COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL;
+		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -117,7 +147,7 @@ static __always_inline int put_coin_selection_normal_create_tx_internal(__u32 ro
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_normal_create_tx_internal, wallet_name) + room));
 	return 0;
 }
 
@@ -160,8 +190,8 @@ static __always_inline int put_coin_selection_attempting_aps_create_tx(__u32 roo
 {
 	struct coin_selection_attempting_aps_create_tx *event = bpf_ringbuf_reserve(&coin_selection_events, __builtin_offsetof(struct coin_selection_attempting_aps_create_tx, wallet_name) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &zero);
+		__u32 key = COIN_SELECTION_ATTEMPTING_APS_CREATE_TX;
+		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -172,7 +202,7 @@ static __always_inline int put_coin_selection_attempting_aps_create_tx(__u32 roo
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_attempting_aps_create_tx, wallet_name) + room));
 	return 0;
 }
 
@@ -215,8 +245,8 @@ static __always_inline int put_coin_selection_aps_create_tx_internal(__u32 room,
 {
 	struct coin_selection_aps_create_tx_internal *event = bpf_ringbuf_reserve(&coin_selection_events, __builtin_offsetof(struct coin_selection_aps_create_tx_internal, wallet_name) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &zero);
+		__u32 key = COIN_SELECTION_APS_CREATE_TX_INTERNAL;
+		__u64 *lost = bpf_map_lookup_elem(&coin_selection_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -231,7 +261,7 @@ static __always_inline int put_coin_selection_aps_create_tx_internal(__u32 room,
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_aps_create_tx_internal, wallet_name) + room));
 	return 0;
 }
 

@@ -71,9 +71,17 @@ struct coin_selection_aps_create_tx_internal {
 	char wallet_name[COIN_SELECTION_APS_CREATE_TX_INTERNAL_WALLET_NAME_MAX_LEN + 1]; /* Wallet name (Bitcoin Core sets no bound) */
 };
 
-BPF_RINGBUF_OUTPUT(coin_selection_events, 2048);
-/* Events dropped because the ring buffer was full, per CPU. */
-BPF_PERCPU_ARRAY(coin_selection_lost, __u64, 1);
+/* The ring buffer's size in 4 KiB pages (a power of two): the loader may
+ * define another. */
+#ifndef COIN_SELECTION_RING_PAGES
+#define COIN_SELECTION_RING_PAGES 2048
+#endif
+BPF_RINGBUF_OUTPUT(coin_selection_events, COIN_SELECTION_RING_PAGES);
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
+BPF_PERCPU_ARRAY(coin_selection_lost, __u64, 5);
+/* The bytes of records submitted so far: the wakeup policy's count. */
+BPF_ARRAY(coin_selection_wakeup, __u64, 1);
 
 /* A string is read here first: its length picks the size of its record. */
 struct coin_selection_scratch {
@@ -81,14 +89,33 @@ struct coin_selection_scratch {
 };
 BPF_PERCPU_ARRAY(coin_selection_scratch, struct coin_selection_scratch, 1);
 
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 coin_selection_wakeup_flags(__u64 size)
+{
+	__u64 share = ((__u64)COIN_SELECTION_RING_PAGES * 4096) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = coin_selection_wakeup.lookup(&zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* Puts one `coin_selection:selected_coins` record that ends `room` bytes into `wallet_name`,
  * holding `kept` bytes of the string, NUL included, from the scratch map. */
 static __always_inline int put_coin_selection_selected_coins(__u32 room, __u64 kept, const void *from, const char *_algorithm, __s64 _target, __s64 _waste, __s64 _selected_value)
 {
 	struct coin_selection_selected_coins *event = coin_selection_events.ringbuf_reserve(__builtin_offsetof(struct coin_selection_selected_coins, wallet_name) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = coin_selection_lost.lookup(&zero);
+		__u32 key = COIN_SELECTION_SELECTED_COINS;
+		__u64 *lost = coin_selection_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -103,7 +130,7 @@ static __always_inline int put_coin_selection_selected_coins(__u32 room, __u64 k
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	coin_selection_events.ringbuf_submit(event, 0);
+	coin_selection_events.ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_selected_coins, wallet_name) + room));
 	return 0;
 }
 
@@ -155,8 +182,8 @@ static __always_inline int put_coin_selection_normal_create_tx_internal(__u32 ro
 {
 	struct coin_selection_normal_create_tx_internal *event = coin_selection_events.ringbuf_reserve(__builtin_offsetof(struct coin_selection_normal_create_tx_internal, wallet_name) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = coin_selection_lost.lookup(&zero);
+		__u32 key = COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL;
+		__u64 *lost = coin_selection_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -170,7 +197,7 @@ static __always_inline int put_coin_selection_normal_create_tx_internal(__u32 ro
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	coin_selection_events.ringbuf_submit(event, 0);
+	coin_selection_events.ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_normal_create_tx_internal, wallet_name) + room));
 	return 0;
 }
 
@@ -220,8 +247,8 @@ static __always_inline int put_coin_selection_attempting_aps_create_tx(__u32 roo
 {
 	struct coin_selection_attempting_aps_create_tx *event = coin_selection_events.ringbuf_reserve(__builtin_offsetof(struct coin_selection_attempting_aps_create_tx, wallet_name) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = coin_selection_lost.lookup(&zero);
+		__u32 key = COIN_SELECTION_ATTEMPTING_APS_CREATE_TX;
+		__u64 *lost = coin_selection_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -232,7 +259,7 @@ static __always_inline int put_coin_selection_attempting_aps_create_tx(__u32 roo
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	coin_selection_events.ringbuf_submit(event, 0);
+	coin_selection_events.ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_attempting_aps_create_tx, wallet_name) + room));
 	return 0;
 }
 
@@ -276,8 +303,8 @@ static __always_inline int put_coin_selection_aps_create_tx_internal(__u32 room,
 {
 	struct coin_selection_aps_create_tx_internal *event = coin_selection_events.ringbuf_reserve(__builtin_offsetof(struct coin_selection_aps_create_tx_internal, wallet_name) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = coin_selection_lost.lookup(&zero);
+		__u32 key = COIN_SELECTION_APS_CREATE_TX_INTERNAL;
+		__u64 *lost = coin_selection_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -292,7 +319,7 @@ static __always_inline int put_coin_selection_aps_create_tx_internal(__u32 room,
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->wallet_name, kept, from);
-	coin_selection_events.ringbuf_submit(event, 0);
+	coin_selection_events.ringbuf_submit(event, coin_selection_wakeup_flags(__builtin_offsetof(struct coin_selection_aps_create_tx_internal, wallet_name) + room));
 	return 0;
 }
 

@@ -204,8 +204,17 @@ def as_dict(event):
 
 
 def lost_events(bpf):
-    """How many events the full ring buffer dropped, on all CPUs."""
-    return sum(getattr(n, "value", n) for n in bpf[LOST_COUNTER][0])
+    """How many events of each kind the full ring buffer dropped, on all
+    CPUs: a list in kind order (the kind's count at index kind - 1)."""
+    table = bpf[LOST_COUNTER]
+    return [sum(getattr(n, "value", n) for n in table[kind]) for kind in sorted(EVENTS)]
+
+
+def lost_json(counts):
+    """The line a reader prints on exit: the total the ring buffer dropped,
+    and the count of each tracepoint beside it."""
+    names = [EVENTS[kind][0] for kind in sorted(EVENTS)]
+    return json.dumps({"lost": sum(counts), "lost_by_tracepoint": dict(zip(names, counts))})
 
 
 def json_line(data, size):
@@ -219,8 +228,14 @@ def json_line(data, size):
     return json.dumps({"tracepoint": name, "args": as_dict(event)})
 
 
-RECORDS_MAGIC = b"tracepoints records 1\n"
+RECORDS_MAGIC = b"tracepoints records 2\n"
+# Version 1 files (a total lost count only) are read too.
+RECORDS_MAGIC_1 = b"tracepoints records 1\n"
 RECORDS_TRAILER = 0xFFFFFFFF
+# How long a reader waits for a wakeup before it reads the ring anyway:
+# records are submitted without waking it until the ring fills up, so this
+# bounds the delay from a fire to its line.
+POLL_MS = 100
 
 
 def read_records(path):
@@ -228,7 +243,8 @@ def read_records(path):
     then its {"lost": N}; exits with a message naming the file when it is
     not one, or ends before its trailer."""
     with open(path, "rb") as f:
-        if f.readline() != RECORDS_MAGIC:
+        magic = f.readline()
+        if magic not in (RECORDS_MAGIC, RECORDS_MAGIC_1):
             sys.exit("%s: not a record file (it does not start with %r)" % (path, RECORDS_MAGIC.decode()))
         provider = f.readline().decode("utf-8", "replace").rstrip("\n")
         if provider != "coin_selection":
@@ -243,7 +259,17 @@ def read_records(path):
                 lost = f.read(8)
                 if len(lost) < 8:
                     break
-                print(json.dumps({"lost": struct.unpack("<Q", lost)[0]}), flush=True)
+                if magic == RECORDS_MAGIC_1:
+                    print(json.dumps({"lost": struct.unpack("<Q", lost)[0]}), flush=True)
+                    return
+                kinds = f.read(4)
+                if len(kinds) < 4:
+                    break
+                (kinds,) = struct.unpack("<I", kinds)
+                counts = f.read(8 * kinds)
+                if kinds != len(EVENTS) or len(counts) < 8 * kinds:
+                    break
+                print(lost_json(list(struct.unpack("<%dQ" % kinds, counts))), flush=True)
                 return
             record = f.read(size)
             if len(record) < size:
@@ -274,18 +300,38 @@ def attach_failure(pid, error):
     )
 
 
+def ring_pages(size):
+    """The ring buffer's size in 4 KiB pages for a `--ring-size` such as
+    `64M` (bytes, or K, M or G of them), rounded up to a power of two as
+    the kernel requires; None when it is not a size."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    number, unit = size.rstrip("KMG"), size[len(size.rstrip("KMG")):]
+    if not number.isdigit() or unit not in units or int(number) == 0:
+        return None
+    pages = -(-int(number) * units[unit] // 4096)
+    if pages > 1 << 19:
+        return None
+    return 1 << (pages - 1).bit_length()
+
+
 def main(argv):
-    usage = "usage: coin_selection_bcc.py PID [--write FILE] | coin_selection_bcc.py --read FILE"
+    usage = "usage: coin_selection_bcc.py PID [--write FILE] [--ring-size SIZE] | coin_selection_bcc.py --read FILE"
     if len(argv) == 3 and argv[1] == "--read":
         return read_records(argv[2])
-    if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--write"):
+    options = dict(zip(argv[2::2], argv[3::2]))
+    if len(argv) % 2 or not argv[1].isdigit() or set(options) - {"--write", "--ring-size"}:
         sys.exit(usage)
+    pages = None
+    if "--ring-size" in options:
+        pages = ring_pages(options["--ring-size"])
+        if pages is None:
+            sys.exit("coin_selection_bcc.py: --ring-size %r: give bytes, or K, M or G of them, up to 2G" % options["--ring-size"])
     from bcc import BPF, USDT
 
     pid = int(argv[1])
     records = None
-    if len(argv) == 4:
-        records = open(argv[3], "wb", buffering=1 << 20)
+    if "--write" in options:
+        records = open(options["--write"], "wb", buffering=1 << 20)
         records.write(RECORDS_MAGIC + b"coin_selection\n")
     # SIGINT and SIGTERM end the loop below, whatever the event rate: a
     # KeyboardInterrupt raised inside the ring-buffer callback would be
@@ -305,7 +351,8 @@ def main(argv):
     with tempfile.TemporaryFile() as aside:
         os.dup2(aside.fileno(), 2)
         try:
-            bpf = BPF(text=text, usdt_contexts=[usdt])
+            cflags = [] if pages is None else ["-DCOIN_SELECTION_RING_PAGES=%d" % pages]
+            bpf = BPF(text=text, usdt_contexts=[usdt], cflags=cflags)
             failure = None
         except Exception as e:  # BCC raises plain Exceptions
             failure = e
@@ -331,20 +378,27 @@ def main(argv):
         return 0
 
     bpf[RING_BUFFER].open_ring_buffer(on_event)
+    size = pages * 4096 if pages else None
+    if size:
+        print("Ring buffer: %d KiB" % (size >> 10), file=sys.stderr, flush=True)
     print("Attached %d probes to pid %d" % (len(PROBES), pid), file=sys.stderr, flush=True)
     while not stopping:
-        bpf.ring_buffer_poll(100)
+        # Records come without a wakeup until the ring fills up: the poll
+        # ends after POLL_MS, and the ring is read whether it woke or not.
+        bpf.ring_buffer_poll(POLL_MS)
+        bpf.ring_buffer_consume()
         sys.stdout.flush()
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             bpf.ring_buffer_consume()
             break
-    lost = lost_events(bpf)
+    counts = lost_events(bpf)
+    lost = sum(counts)
     if records:
-        records.write(struct.pack("<IQ", RECORDS_TRAILER, lost))
+        records.write(struct.pack("<IQI%dQ" % len(counts), RECORDS_TRAILER, lost, len(counts), *counts))
         records.close()
-    print(json.dumps({"lost": lost}), flush=True)
+    print(lost_json(counts), flush=True)
     if lost:
         print("Lost %d events: the ring buffer was full" % lost, file=sys.stderr, flush=True)
     # Collecting `usdt` lowers the semaphores BCC raised in the process.

@@ -13,18 +13,29 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* The ring buffer: a loader may set another size before loading
+ * (bpf_map__set_max_entries; a power of two, a multiple of the page size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8388608);
 } mempool_events SEC(".maps");
 
-/* Events dropped because the ring buffer was full, per CPU. */
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 5);
 	__type(key, __u32);
 	__type(value, __u64);
 } mempool_lost SEC(".maps");
+
+/* The bytes of records submitted so far: the wakeup policy's count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} mempool_wakeup SEC(".maps");
 
 /* A string is read here first: its length picks the size of its record. */
 struct mempool_scratch {
@@ -37,13 +48,32 @@ struct {
 	__type(value, struct mempool_scratch);
 } mempool_scratch SEC(".maps");
 
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 mempool_wakeup_flags(__u64 size)
+{
+	__u64 share = bpf_ringbuf_query(&mempool_events, BPF_RB_RING_SIZE) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = bpf_map_lookup_elem(&mempool_wakeup, &zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 SEC("usdt")
 int BPF_USDT(mempool_added, const void *_txid, __s32 _vsize, __s64 _fee)
 {
 	struct mempool_added *event = bpf_ringbuf_reserve(&mempool_events, sizeof(struct mempool_added), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &zero);
+		__u32 key = MEMPOOL_ADDED;
+		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -52,7 +82,7 @@ int BPF_USDT(mempool_added, const void *_txid, __s32 _vsize, __s64 _fee)
 	event->vsize = _vsize;
 	event->fee = _fee;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, mempool_wakeup_flags(sizeof(struct mempool_added)));
 	return 0;
 }
 
@@ -61,8 +91,8 @@ int BPF_USDT(mempool_removed, const void *_txid, const char *_reason, __s32 _vsi
 {
 	struct mempool_removed *event = bpf_ringbuf_reserve(&mempool_events, sizeof(struct mempool_removed), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &zero);
+		__u32 key = MEMPOOL_REMOVED;
+		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -73,7 +103,7 @@ int BPF_USDT(mempool_removed, const void *_txid, const char *_reason, __s32 _vsi
 	event->entry_time = _entry_time;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	bpf_probe_read_user_str(event->reason, sizeof(event->reason), _reason);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, mempool_wakeup_flags(sizeof(struct mempool_removed)));
 	return 0;
 }
 
@@ -82,8 +112,8 @@ int BPF_USDT(mempool_replaced, const void *_replaced_txid, __s32 _replaced_vsize
 {
 	struct mempool_replaced *event = bpf_ringbuf_reserve(&mempool_events, sizeof(struct mempool_replaced), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &zero);
+		__u32 key = MEMPOOL_REPLACED;
+		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -97,7 +127,7 @@ int BPF_USDT(mempool_replaced, const void *_replaced_txid, __s32 _replaced_vsize
 	event->replaced_by_transaction = _replaced_by_transaction;
 	bpf_probe_read_user(event->replaced_txid, sizeof(event->replaced_txid), _replaced_txid);
 	bpf_probe_read_user(event->replacement_txid, sizeof(event->replacement_txid), _replacement_txid);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, mempool_wakeup_flags(sizeof(struct mempool_replaced)));
 	return 0;
 }
 
@@ -107,8 +137,8 @@ static __always_inline int put_mempool_rejected(__u32 room, __u64 kept, const vo
 {
 	struct mempool_rejected *event = bpf_ringbuf_reserve(&mempool_events, __builtin_offsetof(struct mempool_rejected, reason) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &zero);
+		__u32 key = MEMPOOL_REJECTED;
+		__u64 *lost = bpf_map_lookup_elem(&mempool_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -120,7 +150,7 @@ static __always_inline int put_mempool_rejected(__u32 room, __u64 kept, const vo
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->reason, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, mempool_wakeup_flags(__builtin_offsetof(struct mempool_rejected, reason) + room));
 	return 0;
 }
 

@@ -75,15 +75,42 @@ struct mempool_rejected {
 	char reason[MEMPOOL_REJECTED_REASON_MAX_LEN + 1]; /* Why it was refused (Core's docs give 118 bytes as the longest: a script error's text inside the reason; the probe passes up to 256 so that a longer one in a later version arrives whole) */
 };
 
-BPF_RINGBUF_OUTPUT(mempool_events, 2048);
-/* Events dropped because the ring buffer was full, per CPU. */
-BPF_PERCPU_ARRAY(mempool_lost, __u64, 1);
+/* The ring buffer's size in 4 KiB pages (a power of two): the loader may
+ * define another. */
+#ifndef MEMPOOL_RING_PAGES
+#define MEMPOOL_RING_PAGES 2048
+#endif
+BPF_RINGBUF_OUTPUT(mempool_events, MEMPOOL_RING_PAGES);
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
+BPF_PERCPU_ARRAY(mempool_lost, __u64, 5);
+/* The bytes of records submitted so far: the wakeup policy's count. */
+BPF_ARRAY(mempool_wakeup, __u64, 1);
 
 /* A string is read here first: its length picks the size of its record. */
 struct mempool_scratch {
 	char text[257];
 };
 BPF_PERCPU_ARRAY(mempool_scratch, struct mempool_scratch, 1);
+
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 mempool_wakeup_flags(__u64 size)
+{
+	__u64 share = ((__u64)MEMPOOL_RING_PAGES * 4096) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = mempool_wakeup.lookup(&zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
 
 int trace_mempool_added(struct pt_regs *ctx)
 {
@@ -95,8 +122,8 @@ int trace_mempool_added(struct pt_regs *ctx)
 	bpf_usdt_readarg(3, ctx, &_fee);
 	struct mempool_added *event = mempool_events.ringbuf_reserve(sizeof(struct mempool_added));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = mempool_lost.lookup(&zero);
+		__u32 key = MEMPOOL_ADDED;
+		__u64 *lost = mempool_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -105,7 +132,7 @@ int trace_mempool_added(struct pt_regs *ctx)
 	event->vsize = _vsize;
 	event->fee = _fee;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	mempool_events.ringbuf_submit(event, 0);
+	mempool_events.ringbuf_submit(event, mempool_wakeup_flags(sizeof(struct mempool_added)));
 	return 0;
 }
 
@@ -123,8 +150,8 @@ int trace_mempool_removed(struct pt_regs *ctx)
 	bpf_usdt_readarg(5, ctx, &_entry_time);
 	struct mempool_removed *event = mempool_events.ringbuf_reserve(sizeof(struct mempool_removed));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = mempool_lost.lookup(&zero);
+		__u32 key = MEMPOOL_REMOVED;
+		__u64 *lost = mempool_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -135,7 +162,7 @@ int trace_mempool_removed(struct pt_regs *ctx)
 	event->entry_time = _entry_time;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
 	bpf_probe_read_user_str(event->reason, sizeof(event->reason), _reason);
-	mempool_events.ringbuf_submit(event, 0);
+	mempool_events.ringbuf_submit(event, mempool_wakeup_flags(sizeof(struct mempool_removed)));
 	return 0;
 }
 
@@ -159,8 +186,8 @@ int trace_mempool_replaced(struct pt_regs *ctx)
 	bpf_usdt_readarg(8, ctx, &_replaced_by_transaction);
 	struct mempool_replaced *event = mempool_events.ringbuf_reserve(sizeof(struct mempool_replaced));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = mempool_lost.lookup(&zero);
+		__u32 key = MEMPOOL_REPLACED;
+		__u64 *lost = mempool_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -174,7 +201,7 @@ int trace_mempool_replaced(struct pt_regs *ctx)
 	event->replaced_by_transaction = _replaced_by_transaction;
 	bpf_probe_read_user(event->replaced_txid, sizeof(event->replaced_txid), _replaced_txid);
 	bpf_probe_read_user(event->replacement_txid, sizeof(event->replacement_txid), _replacement_txid);
-	mempool_events.ringbuf_submit(event, 0);
+	mempool_events.ringbuf_submit(event, mempool_wakeup_flags(sizeof(struct mempool_replaced)));
 	return 0;
 }
 
@@ -184,8 +211,8 @@ static __always_inline int put_mempool_rejected(__u32 room, __u64 kept, const vo
 {
 	struct mempool_rejected *event = mempool_events.ringbuf_reserve(__builtin_offsetof(struct mempool_rejected, reason) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = mempool_lost.lookup(&zero);
+		__u32 key = MEMPOOL_REJECTED;
+		__u64 *lost = mempool_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -197,7 +224,7 @@ static __always_inline int put_mempool_rejected(__u32 room, __u64 kept, const vo
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->reason, kept, from);
-	mempool_events.ringbuf_submit(event, 0);
+	mempool_events.ringbuf_submit(event, mempool_wakeup_flags(__builtin_offsetof(struct mempool_rejected, reason) + room));
 	return 0;
 }
 

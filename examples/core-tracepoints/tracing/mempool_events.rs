@@ -41,13 +41,24 @@ pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
 ];
 /// The ring buffer the events arrive in.
 pub const RING_BUFFER: &str = "mempool_events";
-/// The per-CPU array (one `u64` per CPU at key 0) counting the events
-/// the full ring buffer dropped: sum it on exit and report it, e.g.
-/// with [`lost_json`].
+/// The per-CPU array counting the events the full ring buffer
+/// dropped, one `u64` per CPU at each event's kind (key `i + 1` for
+/// the tracepoint at index `i` of the table above; key 0 unused): sum
+/// each over the CPUs on exit and report them, e.g. with
+/// [`lost_json`].
 pub const LOST_COUNTER: &str = "mempool_lost";
-/// `{"lost": N}`, the line a reader prints on exit.
-pub fn lost_json(lost: u64) -> String {
-    format!("{{\"lost\":{lost}}}")
+/// `{"lost":N,"lost_by_tracepoint":{"provider:tracepoint":n,...}}`, the
+/// line a reader prints on exit: `lost[i]` is the count of the
+/// tracepoint at index `i` of the table above, `N` their sum.
+pub fn lost_json(lost: &[u64]) -> String {
+    let by_tracepoint: Vec<String> = TRACEPOINTS
+        .iter()
+        .zip(lost)
+        .map(|((provider, tracepoint, _), n)| format!("\"{provider}:{tracepoint}\":{n}"))
+        .collect();
+    let total: u64 = lost.iter().sum();
+    let by_tracepoint = by_tracepoint.join(",");
+    format!("{{\"lost\":{total},\"lost_by_tracepoint\":{{{by_tracepoint}}}}}")
 }
 
 /// `mempool:added` (`struct mempool_added`):

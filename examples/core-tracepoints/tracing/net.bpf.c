@@ -13,18 +13,29 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* The ring buffer: a loader may set another size before loading
+ * (bpf_map__set_max_entries; a power of two, a multiple of the page size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8388608);
 } net_events SEC(".maps");
 
-/* Events dropped because the ring buffer was full, per CPU. */
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 8);
 	__type(key, __u32);
 	__type(value, __u64);
 } net_lost SEC(".maps");
+
+/* The bytes of records submitted so far: the wakeup policy's count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_wakeup SEC(".maps");
 
 /* A string is read here first: its length picks the size of its record. */
 struct net_scratch {
@@ -37,14 +48,33 @@ struct {
 	__type(value, struct net_scratch);
 } net_scratch SEC(".maps");
 
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 net_wakeup_flags(__u64 size)
+{
+	__u64 share = bpf_ringbuf_query(&net_events, BPF_RB_RING_SIZE) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = bpf_map_lookup_elem(&net_wakeup, &zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* Puts one `net:inbound_message` record that ends `room` bytes into `msg`,
  * holding `kept` bytes of the buffer, from the traced process. */
 static __always_inline int put_net_inbound_message(__u32 room, __u64 kept, const void *from, __s64 _peer_id, const char *_addr, const char *_conn_type, const char *_msg_type, __u64 _msg_size)
 {
 	struct net_inbound_message *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_inbound_message, msg) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u32 key = NET_INBOUND_MESSAGE;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -60,7 +90,7 @@ static __always_inline int put_net_inbound_message(__u32 room, __u64 kept, const
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_user(event->msg, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_inbound_message, msg) + room));
 	return 0;
 }
 
@@ -101,8 +131,8 @@ static __always_inline int put_net_outbound_message(__u32 room, __u64 kept, cons
 {
 	struct net_outbound_message *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_outbound_message, msg) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u32 key = NET_OUTBOUND_MESSAGE;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -118,7 +148,7 @@ static __always_inline int put_net_outbound_message(__u32 room, __u64 kept, cons
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_user(event->msg, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_outbound_message, msg) + room));
 	return 0;
 }
 
@@ -159,8 +189,8 @@ static __always_inline int put_net_inbound_connection(__u32 room, __u64 kept, co
 {
 	struct net_inbound_connection *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_inbound_connection, addr) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u32 key = NET_INBOUND_CONNECTION;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -175,7 +205,7 @@ static __always_inline int put_net_inbound_connection(__u32 room, __u64 kept, co
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_inbound_connection, addr) + room));
 	return 0;
 }
 
@@ -210,8 +240,8 @@ static __always_inline int put_net_outbound_connection(__u32 room, __u64 kept, c
 {
 	struct net_outbound_connection *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_outbound_connection, addr) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u32 key = NET_OUTBOUND_CONNECTION;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -226,7 +256,7 @@ static __always_inline int put_net_outbound_connection(__u32 room, __u64 kept, c
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_outbound_connection, addr) + room));
 	return 0;
 }
 
@@ -261,8 +291,8 @@ static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, con
 {
 	struct net_closed_connection *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_closed_connection, addr) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u32 key = NET_CLOSED_CONNECTION;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -277,7 +307,7 @@ static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, con
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_closed_connection, addr) + room));
 	return 0;
 }
 
@@ -312,8 +342,8 @@ static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 
 {
 	struct net_evicted_inbound_connection *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_evicted_inbound_connection, addr) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u32 key = NET_EVICTED_INBOUND_CONNECTION;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -328,7 +358,7 @@ static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_evicted_inbound_connection, addr) + room));
 	return 0;
 }
 
@@ -363,8 +393,8 @@ static __always_inline int put_net_misbehaving_connection(__u32 room, __u64 kept
 {
 	struct net_misbehaving_connection *event = bpf_ringbuf_reserve(&net_events, __builtin_offsetof(struct net_misbehaving_connection, message) + room, 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u32 key = NET_MISBEHAVING_CONNECTION;
+		__u64 *lost = bpf_map_lookup_elem(&net_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -376,7 +406,7 @@ static __always_inline int put_net_misbehaving_connection(__u32 room, __u64 kept
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->message, kept, from);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_misbehaving_connection, message) + room));
 	return 0;
 }
 

@@ -134,9 +134,17 @@ struct net_misbehaving_connection {
 	char message[NET_MISBEHAVING_CONNECTION_MESSAGE_MAX_LEN + 1]; /* Reason why the peer is misbehaving */
 };
 
-BPF_RINGBUF_OUTPUT(net_events, 2048);
-/* Events dropped because the ring buffer was full, per CPU. */
-BPF_PERCPU_ARRAY(net_lost, __u64, 1);
+/* The ring buffer's size in 4 KiB pages (a power of two): the loader may
+ * define another. */
+#ifndef NET_RING_PAGES
+#define NET_RING_PAGES 2048
+#endif
+BPF_RINGBUF_OUTPUT(net_events, NET_RING_PAGES);
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
+BPF_PERCPU_ARRAY(net_lost, __u64, 8);
+/* The bytes of records submitted so far: the wakeup policy's count. */
+BPF_ARRAY(net_wakeup, __u64, 1);
 
 /* A string is read here first: its length picks the size of its record. */
 struct net_scratch {
@@ -144,14 +152,33 @@ struct net_scratch {
 };
 BPF_PERCPU_ARRAY(net_scratch, struct net_scratch, 1);
 
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 net_wakeup_flags(__u64 size)
+{
+	__u64 share = ((__u64)NET_RING_PAGES * 4096) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = net_wakeup.lookup(&zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* Puts one `net:inbound_message` record that ends `room` bytes into `msg`,
  * holding `kept` bytes of the buffer, from the traced process. */
 static __always_inline int put_net_inbound_message(__u32 room, __u64 kept, const void *from, __s64 _peer_id, const char *_addr, const char *_conn_type, const char *_msg_type, __u64 _msg_size)
 {
 	struct net_inbound_message *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_inbound_message, msg) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = net_lost.lookup(&zero);
+		__u32 key = NET_INBOUND_MESSAGE;
+		__u64 *lost = net_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -167,7 +194,7 @@ static __always_inline int put_net_inbound_message(__u32 room, __u64 kept, const
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_user(event->msg, kept, from);
-	net_events.ringbuf_submit(event, 0);
+	net_events.ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_inbound_message, msg) + room));
 	return 0;
 }
 
@@ -219,8 +246,8 @@ static __always_inline int put_net_outbound_message(__u32 room, __u64 kept, cons
 {
 	struct net_outbound_message *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_outbound_message, msg) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = net_lost.lookup(&zero);
+		__u32 key = NET_OUTBOUND_MESSAGE;
+		__u64 *lost = net_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -236,7 +263,7 @@ static __always_inline int put_net_outbound_message(__u32 room, __u64 kept, cons
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_user(event->msg, kept, from);
-	net_events.ringbuf_submit(event, 0);
+	net_events.ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_outbound_message, msg) + room));
 	return 0;
 }
 
@@ -288,8 +315,8 @@ static __always_inline int put_net_inbound_connection(__u32 room, __u64 kept, co
 {
 	struct net_inbound_connection *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_inbound_connection, addr) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = net_lost.lookup(&zero);
+		__u32 key = NET_INBOUND_CONNECTION;
+		__u64 *lost = net_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -304,7 +331,7 @@ static __always_inline int put_net_inbound_connection(__u32 room, __u64 kept, co
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	net_events.ringbuf_submit(event, 0);
+	net_events.ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_inbound_connection, addr) + room));
 	return 0;
 }
 
@@ -348,8 +375,8 @@ static __always_inline int put_net_outbound_connection(__u32 room, __u64 kept, c
 {
 	struct net_outbound_connection *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_outbound_connection, addr) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = net_lost.lookup(&zero);
+		__u32 key = NET_OUTBOUND_CONNECTION;
+		__u64 *lost = net_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -364,7 +391,7 @@ static __always_inline int put_net_outbound_connection(__u32 room, __u64 kept, c
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	net_events.ringbuf_submit(event, 0);
+	net_events.ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_outbound_connection, addr) + room));
 	return 0;
 }
 
@@ -408,8 +435,8 @@ static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, con
 {
 	struct net_closed_connection *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_closed_connection, addr) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = net_lost.lookup(&zero);
+		__u32 key = NET_CLOSED_CONNECTION;
+		__u64 *lost = net_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -424,7 +451,7 @@ static __always_inline int put_net_closed_connection(__u32 room, __u64 kept, con
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	net_events.ringbuf_submit(event, 0);
+	net_events.ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_closed_connection, addr) + room));
 	return 0;
 }
 
@@ -468,8 +495,8 @@ static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 
 {
 	struct net_evicted_inbound_connection *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_evicted_inbound_connection, addr) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = net_lost.lookup(&zero);
+		__u32 key = NET_EVICTED_INBOUND_CONNECTION;
+		__u64 *lost = net_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -484,7 +511,7 @@ static __always_inline int put_net_evicted_inbound_connection(__u32 room, __u64 
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->addr, kept, from);
-	net_events.ringbuf_submit(event, 0);
+	net_events.ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_evicted_inbound_connection, addr) + room));
 	return 0;
 }
 
@@ -528,8 +555,8 @@ static __always_inline int put_net_misbehaving_connection(__u32 room, __u64 kept
 {
 	struct net_misbehaving_connection *event = net_events.ringbuf_reserve(__builtin_offsetof(struct net_misbehaving_connection, message) + room);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = net_lost.lookup(&zero);
+		__u32 key = NET_MISBEHAVING_CONNECTION;
+		__u64 *lost = net_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -541,7 +568,7 @@ static __always_inline int put_net_misbehaving_connection(__u32 room, __u64 kept
 	if (kept > room)
 		kept = room;
 	bpf_probe_read_kernel(event->message, kept, from);
-	net_events.ringbuf_submit(event, 0);
+	net_events.ringbuf_submit(event, net_wakeup_flags(__builtin_offsetof(struct net_misbehaving_connection, message) + room));
 	return 0;
 }
 

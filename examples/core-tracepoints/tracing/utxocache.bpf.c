@@ -13,26 +13,56 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* The ring buffer: a loader may set another size before loading
+ * (bpf_map__set_max_entries; a power of two, a multiple of the page size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8388608);
 } utxocache_events SEC(".maps");
 
-/* Events dropped because the ring buffer was full, per CPU. */
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 5);
 	__type(key, __u32);
 	__type(value, __u64);
 } utxocache_lost SEC(".maps");
+
+/* The bytes of records submitted so far: the wakeup policy's count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} utxocache_wakeup SEC(".maps");
+
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 utxocache_wakeup_flags(__u64 size)
+{
+	__u64 share = bpf_ringbuf_query(&utxocache_events, BPF_RB_RING_SIZE) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = bpf_map_lookup_elem(&utxocache_wakeup, &zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
 
 SEC("usdt")
 int BPF_USDT(utxocache_flush, __s64 _duration, __u32 _mode, __u64 _coins, __u64 _memory, __u8 _for_prune)
 {
 	struct utxocache_flush *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_flush), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &zero);
+		__u32 key = UTXOCACHE_FLUSH;
+		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -43,7 +73,7 @@ int BPF_USDT(utxocache_flush, __s64 _duration, __u32 _mode, __u64 _coins, __u64 
 	event->coins = _coins;
 	event->memory = _memory;
 	event->for_prune = _for_prune;
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_flush)));
 	return 0;
 }
 
@@ -52,8 +82,8 @@ int BPF_USDT(utxocache_add, const void *_txid, __u32 _vout, __u32 _height, __s64
 {
 	struct utxocache_add *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_add), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &zero);
+		__u32 key = UTXOCACHE_ADD;
+		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -64,7 +94,7 @@ int BPF_USDT(utxocache_add, const void *_txid, __u32 _vout, __u32 _height, __s64
 	event->value = _value;
 	event->is_coinbase = _is_coinbase;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_add)));
 	return 0;
 }
 
@@ -73,8 +103,8 @@ int BPF_USDT(utxocache_spent, const void *_txid, __u32 _vout, __u32 _height, __s
 {
 	struct utxocache_spent *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_spent), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &zero);
+		__u32 key = UTXOCACHE_SPENT;
+		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -85,7 +115,7 @@ int BPF_USDT(utxocache_spent, const void *_txid, __u32 _vout, __u32 _height, __s
 	event->value = _value;
 	event->is_coinbase = _is_coinbase;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_spent)));
 	return 0;
 }
 
@@ -94,8 +124,8 @@ int BPF_USDT(utxocache_uncache, const void *_txid, __u32 _vout, __u32 _height, _
 {
 	struct utxocache_uncache *event = bpf_ringbuf_reserve(&utxocache_events, sizeof(struct utxocache_uncache), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &zero);
+		__u32 key = UTXOCACHE_UNCACHE;
+		__u64 *lost = bpf_map_lookup_elem(&utxocache_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -106,6 +136,6 @@ int BPF_USDT(utxocache_uncache, const void *_txid, __u32 _vout, __u32 _height, _
 	event->value = _value;
 	event->is_coinbase = _is_coinbase;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_uncache)));
 	return 0;
 }

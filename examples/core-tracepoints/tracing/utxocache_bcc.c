@@ -71,9 +71,36 @@ struct utxocache_uncache {
 	__u8 is_coinbase; /* Whether the output belongs to a coinbase transaction */
 };
 
-BPF_RINGBUF_OUTPUT(utxocache_events, 2048);
-/* Events dropped because the ring buffer was full, per CPU. */
-BPF_PERCPU_ARRAY(utxocache_lost, __u64, 1);
+/* The ring buffer's size in 4 KiB pages (a power of two): the loader may
+ * define another. */
+#ifndef UTXOCACHE_RING_PAGES
+#define UTXOCACHE_RING_PAGES 2048
+#endif
+BPF_RINGBUF_OUTPUT(utxocache_events, UTXOCACHE_RING_PAGES);
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
+BPF_PERCPU_ARRAY(utxocache_lost, __u64, 5);
+/* The bytes of records submitted so far: the wakeup policy's count. */
+BPF_ARRAY(utxocache_wakeup, __u64, 1);
+
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 utxocache_wakeup_flags(__u64 size)
+{
+	__u64 share = ((__u64)UTXOCACHE_RING_PAGES * 4096) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = utxocache_wakeup.lookup(&zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
 
 int trace_utxocache_flush(struct pt_regs *ctx)
 {
@@ -89,8 +116,8 @@ int trace_utxocache_flush(struct pt_regs *ctx)
 	bpf_usdt_readarg(5, ctx, &_for_prune);
 	struct utxocache_flush *event = utxocache_events.ringbuf_reserve(sizeof(struct utxocache_flush));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = utxocache_lost.lookup(&zero);
+		__u32 key = UTXOCACHE_FLUSH;
+		__u64 *lost = utxocache_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -101,7 +128,7 @@ int trace_utxocache_flush(struct pt_regs *ctx)
 	event->coins = _coins;
 	event->memory = _memory;
 	event->for_prune = _for_prune;
-	utxocache_events.ringbuf_submit(event, 0);
+	utxocache_events.ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_flush)));
 	return 0;
 }
 
@@ -119,8 +146,8 @@ int trace_utxocache_add(struct pt_regs *ctx)
 	bpf_usdt_readarg(5, ctx, &_is_coinbase);
 	struct utxocache_add *event = utxocache_events.ringbuf_reserve(sizeof(struct utxocache_add));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = utxocache_lost.lookup(&zero);
+		__u32 key = UTXOCACHE_ADD;
+		__u64 *lost = utxocache_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -131,7 +158,7 @@ int trace_utxocache_add(struct pt_regs *ctx)
 	event->value = _value;
 	event->is_coinbase = _is_coinbase;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	utxocache_events.ringbuf_submit(event, 0);
+	utxocache_events.ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_add)));
 	return 0;
 }
 
@@ -149,8 +176,8 @@ int trace_utxocache_spent(struct pt_regs *ctx)
 	bpf_usdt_readarg(5, ctx, &_is_coinbase);
 	struct utxocache_spent *event = utxocache_events.ringbuf_reserve(sizeof(struct utxocache_spent));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = utxocache_lost.lookup(&zero);
+		__u32 key = UTXOCACHE_SPENT;
+		__u64 *lost = utxocache_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -161,7 +188,7 @@ int trace_utxocache_spent(struct pt_regs *ctx)
 	event->value = _value;
 	event->is_coinbase = _is_coinbase;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	utxocache_events.ringbuf_submit(event, 0);
+	utxocache_events.ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_spent)));
 	return 0;
 }
 
@@ -179,8 +206,8 @@ int trace_utxocache_uncache(struct pt_regs *ctx)
 	bpf_usdt_readarg(5, ctx, &_is_coinbase);
 	struct utxocache_uncache *event = utxocache_events.ringbuf_reserve(sizeof(struct utxocache_uncache));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = utxocache_lost.lookup(&zero);
+		__u32 key = UTXOCACHE_UNCACHE;
+		__u64 *lost = utxocache_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -191,6 +218,6 @@ int trace_utxocache_uncache(struct pt_regs *ctx)
 	event->value = _value;
 	event->is_coinbase = _is_coinbase;
 	bpf_probe_read_user(event->txid, sizeof(event->txid), _txid);
-	utxocache_events.ringbuf_submit(event, 0);
+	utxocache_events.ringbuf_submit(event, utxocache_wakeup_flags(sizeof(struct utxocache_uncache)));
 	return 0;
 }

@@ -13,26 +13,56 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* The ring buffer: a loader may set another size before loading
+ * (bpf_map__set_max_entries; a power of two, a multiple of the page size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8388608);
 } validation_events SEC(".maps");
 
-/* Events dropped because the ring buffer was full, per CPU. */
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u64);
 } validation_lost SEC(".maps");
+
+/* The bytes of records submitted so far: the wakeup policy's count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} validation_wakeup SEC(".maps");
+
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 validation_wakeup_flags(__u64 size)
+{
+	__u64 share = bpf_ringbuf_query(&validation_events, BPF_RB_RING_SIZE) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = bpf_map_lookup_elem(&validation_wakeup, &zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
 
 SEC("usdt")
 int BPF_USDT(validation_block_connected, const void *_block_hash, __s32 _height, __u64 _transactions, __s32 _inputs, __s64 _sigops, __s64 _duration)
 {
 	struct validation_block_connected *event = bpf_ringbuf_reserve(&validation_events, sizeof(struct validation_block_connected), 0);
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&validation_lost, &zero);
+		__u32 key = VALIDATION_BLOCK_CONNECTED;
+		__u64 *lost = bpf_map_lookup_elem(&validation_lost, &key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -44,6 +74,6 @@ int BPF_USDT(validation_block_connected, const void *_block_hash, __s32 _height,
 	event->sigops = _sigops;
 	event->duration = _duration;
 	bpf_probe_read_user(event->block_hash, sizeof(event->block_hash), _block_hash);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, validation_wakeup_flags(sizeof(struct validation_block_connected)));
 	return 0;
 }

@@ -29,9 +29,36 @@ struct validation_block_connected {
 	__s64 duration; /* Time it took to connect the block[^signed-validation] (in nanoseconds) */
 };
 
-BPF_RINGBUF_OUTPUT(validation_events, 2048);
-/* Events dropped because the ring buffer was full, per CPU. */
-BPF_PERCPU_ARRAY(validation_lost, __u64, 1);
+/* The ring buffer's size in 4 KiB pages (a power of two): the loader may
+ * define another. */
+#ifndef VALIDATION_RING_PAGES
+#define VALIDATION_RING_PAGES 2048
+#endif
+BPF_RINGBUF_OUTPUT(validation_events, VALIDATION_RING_PAGES);
+/* Events dropped because the ring buffer was full, per CPU, at the index
+ * of their kind (0 unused). */
+BPF_PERCPU_ARRAY(validation_lost, __u64, 2);
+/* The bytes of records submitted so far: the wakeup policy's count. */
+BPF_ARRAY(validation_wakeup, __u64, 1);
+
+/* The flags to submit a record of `size` bytes with: no wakeup (the
+ * reader also reads on a timer) but each time the bytes submitted pass
+ * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * reader whenever it has caught up: an interrupt in the traced thread
+ * for nearly every record.) */
+static __always_inline __u64 validation_wakeup_flags(__u64 size)
+{
+	__u64 share = ((__u64)VALIDATION_RING_PAGES * 4096) / 4;
+	__u32 zero = 0;
+	__u64 *submitted = validation_wakeup.lookup(&zero);
+	if (!submitted || !share)
+		return 0;
+	__u64 before = *submitted;
+	*submitted = before + size;
+	if (before / share == (before + size) / share)
+		return BPF_RB_NO_WAKEUP;
+	return BPF_RB_FORCE_WAKEUP;
+}
 
 int trace_validation_block_connected(struct pt_regs *ctx)
 {
@@ -49,8 +76,8 @@ int trace_validation_block_connected(struct pt_regs *ctx)
 	bpf_usdt_readarg(6, ctx, &_duration);
 	struct validation_block_connected *event = validation_events.ringbuf_reserve(sizeof(struct validation_block_connected));
 	if (!event) {
-		__u32 zero = 0;
-		__u64 *lost = validation_lost.lookup(&zero);
+		__u32 key = VALIDATION_BLOCK_CONNECTED;
+		__u64 *lost = validation_lost.lookup(&key);
 		if (lost)
 			(*lost)++;
 		return 0;
@@ -62,6 +89,6 @@ int trace_validation_block_connected(struct pt_regs *ctx)
 	event->sigops = _sigops;
 	event->duration = _duration;
 	bpf_probe_read_user(event->block_hash, sizeof(event->block_hash), _block_hash);
-	validation_events.ringbuf_submit(event, 0);
+	validation_events.ringbuf_submit(event, validation_wakeup_flags(sizeof(struct validation_block_connected)));
 	return 0;
 }

@@ -1,9 +1,17 @@
-//! `net-tracer BINARY [--pid PID] [--provider NAME] [--write FILE]`:
+//! `net-tracer BINARY [--pid PID] [--provider NAME] [--write FILE] [--ring-size SIZE]`:
 //! attaches the generated libbpf program of a provider (`net` by default)
 //! to the tracepoints of BINARY (of process PID only, with `--pid`), and
 //! prints one JSON object per event, `{"tracepoint":"net:...","args":{...}}`
-//! (the fired log's format), then `{"lost":N}` on exit: the events the full
-//! ring buffer dropped. Stops on Ctrl-C or SIGTERM, or when PID exits.
+//! (the fired log's format), then `{"lost":N,"lost_by_tracepoint":{...}}`
+//! on exit: the events the full ring buffer dropped, in all and per
+//! tracepoint. Stops on Ctrl-C or SIGTERM, or when PID exits.
+//!
+//! The program wakes the tracer only once a quarter of the ring buffer is
+//! unread (a wakeup per event would cost the traced thread an interrupt
+//! each); the tracer also reads the ring every [`POLL`], so an event is
+//! printed within about that long. `--ring-size 64M` sizes the ring buffer
+//! (bytes, or K, M or G of them; rounded up to a power of two) before the
+//! program is loaded; the default is the generated program's.
 //!
 //! With `--write FILE` it decodes nothing while tracing: it appends every
 //! ring-buffer record to FILE as it came (see [`records`]), and prints only
@@ -34,8 +42,13 @@ struct Provider {
     /// Appends a record's JSON line to the string; false when the record
     /// is not one of the provider's events.
     write_json: fn(&[u8], &mut String) -> bool,
-    lost_json: fn(u64) -> String,
+    /// The exit line, from the lost count of each tracepoint.
+    lost_json: fn(&[u64]) -> String,
 }
+
+/// How long the tracer sleeps waiting for a wakeup before it reads the
+/// ring buffer anyway: the bound on the delay from a fire to its line.
+const POLL: Duration = Duration::from_millis(100);
 
 macro_rules! providers {
     ($($name:ident: $event:ident),* $(,)?) => {
@@ -76,7 +89,7 @@ providers! {
     mempool: MempoolEvent,
 }
 
-const USAGE: &str = "usage: net-tracer BINARY [--pid PID] [--provider net|validation|utxocache|coin_selection|mempool] [--write FILE]
+const USAGE: &str = "usage: net-tracer BINARY [--pid PID] [--provider net|validation|utxocache|coin_selection|mempool] [--write FILE] [--ring-size SIZE]
        net-tracer --read FILE";
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -97,7 +110,7 @@ fn main() -> ExitCode {
 
 fn run(args: Vec<String>) -> Result<(), String> {
     let (mut binary, mut pid, mut provider_name) = (None, -1, "net".to_string());
-    let (mut write, mut read) = (None, None);
+    let (mut write, mut read, mut ring_size) = (None, None, None);
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -105,6 +118,12 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--provider" => provider_name = args.next().ok_or(USAGE)?,
             "--write" => write = Some(args.next().ok_or(USAGE)?),
             "--read" => read = Some(args.next().ok_or(USAGE)?),
+            "--ring-size" => {
+                let size = args.next().ok_or(USAGE)?;
+                ring_size = Some(ring_bytes(&size).ok_or_else(|| {
+                    format!("--ring-size `{size}`: give bytes, or K, M or G of them, up to 2G")
+                })?);
+            }
             _ if binary.is_none() && !arg.starts_with('-') => binary = Some(arg),
             _ => return Err(USAGE.into()),
         }
@@ -126,9 +145,18 @@ fn run(args: Vec<String>) -> Result<(), String> {
     // libbpf's own warnings are kept and printed with an error they explain,
     // not as they come: a clash with another tracer is one line.
     libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Warn, keep_libbpf_message)));
-    let open = ObjectBuilder::default()
+    let mut open = ObjectBuilder::default()
         .open_memory(events.object)
         .map_err(|e| format!("open: {e}"))?;
+    if let Some(bytes) = ring_size {
+        let mut map = open
+            .maps_mut()
+            .find(|m| m.name() == events.ring_buffer)
+            .ok_or_else(|| format!("no map {}", events.ring_buffer))?;
+        map.set_max_entries(bytes)
+            .map_err(|e| format!("--ring-size: {e}"))?;
+        eprintln!("Ring buffer: {} KiB", bytes >> 10);
+    }
     let object = open
         .load()
         .map_err(|e| format!("{}load: {e}", libbpf_messages()))?;
@@ -191,7 +219,10 @@ fn run(args: Vec<String>) -> Result<(), String> {
     eprintln!("Attached {} probes to {binary}", links.len());
     while !STOP.load(Ordering::Relaxed) {
         // EINTR (a signal) is not an error here: the loop condition says why.
-        let _ = ring.poll(Duration::from_millis(100));
+        // Records come without a wakeup until the ring fills up: read it
+        // after each poll, woken or not.
+        let _ = ring.poll(POLL);
+        let _ = ring.consume();
         flush()?;
         // SAFETY: signal 0 only checks that the process exists.
         if pid > 0 && unsafe { libc::kill(pid, 0) } != 0 {
@@ -203,17 +234,24 @@ fn run(args: Vec<String>) -> Result<(), String> {
     drop(ring);
     drop(links);
 
-    let lost: u64 = map(events.lost_counter)?
-        .lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY)
-        .map_err(|e| format!("read {}: {e}", events.lost_counter))?
-        .unwrap_or_default()
-        .iter()
-        .map(|cpu| u64::from_ne_bytes(cpu[..8].try_into().expect("a u64 per CPU")))
-        .sum();
-    if let Some(capture) = capture.into_inner() {
-        capture.finish(lost)?;
+    // Key K of the lost counter counts the events of kind K (from 1).
+    let counter = map(events.lost_counter)?;
+    let mut lost_by_kind = Vec::new();
+    for kind in 1..=events.tracepoints.len() as u32 {
+        let lost: u64 = counter
+            .lookup_percpu(&kind.to_ne_bytes(), MapFlags::ANY)
+            .map_err(|e| format!("read {}: {e}", events.lost_counter))?
+            .unwrap_or_default()
+            .iter()
+            .map(|cpu| u64::from_ne_bytes(cpu[..8].try_into().expect("a u64 per CPU")))
+            .sum();
+        lost_by_kind.push(lost);
     }
-    println!("{}", (events.lost_json)(lost));
+    if let Some(capture) = capture.into_inner() {
+        capture.finish(&lost_by_kind)?;
+    }
+    println!("{}", (events.lost_json)(&lost_by_kind));
+    let lost: u64 = lost_by_kind.iter().sum();
     if lost > 0 {
         eprintln!("Lost {lost} events: the ring buffer was full");
     }
@@ -280,8 +318,30 @@ fn read_records(path: &str) -> Result<(), String> {
     let (provider_name, lost) = read?;
     let events = provider(&provider_name)
         .ok_or_else(|| format!("{path}: unknown provider `{provider_name}`"))?;
-    println!("{}", (events.lost_json)(lost));
+    match lost.by_kind {
+        Some(by_kind) => println!("{}", (events.lost_json)(&by_kind)),
+        None => println!("{{\"lost\":{}}}", lost.total),
+    }
     Ok(())
+}
+
+/// The ring buffer's size in bytes for a `--ring-size` such as `64M`
+/// (bytes, or K, M or G of them), rounded up to a power of two of at
+/// least a page, as the kernel requires; `None` when it is not a size.
+fn ring_bytes(size: &str) -> Option<u32> {
+    let digits = size.trim_end_matches(['K', 'M', 'G']);
+    let unit: u64 = match &size[digits.len()..] {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return None,
+    };
+    let bytes = digits.parse::<u64>().ok()?.checked_mul(unit)?;
+    if bytes == 0 {
+        return None;
+    }
+    u32::try_from(bytes.max(4096).next_power_of_two()).ok()
 }
 
 /// Writes and clears the lines decoded so far; a closed stdout stops the

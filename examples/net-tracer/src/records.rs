@@ -1,17 +1,33 @@
 //! The capture file of `net-tracer --write`: ring-buffer records as they
 //! came, for `--read` to decode later.
 //!
-//! Layout: the line `tracepoints records 1`, the provider's name on a line
+//! Layout: the line `tracepoints records 2`, the provider's name on a line
 //! of its own, then one frame per record (its length as a little-endian
 //! `u32`, then its bytes), and last a trailer: the length `u32::MAX`, then
-//! the events the ring buffer dropped as a little-endian `u64`. A file
-//! without its trailer is one whose tracer did not finish.
+//! the events the ring buffer dropped as a little-endian `u64`, the number
+//! of event kinds as a `u32` and the dropped events of each kind (from
+//! kind 1) as `u64`s. Version 1 files, whose trailer ends after the total,
+//! are read too. A file without its trailer is one whose tracer did not
+//! finish.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 
 /// The first line of every capture.
-const MAGIC: &str = "tracepoints records 1";
+const MAGIC: &str = "tracepoints records 2";
+/// The first line of a capture whose trailer holds the total only.
+const MAGIC_1: &str = "tracepoints records 1";
+/// The most event kinds a trailer may list (a provider has a few dozen).
+const MAX_KINDS: u32 = 4096;
+
+/// The events a capture's tracer lost: in all, and of each kind (from kind
+/// 1; `None` in a version 1 capture).
+pub struct Lost {
+    /// The total.
+    pub total: u64,
+    /// Per kind, when the capture says.
+    pub by_kind: Option<Vec<u64>>,
+}
 /// The length that marks the trailer.
 const TRAILER: u32 = u32::MAX;
 /// Bytes buffered before they are written.
@@ -60,11 +76,17 @@ impl Writer {
         Ok(())
     }
 
-    /// Writes the trailer with the count of `lost` events: the capture is
-    /// complete.
-    pub fn finish(&mut self, lost: u64) -> Result<(), String> {
+    /// Writes the trailer with the count of lost events of each kind (from
+    /// kind 1): the capture is complete.
+    pub fn finish(&mut self, lost: &[u64]) -> Result<(), String> {
         self.buffer.extend_from_slice(&TRAILER.to_le_bytes());
-        self.buffer.extend_from_slice(&lost.to_le_bytes());
+        self.buffer
+            .extend_from_slice(&lost.iter().sum::<u64>().to_le_bytes());
+        self.buffer
+            .extend_from_slice(&(lost.len() as u32).to_le_bytes());
+        for n in lost {
+            self.buffer.extend_from_slice(&n.to_le_bytes());
+        }
         self.flush()?;
         self.file
             .sync_all()
@@ -78,7 +100,7 @@ impl Writer {
 pub fn read(
     path: &str,
     mut each: impl FnMut(&str, &[u8]) -> Result<(), String>,
-) -> Result<(String, u64), String> {
+) -> Result<(String, Lost), String> {
     let file = File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let mut input = BufReader::with_capacity(BATCH, file);
     let mut line = |what: &str| -> Result<String, String> {
@@ -92,7 +114,7 @@ pub fn read(
             .ok_or_else(|| format!("{path}: no {what} line: not a capture of net-tracer --write"))
     };
     let magic = line("header")?;
-    if magic != MAGIC {
+    if magic != MAGIC && magic != MAGIC_1 {
         return Err(format!(
             "{path}: starts with `{magic}`, not `{MAGIC}`: not a capture of net-tracer --write"
         ));
@@ -111,9 +133,27 @@ pub fn read(
         input.read_exact(&mut len).map_err(cut)?;
         let len = u32::from_le_bytes(len);
         if len == TRAILER {
-            let mut lost = [0u8; 8];
-            input.read_exact(&mut lost).map_err(cut)?;
-            return Ok((provider, u64::from_le_bytes(lost)));
+            let mut total = [0u8; 8];
+            input.read_exact(&mut total).map_err(cut)?;
+            let total = u64::from_le_bytes(total);
+            if magic == MAGIC_1 {
+                let by_kind = None;
+                return Ok((provider, Lost { total, by_kind }));
+            }
+            let mut kinds = [0u8; 4];
+            input.read_exact(&mut kinds).map_err(cut)?;
+            let kinds = u32::from_le_bytes(kinds);
+            if kinds > MAX_KINDS {
+                return Err(format!("{path}: a trailer of {kinds} event kinds"));
+            }
+            let mut by_kind = Vec::new();
+            for _ in 0..kinds {
+                let mut n = [0u8; 8];
+                input.read_exact(&mut n).map_err(cut)?;
+                by_kind.push(u64::from_le_bytes(n));
+            }
+            let by_kind = Some(by_kind);
+            return Ok((provider, Lost { total, by_kind }));
         }
         record.resize(len as usize, 0);
         input.read_exact(&mut record).map_err(cut)?;

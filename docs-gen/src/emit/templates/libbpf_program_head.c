@@ -9,15 +9,9 @@
 
 char @LICENSE@[] SEC("license") = "GPL";
 
+/* The ring buffer: a loader may set another size before loading
+ * (bpf_map__set_max_entries; a power of two, a multiple of the page size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, @RING_BUFFER_BYTES@);
 } @RING_BUFFER@ SEC(".maps");
-
-/* Events dropped because the ring buffer was full, per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} @LOST_COUNTER@ SEC(".maps");
