@@ -246,8 +246,36 @@ impl Collected {
             "read {}'s losses before it exited",
             self.name
         );
-        self.lost_line()
-            .unwrap_or_else(|| panic!("printed no {{\"lost\": N}} line: {}", self.seen()))
+        let lost = self
+            .lost_line()
+            .unwrap_or_else(|| panic!("printed no {{\"lost\": N}} line: {}", self.seen()));
+        if let Some(by_tracepoint) = self.lost_by_tracepoint() {
+            assert_eq!(
+                by_tracepoint.values().sum::<u64>(),
+                lost,
+                "{}: the losses per tracepoint do not add up to the total: {}",
+                self.name,
+                self.seen()
+            );
+        }
+        lost
+    }
+
+    /// The `lost_by_tracepoint` object of the reader's exit line (the
+    /// generated readers print one beside `lost`), as tracepoint -> count;
+    /// `None` when the line has none.
+    pub fn lost_by_tracepoint(&self) -> Option<std::collections::BTreeMap<String, u64>> {
+        let objects = self.json_objects();
+        let counts = objects
+            .iter()
+            .find_map(|o| o.get("lost_by_tracepoint"))?
+            .as_object()?;
+        Some(
+            counts
+                .iter()
+                .map(|(name, n)| (name.clone(), n.as_u64().expect("a count")))
+                .collect(),
+        )
     }
 
     /// Whether stdout or stderr contains `marker` so far.

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 use tracepoints_codegen::model::Provider;
 use tracepoints_gen::emit::bpftrace::{Floor, Script};
 use tracepoints_tests::e2e::*;
@@ -161,6 +162,7 @@ fn run_bcc(
     let fired = node.wait();
     tracer.finish(READER_EXIT_TIMEOUT);
     assert_eq!(tracer.lost(), 0, "{module} lost events");
+    assert_no_loss_per_tracepoint(&tracer, provider);
     (fired, tracer.json_lines())
 }
 
@@ -185,7 +187,25 @@ fn run_net_tracer(
     let fired = node.wait();
     tracer.finish(READER_EXIT_TIMEOUT);
     assert_eq!(tracer.lost(), 0, "net-tracer lost events");
+    assert_no_loss_per_tracepoint(&tracer, provider);
     (fired, tracer.json_lines())
+}
+
+/// The reader's exit line counts every tracepoint of `provider`, each at 0.
+fn assert_no_loss_per_tracepoint(tracer: &Collected, provider: &Provider) {
+    let counts = tracer.lost_by_tracepoint().unwrap_or_else(|| {
+        panic!(
+            "{}: no lost_by_tracepoint: {}",
+            tracer.name(),
+            tracer.seen()
+        )
+    });
+    let expected: std::collections::BTreeMap<String, u64> = provider
+        .tracepoints
+        .iter()
+        .map(|t| (t.probe_name(provider), 0))
+        .collect();
+    assert_eq!(counts, expected, "{}", tracer.name());
 }
 
 #[test]
@@ -614,4 +634,69 @@ fn readers_that_clash_with_another_tracer_say_so_in_one_line() {
         "BCC beside a refused net-tracer",
     );
     eprintln!("clash: refused in one line each (BCC after bpftrace, net-tracer after BCC)");
+}
+
+/// At a low rate no record ever forces a wakeup (each is far below a
+/// quarter of the ring), so what delivers them is the readers' timer: each
+/// reader prints events while the node is still firing, not only once it
+/// exits and the reader drains the ring. `core-replay` fires
+/// `net:inbound_connection` 4 times a second for 4 seconds; each reader
+/// must have printed at least 8 of them before the node is gone (with a
+/// 100 ms timer it prints each within about 100 ms, so about 15).
+#[test]
+fn readers_deliver_events_that_no_wakeup_announced() {
+    let Some(_guard) = tracer_test(&["/usr/bin/python3", "tplist-bpfcc", "clang", "taskset"])
+    else {
+        return;
+    };
+    for reader in ["net_bcc.py", "net-tracer"] {
+        let mut node = Collected::spawn(
+            Command::new(core_replay())
+                .args(["--wait", "--flood", "4", "--rate", "4"])
+                .stdin(std::process::Stdio::piped()),
+        );
+        let pid = node.id().to_string();
+        let mut tracer = if reader == "net_bcc.py" {
+            Collected::spawn(
+                Command::new("/usr/bin/python3")
+                    .arg(workspace_root().join(TRACING).join("net_bcc.py"))
+                    .arg(&pid),
+            )
+        } else {
+            Collected::spawn(
+                Command::new(tracepoints_tests::net_tracer())
+                    .arg(core_replay())
+                    .args(["--pid", &pid]),
+            )
+        };
+        tracer.wait_for("Attached 7 probes", ATTACH_TIMEOUT);
+        node.write_line("go");
+        // Printed while the node runs: read before it exits.
+        let mut while_firing = 0;
+        let exited = poll(RUN_TIMEOUT, || {
+            let done = node.exits_within(Duration::from_millis(0));
+            if !done {
+                while_firing = tracer.json_lines().len();
+            }
+            done
+        });
+        assert!(exited, "core-replay did not end: {}", node.seen());
+        tracer.finish(READER_EXIT_TIMEOUT);
+        let fired: usize = String::from_utf8_lossy(&node.stdout())
+            .lines()
+            .find_map(|l| l.strip_prefix("fired ")?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("core-replay printed no `fired N`: {}", node.seen()));
+        assert_eq!(
+            tracer.json_lines().len(),
+            fired,
+            "{reader}: {}",
+            tracer.seen()
+        );
+        assert_eq!(tracer.lost(), 0, "{reader}");
+        assert!(
+            while_firing >= 8,
+            "{reader} printed {while_firing} of {fired} events while the node fired them"
+        );
+        eprintln!("{reader}: {while_firing} of {fired} events printed while the node fired them");
+    }
 }

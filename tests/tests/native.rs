@@ -255,6 +255,19 @@ fn bcc_reports_what_a_full_ring_buffer_lost() {
         100.0 * lost as f64 / FIRES as f64
     );
     assert!(lost > 0, "{FIRES} events cannot fit in the ring buffer");
+    // All of it is counted against the one tracepoint that fired.
+    let by_tracepoint = tracer.lost_by_tracepoint().expect("lost_by_tracepoint");
+    assert_eq!(
+        by_tracepoint.get("fixture:bytes"),
+        Some(&lost),
+        "{by_tracepoint:?}"
+    );
+    assert!(
+        by_tracepoint
+            .iter()
+            .all(|(name, &n)| name == "fixture:bytes" || n == 0),
+        "{by_tracepoint:?}"
+    );
     assert_eq!(
         received + lost,
         FIRES,
