@@ -159,7 +159,7 @@ run() {
         awk -v cap="$cap" '{n += ($1 < cap ? $1 : cap)} END {print n + 0}')
     case $reader in
     bpftrace) lost=$(awk '/^Lost [0-9]+ events/ {n += $2} END {print n + 0}' "$out/out") ;;
-    *) lost=$(sed -n 's/^{"lost": *\([0-9]*\)}$/\1/p' "$out/out" | tail -1) ;;
+    *) lost=$(sed -n 's/^{"lost": *\([0-9]*\)[,}].*/\1/p' "$out/out" | tail -1) ;;
     esac
     echo "$fired $received ${lost:-?} $payload"
 }

@@ -157,6 +157,13 @@ const MESSAGE_MIX: [(&str, usize); 20] = [
 /// The most payload bytes the generated readers keep of a message.
 const KEPT: usize = 32568;
 
+/// The time now, in nanoseconds since the UNIX epoch.
+fn unix_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
 impl Flood {
     /// Fires for `duration`, as fast as it can or at `rate` fires a
     /// second (paced against the clock); returns how many fires a tracer
@@ -173,7 +180,9 @@ impl Flood {
                 // Fire the ones due by now, then check the clock again.
                 let due = (start.elapsed().as_secs_f64() * rate) as u64;
                 if sent >= due {
-                    std::hint::spin_loop();
+                    // Sleep, not spin: the CPU time a run takes is what its
+                    // fires cost (scripts/reader-cost.sh measures it).
+                    std::thread::sleep(Duration::from_micros(50));
                     continue;
                 }
             }
@@ -196,7 +205,18 @@ impl Flood {
                 Flood::Connections => {
                     tracepoints::fire!(net::inbound_connection(id, addr, "inbound", 0, 1))
                 }
-                _ => {
+                // A ping's 8 bytes are its fire time (UNIX nanoseconds,
+                // little-endian): the delay from fire to print is measured
+                // from them (scripts/reader-cost.sh).
+                Flood::Pings => tracepoints::fire!(net::inbound_message(
+                    id,
+                    addr,
+                    "inbound",
+                    msg_type,
+                    size as u64,
+                    &unix_nanos().to_le_bytes()
+                )),
+                Flood::Messages => {
                     let msg: &[u8] = &payload[..size];
                     tracepoints::fire!(net::inbound_message(
                         id,
