@@ -637,7 +637,7 @@ fn readers_that_clash_with_another_tracer_say_so_in_one_line() {
 }
 
 /// At a low rate no record ever forces a wakeup (each is far below a
-/// quarter of the ring), so what delivers them is the readers' timer: each
+/// sixteenth of the ring), so what delivers them is the readers' timer: each
 /// reader prints events while the node is still firing, not only once it
 /// exits and the reader drains the ring. `core-replay` fires
 /// `net:inbound_connection` 4 times a second for 4 seconds; each reader

@@ -148,7 +148,7 @@ impl Flavor {
 
 /// The ring buffer's unread data at which the reader is woken, as a
 /// fraction of the ring's size (its reciprocal): see [`wakeup_policy`].
-pub const WAKEUP_FRACTION: u32 = 4;
+pub const WAKEUP_FRACTION: u32 = 16;
 
 /// The maps of `provider`'s C readers besides the ring buffer: the per-CPU
 /// lost counters (one per event kind, at the kind's index; 0 unused) and

@@ -91,12 +91,12 @@ BPF_PERCPU_ARRAY(coin_selection_scratch, struct coin_selection_scratch, 1);
 
 /* The flags to submit a record of `size` bytes with: no wakeup (the
  * reader also reads on a timer) but each time the bytes submitted pass
- * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * a multiple of 1/16 of the ring. (The kernel's default wakes the
  * reader whenever it has caught up: an interrupt in the traced thread
  * for nearly every record.) */
 static __always_inline __u64 coin_selection_wakeup_flags(__u64 size)
 {
-	__u64 share = ((__u64)COIN_SELECTION_RING_PAGES * 4096) / 4;
+	__u64 share = ((__u64)COIN_SELECTION_RING_PAGES * 4096) / 16;
 	__u32 zero = 0;
 	__u64 *submitted = coin_selection_wakeup.lookup(&zero);
 	if (!submitted || !share)

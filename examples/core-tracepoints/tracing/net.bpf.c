@@ -50,12 +50,12 @@ struct {
 
 /* The flags to submit a record of `size` bytes with: no wakeup (the
  * reader also reads on a timer) but each time the bytes submitted pass
- * a multiple of 1/4 of the ring. (The kernel's default wakes the
+ * a multiple of 1/16 of the ring. (The kernel's default wakes the
  * reader whenever it has caught up: an interrupt in the traced thread
  * for nearly every record.) */
 static __always_inline __u64 net_wakeup_flags(__u64 size)
 {
-	__u64 share = bpf_ringbuf_query(&net_events, BPF_RB_RING_SIZE) / 4;
+	__u64 share = bpf_ringbuf_query(&net_events, BPF_RB_RING_SIZE) / 16;
 	__u32 zero = 0;
 	__u64 *submitted = bpf_map_lookup_elem(&net_wakeup, &zero);
 	if (!submitted || !share)

@@ -6,7 +6,7 @@
 //! on exit: the events the full ring buffer dropped, in all and per
 //! tracepoint. Stops on Ctrl-C or SIGTERM, or when PID exits.
 //!
-//! The program wakes the tracer only once a quarter of the ring buffer is
+//! The program wakes the tracer only once a sixteenth of the ring buffer is
 //! unread (a wakeup per event would cost the traced thread an interrupt
 //! each); the tracer also reads the ring every [`POLL`], so an event is
 //! printed within about that long. `--ring-size 64M` sizes the ring buffer
