@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/stop-tracer.sh
+. scripts/reader-builds.sh
 
 seconds=${1:-3}
 shift || true
@@ -28,24 +29,7 @@ read -r -a readers <<<"${READERS:-floor bcc-baseline bcc-now net-tracer-baseline
 repeat=${REPEAT:-1}
 baseline=${BASELINE:-9379fe7}
 
-dir=$(mktemp -d)
-out=$(mktemp -d /dev/shm/reader-cost.XXXXXX)
-cleanup() {
-    pkill -P $$ 2>/dev/null || true
-    git worktree remove --force "$dir/baseline" 2>/dev/null || true
-    rm -rf "$dir" "$out"
-}
-trap cleanup EXIT
-
-cargo build --quiet --release -p core-tracepoints --bin core-replay
-replay="$PWD/target/release/core-replay"
-tracing=examples/core-tracepoints/tracing
-cargo build --quiet --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer
-cp target/net-tracer/release/net-tracer "$dir/net-tracer.now"
-git worktree add --quiet --detach "$dir/baseline" "$baseline"
-# Its own target directory (see reader-throughput.sh).
-cargo build --quiet --release --manifest-path "$dir/baseline/examples/net-tracer/Cargo.toml" --target-dir target/net-tracer-baseline
-cp target/net-tracer-baseline/release/net-tracer "$dir/net-tracer.baseline"
+reader_builds "$baseline"
 
 # start READER PID -> starts the reader of process PID on CPU 1 (its pid in
 # $tracer) and waits until it is attached.

@@ -26,6 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/stop-tracer.sh
+. scripts/reader-builds.sh
 
 seconds=${1:-2}
 shift || true
@@ -36,30 +37,7 @@ repeat=${REPEAT:-3}
 read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now bcc-write net-tracer-baseline net-tracer-now net-tracer-write}"
 baseline=${BASELINE:-1b3e210}
 
-dir=$(mktemp -d)
-# The readers' output in memory (a message flood prints up to 1 GB a
-# second): on disk, writeback throttling stalls a reader for longer than
-# its ring buffer lasts, and the results say more about the disk.
-out=$(mktemp -d /dev/shm/reader-throughput.XXXXXX)
-cleanup() {
-    pkill -P $$ 2>/dev/null || true
-    git worktree remove --force "$dir/baseline" 2>/dev/null || true
-    rm -rf "$dir" "$out"
-}
-trap cleanup EXIT
-
-cargo build --quiet --release -p core-tracepoints --bin core-replay
-replay="$PWD/target/release/core-replay"
-tracing=examples/core-tracepoints/tracing
-# The readers of now, and of the baseline (its own checkout).
-cargo build --quiet --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer
-cp target/net-tracer/release/net-tracer "$dir/net-tracer.now"
-git worktree add --quiet --detach "$dir/baseline" "$baseline"
-# Its own target directory: cargo hashes both checkouts' net-tracer alike,
-# so in one directory the baseline's BPF objects would stay in the build
-# script's output, fresh to cargo, for today's next build to embed.
-cargo build --quiet --release --manifest-path "$dir/baseline/examples/net-tracer/Cargo.toml" --target-dir target/net-tracer-baseline
-cp target/net-tracer-baseline/release/net-tracer "$dir/net-tracer.baseline"
+reader_builds "$baseline"
 bcc_now=$tracing/net_bcc.py
 bcc_baseline=$dir/baseline/$tracing/net_bcc.py
 

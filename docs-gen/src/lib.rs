@@ -304,7 +304,7 @@ fn read_source_file(path: &Path) -> Result<String, String> {
     }
     let too_big = || {
         format!(
-            "cannot read: larger than {} MiB, which no declaration needs",
+            "cannot read: larger than {} MiB, which no declaration or notes file needs",
             MAX_SOURCE_BYTES >> 20
         )
     };

@@ -359,7 +359,7 @@ fn fifo_and_oversized_inputs_are_refused_at_once() {
     std::fs::write(dir.join("big.rs"), big).unwrap();
     assert_error(
         &gen_in(&dir, &["--out", "out", "big.rs"]),
-        "big.rs: cannot read: larger than 4 MiB, which no declaration needs",
+        "big.rs: cannot read: larger than 4 MiB, which no declaration or notes file needs",
     );
     assert!(!dir.join("out").exists());
 }

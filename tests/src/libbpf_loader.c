@@ -85,8 +85,8 @@ int main(int argc, char **argv)
 	signal(SIGTERM, stop);
 	fprintf(stderr, "Attached %d probes to pid %d\n", attached, pid);
 	while (!stopping) {
-		/* Records come without a wakeup until the ring fills up: read
-		 * it after each poll, woken or not. */
+		/* Most records come without a wakeup: read the ring after
+		 * each poll, woken or not. */
 		int polled = ring_buffer__poll(buffer, 100);
 		if (polled < 0 && polled != -EINTR)
 			return fail("poll the ring buffer");

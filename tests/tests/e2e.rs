@@ -142,51 +142,89 @@ fn bpftrace_attached_before_the_node_starts_reads_every_event() {
     );
 }
 
-/// Runs `node` with the BCC logger of `provider` attached to it by pid and
-/// returns what it fired and what the logger read; checks that it lost
-/// nothing.
-fn run_bcc(
-    mut node: Node,
-    provider: &Provider,
-) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
-    // BCC enables semaphore-gated probes by pid only.
-    let module = format!("{}_bcc.py", provider.name);
-    let mut tracer = Collected::spawn(
-        Command::new("/usr/bin/python3")
-            .arg(workspace_root().join(TRACING).join(&module))
-            .arg(node.pid().to_string()),
-    );
-    let ready = format!("Attached {} probes", provider.tracepoints.len());
-    tracer.wait_for(&ready, ATTACH_TIMEOUT);
-    node.go();
-    let fired = node.wait();
-    tracer.finish(READER_EXIT_TIMEOUT);
-    assert_eq!(tracer.lost(), 0, "{module} lost events");
-    assert_no_loss_per_tracepoint(&tracer, provider);
-    (fired, tracer.json_lines())
+/// The two generated readers that decode events into JSON lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// The BCC logger, `<provider>_bcc.py` (by pid: BCC enables
+    /// semaphore-gated probes by pid only).
+    Bcc,
+    /// `net-tracer`: libbpf-rs with the generated libbpf program and Rust
+    /// types.
+    NetTracer,
 }
 
-/// Runs `node` (running `binary`) with `net-tracer` (`examples/net-tracer`:
-/// libbpf-rs and the generated libbpf program and Rust types) attached for
-/// `provider`; returns what it fired and what the tracer decoded; checks
-/// that it lost nothing.
-fn run_net_tracer(
+impl Reader {
+    /// Both, in the order the tests try them.
+    const ALL: [Reader; 2] = [Reader::Bcc, Reader::NetTracer];
+
+    /// The command of this reader with `args` (the BCC logger's module is
+    /// `provider`'s).
+    fn command(self, provider: &str, args: &[&std::ffi::OsStr]) -> Command {
+        let mut command = match self {
+            Reader::Bcc => {
+                let mut command = Command::new("/usr/bin/python3");
+                command.arg(workspace_root().join(TRACING).join(self.name(provider)));
+                command
+            }
+            Reader::NetTracer => Command::new(tracepoints_tests::net_tracer()),
+        };
+        command.args(args);
+        command
+    }
+
+    /// The reader of `provider` attached to process `pid` (running
+    /// `binary`), with `extra` arguments (`--write FILE`).
+    fn attached(
+        self,
+        provider: &str,
+        binary: &Path,
+        pid: u32,
+        extra: &[&std::ffi::OsStr],
+    ) -> Collected {
+        let pid = pid.to_string();
+        let mut command = match self {
+            Reader::Bcc => self.command(provider, &[pid.as_ref()]),
+            Reader::NetTracer => self.command(
+                provider,
+                &[
+                    binary.as_os_str(),
+                    "--pid".as_ref(),
+                    pid.as_ref(),
+                    "--provider".as_ref(),
+                    provider.as_ref(),
+                ],
+            ),
+        };
+        command.args(extra);
+        Collected::spawn(&mut command)
+    }
+
+    /// How messages name it.
+    fn name(self, provider: &str) -> String {
+        match self {
+            Reader::Bcc => format!("{provider}_bcc.py"),
+            Reader::NetTracer => "net-tracer".into(),
+        }
+    }
+}
+
+/// Runs `node` with `reader` of `provider` attached to it (`node` running
+/// `binary`) and returns what it fired and what the reader decoded; checks
+/// that it lost nothing, in all and per tracepoint.
+fn run_reader(
+    reader: Reader,
     mut node: Node,
     binary: &Path,
     provider: &Provider,
 ) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
-    let mut tracer = Collected::spawn(
-        Command::new(tracepoints_tests::net_tracer())
-            .arg(binary)
-            .args(["--pid", &node.pid().to_string()])
-            .args(["--provider", &provider.name]),
-    );
+    let mut tracer = reader.attached(&provider.name, binary, node.pid(), &[]);
     let ready = format!("Attached {} probes", provider.tracepoints.len());
     tracer.wait_for(&ready, ATTACH_TIMEOUT);
     node.go();
     let fired = node.wait();
     tracer.finish(READER_EXIT_TIMEOUT);
-    assert_eq!(tracer.lost(), 0, "net-tracer lost events");
+    let name = reader.name(&provider.name);
+    assert_eq!(tracer.lost(), 0, "{name} lost events");
     assert_no_loss_per_tracepoint(&tracer, provider);
     (fired, tracer.json_lines())
 }
@@ -214,7 +252,7 @@ fn bcc_python_module_decodes_every_event_of_the_node() {
         return;
     };
     let provider = example_provider();
-    let (fired, read) = run_bcc(Node::start("bcc", true), &provider);
+    let (fired, read) = run_reader(Reader::Bcc, Node::start("bcc", true), p2p_node(), &provider);
     assert_demo_has_hostile_values(&fired);
     assert_same_events(&[provider], &fired, &read, "BCC");
     eprintln!("BCC: {} events ({})", read.len(), counts(&read));
@@ -226,7 +264,12 @@ fn net_tracer_decodes_every_event_of_the_node() {
         return;
     };
     let provider = example_provider();
-    let (fired, read) = run_net_tracer(Node::start("net-tracer", true), p2p_node(), &provider);
+    let (fired, read) = run_reader(
+        Reader::NetTracer,
+        Node::start("net-tracer", true),
+        p2p_node(),
+        &provider,
+    );
     assert_same_events(&[provider], &fired, &read, "net-tracer");
     eprintln!("net-tracer: {} events ({})", read.len(), counts(&read));
 }
@@ -293,7 +336,7 @@ fn bcc_modules_decode_every_provider_of_core_replay() {
     };
     for provider in replayed_providers() {
         let node = Node::replay(&format!("bcc-{}", provider.name));
-        let (fired, read) = run_bcc(node, &provider);
+        let (fired, read) = run_reader(Reader::Bcc, node, core_replay(), &provider);
         let fired = events_of(&provider.name, &fired);
         assert_same_events(
             std::slice::from_ref(&provider),
@@ -317,7 +360,7 @@ fn net_tracer_decodes_every_provider_of_core_replay() {
     };
     for provider in replayed_providers() {
         let node = Node::replay(&format!("net-tracer-{}", provider.name));
-        let (fired, read) = run_net_tracer(node, core_replay(), &provider);
+        let (fired, read) = run_reader(Reader::NetTracer, node, core_replay(), &provider);
         let fired = events_of(&provider.name, &fired);
         assert_same_events(
             std::slice::from_ref(&provider),
@@ -348,56 +391,36 @@ fn record_files_read_back_as_every_event_through_either_reader() {
         .into_iter()
         .find(|p| p.name == "net")
         .expect("core-replay fires net");
-    let bcc = workspace_root().join(TRACING).join("net_bcc.py");
     // How each program reads a record file back.
-    let read_command = |reader: &str, records: &Path| {
-        let mut command = match reader {
-            "net-tracer" => Command::new(tracepoints_tests::net_tracer()),
-            _ => {
-                let mut command = Command::new("/usr/bin/python3");
-                command.arg(&bcc);
-                command
-            }
-        };
-        command.arg("--read").arg(records);
-        command
+    let read_back = |reader: Reader, records: &Path| {
+        Collected::spawn(&mut reader.command("net", &["--read".as_ref(), records.as_os_str()]))
     };
-    let readers = ["net-tracer", "net_bcc.py"];
-    for writer in readers {
-        let records = std::env::temp_dir().join(format!("{writer}-{}.records", std::process::id()));
-        let mut node = Node::replay(&format!("{writer}-write"));
-        let pid = node.pid().to_string();
-        let mut command = match writer {
-            "net-tracer" => {
-                let mut command = Command::new(tracepoints_tests::net_tracer());
-                command.arg(core_replay()).args(["--pid", &pid]);
-                command
-            }
-            _ => {
-                let mut command = Command::new("/usr/bin/python3");
-                command.arg(&bcc).arg(&pid);
-                command
-            }
-        };
-        let mut tracer = Collected::spawn(command.arg("--write").arg(&records));
+    for writer in Reader::ALL {
+        let writer_name = writer.name("net");
+        let records =
+            std::env::temp_dir().join(format!("{writer_name}-{}.records", std::process::id()));
+        let mut node = Node::replay(&format!("{writer_name}-write"));
+        let write = ["--write".as_ref(), records.as_os_str()];
+        let mut tracer = writer.attached("net", core_replay(), node.pid(), &write);
         tracer.wait_for("Attached 7 probes", ATTACH_TIMEOUT);
         node.go();
         let fired = events_of("net", &node.wait());
         tracer.finish(READER_EXIT_TIMEOUT);
-        assert_eq!(tracer.lost(), 0, "{writer} --write lost events");
+        assert_eq!(tracer.lost(), 0, "{writer_name} --write lost events");
         assert!(
             tracer.json_lines().is_empty(),
-            "{writer} --write printed events"
+            "{writer_name} --write printed events"
         );
-        for reader in readers {
-            let what = format!("{writer} --write, then {reader} --read");
-            let mut read = Collected::spawn(&mut read_command(reader, &records));
+        for reader in Reader::ALL {
+            let what = format!("{writer_name} --write, then {} --read", reader.name("net"));
+            let mut read = read_back(reader, &records);
             assert!(
                 read.finish(READER_EXIT_TIMEOUT).success(),
                 "{what}: {}",
                 read.stderr()
             );
             assert_eq!(read.lost(), 0, "{what}: the file's trailer counts no loss");
+            assert_no_loss_per_tracepoint(&read, &provider);
             let read = read.json_lines();
             assert_same_events(std::slice::from_ref(&provider), &fired, &read, &what);
             assert!(
@@ -412,55 +435,59 @@ fn record_files_read_back_as_every_event_through_either_reader() {
                 std::fs::metadata(&records).map_or(0, |m| m.len())
             );
         }
-        // A file whose tracer did not finish (no trailer) is an error
-        // that names the file, printed after the events it does hold.
+        // A file whose tracer did not finish (no trailer: its marker, the
+        // total lost, the number of kinds and each kind's count) is an
+        // error that names the file, printed after the events it does hold.
+        let trailer = 4 + 8 + 4 + 8 * provider.tracepoints.len();
         let bytes = std::fs::read(&records).expect("read the records");
-        std::fs::write(&records, &bytes[..bytes.len() - 12]).expect("cut the records");
+        std::fs::write(&records, &bytes[..bytes.len() - trailer]).expect("cut the records");
         let expected = format!(
             "{}: ends after {} records without its trailer",
             records.display(),
             fired.len()
         );
-        for reader in readers {
-            let mut cut = Collected::spawn(&mut read_command(reader, &records));
+        for reader in Reader::ALL {
+            let mut cut = read_back(reader, &records);
             assert!(
                 !cut.finish(READER_EXIT_TIMEOUT).success(),
-                "{reader} read a cut file"
+                "{reader:?} read a cut file"
             );
             assert!(
                 cut.stderr().contains(&expected),
-                "{reader}: {}",
+                "{reader:?}: {}",
                 cut.stderr()
             );
             assert_eq!(
                 cut.json_lines().len(),
                 fired.len(),
-                "{reader}: events before the cut"
+                "{reader:?}: events before the cut"
             );
         }
         let _ = std::fs::remove_file(&records);
     }
     // A record that is no `net` event (its tag names no tracepoint) reads
     // back as the live readers print it: as undecodable, with its length.
+    // The file is of version 1 (its trailer holds the total only), which
+    // both still read.
     let records = std::env::temp_dir().join(format!("foreign-{}.records", std::process::id()));
     let mut bytes = b"tracepoints records 1\nnet\n".to_vec();
     for word in [8, 99, 0, u32::MAX, 0, 0] {
         bytes.extend(u32::to_le_bytes(word));
     }
     std::fs::write(&records, bytes).expect("write the records");
-    for reader in readers {
-        let mut read = Collected::spawn(&mut read_command(reader, &records));
+    for reader in Reader::ALL {
+        let mut read = read_back(reader, &records);
         assert!(
             read.finish(READER_EXIT_TIMEOUT).success(),
-            "{reader}: {}",
+            "{reader:?}: {}",
             read.stderr()
         );
         assert_eq!(
             read.json_lines(),
             [serde_json::json!({"undecodable": 8})],
-            "{reader} read a foreign record"
+            "{reader:?} read a foreign record"
         );
-        assert_eq!(read.lost(), 0, "{reader}: the foreign file's trailer");
+        assert_eq!(read.lost(), 0, "{reader:?}: the foreign file's trailer");
     }
     let _ = std::fs::remove_file(&records);
 }
@@ -589,14 +616,8 @@ fn readers_that_clash_with_another_tracer_say_so_in_one_line() {
         return;
     };
     let mut node = Node::replay("clash");
-    let pid = node.pid().to_string();
-    let bcc = || {
-        let mut command = Command::new("/usr/bin/python3");
-        command
-            .arg(workspace_root().join(TRACING).join("net_bcc.py"))
-            .arg(&pid);
-        Collected::spawn(&mut command)
-    };
+    let pid = node.pid();
+    let bcc = || Reader::Bcc.attached("net", core_replay(), pid, &[]);
     // bpftrace first (by path, as it attaches), then the BCC logger.
     let mut holder = count_probes(&[(core_replay(), "net:inbound_connection", "n")]);
     let line = refused_line(&mut bcc());
@@ -610,11 +631,7 @@ fn readers_that_clash_with_another_tracer_say_so_in_one_line() {
     // The BCC logger first, then net-tracer (libbpf).
     let mut logger = bcc();
     logger.wait_for("Attached 7 probes", ATTACH_TIMEOUT);
-    let mut tracer = Collected::spawn(
-        Command::new(tracepoints_tests::net_tracer())
-            .arg(core_replay())
-            .args(["--pid", &pid]),
-    );
+    let mut tracer = Reader::NetTracer.attached("net", core_replay(), pid, &[]);
     let line = refused_line(&mut tracer);
     assert!(
         line.starts_with("net-tracer: cannot attach net:")
@@ -649,26 +666,14 @@ fn readers_deliver_events_that_no_wakeup_announced() {
     else {
         return;
     };
-    for reader in ["net_bcc.py", "net-tracer"] {
+    for reader in Reader::ALL {
         let mut node = Collected::spawn(
             Command::new(core_replay())
                 .args(["--wait", "--flood", "4", "--rate", "4"])
                 .stdin(std::process::Stdio::piped()),
         );
-        let pid = node.id().to_string();
-        let mut tracer = if reader == "net_bcc.py" {
-            Collected::spawn(
-                Command::new("/usr/bin/python3")
-                    .arg(workspace_root().join(TRACING).join("net_bcc.py"))
-                    .arg(&pid),
-            )
-        } else {
-            Collected::spawn(
-                Command::new(tracepoints_tests::net_tracer())
-                    .arg(core_replay())
-                    .args(["--pid", &pid]),
-            )
-        };
+        let mut tracer = reader.attached("net", core_replay(), node.id(), &[]);
+        let reader = reader.name("net");
         tracer.wait_for("Attached 7 probes", ATTACH_TIMEOUT);
         node.write_line("go");
         // Printed while the node runs: read before it exits.

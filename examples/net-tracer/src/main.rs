@@ -6,10 +6,10 @@
 //! on exit: the events the full ring buffer dropped, in all and per
 //! tracepoint. Stops on Ctrl-C or SIGTERM, or when PID exits.
 //!
-//! The program wakes the tracer only once a sixteenth of the ring buffer is
-//! unread (a wakeup per event would cost the traced thread an interrupt
-//! each); the tracer also reads the ring every [`POLL`], so an event is
-//! printed within about that long. `--ring-size 64M` sizes the ring buffer
+//! The program wakes the tracer only each time another sixteenth of the
+//! ring buffer has been submitted (a wakeup per event would cost the traced
+//! thread an interrupt each); the tracer also reads the ring every
+//! [`POLL`], so an event is printed within about that long. `--ring-size 64M` sizes the ring buffer
 //! (bytes, or K, M or G of them; rounded up to a power of two) before the
 //! program is loaded; the default is the generated program's.
 //!
@@ -219,8 +219,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
     eprintln!("Attached {} probes to {binary}", links.len());
     while !STOP.load(Ordering::Relaxed) {
         // EINTR (a signal) is not an error here: the loop condition says why.
-        // Records come without a wakeup until the ring fills up: read it
-        // after each poll, woken or not.
+        // Most records come without a wakeup: read the ring after each
+        // poll, woken or not.
         let _ = ring.poll(POLL);
         let _ = ring.consume();
         flush()?;

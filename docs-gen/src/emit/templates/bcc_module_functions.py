@@ -98,8 +98,9 @@ RECORDS_MAGIC = b"tracepoints records 2\n"
 RECORDS_MAGIC_1 = b"tracepoints records 1\n"
 RECORDS_TRAILER = 0xFFFFFFFF
 # How long a reader waits for a wakeup before it reads the ring anyway:
-# records are submitted without waking it until the ring fills up, so this
-# bounds the delay from a fire to its line.
+# the program wakes it only each time another sixteenth of the ring has
+# been submitted, so at a low rate this bounds the delay from a fire to its
+# line.
 POLL_MS = 100
 
 
@@ -243,13 +244,12 @@ def main(argv):
         return 0
 
     bpf[@RING_BUFFER@].open_ring_buffer(on_event)
-    size = pages * 4096 if pages else None
-    if size:
-        print("Ring buffer: %d KiB" % (size >> 10), file=sys.stderr, flush=True)
+    if pages:
+        print("Ring buffer: %d KiB" % (pages * 4), file=sys.stderr, flush=True)
     print("Attached %d probes to pid %d" % (len(@PROBES@), pid), file=sys.stderr, flush=True)
     while not stopping:
-        # Records come without a wakeup until the ring fills up: the poll
-        # ends after POLL_MS, and the ring is read whether it woke or not.
+        # Most records come without a wakeup: the poll ends after POLL_MS
+        # at the latest, and the ring is read whether it woke or not.
         bpf.ring_buffer_poll(POLL_MS)
         bpf.ring_buffer_consume()
         sys.stdout.flush()
