@@ -228,31 +228,7 @@ fn main() {
     let count = |i: usize| args.get(i).and_then(|n| n.parse::<u64>().ok()).unwrap_or(1);
     match args.first().map(String::as_str) {
         #[cfg(not(feature = "usdt"))]
-        Some("twelve") => {
-            if args.iter().any(|a| a == "--wait") {
-                wait_for_tracer(fixture::twelve::is_enabled);
-            }
-            let (s9, s11) = (String::from("nine"), String::from("a string of eleven"));
-            let mut enabled = 0;
-            for i in 0..count(1) {
-                enabled += u64::from(fixture::twelve::is_enabled());
-                tracepoints::fire!(fixture::twelve(
-                    -8,
-                    -16,
-                    -32,
-                    -64 - i as i64,
-                    8,
-                    16,
-                    32,
-                    u64::MAX - i,
-                    true,
-                    &s9,
-                    i as i64,
-                    &s11
-                ));
-            }
-            println!("twelve fired {enabled} of {} times", count(1));
-        }
+        Some("twelve") => twelve(count(1), args.iter().any(|a| a == "--wait")),
         #[cfg(not(feature = "usdt"))]
         Some("bytes") => {
             if args.iter().any(|a| a == "--wait") {
@@ -264,26 +240,7 @@ fn main() {
             }
         }
         #[cfg(not(feature = "usdt"))]
-        Some("flood") => {
-            use std::sync::atomic::{AtomicBool, Ordering};
-            wait_for_tracer(fixture::bytes::is_enabled);
-            static STOP: AtomicBool = AtomicBool::new(false);
-            std::thread::spawn(|| {
-                let mut line = String::new();
-                let _ = std::io::stdin().read_line(&mut line);
-                STOP.store(true, Ordering::Relaxed);
-            });
-            let hash: Vec<u8> = (0..32).collect();
-            let mut fired = 0u64;
-            while !STOP.load(Ordering::Relaxed) {
-                if fixture::bytes::is_enabled() {
-                    fired += 1;
-                }
-                tracepoints::fire!(fixture::bytes(&hash, fired, b"abc"));
-            }
-            println!("flood fired {fired} times");
-            println!("after: enabled={}", fixture::bytes::is_enabled());
-        }
+        Some("flood") => flood(),
         #[cfg(not(feature = "usdt"))]
         Some("stress") => stress(),
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -306,6 +263,61 @@ fn main() {
             std::process::exit(2);
         }
     }
+}
+
+/// `fixture twelve N [--wait]`: fires the twelve-argument probe `count`
+/// times (after a tracer raised its semaphore, with `wait`) and says how
+/// many fires a tracer was attached to.
+#[cfg(not(feature = "usdt"))]
+fn twelve(count: u64, wait: bool) {
+    if wait {
+        wait_for_tracer(fixture::twelve::is_enabled);
+    }
+    let (s9, s11) = (String::from("nine"), String::from("a string of eleven"));
+    let mut enabled = 0;
+    for i in 0..count {
+        enabled += u64::from(fixture::twelve::is_enabled());
+        tracepoints::fire!(fixture::twelve(
+            -8,
+            -16,
+            -32,
+            -64 - i as i64,
+            8,
+            16,
+            32,
+            u64::MAX - i,
+            true,
+            &s9,
+            i as i64,
+            &s11
+        ));
+    }
+    println!("twelve fired {enabled} of {} times", count);
+}
+
+/// `fixture flood`: fires `fixture:bytes` as fast as it can, once a tracer
+/// is attached, until a line arrives on stdin; then reports whether the
+/// semaphore is down again.
+#[cfg(not(feature = "usdt"))]
+fn flood() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    wait_for_tracer(fixture::bytes::is_enabled);
+    static STOP: AtomicBool = AtomicBool::new(false);
+    std::thread::spawn(|| {
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        STOP.store(true, Ordering::Relaxed);
+    });
+    let hash: Vec<u8> = (0..32).collect();
+    let mut fired = 0u64;
+    while !STOP.load(Ordering::Relaxed) {
+        if fixture::bytes::is_enabled() {
+            fired += 1;
+        }
+        tracepoints::fire!(fixture::bytes(&hash, fired, b"abc"));
+    }
+    println!("flood fired {fired} times");
+    println!("after: enabled={}", fixture::bytes::is_enabled());
 }
 
 /// `fixture stress`: see the module docs.
