@@ -1,6 +1,7 @@
 //! The built example binaries carry exactly Bitcoin Core's probes, with
-//! its argument sizes (written out here from Core's `doc/tracing.md`, not
-//! from the declaration), each behind its own semaphore.
+//! its argument sizes (written out here from the notes of a real `bitcoind`
+//! v31.0, `tests/fixtures/core-v31-stapsdt.txt`, not from the declaration),
+//! each behind its own semaphore.
 
 use tracepoints_tests::{core_replay, fixture, p2p_node, sdt_notes, semaphore_shares_relro_page};
 
@@ -15,8 +16,8 @@ const CORE: &[(&str, &[i64])] = &[
     ("mempool:rejected", &[8, 8]),
     ("mempool:removed", &[8, 8, -4, -8, 8]),
     ("mempool:replaced", &[8, -4, -8, 8, 8, -4, -8, 1]),
-    ("net:closed_connection", &[-8, 8, 8, 4, 8]),
-    ("net:evicted_inbound_connection", &[-8, 8, 8, 4, 8]),
+    ("net:closed_connection", &[-8, 8, 8, 4, -8]),
+    ("net:evicted_inbound_connection", &[-8, 8, 8, 4, -8]),
     ("net:inbound_connection", &[-8, 8, 8, 4, 8]),
     ("net:inbound_message", &[-8, 8, 8, 8, 8, 8]),
     ("net:misbehaving_connection", &[-8, 8]),
@@ -26,7 +27,7 @@ const CORE: &[(&str, &[i64])] = &[
     ("utxocache:flush", &[-8, 4, 8, 8, 1]),
     ("utxocache:spent", &[8, 4, 4, -8, 1]),
     ("utxocache:uncache", &[8, 4, 4, -8, 1]),
-    ("validation:block_connected", &[8, -4, 8, -4, 8, 8]),
+    ("validation:block_connected", &[8, -4, 8, -4, -8, -8]),
 ];
 
 #[test]
