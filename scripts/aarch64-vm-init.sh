@@ -16,6 +16,9 @@ mount -t 9p -o "$opts,ro" root /newroot || echo "init: no root share"
 new=/newroot
 mount -t tmpfs tmp "$new/tmp"
 mount -t tmpfs run "$new/run"
+# A checkout under /tmp or /run needs its mount point in the new tmpfs
+# (elsewhere aarch64-vm.sh made it in the read-only tree).
+mkdir -p "$new$tp_checkout" 2>/dev/null
 mount -t 9p -o "$opts" checkout "$new$tp_checkout" || echo "init: no checkout share"
 mount --move /proc "$new/proc"
 mount --move /sys "$new/sys"
