@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+pub mod abi;
 pub mod check;
 pub mod emit;
 pub mod errors;

@@ -67,6 +67,9 @@ pub struct Provider {
     pub doc: Doc,
     /// The tracepoints in declaration order.
     pub tracepoints: Vec<Tracepoint>,
+    /// Whether the ABI the binary carries keeps the docs
+    /// (`#[tracepoints::provider(embed_docs = false)]` leaves them out).
+    pub embed_docs: bool,
 }
 
 /// One tracepoint: a USDT probe `provider:name` with typed arguments.
@@ -438,6 +441,21 @@ pub enum LogPiece {
     /// The value of the argument at this index by its name (`{arg:name}`),
     /// or as a number when the value has none.
     Name(usize),
+}
+
+impl LogLine {
+    /// The line as a declaration writes it, with the names of `args`:
+    /// `{arg}`, `{arg:name}`, and `{{`/`}}` for literal braces.
+    pub fn source(&self, args: &[Arg]) -> String {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                LogPiece::Text(text) => text.replace('{', "{{").replace('}', "}}"),
+                LogPiece::Arg(i) => format!("{{{}}}", args[*i].name),
+                LogPiece::Name(i) => format!("{{{}:name}}", args[*i].name),
+            })
+            .collect()
+    }
 }
 
 impl Provider {

@@ -1,213 +1,9 @@
-//! The ABI file of a provider (`net.abi.json`, built from the model by
-//! [`crate::emit::abi`]) as one typed value: written, read back and
-//! compared as an [`Abi`]; and the classification of the differences
-//! between two versions of one.
+//! The differences between two versions of a provider's ABI file (the
+//! [`Abi`] of `tracepoints_codegen::abi`, re-exported here) and whether
+//! each can break a tracer.
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io;
-
-/// The version of the file format this `tracepoints-gen` writes and reads.
-pub const FORMAT: u32 = 1;
-
-/// A provider's ABI file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Abi {
-    /// The file format's version, [`FORMAT`].
-    pub format: u32,
-    /// Which declaration it was generated from.
-    pub generated_by: String,
-    /// The command that regenerates it.
-    pub regenerate: String,
-    /// The provider's name.
-    pub provider: String,
-    /// Grows by one each time a breaking change is accepted.
-    pub abi_version: u64,
-    /// The tracepoints in declaration order.
-    pub tracepoints: Vec<TracepointAbi>,
-}
-
-/// One tracepoint of an [`Abi`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TracepointAbi {
-    /// The tracepoint's name.
-    pub name: String,
-    /// Its doc comment.
-    pub doc: String,
-    /// Its arguments in probe order.
-    pub args: Vec<ArgAbi>,
-}
-
-/// One argument of a [`TracepointAbi`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArgAbi {
-    /// The argument's name.
-    pub name: String,
-    /// Its declared type (`i64`, `&str`, ...).
-    #[serde(rename = "type")]
-    pub ty: String,
-    /// Its stapsdt size, negative when signed.
-    pub sdt_size: i64,
-    /// How a string's or buffer's length is given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub length: Option<Length>,
-    /// How readers show a buffer (`hex` or `hash`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
-    /// An integer's unit (`ns`, `us`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-    /// Names of some of an integer's values, in declaration order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub values: Vec<ValueAbi>,
-    /// Its doc comment.
-    pub doc: String,
-}
-
-/// One named value of an [`ArgAbi`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValueAbi {
-    /// The value.
-    pub value: i128,
-    /// Its name.
-    pub name: String,
-}
-
-/// How the length of a string or buffer is given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Length {
-    /// `max_len` (at most `value` bytes are kept), `len` (exactly `value`
-    /// bytes are copied) or `len_arg` (argument `arg` holds the length,
-    /// readers keep at most `value` bytes).
-    pub kind: String,
-    /// The argument holding the length (`len_arg`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arg: Option<String>,
-    /// The number of bytes.
-    pub value: u64,
-}
-
-impl Abi {
-    /// Reads an ABI file's text; the error says what is wrong.
-    pub fn parse(text: &str) -> Result<Abi, String> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: Option<u64>,
-        }
-        let format: Format = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-        match format.format {
-            Some(n) if n == u64::from(FORMAT) => {}
-            Some(n) => {
-                return Err(format!(
-                    "format {n}, but this tracepoints-gen reads format {FORMAT}"
-                ));
-            }
-            None => return Err("no `format` number".into()),
-        }
-        serde_json::from_str(text).map_err(|e| e.to_string())
-    }
-
-    /// The file's text: the file, its tracepoints and their lists of
-    /// arguments one field a line, each argument on one line.
-    pub fn to_text(&self) -> String {
-        let mut out = Vec::new();
-        let mut serializer = serde_json::Serializer::with_formatter(&mut out, Layout::default());
-        self.serialize(&mut serializer)
-            .expect("an ABI serializes to memory");
-        let mut text = String::from_utf8(out).expect("JSON is UTF-8");
-        text.push('\n');
-        text
-    }
-}
-
-/// The layout of [`Abi::to_text`]: indented by two spaces down to the
-/// lists of arguments; below that (an argument and its length), on one
-/// line with `", "` and `": "` between fields.
-#[derive(Default)]
-struct Layout {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Layout {
-    /// The depth below which values share a line.
-    const LINES: usize = 4;
-
-    fn one_line(&self) -> bool {
-        self.depth > Self::LINES
-    }
-
-    fn indent<W: ?Sized + io::Write>(&self, writer: &mut W) -> io::Result<()> {
-        for _ in 0..self.depth {
-            writer.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-
-    fn begin(&mut self, writer: &mut (impl ?Sized + io::Write), open: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(open)
-    }
-
-    fn end(&mut self, writer: &mut (impl ?Sized + io::Write), close: &[u8]) -> io::Result<()> {
-        let one_line = self.one_line();
-        self.depth -= 1;
-        if self.has_value && !one_line {
-            writer.write_all(b"\n")?;
-            self.indent(writer)?;
-        }
-        writer.write_all(close)
-    }
-
-    fn item(&mut self, writer: &mut (impl ?Sized + io::Write), first: bool) -> io::Result<()> {
-        if self.one_line() {
-            return writer.write_all(if first { b"" } else { b", " });
-        }
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(writer)
-    }
-}
-
-impl serde_json::ser::Formatter for Layout {
-    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.begin(writer, b"[")
-    }
-    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.end(writer, b"]")
-    }
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.item(writer, first)
-    }
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.begin(writer, b"{")
-    }
-    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.end(writer, b"}")
-    }
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.item(writer, first)
-    }
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
+pub use tracepoints_codegen::abi::*;
 
 /// Whether a change can break a tracer written for the old ABI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +72,13 @@ fn diff_tracepoint(
             class: Class::Compatible,
             place: place.to_string(),
             what: "doc changed".into(),
+        });
+    }
+    if old.log != new.log {
+        changes.push(Change {
+            class: Class::Compatible,
+            place: place.to_string(),
+            what: "log line changed".into(),
         });
     }
     let at = |i: usize, name: &str| format!("{place}: argument {} `{name}`", i + 1);

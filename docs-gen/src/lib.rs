@@ -6,7 +6,8 @@
 //!   date, refusing a breaking ABI change unless it is accepted;
 //! - `abi-diff OLD NEW`: classifies the changes between two ABI files;
 //! - `verify --binary BIN FILE...`: checks a built binary's probes against
-//!   the declaration; `verify --notes FILE FILE...` checks the probes as
+//!   the declaration; `verify --binary BIN` alone, against the ABI the
+//!   binary carries; `verify --notes FILE FILE...` checks the probes as
 //!   `readelf -n` printed them (a binary that is on another machine).
 //!
 //! The binary is a thin wrapper around [`run`]; tests call [`run_args`] in
@@ -20,6 +21,7 @@ mod generate;
 pub mod verify;
 mod write;
 
+use abi::Abi;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use tracepoints_codegen::model::Provider;
@@ -89,8 +91,10 @@ pub enum Command {
         /// file's layout (segments, pages, `.stapsdt.base`).
         #[arg(long, value_name = "FILE", conflicts_with = "binary")]
         notes: Option<PathBuf>,
-        /// Rust source files holding `#[tracepoints::provider]` modules.
-        #[arg(required = true, value_name = "FILE")]
+        /// Rust source files holding `#[tracepoints::provider]` modules;
+        /// without any, the ABI the binary carries (`.note.tracepoints`)
+        /// is the declaration.
+        #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
     },
 }
@@ -210,10 +214,6 @@ enum Target<'a> {
 }
 
 fn verify(dir: &Path, target: Target, files: &[PathBuf]) -> Report {
-    let providers = match read_providers(dir, files) {
-        Ok(providers) => providers,
-        Err(errors) => return Report::failed(errors),
-    };
     let (binary_path, read) = match target {
         Target::Binary(path) => (path, verify::Binary::read(&dir.join(path))),
         Target::Notes(path) => (
@@ -225,7 +225,35 @@ fn verify(dir: &Path, target: Target, files: &[PathBuf]) -> Report {
         Ok(binary) => binary,
         Err(e) => return Report::failed(vec![format!("{}: {e}", binary_path.display())]),
     };
-    let (problems, others) = verify::check(&binary, &providers);
+    let in_binary = |e: String| vec![format!("{}: {e}", binary_path.display())];
+    let embedded = match &binary.embedded {
+        Ok(embedded) => embedded,
+        Err(e) => return Report::failed(in_binary(format!("its tracepoint ABI: {e}"))),
+    };
+    let (providers, embedded_problems) = if files.is_empty() {
+        if embedded.is_empty() {
+            return Report::failed(in_binary(
+                "carries no tracepoint ABI (no `.note.tracepoints`: built without the tracepoints crate, with `readelf -n` output, or the section removed): give the declaration's files".into(),
+            ));
+        }
+        match embedded.iter().map(Abi::provider).collect() {
+            Ok(providers) => (providers, Vec::new()),
+            Err(e) => return Report::failed(in_binary(format!("its tracepoint ABI: {e}"))),
+        }
+    } else {
+        match read_providers(dir, files) {
+            Ok(providers) => {
+                let problems = embedded_differences(embedded, &providers);
+                (providers, problems)
+            }
+            Err(errors) => return Report::failed(errors),
+        }
+    };
+    let (mut problems, others) = verify::check(&binary, &providers);
+    // A difference the probes already show is said once, by the probes.
+    if problems.is_empty() {
+        problems = embedded_problems;
+    }
     let declared: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
     let mut report = Report {
         lines: others
@@ -242,13 +270,36 @@ fn verify(dir: &Path, target: Target, files: &[PathBuf]) -> Report {
         report.summary = format!(
             "{}: all {declared} declared tracepoints present, with the declared argument sizes and usable semaphores{}",
             binary_path.display(),
-            match target {
-                Target::Binary(_) => "",
-                Target::Notes(_) => " (from its notes: the file's layout is not checked)",
+            match (target, files.is_empty()) {
+                (Target::Binary(_), true) => " (declared by the ABI the binary carries)",
+                (Target::Binary(_), false) => "",
+                (Target::Notes(_), _) => " (from its notes: the file's layout is not checked)",
             }
         );
     }
     report
+}
+
+/// Where the ABI a binary carries breaks a tracer written for the
+/// declaration: the binary was built from another version of it. Providers
+/// the binary carries no ABI for are not compared.
+fn embedded_differences(embedded: &[Abi], providers: &[Provider]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for provider in providers {
+        let Some(carried) = embedded.iter().find(|a| a.provider == provider.name) else {
+            continue;
+        };
+        let declared = Abi::of(provider, String::new(), String::new(), 0);
+        for change in abi::diff(&declared, carried) {
+            if change.class == abi::Class::Breaking {
+                problems.push(format!(
+                    "the ABI the binary carries differs from the declaration: {}: {}",
+                    change.place, change.what
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Reads, parses and checks every file; errors name `file:line:column`.

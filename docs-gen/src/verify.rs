@@ -4,6 +4,8 @@
 
 use object::read::elf::{ElfFile64, FileHeader, ProgramHeader, SectionHeader};
 use std::path::Path;
+use tracepoints_codegen::abi::Abi;
+use tracepoints_codegen::abi::note::{self, Note, OWNER, TYPE};
 use tracepoints_codegen::model::Provider;
 
 /// One stapsdt v3 probe as its ELF note describes it.
@@ -100,6 +102,10 @@ pub struct Binary {
     pub machine: Machine,
     /// Every stapsdt note, in file order.
     pub notes: Vec<SdtNote>,
+    /// The providers whose ABI the binary carries (`.note.tracepoints`,
+    /// see `tracepoints_codegen::abi::note`): empty when it carries none,
+    /// the problem when its notes are malformed or do not fit together.
+    pub embedded: Result<Vec<Abi>, String>,
     /// The sections and segments; `None` for notes read from `readelf -n`
     /// output, which does not show them (their checks are skipped).
     layout: Option<Layout>,
@@ -137,6 +143,8 @@ impl Binary {
         let bad = |e: object::read::Error| format!("malformed ELF file: {e}");
         let sections = header.sections(endian, &*data).map_err(bad)?;
         let mut notes = Vec::new();
+        let mut abi_notes = Vec::new();
+        let mut abi_problem = None;
         let mut has_stapsdt_base = false;
         for section in sections.iter() {
             if sections.section_name(endian, section).map_err(bad)? == b".stapsdt.base" {
@@ -146,6 +154,13 @@ impl Binary {
                 continue;
             };
             while let Some(note) = found.next().map_err(bad)? {
+                if note.name() == OWNER.as_bytes() && note.n_type(endian) == TYPE {
+                    match Note::parse(note.desc()) {
+                        Ok(abi) => abi_notes.push(abi),
+                        Err(e) => abi_problem = abi_problem.or(Some(e)),
+                    }
+                    continue;
+                }
                 if note.name() != b"stapsdt" || note.n_type(endian) != 3 {
                     continue;
                 }
@@ -165,6 +180,10 @@ impl Binary {
         Ok(Binary {
             machine,
             notes,
+            embedded: match abi_problem {
+                Some(problem) => Err(problem),
+                None => note::providers(abi_notes),
+            },
             layout: Some(Layout {
                 has_stapsdt_base,
                 relro_pages,
@@ -191,6 +210,7 @@ impl Binary {
         Ok(Binary {
             machine,
             notes,
+            embedded: Ok(Vec::new()),
             layout: None,
         })
     }

@@ -67,7 +67,11 @@
 /// }
 /// ```
 ///
-/// The attribute takes no arguments:
+/// The binary carries each tracepoint's ABI (names, types, lengths, units,
+/// named values and docs) in a note that is never loaded, so that
+/// `tracepoints-gen verify --binary BIN` and tracers need nothing but the
+/// binary. `#[tracepoints::provider(embed_docs = false)]` leaves the docs
+/// out of it; the attribute takes no other argument:
 ///
 /// ```compile_fail
 /// #[tracepoints::provider(name = "net")]

@@ -134,6 +134,51 @@ pub fn verify(binary: &Path, files: &[&str]) -> tracepoints_gen::Report {
     tracepoints_gen(&args)
 }
 
+/// Asserts that `binary` carries exactly the ABI of `providers` (with the
+/// docs unless a provider leaves them out), as `tracepoints-gen` writes it
+/// to the ABI files, and that
+/// `verify` with no declaration accepts the binary's probes against it.
+pub fn assert_carries_abi(binary: &Path, providers: &[tracepoints_codegen::model::Provider]) {
+    use tracepoints_codegen::abi::Abi;
+    let read = tracepoints_gen::verify::Binary::read(binary)
+        .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
+    let carried = read
+        .embedded
+        .unwrap_or_else(|e| panic!("{}: its ABI: {e}", binary.display()));
+    let mut expected: Vec<Abi> = providers
+        .iter()
+        .map(|p| Abi::of(p, String::new(), String::new(), 0))
+        .collect();
+    expected.sort_by(|a, b| a.provider.cmp(&b.provider));
+    let tracepoints = |abis: &[Abi], docs: &dyn Fn(&str) -> bool| -> Vec<(String, Vec<_>)> {
+        abis.iter()
+            .map(|a| {
+                let mut tracepoints = a.tracepoints.clone();
+                if !docs(&a.provider) {
+                    tracepoints = tracepoints.into_iter().map(|t| t.without_docs()).collect();
+                }
+                (a.provider.clone(), tracepoints)
+            })
+            .collect()
+    };
+    let embeds_docs = |name: &str| providers.iter().any(|p| p.name == name && p.embed_docs);
+    assert_eq!(
+        tracepoints(&carried, &|_| true),
+        tracepoints(&expected, &embeds_docs),
+        "{}: the ABI it carries",
+        binary.display()
+    );
+    let report = verify(binary, &[]);
+    assert_eq!(report.errors, Vec::<String>::new(), "{}", binary.display());
+    assert!(
+        report
+            .summary
+            .ends_with("(declared by the ABI the binary carries)"),
+        "{}",
+        report.summary
+    );
+}
+
 /// Asserts that `report`, of `verify` against [`CORE_DECLARATION`], found
 /// every one of the 20 tracepoints as declared.
 pub fn assert_verifies_core(report: &tracepoints_gen::Report) {

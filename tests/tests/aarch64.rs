@@ -2,7 +2,8 @@
 //! binaries cross-built for `aarch64-unknown-linux-gnu` by
 //! `scripts/aarch64-vm.sh build` (Debian unstable's rustc and GNU's
 //! aarch64 linker): `tracepoints-gen verify` accepts them against their
-//! declaration and refuses a declaration that disagrees; each probe is the
+//! declaration and the ABI they carry, and refuses a declaration that
+//! disagrees; each probe is the
 //! 4-byte `nop` with `x` register operands; semaphores and probe sites
 //! keep off every other segment's 64 KiB page. What tracers read through
 //! them is checked in an aarch64 kernel (`scripts/aarch64-vm-tests.sh`).
@@ -12,7 +13,8 @@
 
 use std::path::PathBuf;
 use tracepoints_tests::{
-    Binary, CORE_DECLARATION as CORE, assert_verifies_core, skip, verify, workspace_root,
+    Binary, CORE_DECLARATION as CORE, assert_carries_abi, assert_verifies_core, skip, verify,
+    workspace_root,
 };
 
 /// The aarch64 build of example binary `name`, if it has been made.
@@ -39,6 +41,10 @@ fn aarch64_binaries_match_their_declaration() {
         let report = verify(&binary, &[CORE]);
         assert_verifies_core(&report);
         eprintln!("verify aarch64 {name}: {}", report.summary);
+        // And against the ABI it carries, alone.
+        let source = std::fs::read_to_string(workspace_root().join(CORE)).unwrap();
+        let providers = tracepoints_codegen::read_source(&source).unwrap();
+        assert_carries_abi(&binary, &providers);
     }
 }
 

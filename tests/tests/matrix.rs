@@ -6,6 +6,7 @@
 //! - statically, with `tracepoints-gen verify`: every probe present with
 //!   its argument sizes, semaphores non-zero, aligned and off RELRO pages,
 //!   and every probe instruction in a file page only one segment maps;
+//!   the ABI it carries is the declaration's, also after GNU `strip`;
 //! - with bpftrace, where it can run: attached by path before the program
 //!   starts and while it runs, it counts every fire; `is_enabled()` is false
 //!   again after it detaches; the kernel log gains no `uprobe`/`ref_ctr`
@@ -126,6 +127,18 @@ fn verify(config: &Config, binary: &Path) {
         config.name,
         binary.display()
     );
+    // The ABI it carries, as built and after GNU `strip` (what
+    // distributions do to the binaries they package).
+    tracepoints_tests::assert_carries_abi(binary, &providers);
+    let stripped = binary.with_extension("stripped");
+    let status = Command::new("strip")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(binary)
+        .status()
+        .expect("run strip");
+    assert!(status.success(), "{}: strip failed", config.name);
+    tracepoints_tests::assert_carries_abi(&stripped, &providers);
 }
 
 fn stdout_text(process: &Collected) -> String {
@@ -333,6 +346,11 @@ fn static_crt() {
         cdylib: false,
         ..config("static", "release")
     });
+}
+
+#[test]
+fn strip_symbols() {
+    check(config("strip", "strip"));
 }
 
 #[test]

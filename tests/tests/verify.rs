@@ -3,7 +3,8 @@
 //! disagree with a binary, each fail with the line that says why.
 
 use tracepoints_tests::{
-    CORE_DECLARATION as CORE, assert_verifies_core, fixture, p2p_node, verify, workspace_root,
+    CORE_DECLARATION as CORE, assert_carries_abi, assert_verifies_core, core_replay, fixture,
+    p2p_node, verify, workspace_root,
 };
 
 #[test]
@@ -113,5 +114,101 @@ fn not_an_elf_file_is_an_error() {
         report.errors[0].contains("README.md: not an ELF64 file"),
         "{:?}",
         report.errors
+    );
+}
+
+/// Core's providers as the tests' backend builds them (the `usdt` backend
+/// leaves out `mempool`).
+fn core_providers() -> Vec<tracepoints_codegen::model::Provider> {
+    let source = std::fs::read_to_string(workspace_root().join(CORE)).unwrap();
+    let mut providers = tracepoints_codegen::read_source(&source).unwrap();
+    providers.retain(|p| !(cfg!(feature = "usdt") && p.name == "mempool"));
+    providers
+}
+
+#[test]
+fn example_binaries_carry_their_abi_and_verify_against_it() {
+    for bin in [p2p_node(), core_replay()] {
+        assert_carries_abi(bin, &core_providers());
+        eprintln!("verify {}: {}", bin.display(), verify(bin, &[]).summary);
+    }
+}
+
+#[test]
+fn a_binary_whose_abi_was_removed_needs_the_declaration() {
+    let bare = std::env::temp_dir().join(format!("tracepoints-bare-{}", std::process::id()));
+    let status = std::process::Command::new("objcopy")
+        .args(["--remove-section", ".note.tracepoints"])
+        .arg(core_replay())
+        .arg(&bare)
+        .status()
+        .expect("run objcopy");
+    assert!(status.success());
+    let report = verify(&bare, &[]);
+    let _ = std::fs::remove_file(&bare);
+    assert_eq!(
+        report.errors,
+        [format!(
+            "{}: carries no tracepoint ABI (no `.note.tracepoints`: built without the tracepoints crate, with `readelf -n` output, or the section removed): give the declaration's files",
+            bare.display()
+        )]
+    );
+}
+
+#[test]
+fn a_binary_built_from_another_declaration_is_refused() {
+    // A declaration that keeps a longer string than the binary was built
+    // with: the stapsdt notes (sizes only) cannot tell, the ABI the binary
+    // carries can.
+    let longer = tracepoints_tests::edited_copy(CORE, "longer", |s| {
+        s.replacen("#[max_len(20)]", "#[max_len(24)]", 1)
+    });
+    let report = verify(p2p_node(), &[longer.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&longer);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(
+        report.errors[0].contains("the ABI the binary carries differs from the declaration: net:")
+            && report.errors[0].contains("`conn_type`"),
+        "{:?}",
+        report.errors
+    );
+    eprintln!("verify against another declaration: {}", report.errors[0]);
+}
+
+/// The bytes a note of `note`'s description takes in the section.
+fn note_bytes(note: &tracepoints_codegen::abi::note::Note) -> u64 {
+    let desc = note.to_json().len() as u64;
+    12 + "tracepoints\0".len() as u64 + desc.div_ceil(4) * 4
+}
+
+#[test]
+fn the_abi_section_holds_one_note_per_tracepoint_and_nothing_else() {
+    use object::{Object, ObjectSection};
+    use tracepoints_codegen::abi::note::{Note, SECTION};
+    let data = std::fs::read(p2p_node()).unwrap();
+    let file = object::File::parse(&*data).unwrap();
+    let section = file.section_by_name(SECTION).expect("the ABI section");
+    let mut total = 0;
+    let mut sizes = Vec::new();
+    for provider in core_providers() {
+        let bytes = |docs: bool| -> u64 {
+            provider
+                .tracepoints
+                .iter()
+                .map(|t| note_bytes(&Note::of(&provider, t, docs)))
+                .sum()
+        };
+        total += bytes(true);
+        sizes.push(format!(
+            "{} {} bytes ({} without docs)",
+            provider.name,
+            bytes(true),
+            bytes(false)
+        ));
+    }
+    assert_eq!(section.size(), total, "{}", p2p_node().display());
+    eprintln!(
+        "embedded ABI of p2p-node: {total} bytes: {}",
+        sizes.join(", ")
     );
 }

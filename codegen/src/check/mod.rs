@@ -52,6 +52,7 @@ pub fn provider(provider: &ast::Provider, limits: &Limits, errors: &mut Errors) 
         name: ident.to_string(),
         doc: provider.doc.clone(),
         tracepoints,
+        embed_docs: provider.embed_docs,
     };
     generated_names(&provider, ident, errors);
     footnotes(&provider, ident, errors);

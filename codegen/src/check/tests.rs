@@ -399,7 +399,7 @@ fn names_that_collide_after_mangling_are_rejected_once() {
 fn provider_attribute_with_arguments_is_an_error_in_files_too() {
     let errors = errors("#[tracepoints::provider(x)] mod net { /// d\n fn t(); }");
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].starts_with("`#[tracepoints::provider]` takes no arguments"));
+    assert!(errors[0].starts_with("`#[tracepoints::provider]` takes one option"));
     assert!(errors_with_gen().contains("which is a Rust keyword"));
 }
 

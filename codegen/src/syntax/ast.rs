@@ -17,6 +17,9 @@ pub struct Provider {
     pub item_count: usize,
     /// The tracepoint declarations that parsed, in source order.
     pub tracepoints: Vec<Tracepoint>,
+    /// Whether the ABI the binary carries keeps the docs
+    /// (`#[tracepoints::provider(embed_docs = false)]` leaves them out).
+    pub embed_docs: bool,
 }
 
 /// The parts of the user's module that its expansion keeps.

@@ -11,6 +11,7 @@ pub mod fallback;
 pub mod native;
 pub mod usdt;
 
+use crate::abi::note::Note;
 use crate::model::{ArgType, BytesLen, Limits, Provider, Tracepoint};
 use crate::syntax::ast::ModuleItem;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -208,6 +209,7 @@ fn tracepoint_module(
     let targets = probe_targets(emitter.backend());
     let semaphore_items = semaphore_items(&targets, emitter.semaphore(provider, tracepoint));
     let fire = emitter.fire(provider, tracepoint);
+    let note = Note::of(provider, tracepoint, provider.embed_docs).assembly();
     quote! {
         #[doc = #doc]
         pub mod #name {
@@ -246,6 +248,11 @@ fn tracepoint_module(
                 ".p2align 16",
                 ".popsection",
             );
+
+            // This tracepoint's ABI (`tracepoints_codegen::abi::note`), for
+            // tracers given only the binary.
+            #[cfg(#targets)]
+            ::core::arch::global_asm!(#note);
 
             // Keeps the probe site (and the semaphore it names) in the
             // binary even where the tracepoint is never fired.

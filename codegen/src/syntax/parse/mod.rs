@@ -18,15 +18,16 @@ pub fn attribute(
     item: TokenStream,
     errors: &mut Errors,
 ) -> Option<ast::Provider> {
-    if let Some(first) = args.into_iter().next() {
-        errors.push(first.span(), PROVIDER_TAKES_NO_ARGUMENTS);
-    }
+    let embed_docs = options(args, errors);
     if let Err(error) = within_depth(&item) {
         errors.push_error(error);
         return None;
     }
     match syn::parse2::<syn::ItemMod>(item) {
-        Ok(module) => Some(module_item(&module, errors)),
+        Ok(module) => Some(ast::Provider {
+            embed_docs,
+            ..module_item(&module, errors)
+        }),
         Err(e) => {
             errors.push(
                 e.span(),
@@ -37,7 +38,31 @@ pub fn attribute(
     }
 }
 
-const PROVIDER_TAKES_NO_ARGUMENTS: &str = "`#[tracepoints::provider]` takes no arguments: the provider is named after the module, e.g. `#[tracepoints::provider] mod net { ... }`";
+const PROVIDER_OPTIONS: &str = "`#[tracepoints::provider]` takes one option, `embed_docs = false` (the binary carries its tracepoints' ABI without their docs); the provider is named after the module, e.g. `#[tracepoints::provider] mod net { ... }`";
+
+/// The attribute's arguments: nothing, or `embed_docs = false` (or
+/// `true`, the default). Returns whether the binary's ABI keeps the docs.
+fn options(args: TokenStream, errors: &mut Errors) -> bool {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = args.into_iter().collect();
+    match tokens.as_slice() {
+        [] => true,
+        [
+            TokenTree::Ident(name),
+            TokenTree::Punct(eq),
+            TokenTree::Ident(value),
+        ] if name == "embed_docs"
+            && eq.as_char() == '='
+            && (value == "true" || value == "false") =>
+        {
+            value == "true"
+        }
+        [first, ..] => {
+            errors.push(first.span(), PROVIDER_OPTIONS);
+            true
+        }
+    }
+}
 
 /// Parses a source file and returns every provider module in it (modules
 /// carrying a `#[provider]` or `#[tracepoints::provider]` attribute, at any
@@ -102,11 +127,19 @@ fn collect_modules(items: &[syn::Item], found: &mut Vec<ast::Provider>, errors: 
             continue;
         };
         if let Some(attr) = module.attrs.iter().find(|a| is_provider_attribute(a)) {
-            // The macro rejects arguments; so does the CLI.
-            if !matches!(attr.meta, syn::Meta::Path(_)) {
-                errors.push_spanned(&attr.meta, PROVIDER_TAKES_NO_ARGUMENTS);
-            }
-            found.push(module_item(module, errors));
+            // The options the macro takes, read the same way.
+            let embed_docs = match &attr.meta {
+                syn::Meta::Path(_) => true,
+                syn::Meta::List(list) => options(list.tokens.clone(), errors),
+                syn::Meta::NameValue(_) => {
+                    errors.push_spanned(&attr.meta, PROVIDER_OPTIONS);
+                    true
+                }
+            };
+            found.push(ast::Provider {
+                embed_docs,
+                ..module_item(module, errors)
+            });
         } else if let Some((_, items)) = &module.content {
             collect_modules(items, found, errors);
         }
@@ -147,6 +180,7 @@ pub fn module_item(module: &syn::ItemMod, errors: &mut Errors) -> ast::Provider 
         body: module.content.as_ref().map(|(brace, _)| brace.span.join()),
         item_count: module.content.as_ref().map_or(0, |(_, items)| items.len()),
         tracepoints,
+        embed_docs: true,
     }
 }
 

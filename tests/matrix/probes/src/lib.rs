@@ -1,6 +1,7 @@
-//! The matrix's provider, in a library.
+//! The matrix's provider, in a library. Its binaries carry its ABI
+//! without the docs (the option a user takes to keep binaries small).
 
-#[tracepoints::provider]
+#[tracepoints::provider(embed_docs = false)]
 pub mod mx {
     /// Fired once per call of `fire`, with the call's index.
     fn fired(
