@@ -40,6 +40,7 @@ pub mod emit;
 pub mod errors;
 pub mod model;
 pub mod names;
+pub mod record;
 pub mod syntax;
 
 use errors::Errors;

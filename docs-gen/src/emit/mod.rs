@@ -14,7 +14,7 @@ pub mod c;
 pub mod libbpf;
 pub mod markdown;
 pub mod out;
-pub mod record;
+pub use tracepoints_codegen::record;
 pub mod rust_events;
 
 use tracepoints_codegen::model::Provider;

@@ -13,7 +13,7 @@
 //! (and [`SMALLEST_CLASS`] bytes more for an empty one). Every other field
 //! keeps its full size.
 
-use tracepoints_codegen::model::{ArgType, Tracepoint};
+use crate::model::{ArgType, Tracepoint};
 
 /// What a generated reader's header says of its records.
 pub const LAYOUT_NOTE: &str = "A record is its event struct cut after the bytes the last field (a\n\
@@ -81,6 +81,65 @@ impl Record {
     }
 }
 
+/// Where a record's fields lie: the event struct as a C compiler lays it
+/// out (each field at the next multiple of its alignment, the struct's
+/// size a multiple of its largest alignment), which is what the generated
+/// programs reserve and the generated decoders read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offsets {
+    /// Each argument's field offset, by argument position (`kind` is a
+    /// `u32` at 0).
+    pub args: Vec<u32>,
+    /// Each argument's field size in bytes, by argument position.
+    pub sizes: Vec<u32>,
+    /// The size of the whole struct (a record without a tail).
+    pub size: u32,
+}
+
+impl Record {
+    /// The offsets of `tracepoint`'s fields in this layout.
+    pub fn offsets(&self, tracepoint: &Tracepoint) -> Offsets {
+        let sizes: Vec<u32> = tracepoint.args.iter().map(|a| field_size(a.ty)).collect();
+        let align = |i: usize| -> u32 {
+            match tracepoint.args[i].ty {
+                ArgType::Str { .. } | ArgType::CStr { .. } | ArgType::Bytes { .. } => 1,
+                ty => ty.size(),
+            }
+        };
+        let mut args = vec![0; sizes.len()];
+        let (mut at, mut largest) = (4u32, 4u32);
+        for &i in &self.order {
+            at = at.next_multiple_of(align(i));
+            largest = largest.max(align(i));
+            args[i] = at;
+            at += sizes[i];
+        }
+        Offsets {
+            args,
+            sizes,
+            size: at.next_multiple_of(largest),
+        }
+    }
+}
+
+/// The bytes an argument's field holds: a scalar's size, a string's
+/// longest value and its NUL, a buffer's length or cap.
+pub fn field_size(ty: ArgType) -> u32 {
+    ty.buffer_len().unwrap_or(ty.size())
+}
+
+impl Tail {
+    /// The room a record leaves for a tail that keeps `kept` bytes: the
+    /// smallest of [`Tail::classes`] that holds them.
+    pub fn room(&self, kept: u32) -> u32 {
+        self.classes
+            .iter()
+            .copied()
+            .find(|&room| room >= kept)
+            .unwrap_or(self.cap)
+    }
+}
+
 /// The rooms for a tail of `cap` bytes: [`SMALLEST_CLASS`] doubled while
 /// below `cap`, then `cap`.
 fn classes(cap: u32) -> Vec<u32> {
@@ -96,7 +155,7 @@ mod tests {
 
     fn record(args: &str) -> Record {
         let source = format!("#[tracepoints::provider] mod net {{ /// d\n fn t({args}); }}");
-        let providers = tracepoints_codegen::read_source(&source).unwrap();
+        let providers = crate::read_source(&source).unwrap();
         Record::of(&providers[0].tracepoints[0])
     }
 
