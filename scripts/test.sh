@@ -15,12 +15,14 @@ fi
 cargo fmt --all -- --check
 cargo fmt --manifest-path tests/matrix/Cargo.toml --all -- --check
 cargo fmt --manifest-path examples/net-tracer/Cargo.toml -- --check
+cargo fmt --manifest-path tracer/Cargo.toml -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D warnings
 # The Rust tracer example (outside the workspace: its build script runs
 # clang), in the target directory the tests build it in.
 if command -v clang >/dev/null; then
     cargo clippy --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer -- -D warnings
+    cargo clippy --release --manifest-path tracer/Cargo.toml --target-dir target/tracer -- -D warnings
 fi
 # Every package a user installs passes `cargo package` (its verification
 # build included), and tracepoints-gen installs from its package.

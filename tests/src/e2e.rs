@@ -547,7 +547,12 @@ impl Node {
     /// Starts `core-replay --wait --fired-log ...`: it fires once it reads
     /// the go-ahead line.
     pub fn replay(tag: &str) -> Node {
-        Node::spawn(crate::core_replay(), &[], &["--wait"], tag)
+        Node::replay_binary(tag, crate::core_replay())
+    }
+
+    /// [`Node::replay`] of another build (or copy) of `core-replay`.
+    pub fn replay_binary(tag: &str, binary: &Path) -> Node {
+        Node::spawn(binary, &[], &["--wait"], tag)
     }
 
     fn spawn(binary: &Path, before: &[&str], after: &[&str], tag: &str) -> Node {

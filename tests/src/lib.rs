@@ -58,19 +58,31 @@ pub fn fixture() -> &'static Path {
 /// `target/net-tracer`.
 pub fn net_tracer() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let target = workspace_root().join("target/net-tracer");
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--release", "--manifest-path"])
-            .arg(workspace_root().join("examples/net-tracer/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building examples/net-tracer failed");
-        target.join("release/net-tracer")
-    })
+    BIN.get_or_init(|| outside_build("examples/net-tracer", "net-tracer", "net-tracer"))
+}
+
+/// The release build of `tracer/` (the `tracepoints-trace` command, outside
+/// the workspace for the same reason), built once per test process into
+/// `target/tracer`.
+pub fn tracepoints_trace() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| outside_build("tracer", "tracer", "tracepoints-trace"))
+}
+
+/// Builds the package at `dir` (outside the workspace) in release mode
+/// into `target/<target>` and returns the path of its binary `name`.
+fn outside_build(dir: &str, target: &str, name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = workspace_root().join("target").join(target);
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--release", "--manifest-path"])
+        .arg(workspace_root().join(dir).join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "building {dir} failed");
+    target.join("release").join(name)
 }
 
 /// Builds `package` in release mode, with `usdt_feature` when the tests run

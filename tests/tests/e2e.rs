@@ -151,6 +151,9 @@ enum Reader {
     /// `net-tracer`: libbpf-rs with the generated libbpf program and Rust
     /// types.
     NetTracer,
+    /// `tracepoints-trace`: the one generic program, from the ABI the
+    /// binary carries.
+    Trace,
 }
 
 impl Reader {
@@ -167,6 +170,7 @@ impl Reader {
                 command
             }
             Reader::NetTracer => Command::new(tracepoints_tests::net_tracer()),
+            Reader::Trace => Command::new(tracepoints_tests::tracepoints_trace()),
         };
         command.args(args);
         command
@@ -184,7 +188,7 @@ impl Reader {
         let pid = pid.to_string();
         let mut command = match self {
             Reader::Bcc => self.command(provider, &[pid.as_ref()]),
-            Reader::NetTracer => self.command(
+            Reader::NetTracer | Reader::Trace => self.command(
                 provider,
                 &[
                     binary.as_os_str(),
@@ -204,6 +208,7 @@ impl Reader {
         match self {
             Reader::Bcc => format!("{provider}_bcc.py"),
             Reader::NetTracer => "net-tracer".into(),
+            Reader::Trace => "tracepoints-trace".into(),
         }
     }
 }
@@ -375,6 +380,94 @@ fn net_tracer_decodes_every_provider_of_core_replay() {
             counts(&read)
         );
     }
+}
+
+#[test]
+fn tracepoints_trace_decodes_every_event_of_the_node() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config"]) else {
+        return;
+    };
+    let provider = example_provider();
+    let (fired, read) = run_reader(
+        Reader::Trace,
+        Node::start("tracepoints-trace", true),
+        p2p_node(),
+        &provider,
+    );
+    assert_same_events(&[provider], &fired, &read, "tracepoints-trace");
+    eprintln!(
+        "tracepoints-trace: {} events ({})",
+        read.len(),
+        counts(&read)
+    );
+}
+
+/// `tracepoints-trace` given only `core-replay` reads every provider at
+/// once (one copy of its program per provider) from the ABI the binary
+/// carries; and with that ABI stripped from the binary, from the ABI
+/// files, as it reads a binary built without this crate. Each provider's
+/// events come in the order fired (across providers, in the order its
+/// rings are read).
+#[test]
+fn tracepoints_trace_reads_every_provider_of_core_replay_at_once() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config", "objcopy"]) else {
+        return;
+    };
+    let providers = replayed_providers();
+    let bare = std::env::temp_dir().join(format!("core-replay-bare-{}", std::process::id()));
+    let status = Command::new("objcopy")
+        .args(["--remove-section", ".note.tracepoints"])
+        .arg(core_replay())
+        .arg(&bare)
+        .status()
+        .expect("run objcopy");
+    assert!(status.success());
+    let abi_files: Vec<std::ffi::OsString> = providers
+        .iter()
+        .flat_map(|p| {
+            let file = workspace_root()
+                .join(TRACING)
+                .join(format!("{}.abi.json", p.name));
+            ["--abi".into(), file.into_os_string()]
+        })
+        .collect();
+    for (binary, extra, how) in [
+        (core_replay().to_path_buf(), Vec::new(), "its own ABI"),
+        (bare.clone(), abi_files, "ABI files"),
+    ] {
+        let tag = format!("tracepoints-trace-{}", how.replace(' ', "-"));
+        let mut node = Node::replay_binary(&tag, &binary);
+        let pid = node.pid().to_string();
+        let mut command = Command::new(tracepoints_tests::tracepoints_trace());
+        command.arg(&binary).args(["--pid", &pid]).args(&extra);
+        let mut tracer = Collected::spawn(&mut command);
+        let probes: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
+        tracer.wait_for(&format!("Attached {probes} probes"), ATTACH_TIMEOUT);
+        node.go();
+        let fired = node.wait();
+        tracer.finish(READER_EXIT_TIMEOUT);
+        assert_eq!(tracer.lost(), 0, "tracepoints-trace ({how}) lost events");
+        let counts_by = tracer.lost_by_tracepoint().expect("lost_by_tracepoint");
+        assert_eq!(counts_by.len(), probes, "{how}");
+        assert!(counts_by.values().all(|&n| n == 0), "{how}: {counts_by:?}");
+        let read = tracer.json_lines();
+        // One ring buffer per provider: the order holds within each.
+        for provider in &providers {
+            assert_same_events(
+                std::slice::from_ref(provider),
+                &events_of(&provider.name, &fired),
+                &events_of(&provider.name, &read),
+                &format!("tracepoints-trace ({how}) {}", provider.name),
+            );
+        }
+        assert_eq!(read.len(), fired.len(), "{how}");
+        eprintln!(
+            "tracepoints-trace core-replay from {how}: {} events ({})",
+            read.len(),
+            counts(&read)
+        );
+    }
+    let _ = std::fs::remove_file(&bare);
 }
 
 /// Record files: `net-tracer --write` and the BCC logger's `--write` keep

@@ -1,0 +1,276 @@
+//! Records decoded by the model alone: the typed values of an event, and
+//! the JSON object and log line the generated readers print for it.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, LogPiece, Provider};
+use tracepoints_codegen::names::rust;
+use tracepoints_codegen::record::{Offsets, Record};
+
+/// One argument's value as the record holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// An integer of any declared width and sign.
+    Int(i128),
+    /// A `bool`.
+    Bool(bool),
+    /// A string up to its NUL (invalid UTF-8 replaced).
+    Str(Cow<'a, str>),
+    /// The bytes of a buffer the record kept, in the order passed.
+    Bytes(&'a [u8]),
+}
+
+/// One decoded event: the tracepoint (its position in the provider) and
+/// its arguments' values in declaration order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The tracepoint's position in its provider's declaration.
+    pub tracepoint: usize,
+    /// The values, one per argument.
+    pub values: Vec<Value<'a>>,
+}
+
+/// How to decode and print the records of one provider: its model, its
+/// record layouts and the JSON keys of named values, worked out once.
+pub struct Decoder {
+    provider: Provider,
+    layouts: Vec<(Record, Offsets)>,
+    names: rust::Names,
+}
+
+impl Decoder {
+    /// The decoder of `provider`'s records.
+    pub fn new(provider: Provider) -> Decoder {
+        let layouts = provider
+            .tracepoints
+            .iter()
+            .map(|t| {
+                let record = Record::of(t);
+                let offsets = record.offsets(t);
+                (record, offsets)
+            })
+            .collect();
+        let names = rust::Names::of(&provider);
+        Decoder {
+            provider,
+            layouts,
+            names,
+        }
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
+    /// The event in `record`, or `None` when the record is not one of the
+    /// provider's (an unknown kind, or shorter than its fixed fields).
+    pub fn decode<'a>(&self, record: &'a [u8]) -> Option<Event<'a>> {
+        let kind = u32::from_ne_bytes(record.get(..4)?.try_into().ok()?);
+        let index = usize::try_from(kind).ok()?.checked_sub(1)?;
+        let tracepoint = self.provider.tracepoints.get(index)?;
+        let (layout, offsets) = &self.layouts[index];
+        let tail = layout.tail.as_ref().map(|t| t.index);
+        // Every field but the tail whole; the tail as far as the record goes.
+        let head = (0..tracepoint.args.len())
+            .filter(|&i| Some(i) != tail)
+            .map(|i| offsets.args[i] + offsets.sizes[i])
+            .max()
+            .unwrap_or(4)
+            .max(4) as usize;
+        let needed = if tail.is_some() {
+            head
+        } else {
+            offsets.size as usize
+        };
+        if record.len() < needed {
+            return None;
+        }
+        let field = |i: usize| -> &'a [u8] {
+            let start = (offsets.args[i] as usize).min(record.len());
+            let end = (start + offsets.sizes[i] as usize).min(record.len());
+            &record[start..end]
+        };
+        let int = |i: usize| -> i128 {
+            let arg = &tracepoint.args[i];
+            let bytes = field(i);
+            let mut raw = [0u8; 8];
+            let n = bytes.len().min(8);
+            raw[..n].copy_from_slice(&bytes[..n]);
+            let value = u64::from_ne_bytes(raw);
+            let bits = 8 * arg.ty.size();
+            if arg.ty.is_signed() && bits < 64 {
+                let shift = 64 - bits;
+                i128::from(((value << shift) as i64) >> shift)
+            } else if arg.ty.is_signed() {
+                i128::from(value as i64)
+            } else {
+                i128::from(value)
+            }
+        };
+        let values = tracepoint
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, arg)| match arg.ty {
+                ArgType::Bool => Value::Bool(field(i).first().is_some_and(|&b| b != 0)),
+                ArgType::Str { .. } | ArgType::CStr { .. } => {
+                    let bytes = field(i);
+                    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+                    Value::Str(String::from_utf8_lossy(&bytes[..end]))
+                }
+                ArgType::Bytes {
+                    len: BytesLen::Arg { index, .. },
+                    ..
+                } => {
+                    // The length as the generated decoders take it: the
+                    // value's bits as an unsigned size.
+                    let len = int(index) as u64 as usize;
+                    let bytes = field(i);
+                    Value::Bytes(&bytes[..bytes.len().min(len)])
+                }
+                ArgType::Bytes { .. } => Value::Bytes(field(i)),
+                _ => Value::Int(int(i)),
+            })
+            .collect();
+        Some(Event {
+            tracepoint: index,
+            values,
+        })
+    }
+
+    /// The tracepoint's full name, `provider:name`.
+    pub fn probe_name(&self, event: &Event) -> String {
+        self.provider.tracepoints[event.tracepoint].probe_name(&self.provider)
+    }
+
+    /// Appends the event's JSON object, as the generated readers print it:
+    /// `{"tracepoint":"p:t","args":{...}}`, an integer with named values
+    /// followed by its name (`"network_name":"ipv4"` or `null`), buffers
+    /// as lowercase hex (a hash reversed).
+    pub fn write_json(&self, event: &Event, out: &mut String) {
+        let tracepoint = &self.provider.tracepoints[event.tracepoint];
+        let names = &self.names.tracepoints[event.tracepoint];
+        let _ = write!(
+            out,
+            "{{\"tracepoint\":\"{}\",\"args\":{{",
+            tracepoint.probe_name(&self.provider)
+        );
+        for (i, ((arg, value), n)) in tracepoint
+            .args
+            .iter()
+            .zip(&event.values)
+            .zip(&names.args)
+            .enumerate()
+        {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "\"{}\":", arg.name);
+            write_value(arg, value, out);
+            if let (Some(named), Value::Int(v)) = (&n.named, value) {
+                let _ = write!(out, ",\"{}\":", named.json_key);
+                match arg.value_name(*v) {
+                    Some(name) => write_json_string(out, name),
+                    None => out.push_str("null"),
+                }
+            }
+        }
+        out.push_str("}}");
+    }
+
+    /// The event's log line (the declaration's `#[log]`), `None` when its
+    /// tracepoint declares none: values as the bpftrace log script prints
+    /// them, a named value by its name where the line asks for it.
+    pub fn log_line(&self, event: &Event) -> Option<String> {
+        let tracepoint = &self.provider.tracepoints[event.tracepoint];
+        let line = tracepoint.log.as_ref()?;
+        let mut out = String::new();
+        for piece in &line.pieces {
+            match piece {
+                LogPiece::Text(text) => out.push_str(text),
+                LogPiece::Arg(i) => write_plain(&event.values[*i], &tracepoint.args[*i], &mut out),
+                LogPiece::Name(i) => match (&event.values[*i], &tracepoint.args[*i]) {
+                    (Value::Int(v), arg) if arg.value_name(*v).is_some() => {
+                        out.push_str(arg.value_name(*v).unwrap_or_default())
+                    }
+                    (value, arg) => write_plain(value, arg, &mut out),
+                },
+            }
+        }
+        Some(out)
+    }
+}
+
+/// A value in a log line as the bpftrace log script prints it: numbers
+/// and strings as they are, a `bool` as `0` or `1`, buffers as hex.
+fn write_plain(value: &Value, arg: &Arg, out: &mut String) {
+    match value {
+        Value::Int(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Value::Bool(b) => {
+            let _ = write!(out, "{}", u8::from(*b));
+        }
+        Value::Str(s) => out.push_str(s),
+        Value::Bytes(bytes) => out.push_str(&hex(bytes, is_hash(arg))),
+    }
+}
+
+fn is_hash(arg: &Arg) -> bool {
+    matches!(
+        arg.ty,
+        ArgType::Bytes {
+            display: BytesDisplay::Hash,
+            ..
+        }
+    )
+}
+
+fn write_value(arg: &Arg, value: &Value, out: &mut String) {
+    match value {
+        Value::Int(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Str(s) => write_json_string(out, s),
+        Value::Bytes(bytes) => {
+            out.push('"');
+            out.push_str(&hex(bytes, is_hash(arg)));
+            out.push('"');
+        }
+    }
+}
+
+/// Lowercase hex of `bytes`, in reverse order for a hash.
+pub fn hex(bytes: &[u8], reversed: bool) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(2 * bytes.len());
+    let mut push = |b: &u8| {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    };
+    if reversed {
+        bytes.iter().rev().for_each(&mut push);
+    } else {
+        bytes.iter().for_each(&mut push);
+    }
+    text
+}
+
+/// `text` as a JSON string: quotes, backslashes and control characters
+/// escaped, as the generated readers escape them.
+pub fn write_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}

@@ -1,0 +1,282 @@
+//! The `tracepoints-trace` command. See `--help`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tracepoints_codegen::model::{Provider, Tracepoint};
+use tracepoints_trace::attach::{Options, Tracer};
+use tracepoints_trace::source;
+
+/// Traces the USDT tracepoints of a binary built with the tracepoints
+/// crate, typed, from the ABI the binary carries: one JSON object per
+/// event (`{"tracepoint":"net:inbound_connection","args":{...}}`), then
+/// `{"lost":N,"lost_by_tracepoint":{...}}` when it stops (Ctrl-C,
+/// SIGTERM, or the traced process exiting). A binary built without the
+/// crate (Bitcoin Core's `bitcoind`) is traced with its ABI files
+/// (`--abi net.abi.json`).
+#[derive(Parser)]
+#[command(
+    name = "tracepoints-trace",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    trace: Trace,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lists the binary's providers and tracepoints, with every
+    /// argument's type, length, unit, named values and doc.
+    List {
+        /// The binary (executable or shared library).
+        binary: PathBuf,
+        /// ABI files to read instead of the ABI the binary carries.
+        #[arg(long = "abi", value_name = "FILE")]
+        abi: Vec<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct Trace {
+    /// The binary (executable or shared library) whose tracepoints to
+    /// trace, in every process that runs it.
+    #[arg(value_name = "BINARY", required = true)]
+    binary: Option<PathBuf>,
+    /// Only the process PID; the tracer stops when it exits.
+    #[arg(long, value_name = "PID")]
+    pid: Option<i32>,
+    /// ABI files (`<provider>.abi.json`) to read instead of the ABI the
+    /// binary carries.
+    #[arg(long = "abi", value_name = "FILE")]
+    abi: Vec<PathBuf>,
+    /// Only the tracepoints of this provider; repeat for more.
+    #[arg(long = "provider", value_name = "NAME")]
+    providers: Vec<String>,
+    /// Only this tracepoint (`provider:name`); repeat for more.
+    #[arg(long = "tracepoint", value_name = "PROVIDER:NAME")]
+    tracepoints: Vec<String>,
+    /// `json`: one JSON object per event; `log`: the declared log line of
+    /// each tracepoint that has one (only those are traced).
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    /// The size of each provider's ring buffer: bytes, or K, M or G of
+    /// them, rounded up to a power of two (default 8M).
+    #[arg(long, value_name = "SIZE", value_parser = ring_bytes)]
+    ring_size: Option<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Json,
+    Log,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn stop(_signal: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::List { binary, abi }) => list(&binary, &abi),
+        None => trace(cli.trace),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tracepoints-trace: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn list(binary: &std::path::Path, abi: &[PathBuf]) -> Result<(), String> {
+    let providers = source::providers(binary, abi)?;
+    let mut out = String::new();
+    for provider in &providers {
+        for tracepoint in &provider.tracepoints {
+            describe(provider, tracepoint, &mut out);
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// A tracepoint as `list` shows it: its name and doc, then an argument a
+/// line, with its type, length, unit, named values and doc.
+fn describe(provider: &Provider, tracepoint: &Tracepoint, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "{}", tracepoint.probe_name(provider));
+    for line in tracepoint.doc.text().lines() {
+        let _ = writeln!(out, "    {line}");
+    }
+    for arg in &tracepoint.args {
+        let mut kind = arg.ty.rust().to_string();
+        if let Some(len) = arg.ty.length() {
+            let _ = write!(kind, ", {len} bytes");
+        }
+        if let Some(index) = arg.ty.length_arg() {
+            let _ = write!(kind, " (as many as `{}`)", tracepoint.args[index].name);
+        }
+        if let Some(meaning) = arg.meaning() {
+            let _ = write!(kind, "; {meaning}");
+        }
+        let doc = arg
+            .doc
+            .text()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = writeln!(out, "  {}: {kind}", arg.name);
+        if !doc.is_empty() {
+            let _ = writeln!(out, "      {doc}");
+        }
+    }
+    if let Some(log) = &tracepoint.log {
+        let _ = writeln!(out, "  log: {}", log.source(&tracepoint.args));
+    }
+}
+
+fn trace(args: Trace) -> Result<(), String> {
+    let binary = args.binary.expect("clap requires it");
+    let mut providers = source::providers(&binary, &args.abi)?;
+    for name in &args.providers {
+        if !providers.iter().any(|p| &p.name == name) {
+            let known: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
+            return Err(format!(
+                "--provider {name}: {} has no such provider (it has {})",
+                binary.display(),
+                known.join(", ")
+            ));
+        }
+    }
+    if !args.providers.is_empty() {
+        providers.retain(|p| args.providers.contains(&p.name));
+    }
+    let mut tracepoints = args.tracepoints.clone();
+    if args.format == Format::Log {
+        let logged: Vec<String> = providers
+            .iter()
+            .flat_map(|p| {
+                p.tracepoints
+                    .iter()
+                    .filter(|t| t.log.is_some())
+                    .map(|t| t.probe_name(p))
+            })
+            .filter(|name| tracepoints.is_empty() || tracepoints.contains(name))
+            .collect();
+        if logged.is_empty() {
+            return Err(format!(
+                "--format log: no traced tracepoint of {} declares a log line",
+                binary.display()
+            ));
+        }
+        tracepoints = logged;
+    }
+    let options = Options {
+        pid: args.pid,
+        ring_size: args.ring_size,
+        tracepoints,
+    };
+    let tracer = Tracer::attach(&binary, providers, &options)?;
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe { libc::signal(signal, stop as *const () as libc::sighandler_t) };
+    }
+    if let Some(bytes) = args.ring_size {
+        eprintln!("Ring buffer: {} KiB per provider", bytes >> 10);
+    }
+    eprintln!(
+        "Attached {} probes to {}",
+        tracer.probes(),
+        binary.display()
+    );
+    let decoders = tracer.decoders();
+    let lines = std::cell::RefCell::new(String::new());
+    tracer.run(
+        &STOP,
+        args.pid,
+        |provider, record| {
+            let decoder = decoders[provider];
+            let mut lines = lines.borrow_mut();
+            match decoder.decode(record) {
+                Some(event) => match args.format {
+                    Format::Json => decoder.write_json(&event, &mut lines),
+                    Format::Log => lines.push_str(&decoder.log_line(&event).unwrap_or_default()),
+                },
+                None => lines.push_str(&format!("{{\"undecodable\":{}}}", record.len())),
+            }
+            lines.push('\n');
+            // A poll drains whole rings: write out as it goes.
+            if lines.len() >= 1 << 20 {
+                write_out(&mut lines);
+            }
+        },
+        || {
+            write_out(&mut lines.borrow_mut());
+            Ok(())
+        },
+    )?;
+    let lost = tracer.lost()?;
+    let total: u64 = lost.iter().map(|(_, n)| n).sum();
+    let by_tracepoint: Vec<String> = lost
+        .iter()
+        .map(|(name, n)| format!("\"{name}\":{n}"))
+        .collect();
+    if args.format == Format::Json {
+        println!(
+            "{{\"lost\":{total},\"lost_by_tracepoint\":{{{}}}}}",
+            by_tracepoint.join(",")
+        );
+    }
+    if total > 0 {
+        eprintln!("Lost {total} events: a ring buffer was full (--ring-size sets its size)");
+    }
+    Ok(())
+}
+
+/// Writes and clears the lines so far; a closed stdout stops the tracer
+/// like Ctrl-C.
+fn write_out(lines: &mut String) {
+    if !lines.is_empty() {
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_all(lines.as_bytes())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            STOP.store(true, Ordering::Relaxed);
+        }
+        lines.clear();
+    }
+}
+
+/// The ring buffer's size in bytes for a `--ring-size` such as `64M`,
+/// rounded up to a power of two of at least a page, as the kernel
+/// requires.
+fn ring_bytes(size: &str) -> Result<u32, String> {
+    let wrong = || format!("`{size}`: give bytes, or K, M or G of them, up to 2G");
+    let digits = size.trim_end_matches(['K', 'M', 'G']);
+    let unit: u64 = match &size[digits.len()..] {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(wrong()),
+    };
+    let bytes = digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|&n| n > 0)
+        .ok_or_else(wrong)?;
+    u32::try_from(bytes.max(4096).next_power_of_two()).map_err(|_| wrong())
+}
