@@ -18,8 +18,9 @@ cargo fmt --manifest-path examples/net-tracer/Cargo.toml -- --check
 cargo fmt --manifest-path tracer/Cargo.toml -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --features tracepoints-tests/usdt -- -D warnings
-# The Rust tracer example (outside the workspace: its build script runs
-# clang), in the target directory the tests build it in.
+# The Rust tracer example and the tracepoints-trace command (outside the
+# workspace: their build scripts run clang), in the target directories the
+# tests build them in.
 if command -v clang >/dev/null; then
     cargo clippy --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer -- -D warnings
     cargo clippy --release --manifest-path tracer/Cargo.toml --target-dir target/tracer -- -D warnings
