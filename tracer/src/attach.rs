@@ -54,7 +54,9 @@ static LIBBPF_MESSAGES: Mutex<String> = Mutex::new(String::new());
 
 fn keep_libbpf_message(_level: libbpf_rs::PrintLevel, message: String) {
     if let Ok(mut messages) = LIBBPF_MESSAGES.lock() {
-        messages.push_str("libbpf: ");
+        if !message.starts_with("libbpf: ") {
+            messages.push_str("libbpf: ");
+        }
         messages.push_str(&message);
     }
 }

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tracepoints_codegen::model::{Provider, Tracepoint};
+use tracepoints_codegen::model::{ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
+use tracepoints_codegen::syntax::doc::Doc;
 use tracepoints_trace::attach::{Options, Tracer};
 use tracepoints_trace::source;
 
@@ -115,23 +116,45 @@ fn list(binary: &std::path::Path, abi: &[PathBuf]) -> Result<(), String> {
 fn describe(provider: &Provider, tracepoint: &Tracepoint, out: &mut String) {
     use std::fmt::Write as _;
     let _ = writeln!(out, "{}", tracepoint.probe_name(provider));
-    for line in tracepoint.doc.text().lines() {
+    for line in readable(&tracepoint.doc, tracepoint.doc.text()).lines() {
         let _ = writeln!(out, "    {line}");
     }
     for arg in &tracepoint.args {
         let mut kind = arg.ty.rust().to_string();
-        if let Some(len) = arg.ty.length() {
-            let _ = write!(kind, ", {len} bytes");
+        match arg.ty {
+            ArgType::Str { max_len } | ArgType::CStr { max_len } => {
+                let _ = write!(kind, ", at most {max_len} bytes");
+            }
+            ArgType::Bytes {
+                len: BytesLen::Fixed(len),
+                ..
+            } => {
+                let _ = write!(kind, ", {len} bytes");
+            }
+            ArgType::Bytes {
+                len: BytesLen::Arg { index, max_len },
+                ..
+            } => {
+                let _ = write!(
+                    kind,
+                    ", as many bytes as `{}` (at most {max_len} kept)",
+                    tracepoint.args[index].name
+                );
+            }
+            _ => {}
         }
-        if let Some(index) = arg.ty.length_arg() {
-            let _ = write!(kind, " (as many as `{}`)", tracepoint.args[index].name);
+        if let ArgType::Bytes {
+            display: BytesDisplay::Hash,
+            ..
+        } = arg.ty
+        {
+            kind.push_str(", a hash (shown reversed)");
         }
         if let Some(meaning) = arg.meaning() {
             let _ = write!(kind, "; {meaning}");
         }
-        let doc = arg
-            .doc
-            .text()
+        let typed = arg.doc.with_type(&format!("`{}`", arg.ty.doc_name()));
+        let doc = readable(&arg.doc, &typed)
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
@@ -143,6 +166,16 @@ fn describe(provider: &Provider, tracepoint: &Tracepoint, out: &mut String) {
     if let Some(log) = &tracepoint.log {
         let _ = writeln!(out, "  log: {}", log.source(&tracepoint.args));
     }
+}
+
+/// `text` (the text of `doc`) without its footnote references, whose
+/// definitions are not part of the ABI.
+fn readable(doc: &Doc, text: &str) -> String {
+    let mut text = text.to_string();
+    for label in doc.references() {
+        text = text.replace(&format!("[^{label}]"), "");
+    }
+    text
 }
 
 fn trace(args: Trace) -> Result<(), String> {

@@ -1,0 +1,193 @@
+//! `tracepoints-trace` without a tracer session: `list`, and every failure
+//! before or at attaching exits non-zero with one message that names the
+//! file and the problem.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tracepoints_tests::{core_replay, p2p_node, tracepoints_trace, workspace_root};
+
+fn run(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(tracepoints_trace())
+        .args(args)
+        .output()
+        .expect("run tracepoints-trace")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A copy of `binary` without the ABI it carries.
+fn bare_copy(binary: &Path, tag: &str) -> PathBuf {
+    let bare = std::env::temp_dir().join(format!("tracepoints-{tag}-{}", std::process::id()));
+    let status = Command::new("objcopy")
+        .args(["--remove-section", ".note.tracepoints"])
+        .arg(binary)
+        .arg(&bare)
+        .status()
+        .expect("run objcopy");
+    assert!(status.success());
+    bare
+}
+
+#[test]
+fn list_shows_every_tracepoint_with_its_arguments() {
+    let output = run(&["list".as_ref(), p2p_node().as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for probe in [
+        "net:inbound_connection",
+        "validation:block_connected",
+        "mempool:replaced",
+    ] {
+        if cfg!(feature = "usdt") && probe.starts_with("mempool:") {
+            continue;
+        }
+        assert!(text.lines().any(|l| l == probe), "{probe} in\n{text}");
+    }
+    assert!(
+        text.contains("  network: u32; 0 = `unroutable`, 1 = `ipv4`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  log: INBOUND conn from {addr}: id={id}, type={conn_type}, network={network}, total_in={existing}"),
+        "{text}"
+    );
+    assert!(text.contains("  duration: i64; in nanoseconds"), "{text}");
+}
+
+#[test]
+fn a_binary_without_its_abi_needs_abi_files() {
+    let bare = bare_copy(core_replay(), "trace-bare");
+    let output = run(&[bare.as_os_str()]);
+    let abi = workspace_root().join("examples/core-tracepoints/tracing/validation.abi.json");
+    let listed = run(&[
+        "list".as_ref(),
+        bare.as_os_str(),
+        "--abi".as_ref(),
+        abi.as_os_str(),
+    ]);
+    let _ = std::fs::remove_file(&bare);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "tracepoints-trace: {}: carries no tracepoint ABI (no `.note.tracepoints`: built without the tracepoints crate, or stripped of it): give its ABI files with --abi FILE (e.g. tracing/net.abi.json)\n",
+            bare.display()
+        )
+    );
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(String::from_utf8_lossy(&listed.stdout).starts_with("validation:block_connected\n"));
+}
+
+#[test]
+fn an_abi_file_that_does_not_match_the_binary_is_refused() {
+    let abi = workspace_root().join("examples/core-tracepoints/tracing/validation.abi.json");
+    let text = std::fs::read_to_string(&abi).unwrap();
+    let wrong = text.replacen(
+        r#""name": "height", "type": "i32", "sdt_size": -4"#,
+        r#""name": "height", "type": "i64", "sdt_size": -8"#,
+        1,
+    );
+    assert_ne!(wrong, text);
+    let file =
+        std::env::temp_dir().join(format!("tracepoints-wrong-{}.abi.json", std::process::id()));
+    std::fs::write(&file, wrong).unwrap();
+    let output = run(&[
+        core_replay().as_os_str(),
+        "--abi".as_ref(),
+        file.as_os_str(),
+    ]);
+    let _ = std::fs::remove_file(&file);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.starts_with(&format!(
+            "tracepoints-trace: {}: the ABI does not match the binary's probes: validation:block_connected: argument 2 `height`: the binary passes size -4",
+            core_replay().display()
+        )),
+        "{message}"
+    );
+    // A file that is not an ABI at all names itself.
+    let output = run(&[
+        core_replay().as_os_str(),
+        "--abi".as_ref(),
+        workspace_root().join("README.md").as_os_str(),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).starts_with(&format!(
+            "tracepoints-trace: {}: not JSON",
+            workspace_root().join("README.md").display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_unknown_tracepoint_or_provider_is_refused() {
+    let output = run(&[
+        p2p_node().as_os_str(),
+        "--tracepoint".as_ref(),
+        "net:inbound_connected".as_ref(),
+    ]);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "tracepoints-trace: --tracepoint net:inbound_connected: {0} has no such tracepoint (`tracepoints-trace list {0}` lists them)\n",
+            p2p_node().display()
+        )
+    );
+    let output = run(&[
+        p2p_node().as_os_str(),
+        "--provider".as_ref(),
+        "nett".as_ref(),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).starts_with("tracepoints-trace: --provider nett: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn without_privileges_it_says_what_it_needs() {
+    if unsafe { libc_geteuid() } != 0 {
+        return tracepoints_tests::skip("needs root, to run the tracer as another user");
+    }
+    // A copy that user `nobody` can read, outside the root-only target.
+    let copy = std::env::temp_dir().join(format!("tracepoints-nobody-{}", std::process::id()));
+    std::fs::copy(p2p_node(), &copy).unwrap();
+    let tracer =
+        std::env::temp_dir().join(format!("tracepoints-trace-nobody-{}", std::process::id()));
+    std::fs::copy(tracepoints_trace(), &tracer).unwrap();
+    let output = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(&tracer)
+        .arg(&copy)
+        .output()
+        .expect("run setpriv");
+    let _ = std::fs::remove_file(&copy);
+    let _ = std::fs::remove_file(&tracer);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).starts_with(
+            "tracepoints-trace: load the BPF program: permission denied: run as root (or with CAP_BPF and CAP_PERFMON)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+unsafe extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
