@@ -402,6 +402,44 @@ fn tracepoints_trace_decodes_every_event_of_the_node() {
     );
 }
 
+/// `tracepoints-trace --format log` prints every connection event of the
+/// node as its declared log line, as the bpftrace log script does but with
+/// every value whole (no bpftrace string limit).
+#[test]
+fn tracepoints_trace_prints_the_declared_log_lines() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config"]) else {
+        return;
+    };
+    let mut node = Node::start("tracepoints-trace-log", true);
+    let pid = node.pid().to_string();
+    let mut command = Command::new(tracepoints_tests::tracepoints_trace());
+    command
+        .arg(p2p_node())
+        .args(["--pid", &pid, "--format", "log"]);
+    let mut tracer = Collected::spawn(&mut command);
+    // The five connection tracepoints declare a log line.
+    tracer.wait_for("Attached 5 probes", ATTACH_TIMEOUT);
+    node.go();
+    let fired = node.wait();
+    tracer.finish(READER_EXIT_TIMEOUT);
+    let whole = Script {
+        floor: Floor::V0_24,
+        strlen: 1 << 20,
+        perf_rb_pages: 0,
+    };
+    let expected = expected_log_lines(&core_providers(), &fired, whole, Floor::V0_24);
+    let printed = tracer.stdout();
+    assert_eq!(
+        String::from_utf8_lossy(&printed),
+        String::from_utf8_lossy(&expected)
+    );
+    assert!(!printed.is_empty(), "printed nothing");
+    eprintln!(
+        "tracepoints-trace --format log: {} lines",
+        printed.iter().filter(|&&b| b == b'\n').count()
+    );
+}
+
 /// `tracepoints-trace` given only `core-replay` reads every provider at
 /// once (one copy of its program per provider) from the ABI the binary
 /// carries; and with that ABI stripped from the binary, from the ABI

@@ -14,10 +14,22 @@ pub enum Value<'a> {
     Int(i128),
     /// A `bool`.
     Bool(bool),
-    /// A string up to its NUL (invalid UTF-8 replaced).
-    Str(Cow<'a, str>),
+    /// A string's bytes up to its NUL ([`Value::text`] reads them as
+    /// text).
+    Str(&'a [u8]),
     /// The bytes of a buffer the record kept, in the order passed.
     Bytes(&'a [u8]),
+}
+
+impl Value<'_> {
+    /// A string's bytes as text, invalid UTF-8 replaced; `None` for any
+    /// other value.
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Value::Str(bytes) => Some(String::from_utf8_lossy(bytes)),
+            _ => None,
+        }
+    }
 }
 
 /// One decoded event: the tracepoint (its position in the provider) and
@@ -117,7 +129,7 @@ impl Decoder {
                 ArgType::Str { .. } | ArgType::CStr { .. } => {
                     let bytes = field(i);
                     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-                    Value::Str(String::from_utf8_lossy(&bytes[..end]))
+                    Value::Str(&bytes[..end])
                 }
                 ArgType::Bytes {
                     len: BytesLen::Arg { index, .. },
@@ -181,18 +193,19 @@ impl Decoder {
 
     /// The event's log line (the declaration's `#[log]`), `None` when its
     /// tracepoint declares none: values as the bpftrace log script prints
-    /// them, a named value by its name where the line asks for it.
-    pub fn log_line(&self, event: &Event) -> Option<String> {
+    /// them (strings as their bytes), a named value by its name where the
+    /// line asks for it.
+    pub fn log_line(&self, event: &Event) -> Option<Vec<u8>> {
         let tracepoint = &self.provider.tracepoints[event.tracepoint];
         let line = tracepoint.log.as_ref()?;
-        let mut out = String::new();
+        let mut out = Vec::new();
         for piece in &line.pieces {
             match piece {
-                LogPiece::Text(text) => out.push_str(text),
+                LogPiece::Text(text) => out.extend_from_slice(text.as_bytes()),
                 LogPiece::Arg(i) => write_plain(&event.values[*i], &tracepoint.args[*i], &mut out),
                 LogPiece::Name(i) => match (&event.values[*i], &tracepoint.args[*i]) {
                     (Value::Int(v), arg) if arg.value_name(*v).is_some() => {
-                        out.push_str(arg.value_name(*v).unwrap_or_default())
+                        out.extend_from_slice(arg.value_name(*v).unwrap_or_default().as_bytes())
                     }
                     (value, arg) => write_plain(value, arg, &mut out),
                 },
@@ -203,17 +216,18 @@ impl Decoder {
 }
 
 /// A value in a log line as the bpftrace log script prints it: numbers
-/// and strings as they are, a `bool` as `0` or `1`, buffers as hex.
-fn write_plain(value: &Value, arg: &Arg, out: &mut String) {
+/// and strings as they are, a `bool` as `0` or `1`, a fixed buffer as hex
+/// (a hash reversed), a variable one as hex bytes between spaces.
+fn write_plain(value: &Value, arg: &Arg, out: &mut Vec<u8>) {
     match value {
-        Value::Int(v) => {
-            let _ = write!(out, "{v}");
+        Value::Int(v) => out.extend_from_slice(v.to_string().as_bytes()),
+        Value::Bool(b) => out.push(b'0' + u8::from(*b)),
+        Value::Str(bytes) => out.extend_from_slice(bytes),
+        Value::Bytes(bytes) if arg.ty.length_arg().is_some() => {
+            let pairs: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            out.extend_from_slice(pairs.join(" ").as_bytes());
         }
-        Value::Bool(b) => {
-            let _ = write!(out, "{}", u8::from(*b));
-        }
-        Value::Str(s) => out.push_str(s),
-        Value::Bytes(bytes) => out.push_str(&hex(bytes, is_hash(arg))),
+        Value::Bytes(bytes) => out.extend_from_slice(hex(bytes, is_hash(arg)).as_bytes()),
     }
 }
 
@@ -233,7 +247,7 @@ fn write_value(arg: &Arg, value: &Value, out: &mut String) {
             let _ = write!(out, "{v}");
         }
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Str(s) => write_json_string(out, s),
+        Value::Str(bytes) => write_json_string(out, &String::from_utf8_lossy(bytes)),
         Value::Bytes(bytes) => {
             out.push('"');
             out.push_str(&hex(bytes, is_hash(arg)));

@@ -233,7 +233,9 @@ fn trace(args: Trace) -> Result<(), String> {
         binary.display()
     );
     let decoders = tracer.decoders();
-    let lines = std::cell::RefCell::new(String::new());
+    let lines = std::cell::RefCell::new(Vec::<u8>::new());
+    // One event's JSON, reused.
+    let mut json = String::new();
     tracer.run(
         &STOP,
         args.pid,
@@ -242,12 +244,17 @@ fn trace(args: Trace) -> Result<(), String> {
             let mut lines = lines.borrow_mut();
             match decoder.decode(record) {
                 Some(event) => match args.format {
-                    Format::Json => decoder.write_json(&event, &mut lines),
-                    Format::Log => lines.push_str(&decoder.log_line(&event).unwrap_or_default()),
+                    Format::Json => {
+                        json.clear();
+                        decoder.write_json(&event, &mut json);
+                        lines.extend_from_slice(json.as_bytes());
+                    }
+                    Format::Log => lines.extend(decoder.log_line(&event).unwrap_or_default()),
                 },
-                None => lines.push_str(&format!("{{\"undecodable\":{}}}", record.len())),
+                None => lines
+                    .extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes()),
             }
-            lines.push('\n');
+            lines.push(b'\n');
             // A poll drains whole rings: write out as it goes.
             if lines.len() >= 1 << 20 {
                 write_out(&mut lines);
@@ -278,11 +285,11 @@ fn trace(args: Trace) -> Result<(), String> {
 
 /// Writes and clears the lines so far; a closed stdout stops the tracer
 /// like Ctrl-C.
-fn write_out(lines: &mut String) {
+fn write_out(lines: &mut Vec<u8>) {
     if !lines.is_empty() {
         let mut stdout = std::io::stdout().lock();
         if stdout
-            .write_all(lines.as_bytes())
+            .write_all(lines)
             .and_then(|()| stdout.flush())
             .is_err()
         {
