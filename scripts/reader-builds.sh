@@ -6,7 +6,8 @@
 # reader for longer than its ring buffer lasts); core-replay built
 # ($replay); net-tracer as of now ($dir/net-tracer.now) and as of the git
 # revision BASELINE ($dir/net-tracer.baseline), whose checkout is
-# $dir/baseline (its BCC logger: $dir/baseline/$tracing/net_bcc.py).
+# $dir/baseline (its BCC logger: $dir/baseline/$tracing/net_bcc.py); and
+# tracepoints-trace ($dir/tracepoints-trace).
 reader_builds() {
     local baseline=$1
     dir=$(mktemp -d)
@@ -17,6 +18,8 @@ reader_builds() {
     tracing=examples/core-tracepoints/tracing
     cargo build --quiet --release --manifest-path examples/net-tracer/Cargo.toml --target-dir target/net-tracer
     cp target/net-tracer/release/net-tracer "$dir/net-tracer.now"
+    cargo build --quiet --release --manifest-path tracer/Cargo.toml --target-dir target/tracer
+    cp target/tracer/release/tracepoints-trace "$dir/tracepoints-trace"
     git worktree add --quiet --detach "$dir/baseline" "$baseline"
     # Its own target directory: cargo hashes both checkouts' net-tracer
     # alike, so in one directory the baseline's BPF objects would stay in

@@ -6,7 +6,8 @@
 # counting the fires in a map (the uprobe and a minimal BPF program: the
 # floor every reader pays), the BCC logger and net-tracer, both as of now
 # and as of BASELINE (a git revision; default: the last commit whose
-# programs woke the reader for every record), and net-tracer --write. Then
+# programs woke the reader for every record), net-tracer --write, and
+# tracepoints-trace (`trace`: the one generic program, `--provider net`). Then
 # the delay from fire to print at 1,000 pings a second (each ping carries
 # its fire time), median and p99, before and after. Needs root.
 #
@@ -25,7 +26,7 @@ shift || true
 rates=("${@:-full 100000}")
 read -r -a rates <<<"${rates[*]}"
 read -r -a floods <<<"${EVENTS:-pings connections}"
-read -r -a readers <<<"${READERS:-floor bcc-baseline bcc-now net-tracer-baseline net-tracer-now net-tracer-write}"
+read -r -a readers <<<"${READERS:-floor bcc-baseline bcc-now net-tracer-baseline net-tracer-now net-tracer-write trace}"
 repeat=${REPEAT:-1}
 baseline=${BASELINE:-9379fe7}
 
@@ -47,6 +48,8 @@ start() {
         taskset -c 1 /usr/bin/python3 "$module" "$pid" >"$out/out" 2>"$dir/err" & ;;
     net-tracer-write)
         taskset -c 1 "$dir/net-tracer.now" "$replay" --pid "$pid" --write "$out/records" >"$out/out" 2>"$dir/err" & ;;
+    trace)
+        taskset -c 1 "$dir/tracepoints-trace" "$replay" --pid "$pid" --provider net >"$out/out" 2>"$dir/err" & ;;
     net-tracer-*)
         taskset -c 1 "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$pid" >"$out/out" 2>"$dir/err" & ;;
     esac
@@ -148,7 +151,7 @@ else:
 echo
 echo "| reader | pings printed | delay median (ms) | delay p99 (ms) |"
 echo "|---|---|---|---|"
-for reader in bcc-baseline bcc-now net-tracer-baseline net-tracer-now; do
+for reader in bcc-baseline bcc-now net-tracer-baseline net-tracer-now trace; do
     rm -f "$dir/go" "$dir/node"
     mkfifo "$dir/go"
     exec 3<>"$dir/go"
@@ -161,6 +164,8 @@ for reader in bcc-baseline bcc-now net-tracer-baseline net-tracer-now; do
         module=$tracing/net_bcc.py
         [ "$reader" = bcc-baseline ] && module=$dir/baseline/$tracing/net_bcc.py
         taskset -c 1 /usr/bin/python3 -u "$module" "$node" 2>"$dir/err" | delays >"$dir/delays" & ;;
+    trace)
+        taskset -c 1 "$dir/tracepoints-trace" "$replay" --pid "$node" --provider net 2>"$dir/err" | delays >"$dir/delays" & ;;
     *)
         taskset -c 1 "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$node" 2>"$dir/err" | delays >"$dir/delays" & ;;
     esac

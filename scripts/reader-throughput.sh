@@ -5,7 +5,8 @@
 # with net.bt, the BCC logger net_bcc.py and net-tracer (libbpf-rs), the
 # last two both as of now and as of BASELINE (a git revision; default: the
 # last commit whose BPF records were reserved at their largest size), so
-# one run shows what the record layout changed. Needs root.
+# one run shows what the record layout changed; and tracepoints-trace
+# (`trace`: the one generic program, `--provider net`). Needs root.
 #
 #   scripts/reader-throughput.sh [SECONDS] [RATES...]
 #
@@ -14,7 +15,7 @@
 # (default "pings messages") picks the floods: `connections`
 # (net:inbound_connection), `pings` (8-byte net:inbound_message) and
 # `messages` (core-replay's message mix, `--events messages`); READERS
-# (default: all seven) the readers, `net-tracer-write` and `bcc-write`
+# (default: all eight) the readers, `net-tracer-write` and `bcc-write`
 # being net-tracer and the BCC logger of now writing the records to a file
 # (`--write`, in memory), whose events are counted from `net-tracer --read`
 # once the reader has stopped (both write one record layout, which
@@ -34,7 +35,7 @@ rates=("${@:-10000 20000 50000 100000 200000 300000}")
 read -r -a rates <<<"${rates[*]}"
 read -r -a floods <<<"${EVENTS:-pings messages}"
 repeat=${REPEAT:-3}
-read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now bcc-write net-tracer-baseline net-tracer-now net-tracer-write}"
+read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now bcc-write net-tracer-baseline net-tracer-now net-tracer-write trace}"
 baseline=${BASELINE:-1b3e210}
 
 reader_builds "$baseline"
@@ -79,6 +80,9 @@ run() {
             ready="Attached 7 probes" ;;
         net-tracer-write)
             "$dir/net-tracer.now" "$replay" --pid "$node" --write "$out/records" >"$out/out" 2>"$dir/err" &
+            ready="Attached 7 probes" ;;
+        trace)
+            "$dir/tracepoints-trace" "$replay" --pid "$node" --provider net >"$out/out" 2>"$dir/err" &
             ready="Attached 7 probes" ;;
         net-tracer-*)
             "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$node" >"$out/out" 2>"$dir/err" &
