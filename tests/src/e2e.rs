@@ -291,6 +291,15 @@ impl Collected {
         self.wait_for_output(&format!("{marker:?}"), timeout, |c| c.printed(marker));
     }
 
+    /// Waits until stderr holds `marker` `times` times (a tracer that says
+    /// it attached again); panics as [`Collected::wait_for`] does.
+    pub fn wait_for_times(&mut self, marker: &str, times: usize, timeout: Duration) {
+        let what = format!("{marker:?} {times} times");
+        self.wait_for_output(&what, timeout, |c| {
+            c.stderr().matches(marker).count() >= times
+        });
+    }
+
     /// Waits until standard output has a line that starts with `banner`
     /// (what a bpftrace script's `BEGIN` prints once every probe is
     /// attached); panics as [`Collected::wait_for`] does. Standard error

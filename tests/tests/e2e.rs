@@ -440,6 +440,113 @@ fn tracepoints_trace_prints_the_declared_log_lines() {
     );
 }
 
+/// `tracepoints-trace --pid-file` follows a program that restarts: the
+/// program runs four times (restarted three times) during one trace, each
+/// run writing its pid to the file, and every event of every run is read,
+/// nothing lost.
+#[test]
+fn tracepoints_trace_follows_a_restarted_program() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config"]) else {
+        return;
+    };
+    let providers = replayed_providers();
+    let probes: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
+    let pid_file = std::env::temp_dir().join(format!("core-replay-{}.pid", std::process::id()));
+    let _ = std::fs::remove_file(&pid_file);
+    let mut command = Command::new(tracepoints_tests::tracepoints_trace());
+    command.arg(core_replay()).arg("--pid-file").arg(&pid_file);
+    let mut tracer = Collected::spawn(&mut command);
+    tracer.wait_for("to name a running process", ATTACH_TIMEOUT);
+    let mut fired = Vec::new();
+    for run in 0..4 {
+        let mut node = Node::replay(&format!("tracepoints-trace-restart-{run}"));
+        std::fs::write(&pid_file, format!("{}\n", node.pid())).unwrap();
+        tracer.wait_for(
+            &format!(
+                "Attached {probes} probes to {} (pid {})",
+                core_replay().display(),
+                node.pid()
+            ),
+            ATTACH_TIMEOUT,
+        );
+        node.go();
+        fired.extend(node.wait());
+    }
+    // It waits for a fifth process: stop it.
+    tracer.stop();
+    let _ = std::fs::remove_file(&pid_file);
+    assert_eq!(tracer.lost(), 0, "tracepoints-trace lost events");
+    let read = tracer.json_lines();
+    for provider in &providers {
+        assert_same_events(
+            std::slice::from_ref(provider),
+            &events_of(&provider.name, &fired),
+            &events_of(&provider.name, &read),
+            &format!("tracepoints-trace across restarts, {}", provider.name),
+        );
+    }
+    assert_eq!(read.len(), fired.len());
+    eprintln!(
+        "tracepoints-trace --pid-file: 4 runs, {} events ({})",
+        read.len(),
+        counts(&read)
+    );
+}
+
+/// `tracepoints-trace` tracing every process of a binary by its path
+/// attaches again when the file is replaced (a new build or an upgrade
+/// renamed over it): the new file's processes are read too.
+#[test]
+fn tracepoints_trace_follows_a_replaced_binary() {
+    let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config"]) else {
+        return;
+    };
+    let providers = replayed_providers();
+    let probes: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
+    let dir = std::env::temp_dir().join(format!("tracepoints-replaced-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("core-replay");
+    std::fs::copy(core_replay(), &path).unwrap();
+    let mut command = Command::new(tracepoints_tests::tracepoints_trace());
+    command.arg(&path);
+    let mut tracer = Collected::spawn(&mut command);
+    let attached = format!("Attached {probes} probes to {}", path.display());
+    tracer.wait_for(&attached, ATTACH_TIMEOUT);
+    let mut fired = Vec::new();
+    for run in 0..2 {
+        if run == 1 {
+            // A new file renamed over the old one, as installers do.
+            let new = dir.join("core-replay.new");
+            std::fs::copy(core_replay(), &new).unwrap();
+            std::fs::rename(&new, &path).unwrap();
+            tracer.wait_for_times(&attached, 2, ATTACH_TIMEOUT);
+        }
+        let mut node = Node::replay_binary(&format!("tracepoints-trace-replaced-{run}"), &path);
+        node.go();
+        fired.extend(node.wait());
+    }
+    tracer.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(tracer.lost(), 0, "tracepoints-trace lost events");
+    let read = tracer.json_lines();
+    for provider in &providers {
+        assert_same_events(
+            std::slice::from_ref(provider),
+            &events_of(&provider.name, &fired),
+            &events_of(&provider.name, &read),
+            &format!(
+                "tracepoints-trace across a replaced binary, {}",
+                provider.name
+            ),
+        );
+    }
+    assert_eq!(read.len(), fired.len());
+    eprintln!(
+        "tracepoints-trace, binary replaced: 2 runs, {} events",
+        read.len()
+    );
+}
+
 /// `tracepoints-trace` given only `core-replay` reads every provider at
 /// once (one copy of its program per provider) from the ABI the binary
 /// carries; and with that ABI stripped from the binary, from the ABI

@@ -7,8 +7,10 @@
 //! newer tracer generation's own floor, under that generation's bpftrace). The libbpf program is
 //! compiled by clang, loaded by a generic loader on the system's libbpf
 //! (`tests/src/libbpf_loader.c`) and its records decoded with the
-//! generated `ctypes` classes (the same C structs). A failure names the
-//! seeds.
+//! generated `ctypes` classes (the same C structs). `tracepoints-trace`
+//! reads the program from the ABI it carries, and its one generic BPF
+//! program writes the libbpf program's records: of the same lengths, and
+//! equal wherever a decoder reads. A failure names the seeds.
 //!
 //! Needs root and the tracers; with `TRACEPOINTS_E2E=require` (CI) a skip
 //! fails. Native backend only (declarations take up to twelve arguments).
@@ -301,10 +303,39 @@ fn real_readers_read_back_random_declarations() {
             host.libbpf_command(&loader, &object, provider, Some(pid), &binary)
         });
         assert_eq!(tracer.lost(), 0, "libbpf, {what}: lost events");
-        let read = host.decoded(&readers, provider, &tracer.json_lines());
+        let libbpf_records = tracer.json_lines();
+        let read = host.decoded(&readers, provider, &libbpf_records);
         assert_same_events(one, &events, &read, &format!("libbpf, {what}"));
+
+        // tracepoints-trace, from the ABI the program carries, by pid: every
+        // value, and records the generated libbpf program's own.
+        let trace = |format: &str| {
+            read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
+                let mut command = Command::new(tracepoints_tests::tracepoints_trace());
+                command
+                    .arg(&binary)
+                    .args(["--pid", &pid.to_string(), "--provider", &provider.name])
+                    .args(["--format", format]);
+                command
+            })
+        };
+        let tracer = trace("json");
+        assert_eq!(tracer.lost(), 0, "tracepoints-trace, {what}: lost events");
+        assert_same_events(
+            one,
+            &events,
+            &tracer.json_lines(),
+            &format!("tracepoints-trace, {what}"),
+        );
+        let tracer = trace("records");
+        assert_eq!(
+            tracer.lost(),
+            0,
+            "tracepoints-trace records, {what}: lost events"
+        );
+        assert_same_records(provider, &libbpf_records, &tracer.json_lines(), &what);
         eprintln!(
-            "generative end to end, {what}: {} events read back by bpftrace, BCC and libbpf",
+            "generative end to end, {what}: {} events read back by bpftrace, BCC, libbpf and tracepoints-trace (its records the libbpf program's)",
             events.len()
         );
     }
@@ -351,5 +382,81 @@ fn read_back_logs(
             "generative end to end, seeds {seeds:?}: {logged} events logged by {} bpftrace {file}",
             generation.name
         );
+    }
+}
+
+/// The byte ranges of a record of `provider` that a decoder reads: the
+/// kind; every integer and fixed buffer whole; a string up to its NUL
+/// (included); a variable buffer as far as its length argument says. Not
+/// the padding, nor what follows a string's NUL or a buffer's length.
+fn decoded_ranges(provider: &Provider, record: &[u8]) -> Vec<std::ops::Range<usize>> {
+    use tracepoints_codegen::model::{ArgType, BytesLen};
+    use tracepoints_codegen::record::Record;
+    let kind = u32::from_ne_bytes(record[..4].try_into().unwrap()) as usize;
+    let tracepoint = &provider.tracepoints[kind - 1];
+    let offsets = Record::of(tracepoint).offsets(tracepoint);
+    let field = |i: usize| {
+        let start = (offsets.args[i] as usize).min(record.len());
+        start..(start + offsets.sizes[i] as usize).min(record.len())
+    };
+    let mut ranges = vec![0..4];
+    for (i, arg) in tracepoint.args.iter().enumerate() {
+        let whole = field(i);
+        ranges.push(match arg.ty {
+            ArgType::Str { .. } | ArgType::CStr { .. } => {
+                let nul = record[whole.clone()].iter().position(|&b| b == 0);
+                whole.start..nul.map_or(whole.end, |n| whole.start + n + 1)
+            }
+            ArgType::Bytes {
+                len: BytesLen::Arg { index, .. },
+                ..
+            } => {
+                let length = field(index);
+                let mut raw = [0u8; 8];
+                raw[..length.len()].copy_from_slice(&record[length]);
+                let len = u64::from_ne_bytes(raw).min(whole.len() as u64) as usize;
+                whole.start..whole.start + len
+            }
+            _ => whole,
+        });
+    }
+    ranges
+}
+
+/// Both programs wrote the same records for the same fires: one for one,
+/// of the same length, equal in every byte a decoder reads.
+fn assert_same_records(
+    provider: &Provider,
+    libbpf: &[serde_json::Value],
+    trace: &[serde_json::Value],
+    what: &str,
+) {
+    let bytes = |records: &[serde_json::Value]| -> Vec<Vec<u8>> {
+        records
+            .iter()
+            .map(|r| {
+                let hex = r.as_str().expect("a record as a hex string");
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                    .collect()
+            })
+            .collect()
+    };
+    let (libbpf, trace) = (bytes(libbpf), bytes(trace));
+    assert_eq!(libbpf.len(), trace.len(), "{what}: records");
+    assert!(!libbpf.is_empty(), "{what}: no records");
+    for (i, (a, b)) in libbpf.iter().zip(&trace).enumerate() {
+        assert_eq!(a.len(), b.len(), "{what}: record {i}: lengths");
+        for range in decoded_ranges(provider, a)
+            .into_iter()
+            .chain(decoded_ranges(provider, b))
+        {
+            assert_eq!(
+                a[range.clone()],
+                b[range.clone()],
+                "{what}: record {i}: bytes {range:?}"
+            );
+        }
     }
 }

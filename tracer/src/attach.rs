@@ -39,13 +39,33 @@ struct Traced {
     object: Object,
     /// The attached tracepoints (positions in the provider).
     attached: Vec<usize>,
-    _links: Vec<Link>,
+    /// One per attached tracepoint; replaced when the tracer re-attaches.
+    links: RefCell<Vec<Link>>,
 }
 
 /// The tracer attached to one binary.
 pub struct Tracer {
     binary: PathBuf,
     traced: Vec<Traced>,
+}
+
+/// Why [`Tracer::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// `stop` was set (Ctrl-C, SIGTERM, a closed output).
+    Stopped,
+    /// The traced process exited.
+    ProcessExited,
+    /// The binary's file was replaced (another inode at its path): the
+    /// probes are still those of the old file.
+    BinaryReplaced,
+}
+
+/// The file identity of `path` (device and inode), `None` when it cannot
+/// be read.
+pub fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// libbpf's messages since the last [`libbpf_messages`]: printed with the
@@ -113,6 +133,20 @@ impl Tracer {
         })
     }
 
+    /// Detaches every probe and attaches them again: to process `pid`
+    /// (a restarted process), or, with `None`, to every process of the
+    /// binary now at the path (a replaced file). The programs, their ring
+    /// buffers and lost counters stay: nothing read so far is lost.
+    pub fn reattach(&self, pid: Option<i32>) -> Result<(), String> {
+        for t in &self.traced {
+            t.links.borrow_mut().clear();
+            let provider = t.decoder.provider();
+            let links = attach_links(&t.object, provider, &t.attached, &self.binary, pid)?;
+            *t.links.borrow_mut() = links;
+        }
+        Ok(())
+    }
+
     /// The number of probes attached.
     pub fn probes(&self) -> usize {
         self.traced.iter().map(|t| t.attached.len()).sum()
@@ -126,16 +160,19 @@ impl Tracer {
 
     /// Reads every record as it comes, calling `on_record(provider,
     /// record)` (`provider` indexes [`decoders`](Self::decoders)) and
-    /// `after_poll()` after each poll, until `stop` is set or, with `pid`,
-    /// the process has exited; the records still in the rings are read
-    /// before it returns.
+    /// `after_poll()` after each poll, until `stop` is set, process `pid`
+    /// (when given) has exited, or the file at the binary's path is no
+    /// longer `identity` (when given); the records still in the rings are
+    /// read before it returns. It may be called again (after
+    /// [`reattach`](Self::reattach)): the rings keep what came between.
     pub fn run(
         &self,
         stop: &AtomicBool,
         pid: Option<i32>,
+        identity: Option<(u64, u64)>,
         on_record: impl FnMut(usize, &[u8]),
         mut after_poll: impl FnMut() -> Result<(), String>,
-    ) -> Result<(), String> {
+    ) -> Result<Ended, String> {
         let on_record = RefCell::new(on_record);
         let maps: Vec<_> = self
             .traced
@@ -153,7 +190,10 @@ impl Tracer {
                 .map_err(|e| format!("ring buffer: {e}"))?;
         }
         let ring = builder.build().map_err(|e| format!("ring buffer: {e}"))?;
-        while !stop.load(Ordering::Relaxed) {
+        let ended = loop {
+            if stop.load(Ordering::Relaxed) {
+                break Ended::Stopped;
+            }
             // EINTR (a signal) is not an error: the loop condition says why.
             // Most records come without a wakeup: read after every poll.
             let _ = ring.poll(POLL);
@@ -163,11 +203,15 @@ impl Tracer {
             if let Some(pid) = pid
                 && unsafe { libc::kill(pid, 0) } != 0
             {
-                break;
+                break Ended::ProcessExited;
             }
-        }
+            if identity.is_some() && file_identity(&self.binary) != identity {
+                break Ended::BinaryReplaced;
+            }
+        };
         let _ = ring.consume();
-        after_poll()
+        after_poll()?;
+        Ok(ended)
     }
 
     /// The records each attached tracepoint lost (its ring buffer was
@@ -251,6 +295,25 @@ fn load(
                 .map_err(|e| format!("write the layout of probe {index}: {e}"))?;
         }
     }
+    let links = attach_links(&object, &provider, selected, binary, options.pid)?;
+    Ok(Traced {
+        decoder: Decoder::new(provider),
+        object,
+        attached: selected.to_vec(),
+        links: RefCell::new(links),
+    })
+}
+
+/// Attaches the program of `object` to the `selected` tracepoints of
+/// `provider` in `binary` (of process `pid` only, when given), each with
+/// its position as the USDT cookie.
+fn attach_links(
+    object: &Object,
+    provider: &Provider,
+    selected: &[usize],
+    binary: &Path,
+    pid: Option<i32>,
+) -> Result<Vec<Link>, String> {
     let program = object
         .progs_mut()
         .find(|p| p.name() == "trace")
@@ -264,21 +327,16 @@ fn load(
         };
         let link = program
             .attach_usdt_with_opts(
-                options.pid.unwrap_or(-1),
+                pid.unwrap_or(-1),
                 binary,
                 &provider.name,
                 &tracepoint.name,
                 opts,
             )
-            .map_err(|e| attach_failure(&tracepoint.probe_name(&provider), binary, &e))?;
+            .map_err(|e| attach_failure(&tracepoint.probe_name(provider), binary, &e))?;
         links.push(link);
     }
-    Ok(Traced {
-        decoder: Decoder::new(provider),
-        object,
-        attached: selected.to_vec(),
-        _links: links,
-    })
+    Ok(links)
 }
 
 /// Why loading failed, for a person.

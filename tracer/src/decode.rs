@@ -2,7 +2,7 @@
 //! the JSON object and log line the generated readers print for it.
 
 use std::borrow::Cow;
-use std::fmt::Write;
+use std::io::Write;
 use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, LogPiece, Provider};
 use tracepoints_codegen::names::rust;
 use tracepoints_codegen::record::{Offsets, Record};
@@ -159,8 +159,9 @@ impl Decoder {
     /// Appends the event's JSON object, as the generated readers print it:
     /// `{"tracepoint":"p:t","args":{...}}`, an integer with named values
     /// followed by its name (`"network_name":"ipv4"` or `null`), buffers
-    /// as lowercase hex (a hash reversed).
-    pub fn write_json(&self, event: &Event, out: &mut String) {
+    /// as lowercase hex (a hash reversed). Bytes, not a `String`: a
+    /// reader appends many events to one output buffer.
+    pub fn write_json(&self, event: &Event, out: &mut Vec<u8>) {
         let tracepoint = &self.provider.tracepoints[event.tracepoint];
         let names = &self.names.tracepoints[event.tracepoint];
         let _ = write!(
@@ -176,7 +177,7 @@ impl Decoder {
             .enumerate()
         {
             if i > 0 {
-                out.push(',');
+                out.push(b',');
             }
             let _ = write!(out, "\"{}\":", arg.name);
             write_value(arg, value, out);
@@ -184,11 +185,11 @@ impl Decoder {
                 let _ = write!(out, ",\"{}\":", named.json_key);
                 match arg.value_name(*v) {
                     Some(name) => write_json_string(out, name),
-                    None => out.push_str("null"),
+                    None => out.extend_from_slice(b"null"),
                 }
             }
         }
-        out.push_str("}}");
+        out.extend_from_slice(b"}}");
     }
 
     /// The event's log line (the declaration's `#[log]`), `None` when its
@@ -241,50 +242,80 @@ fn is_hash(arg: &Arg) -> bool {
     )
 }
 
-fn write_value(arg: &Arg, value: &Value, out: &mut String) {
+fn write_value(arg: &Arg, value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Int(v) => {
             let _ = write!(out, "{v}");
         }
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Str(bytes) => write_json_string(out, &String::from_utf8_lossy(bytes)),
         Value::Bytes(bytes) => {
-            out.push('"');
-            out.push_str(&hex(bytes, is_hash(arg)));
-            out.push('"');
+            out.push(b'"');
+            write_hex(out, bytes, is_hash(arg));
+            out.push(b'"');
+        }
+    }
+}
+
+/// The two lowercase hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [digits[b >> 4], digits[b & 0xf]];
+        b += 1;
+    }
+    pairs
+};
+
+/// Appends lowercase hex of `bytes`, in reverse order for a hash, 256
+/// bytes at a time (a payload may be 32 KB).
+pub fn write_hex(out: &mut Vec<u8>, bytes: &[u8], reversed: bool) {
+    fn digits<'a>(out: &mut Vec<u8>, part: impl Iterator<Item = &'a u8>) {
+        let mut text = [0u8; 512];
+        let mut used = 0;
+        for &b in part {
+            text[used..used + 2].copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+            used += 2;
+        }
+        out.extend_from_slice(&text[..used]);
+    }
+    out.reserve(2 * bytes.len());
+    if reversed {
+        for chunk in bytes.rchunks(256) {
+            digits(out, chunk.iter().rev());
+        }
+    } else {
+        for chunk in bytes.chunks(256) {
+            digits(out, chunk.iter());
         }
     }
 }
 
 /// Lowercase hex of `bytes`, in reverse order for a hash.
 pub fn hex(bytes: &[u8], reversed: bool) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(2 * bytes.len());
-    let mut push = |b: &u8| {
-        text.push(char::from(DIGITS[usize::from(b >> 4)]));
-        text.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    };
-    if reversed {
-        bytes.iter().rev().for_each(&mut push);
-    } else {
-        bytes.iter().for_each(&mut push);
-    }
-    text
+    let mut out = Vec::new();
+    write_hex(&mut out, bytes, reversed);
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// `text` as a JSON string: quotes, backslashes and control characters
 /// escaped, as the generated readers escape them.
-pub fn write_json_string(out: &mut String, text: &str) {
-    out.push('"');
+pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
     for c in text.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
             c if (c as u32) < 0x20 => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
-            c => out.push(c),
+            c => {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
         }
     }
-    out.push('"');
+    out.push(b'"');
 }

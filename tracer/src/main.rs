@@ -5,10 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tracepoints_codegen::abi::TracepointAbi;
 use tracepoints_codegen::model::{ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::syntax::doc::Doc;
-use tracepoints_trace::attach::{Options, Tracer};
-use tracepoints_trace::source;
+use tracepoints_trace::attach::{self, Ended, Options, Tracer};
+use tracepoints_trace::{decode, source};
 
 /// Traces the USDT tracepoints of a binary built with the tracepoints
 /// crate, typed, from the ABI the binary carries: one JSON object per
@@ -50,8 +51,13 @@ struct Trace {
     #[arg(value_name = "BINARY", required = true)]
     binary: Option<PathBuf>,
     /// Only the process PID; the tracer stops when it exits.
-    #[arg(long, value_name = "PID")]
+    #[arg(long, value_name = "PID", conflicts_with = "pid_file")]
     pid: Option<i32>,
+    /// Only the process whose pid FILE holds (a daemon's pid file); when
+    /// it exits, the tracer waits for the file to name its successor and
+    /// follows it.
+    #[arg(long, value_name = "FILE")]
+    pid_file: Option<PathBuf>,
     /// ABI files (`<provider>.abi.json`) to read instead of the ABI the
     /// binary carries.
     #[arg(long = "abi", value_name = "FILE")]
@@ -63,7 +69,9 @@ struct Trace {
     #[arg(long = "tracepoint", value_name = "PROVIDER:NAME")]
     tracepoints: Vec<String>,
     /// `json`: one JSON object per event; `log`: the declared log line of
-    /// each tracepoint that has one (only those are traced).
+    /// each tracepoint that has one (only those are traced); `records`:
+    /// each ring-buffer record as it came, a JSON string of hex (for
+    /// decoders of your own: the generated ones read these records).
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
     /// The size of each provider's ring buffer: bytes, or K, M or G of
@@ -76,6 +84,7 @@ struct Trace {
 enum Format {
     Json,
     Log,
+    Records,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -178,6 +187,45 @@ fn readable(doc: &Doc, text: &str) -> String {
     text
 }
 
+/// Says that the tracer is attached (what scripts and tests wait for).
+fn attached(tracer: &Tracer, pid: Option<i32>) {
+    match pid {
+        Some(pid) => eprintln!(
+            "Attached {} probes to {} (pid {pid})",
+            tracer.probes(),
+            tracer.binary().display()
+        ),
+        None => eprintln!(
+            "Attached {} probes to {}",
+            tracer.probes(),
+            tracer.binary().display()
+        ),
+    }
+}
+
+/// The pid `file` holds once it names a running process other than
+/// `after`, checked every poll; `None` when the tracer is stopped first.
+fn next_pid(file: &std::path::Path, after: Option<i32>) -> Option<i32> {
+    let mut said = false;
+    while !STOP.load(Ordering::Relaxed) {
+        let pid = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|text| text.trim().parse::<i32>().ok())
+            .filter(|&pid| pid > 0 && Some(pid) != after)
+            // SAFETY: signal 0 only checks that the process exists.
+            .filter(|&pid| unsafe { libc::kill(pid, 0) } == 0);
+        if pid.is_some() {
+            return pid;
+        }
+        if !said {
+            eprintln!("Waiting for {} to name a running process", file.display());
+            said = true;
+        }
+        std::thread::sleep(attach::POLL);
+    }
+    None
+}
+
 fn trace(args: Trace) -> Result<(), String> {
     let binary = args.binary.expect("clap requires it");
     let mut providers = source::providers(&binary, &args.abi)?;
@@ -214,8 +262,12 @@ fn trace(args: Trace) -> Result<(), String> {
         }
         tracepoints = logged;
     }
+    let mut pid = args.pid;
+    if let Some(file) = &args.pid_file {
+        pid = Some(next_pid(file, None).ok_or("stopped before a process appeared")?);
+    }
     let options = Options {
-        pid: args.pid,
+        pid,
         ring_size: args.ring_size,
         tracepoints,
     };
@@ -227,51 +279,86 @@ fn trace(args: Trace) -> Result<(), String> {
     if let Some(bytes) = args.ring_size {
         eprintln!("Ring buffer: {} KiB per provider", bytes >> 10);
     }
-    eprintln!(
-        "Attached {} probes to {}",
-        tracer.probes(),
-        binary.display()
-    );
+    attached(&tracer, pid);
     let decoders = tracer.decoders();
     let lines = std::cell::RefCell::new(Vec::<u8>::new());
-    // One event's JSON, reused.
-    let mut json = String::new();
-    tracer.run(
-        &STOP,
-        args.pid,
-        |provider, record| {
-            let decoder = decoders[provider];
-            let mut lines = lines.borrow_mut();
-            match decoder.decode(record) {
-                Some(event) => match args.format {
-                    Format::Json => {
-                        json.clear();
-                        decoder.write_json(&event, &mut json);
-                        lines.extend_from_slice(json.as_bytes());
-                    }
-                    Format::Log => lines.extend(decoder.log_line(&event).unwrap_or_default()),
-                },
-                None => lines
-                    .extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes()),
+    let mut on_record = |provider: usize, record: &[u8]| {
+        let decoder = decoders[provider];
+        let mut lines = lines.borrow_mut();
+        match (args.format, decoder.decode(record)) {
+            (Format::Records, _) => {
+                lines.push(b'"');
+                decode::write_hex(&mut lines, record, false);
+                lines.push(b'"');
             }
-            lines.push(b'\n');
-            // A poll drains whole rings: write out as it goes.
-            if lines.len() >= 1 << 20 {
-                write_out(&mut lines);
+            (Format::Json, Some(event)) => decoder.write_json(&event, &mut lines),
+            (Format::Log, Some(event)) => {
+                lines.extend(decoder.log_line(&event).unwrap_or_default())
             }
-        },
-        || {
+            (_, None) => {
+                lines.extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes())
+            }
+        }
+        lines.push(b'\n');
+        // A poll drains whole rings: write out as it goes.
+        if lines.len() >= 1 << 20 {
+            write_out(&mut lines);
+        }
+    };
+    // Tracing every process of the binary: watch its file, which a new
+    // build or an upgrade replaces.
+    let mut identity = pid
+        .is_none()
+        .then(|| attach::file_identity(&binary))
+        .flatten();
+    loop {
+        let ended = tracer.run(&STOP, pid, identity, &mut on_record, || {
             write_out(&mut lines.borrow_mut());
             Ok(())
-        },
-    )?;
+        })?;
+        match ended {
+            Ended::Stopped => break,
+            Ended::ProcessExited => {
+                let Some(file) = &args.pid_file else { break };
+                let Some(next) = next_pid(file, pid) else {
+                    break;
+                };
+                pid = Some(next);
+                tracer.reattach(pid)?;
+                attached(&tracer, pid);
+            }
+            Ended::BinaryReplaced => {
+                let now = source::providers(&binary, &args.abi)?;
+                let abi = |providers: &[&Provider]| -> Vec<Vec<TracepointAbi>> {
+                    providers
+                        .iter()
+                        .map(|p| p.tracepoints.iter().map(TracepointAbi::of).collect())
+                        .collect()
+                };
+                let traced: Vec<&Provider> = decoders.iter().map(|d| d.provider()).collect();
+                let replaced: Vec<&Provider> = traced
+                    .iter()
+                    .filter_map(|t| now.iter().find(|p| p.name == t.name))
+                    .collect();
+                if abi(&replaced) != abi(&traced) {
+                    return Err(format!(
+                        "{} was replaced by a build with another tracepoint ABI: start the tracer again to trace it",
+                        binary.display()
+                    ));
+                }
+                identity = attach::file_identity(&binary);
+                tracer.reattach(None)?;
+                attached(&tracer, None);
+            }
+        }
+    }
     let lost = tracer.lost()?;
     let total: u64 = lost.iter().map(|(_, n)| n).sum();
     let by_tracepoint: Vec<String> = lost
         .iter()
         .map(|(name, n)| format!("\"{name}\":{n}"))
         .collect();
-    if args.format == Format::Json {
+    if args.format != Format::Log {
         println!(
             "{{\"lost\":{total},\"lost_by_tracepoint\":{{{}}}}}",
             by_tracepoint.join(",")
