@@ -399,7 +399,8 @@ fn decoded_ranges(provider: &Provider, record: &[u8]) -> Vec<std::ops::Range<usi
         let start = (offsets.args[i] as usize).min(record.len());
         start..(start + offsets.sizes[i] as usize).min(record.len())
     };
-    let mut ranges = vec![0..4];
+    // The kind.
+    let mut ranges = Vec::from([0..4]);
     for (i, arg) in tracepoint.args.iter().enumerate() {
         let whole = field(i);
         ranges.push(match arg.ty {
