@@ -399,8 +399,9 @@ fn decoded_ranges(provider: &Provider, record: &[u8]) -> Vec<std::ops::Range<usi
         let start = (offsets.args[i] as usize).min(record.len());
         start..(start + offsets.sizes[i] as usize).min(record.len())
     };
+    let mut ranges = Vec::new();
     // The kind.
-    let mut ranges = Vec::from([0..4]);
+    ranges.push(0..4);
     for (i, arg) in tracepoint.args.iter().enumerate() {
         let whole = field(i);
         ranges.push(match arg.ty {
