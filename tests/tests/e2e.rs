@@ -142,7 +142,8 @@ fn bpftrace_attached_before_the_node_starts_reads_every_event() {
     );
 }
 
-/// The two generated readers that decode events into JSON lines.
+/// The readers that decode events into JSON lines: the two generated
+/// ones and `tracepoints-trace`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reader {
     /// The BCC logger, `<provider>_bcc.py` (by pid: BCC enables
@@ -157,8 +158,8 @@ enum Reader {
 }
 
 impl Reader {
-    /// Both, in the order the tests try them.
-    const ALL: [Reader; 2] = [Reader::Bcc, Reader::NetTracer];
+    /// All three, in the order the tests try them.
+    const ALL: [Reader; 3] = [Reader::Bcc, Reader::NetTracer, Reader::Trace];
 
     /// The command of this reader with `args` (the BCC logger's module is
     /// `provider`'s).
@@ -173,6 +174,13 @@ impl Reader {
             Reader::Trace => Command::new(tracepoints_tests::tracepoints_trace()),
         };
         command.args(args);
+        if self == Reader::Trace && args.first() == Some(&"--read".as_ref()) {
+            // A record file names its provider; the ABI file declares it.
+            let abi = workspace_root()
+                .join(TRACING)
+                .join(format!("{provider}.abi.json"));
+            command.arg("--abi").arg(abi);
+        }
         command
     }
 
@@ -615,11 +623,12 @@ fn tracepoints_trace_reads_every_provider_of_core_replay_at_once() {
     let _ = std::fs::remove_file(&bare);
 }
 
-/// Record files: `net-tracer --write` and the BCC logger's `--write` keep
-/// every record of core-replay's `net` events (payloads of 8 to 40000
-/// bytes, host names past their cap) as it came, and each file reads back
-/// through both `net-tracer --read` and `net_bcc.py --read` as every event
-/// fired, then `{"lost":0}`: the two programs write one record layout.
+/// Record files: `net-tracer --write`, `tracepoints-trace --write` and the
+/// BCC logger's `--write` keep every record of core-replay's `net` events
+/// (payloads of 8 to 40000 bytes, host names past their cap) as it came,
+/// and each file reads back through every reader's `--read` as every event
+/// fired, then `{"lost":0}`: the generated BCC program and the generic one
+/// write one record layout.
 #[test]
 fn record_files_read_back_as_every_event_through_either_reader() {
     let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config", "/usr/bin/python3"]) else {

@@ -236,6 +236,27 @@ impl Tracer {
         Ok(lost)
     }
 
+    /// The records provider `provider` (indexing
+    /// [`decoders`](Self::decoders)) lost, of each of its tracepoints in
+    /// declaration order (kind 1 first; 0 for one not attached): what a
+    /// record file's trailer keeps.
+    pub fn lost_by_kind(&self, provider: usize) -> Result<Vec<u64>, String> {
+        let t = &self.traced[provider];
+        let counts = self.lost()?;
+        let name = |index: usize| {
+            let p = t.decoder.provider();
+            p.tracepoints[index].probe_name(p)
+        };
+        Ok((0..t.decoder.provider().tracepoints.len())
+            .map(|index| {
+                counts
+                    .iter()
+                    .find(|(probe, _)| *probe == name(index))
+                    .map_or(0, |(_, n)| *n)
+            })
+            .collect())
+    }
+
     /// The binary traced.
     pub fn binary(&self) -> &Path {
         &self.binary
@@ -365,4 +386,23 @@ fn attach_failure(probe: &str, binary: &Path, error: &libbpf_rs::Error) -> Strin
     } else {
         format!("{messages}attach {probe} in {}: {error}", binary.display())
     }
+}
+
+/// The ring buffer's size in bytes for a size such as `64M` (bytes, or K,
+/// M or G of them), rounded up to a power of two of at least a page, as
+/// the kernel requires; `None` when it is not a size up to 2G.
+pub fn ring_bytes(size: &str) -> Option<u32> {
+    let digits = size.trim_end_matches(['K', 'M', 'G']);
+    let unit: u64 = match &size[digits.len()..] {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return None,
+    };
+    let bytes = digits.parse::<u64>().ok()?.checked_mul(unit)?;
+    if bytes == 0 {
+        return None;
+    }
+    u32::try_from(bytes.max(4096).next_power_of_two()).ok()
 }

@@ -7,7 +7,8 @@
 //! - [`source`]: the providers of a binary, checked against its probes;
 //! - [`layout`]: what the BPF program knows of each probe;
 //! - [`attach`]: the program loaded per provider, attached, read;
-//! - [`decode`]: records as typed values, JSON lines and log lines.
+//! - [`decode`]: records as typed values, JSON lines and log lines;
+//! - [`records`]: record files, records kept as they came.
 //!
 //! The records are those of the generated libbpf program of the same
 //! declaration (`tracepoints_codegen::record`), so the generated
@@ -18,4 +19,5 @@
 pub mod attach;
 pub mod decode;
 pub mod layout;
+pub mod records;
 pub mod source;

@@ -9,7 +9,7 @@ use tracepoints_codegen::abi::TracepointAbi;
 use tracepoints_codegen::model::{ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::syntax::doc::Doc;
 use tracepoints_trace::attach::{self, Ended, Options, Tracer};
-use tracepoints_trace::{decode, source};
+use tracepoints_trace::{decode, records, source};
 
 /// Traces the USDT tracepoints of a binary built with the tracepoints
 /// crate, typed, from the ABI the binary carries: one JSON object per
@@ -48,7 +48,7 @@ enum Command {
 struct Trace {
     /// The binary (executable or shared library) whose tracepoints to
     /// trace, in every process that runs it.
-    #[arg(value_name = "BINARY", required = true)]
+    #[arg(value_name = "BINARY", required_unless_present = "read")]
     binary: Option<PathBuf>,
     /// Only the process PID; the tracer stops when it exits.
     #[arg(long, value_name = "PID", conflicts_with = "pid_file")]
@@ -74,6 +74,14 @@ struct Trace {
     /// decoders of your own: the generated ones read these records).
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
+    /// Decode nothing while tracing: keep one provider's records in FILE
+    /// as they come (a record file), for `--read` to print later.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    write: Option<PathBuf>,
+    /// Print the events of a record file (as the tracer that wrote it would
+    /// have), decoded by the ABI BINARY carries or by `--abi` files.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["write", "pid", "pid_file", "ring_size"])]
+    read: Option<PathBuf>,
     /// The size of each provider's ring buffer: bytes, or K, M or G of
     /// them, rounded up to a power of two (default 8M).
     #[arg(long, value_name = "SIZE", value_parser = ring_bytes)]
@@ -227,7 +235,10 @@ fn next_pid(file: &std::path::Path, after: Option<i32>) -> Option<i32> {
 }
 
 fn trace(args: Trace) -> Result<(), String> {
-    let binary = args.binary.expect("clap requires it");
+    if let Some(file) = &args.read {
+        return read(file, &args);
+    }
+    let binary = args.binary.clone().expect("clap requires it");
     let mut providers = source::providers(&binary, &args.abi)?;
     for name in &args.providers {
         if !providers.iter().any(|p| &p.name == name) {
@@ -279,10 +290,30 @@ fn trace(args: Trace) -> Result<(), String> {
     if let Some(bytes) = args.ring_size {
         eprintln!("Ring buffer: {} KiB per provider", bytes >> 10);
     }
+    let mut writer = match &args.write {
+        Some(file) => {
+            let [decoder] = tracer.decoders()[..] else {
+                return Err(format!(
+                    "--write {}: a record file keeps one provider's records: add --provider NAME",
+                    file.display()
+                ));
+            };
+            let path = file.to_string_lossy().into_owned();
+            Some(records::Writer::create(&path, &decoder.provider().name)?)
+        }
+        None => None,
+    };
     attached(&tracer, pid);
     let decoders = tracer.decoders();
     let lines = std::cell::RefCell::new(Vec::<u8>::new());
     let mut on_record = |provider: usize, record: &[u8]| {
+        if let Some(writer) = writer.as_mut() {
+            if let Err(e) = writer.record(record) {
+                eprintln!("tracepoints-trace: {e}");
+                STOP.store(true, Ordering::Relaxed);
+            }
+            return;
+        }
         let decoder = decoders[provider];
         let mut lines = lines.borrow_mut();
         match (args.format, decoder.decode(record)) {
@@ -353,19 +384,94 @@ fn trace(args: Trace) -> Result<(), String> {
         }
     }
     let lost = tracer.lost()?;
+    if let Some(writer) = writer.as_mut() {
+        writer.finish(&tracer.lost_by_kind(0)?)?;
+    }
+    let total: u64 = lost.iter().map(|(_, n)| n).sum();
+    if args.format != Format::Log {
+        println!("{}", lost_line(&lost));
+    }
+    if total > 0 {
+        eprintln!("Lost {total} events: a ring buffer was full (--ring-size sets its size)");
+    }
+    Ok(())
+}
+
+/// `{"lost":N,"lost_by_tracepoint":{"p:t":n,...}}`, the line readers print
+/// when they stop.
+fn lost_line(lost: &[(String, u64)]) -> String {
     let total: u64 = lost.iter().map(|(_, n)| n).sum();
     let by_tracepoint: Vec<String> = lost
         .iter()
         .map(|(name, n)| format!("\"{name}\":{n}"))
         .collect();
-    if args.format != Format::Log {
-        println!(
-            "{{\"lost\":{total},\"lost_by_tracepoint\":{{{}}}}}",
-            by_tracepoint.join(",")
-        );
+    format!(
+        "{{\"lost\":{total},\"lost_by_tracepoint\":{{{}}}}}",
+        by_tracepoint.join(",")
+    )
+}
+
+/// `--read FILE`: the events of a record file in `--format`, then the
+/// lost counts its trailer keeps, as the tracer that wrote it printed
+/// them.
+fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
+    let providers = match &args.binary {
+        Some(binary) => source::providers(binary, &args.abi)?,
+        None if !args.abi.is_empty() => source::abi_files(&args.abi)?,
+        None => {
+            return Err("--read FILE: give the BINARY or its --abi files to decode it by".into());
+        }
+    };
+    let path = file.to_string_lossy().into_owned();
+    let mut decoder: Option<decode::Decoder> = None;
+    let mut lines = Vec::new();
+    let read = records::read(&path, |name, record| {
+        if decoder.as_ref().is_none_or(|d| d.provider().name != name) {
+            let provider = providers.iter().find(|p| p.name == name).ok_or_else(|| {
+                format!("{path}: records of provider `{name}`, which the ABI does not declare")
+            })?;
+            decoder = Some(decode::Decoder::new(provider.clone()));
+        }
+        let decoder = decoder.as_ref().expect("set above");
+        match (args.format, decoder.decode(record)) {
+            (Format::Records, _) => {
+                lines.push(b'"');
+                decode::write_hex(&mut lines, record, false);
+                lines.push(b'"');
+            }
+            (Format::Json, Some(event)) => decoder.write_json(&event, &mut lines),
+            (Format::Log, Some(event)) => match decoder.log_line(&event) {
+                Some(line) => lines.extend(line),
+                None => return Ok(()),
+            },
+            (_, None) => {
+                lines.extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes())
+            }
+        }
+        lines.push(b'\n');
+        if lines.len() >= 1 << 20 {
+            write_out(&mut lines);
+        }
+        Ok(())
+    });
+    // The events read, also when the file ends early.
+    write_out(&mut lines);
+    let (name, lost) = read?;
+    if args.format == Format::Log {
+        return Ok(());
     }
-    if total > 0 {
-        eprintln!("Lost {total} events: a ring buffer was full (--ring-size sets its size)");
+    let provider = providers.iter().find(|p| p.name == name);
+    match (provider, lost.by_kind) {
+        (Some(provider), Some(by_kind)) => {
+            let lost: Vec<(String, u64)> = provider
+                .tracepoints
+                .iter()
+                .map(|t| t.probe_name(provider))
+                .zip(by_kind.iter().copied().chain(std::iter::repeat(0)))
+                .collect();
+            println!("{}", lost_line(&lost));
+        }
+        _ => println!("{{\"lost\":{}}}", lost.total),
     }
     Ok(())
 }
@@ -386,24 +492,8 @@ fn write_out(lines: &mut Vec<u8>) {
     }
 }
 
-/// The ring buffer's size in bytes for a `--ring-size` such as `64M`,
-/// rounded up to a power of two of at least a page, as the kernel
-/// requires.
+/// `--ring-size`'s parser: see [`attach::ring_bytes`].
 fn ring_bytes(size: &str) -> Result<u32, String> {
-    let wrong = || format!("`{size}`: give bytes, or K, M or G of them, up to 2G");
-    let digits = size.trim_end_matches(['K', 'M', 'G']);
-    let unit: u64 = match &size[digits.len()..] {
-        "" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        _ => return Err(wrong()),
-    };
-    let bytes = digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(unit))
-        .filter(|&n| n > 0)
-        .ok_or_else(wrong)?;
-    u32::try_from(bytes.max(4096).next_power_of_two()).map_err(|_| wrong())
+    attach::ring_bytes(size)
+        .ok_or_else(|| format!("`{size}`: give bytes, or K, M or G of them, up to 2G"))
 }

@@ -29,16 +29,7 @@ pub fn providers(binary: &Path, abi_files: &[PathBuf]) -> Result<Vec<Provider>, 
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("{}: its tracepoint ABI: {e}", binary.display()))?
     } else {
-        abi_files
-            .iter()
-            .map(|file| {
-                let text = std::fs::read_to_string(file)
-                    .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-                Abi::parse(&text)
-                    .and_then(|abi| abi.provider())
-                    .map_err(|e| format!("{}: {e}", file.display()))
-            })
-            .collect::<Result<Vec<_>, _>>()?
+        self::abi_files(abi_files)?
     };
     let (problems, _) = verify::check(&read, &providers);
     if let Some(first) = problems.first() {
@@ -52,4 +43,19 @@ pub fn providers(binary: &Path, abi_files: &[PathBuf]) -> Result<Vec<Provider>, 
         ));
     }
     Ok(providers)
+}
+
+/// The providers ABI files describe, with no binary to check them against
+/// (to decode a record file). Every error names the file.
+pub fn abi_files(files: &[PathBuf]) -> Result<Vec<Provider>, String> {
+    files
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+            Abi::parse(&text)
+                .and_then(|abi| abi.provider())
+                .map_err(|e| format!("{}: {e}", file.display()))
+        })
+        .collect()
 }

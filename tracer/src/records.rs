@@ -1,5 +1,8 @@
-//! The capture file of `net-tracer --write`: ring-buffer records as they
-//! came, for `--read` to decode later.
+//! Record files (`tracepoints-trace --write`, `net-tracer --write`, the
+//! BCC logger's `--write`): one provider's ring-buffer records as they
+//! came, for `--read` to decode later. Writing costs a copy per record; a
+//! capture keeps up with rates at which printing every payload as hex
+//! does not.
 //!
 //! Layout: the line `tracepoints records 2`, the provider's name on a line
 //! of its own, then one frame per record (its length as a little-endian
@@ -19,9 +22,14 @@ const MAGIC: &str = "tracepoints records 2";
 const MAGIC_1: &str = "tracepoints records 1";
 /// The most event kinds a trailer may list (a provider has a few dozen).
 const MAX_KINDS: u32 = 4096;
+/// The longest record a file may hold: far more than any program writes
+/// (a record holds at most one buffer of at most 1 MiB), far less than a
+/// length a damaged file could claim.
+const MAX_RECORD: u32 = 8 << 20;
 
 /// The events a capture's tracer lost: in all, and of each kind (from kind
 /// 1; `None` in a version 1 capture).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lost {
     /// The total.
     pub total: u64,
@@ -111,12 +119,12 @@ pub fn read(
         line.pop()
             .filter(|&c| c == '\n')
             .map(|_| line)
-            .ok_or_else(|| format!("{path}: no {what} line: not a capture of net-tracer --write"))
+            .ok_or_else(|| format!("{path}: no {what} line: not a record file"))
     };
     let magic = line("header")?;
     if magic != MAGIC && magic != MAGIC_1 {
         return Err(format!(
-            "{path}: starts with `{magic}`, not `{MAGIC}`: not a capture of net-tracer --write"
+            "{path}: starts with `{magic}`, not `{MAGIC}`: not a record file"
         ));
     }
     let provider = line("provider")?;
@@ -154,6 +162,12 @@ pub fn read(
             }
             let by_kind = Some(by_kind);
             return Ok((provider, Lost { total, by_kind }));
+        }
+        if len > MAX_RECORD {
+            return Err(format!(
+                "{path}: record {} claims {len} bytes: a damaged file",
+                count + 1
+            ));
         }
         record.resize(len as usize, 0);
         input.read_exact(&mut record).map_err(cut)?;
