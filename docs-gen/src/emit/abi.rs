@@ -1,5 +1,5 @@
 //! The ABI file of a provider (`net.abi.json`): the provider's
-//! [`Abi`](crate::abi::Abi) (its format is documented in
+//! [`Abi`] (its format is documented in
 //! `tracepoints_codegen::abi`) with the file's origin, as text.
 
 use super::Origin;
