@@ -146,6 +146,21 @@ pub fn verify(binary: &Path, files: &[&str]) -> tracepoints_gen::Report {
     tracepoints_gen(&args)
 }
 
+/// A copy of `binary` in the temporary directory (named for `tag`) without
+/// the ABI it carries (`objcopy --remove-section .note.tracepoints`): how
+/// a binary built without this crate looks to a tracer.
+pub fn bare_copy(binary: &Path, tag: &str) -> PathBuf {
+    let bare = std::env::temp_dir().join(format!("tracepoints-{tag}-{}", std::process::id()));
+    let status = Command::new("objcopy")
+        .args(["--remove-section", ".note.tracepoints"])
+        .arg(binary)
+        .arg(&bare)
+        .status()
+        .expect("run objcopy");
+    assert!(status.success(), "objcopy {}", binary.display());
+    bare
+}
+
 /// Asserts that `binary` carries exactly the ABI of `providers` (with the
 /// docs unless a provider leaves them out), as `tracepoints-gen` writes it
 /// to the ABI files, and that

@@ -448,6 +448,26 @@ fn tracepoints_trace_prints_the_declared_log_lines() {
     );
 }
 
+/// Every provider's events read as fired, each provider's in its order (a
+/// tracer with a ring buffer per provider keeps the order within each),
+/// and no event more.
+fn assert_same_events_per_provider(
+    providers: &[Provider],
+    fired: &[serde_json::Value],
+    read: &[serde_json::Value],
+    tracer: &str,
+) {
+    for provider in providers {
+        assert_same_events(
+            std::slice::from_ref(provider),
+            &events_of(&provider.name, fired),
+            &events_of(&provider.name, read),
+            &format!("{tracer}, {}", provider.name),
+        );
+    }
+    assert_eq!(read.len(), fired.len(), "{tracer}");
+}
+
 /// `tracepoints-trace --pid-file` follows a program that restarts: the
 /// program runs four times (restarted three times) during one trace, each
 /// run writing its pid to the file, and every event of every run is read,
@@ -485,15 +505,12 @@ fn tracepoints_trace_follows_a_restarted_program() {
     let _ = std::fs::remove_file(&pid_file);
     assert_eq!(tracer.lost(), 0, "tracepoints-trace lost events");
     let read = tracer.json_lines();
-    for provider in &providers {
-        assert_same_events(
-            std::slice::from_ref(provider),
-            &events_of(&provider.name, &fired),
-            &events_of(&provider.name, &read),
-            &format!("tracepoints-trace across restarts, {}", provider.name),
-        );
-    }
-    assert_eq!(read.len(), fired.len());
+    assert_same_events_per_provider(
+        &providers,
+        &fired,
+        &read,
+        "tracepoints-trace across restarts",
+    );
     eprintln!(
         "tracepoints-trace --pid-file: 4 runs, {} events ({})",
         read.len(),
@@ -537,18 +554,12 @@ fn tracepoints_trace_follows_a_replaced_binary() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(tracer.lost(), 0, "tracepoints-trace lost events");
     let read = tracer.json_lines();
-    for provider in &providers {
-        assert_same_events(
-            std::slice::from_ref(provider),
-            &events_of(&provider.name, &fired),
-            &events_of(&provider.name, &read),
-            &format!(
-                "tracepoints-trace across a replaced binary, {}",
-                provider.name
-            ),
-        );
-    }
-    assert_eq!(read.len(), fired.len());
+    assert_same_events_per_provider(
+        &providers,
+        &fired,
+        &read,
+        "tracepoints-trace across a replaced binary",
+    );
     eprintln!(
         "tracepoints-trace, binary replaced: 2 runs, {} events",
         read.len()
@@ -567,14 +578,7 @@ fn tracepoints_trace_reads_every_provider_of_core_replay_at_once() {
         return;
     };
     let providers = replayed_providers();
-    let bare = std::env::temp_dir().join(format!("core-replay-bare-{}", std::process::id()));
-    let status = Command::new("objcopy")
-        .args(["--remove-section", ".note.tracepoints"])
-        .arg(core_replay())
-        .arg(&bare)
-        .status()
-        .expect("run objcopy");
-    assert!(status.success());
+    let bare = tracepoints_tests::bare_copy(core_replay(), "core-replay-bare");
     let abi_files: Vec<std::ffi::OsString> = providers
         .iter()
         .flat_map(|p| {
@@ -604,16 +608,12 @@ fn tracepoints_trace_reads_every_provider_of_core_replay_at_once() {
         assert_eq!(counts_by.len(), probes, "{how}");
         assert!(counts_by.values().all(|&n| n == 0), "{how}: {counts_by:?}");
         let read = tracer.json_lines();
-        // One ring buffer per provider: the order holds within each.
-        for provider in &providers {
-            assert_same_events(
-                std::slice::from_ref(provider),
-                &events_of(&provider.name, &fired),
-                &events_of(&provider.name, &read),
-                &format!("tracepoints-trace ({how}) {}", provider.name),
-            );
-        }
-        assert_eq!(read.len(), fired.len(), "{how}");
+        assert_same_events_per_provider(
+            &providers,
+            &fired,
+            &read,
+            &format!("tracepoints-trace ({how})"),
+        );
         eprintln!(
             "tracepoints-trace core-replay from {how}: {} events ({})",
             read.len(),

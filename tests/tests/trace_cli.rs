@@ -2,7 +2,6 @@
 //! before or at attaching exits non-zero with one message that names the
 //! file and the problem.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tracepoints_tests::{core_replay, p2p_node, tracepoints_trace, workspace_root};
 
@@ -27,19 +26,6 @@ fn run(args: &[&std::ffi::OsStr]) -> Output {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A copy of `binary` without the ABI it carries.
-fn bare_copy(binary: &Path, tag: &str) -> PathBuf {
-    let bare = std::env::temp_dir().join(format!("tracepoints-{tag}-{}", std::process::id()));
-    let status = Command::new("objcopy")
-        .args(["--remove-section", ".note.tracepoints"])
-        .arg(binary)
-        .arg(&bare)
-        .status()
-        .expect("run objcopy");
-    assert!(status.success());
-    bare
 }
 
 #[test]
@@ -76,7 +62,7 @@ fn a_binary_without_its_abi_needs_abi_files() {
     if !buildable() {
         return;
     }
-    let bare = bare_copy(core_replay(), "trace-bare");
+    let bare = tracepoints_tests::bare_copy(core_replay(), "trace-bare");
     let output = run(&[bare.as_os_str()]);
     let abi = workspace_root().join("examples/core-tracepoints/tracing/validation.abi.json");
     let listed = run(&[

@@ -136,14 +136,7 @@ fn example_binaries_carry_their_abi_and_verify_against_it() {
 
 #[test]
 fn a_binary_whose_abi_was_removed_needs_the_declaration() {
-    let bare = std::env::temp_dir().join(format!("tracepoints-bare-{}", std::process::id()));
-    let status = std::process::Command::new("objcopy")
-        .args(["--remove-section", ".note.tracepoints"])
-        .arg(core_replay())
-        .arg(&bare)
-        .status()
-        .expect("run objcopy");
-    assert!(status.success());
+    let bare = tracepoints_tests::bare_copy(core_replay(), "verify-bare");
     let report = verify(&bare, &[]);
     let _ = std::fs::remove_file(&bare);
     assert_eq!(

@@ -314,21 +314,9 @@ fn trace(args: Trace) -> Result<(), String> {
             }
             return;
         }
-        let decoder = decoders[provider];
         let mut lines = lines.borrow_mut();
-        match (args.format, decoder.decode(record)) {
-            (Format::Records, _) => {
-                lines.push(b'"');
-                decode::write_hex(&mut lines, record, false);
-                lines.push(b'"');
-            }
-            (Format::Json, Some(event)) => decoder.write_json(&event, &mut lines),
-            (Format::Log, Some(event)) => {
-                lines.extend(decoder.log_line(&event).unwrap_or_default())
-            }
-            (_, None) => {
-                lines.extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes())
-            }
+        if !write_event(args.format, decoders[provider], record, &mut lines) {
+            return;
         }
         lines.push(b'\n');
         // A poll drains whole rings: write out as it goes.
@@ -397,6 +385,33 @@ fn trace(args: Trace) -> Result<(), String> {
     Ok(())
 }
 
+/// Appends `record` (of `decoder`'s provider) to `lines` in `format`,
+/// without its newline; false when the format prints nothing for it (an
+/// event without a log line).
+fn write_event(
+    format: Format,
+    decoder: &decode::Decoder,
+    record: &[u8],
+    lines: &mut Vec<u8>,
+) -> bool {
+    match (format, decoder.decode(record)) {
+        (Format::Records, _) => {
+            lines.push(b'"');
+            decode::write_hex(lines, record, false);
+            lines.push(b'"');
+        }
+        (Format::Json, Some(event)) => decoder.write_json(&event, lines),
+        (Format::Log, Some(event)) => match decoder.log_line(&event) {
+            Some(line) => lines.extend(line),
+            None => return false,
+        },
+        (_, None) => {
+            lines.extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes())
+        }
+    }
+    true
+}
+
 /// `{"lost":N,"lost_by_tracepoint":{"p:t":n,...}}`, the line readers print
 /// when they stop.
 fn lost_line(lost: &[(String, u64)]) -> String {
@@ -433,20 +448,8 @@ fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
             decoder = Some(decode::Decoder::new(provider.clone()));
         }
         let decoder = decoder.as_ref().expect("set above");
-        match (args.format, decoder.decode(record)) {
-            (Format::Records, _) => {
-                lines.push(b'"');
-                decode::write_hex(&mut lines, record, false);
-                lines.push(b'"');
-            }
-            (Format::Json, Some(event)) => decoder.write_json(&event, &mut lines),
-            (Format::Log, Some(event)) => match decoder.log_line(&event) {
-                Some(line) => lines.extend(line),
-                None => return Ok(()),
-            },
-            (_, None) => {
-                lines.extend_from_slice(format!("{{\"undecodable\":{}}}", record.len()).as_bytes())
-            }
+        if !write_event(args.format, decoder, record, &mut lines) {
+            return Ok(());
         }
         lines.push(b'\n');
         if lines.len() >= 1 << 20 {
