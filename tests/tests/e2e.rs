@@ -468,10 +468,11 @@ fn assert_same_events_per_provider(
     assert_eq!(read.len(), fired.len(), "{tracer}");
 }
 
-/// `tracepoints-trace --pid-file` follows a program that restarts: the
-/// program runs four times (restarted three times) during one trace, each
-/// run writing its pid to the file, and every event of every run is read,
-/// nothing lost.
+/// `tracepoints-trace` follows a program that restarts, told by a pid file
+/// (`--pid-file`, which each run writes) or by finding the next process of
+/// the binary (`--pid PID --follow`): the program runs four times
+/// (restarted three times) during one trace, and every event of every run
+/// is read, nothing lost.
 #[test]
 fn tracepoints_trace_follows_a_restarted_program() {
     let Some(_guard) = tracer_test(&["clang", "taskset", "pkg-config"]) else {
@@ -479,43 +480,52 @@ fn tracepoints_trace_follows_a_restarted_program() {
     };
     let providers = replayed_providers();
     let probes: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
-    let pid_file = std::env::temp_dir().join(format!("core-replay-{}.pid", std::process::id()));
-    let _ = std::fs::remove_file(&pid_file);
-    let mut command = Command::new(tracepoints_tests::tracepoints_trace());
-    command.arg(core_replay()).arg("--pid-file").arg(&pid_file);
-    let mut tracer = Collected::spawn(&mut command);
-    tracer.wait_for("to name a running process", ATTACH_TIMEOUT);
-    let mut fired = Vec::new();
-    for run in 0..4 {
-        let mut node = Node::replay(&format!("tracepoints-trace-restart-{run}"));
-        std::fs::write(&pid_file, format!("{}\n", node.pid())).unwrap();
-        tracer.wait_for(
-            &format!(
-                "Attached {probes} probes to {} (pid {})",
-                core_replay().display(),
-                node.pid()
-            ),
-            ATTACH_TIMEOUT,
+    for how in ["--pid-file", "--follow"] {
+        let pid_file = std::env::temp_dir().join(format!("core-replay-{}.pid", std::process::id()));
+        let _ = std::fs::remove_file(&pid_file);
+        let mut tracer = None;
+        let mut fired = Vec::new();
+        for run in 0..4 {
+            let mut node = Node::replay(&format!("tracepoints-trace-restart-{run}"));
+            let pid = node.pid().to_string();
+            let tracer = tracer.get_or_insert_with(|| {
+                let mut command = Command::new(tracepoints_tests::tracepoints_trace());
+                command.arg(core_replay());
+                match how {
+                    "--pid-file" => command.arg("--pid-file").arg(&pid_file),
+                    _ => command.args(["--pid", &pid, "--follow"]),
+                };
+                Collected::spawn(&mut command)
+            });
+            std::fs::write(&pid_file, format!("{pid}\n")).unwrap();
+            tracer.wait_for(
+                &format!(
+                    "Attached {probes} probes to {} (pid {pid})",
+                    core_replay().display()
+                ),
+                ATTACH_TIMEOUT,
+            );
+            node.go();
+            fired.extend(node.wait());
+        }
+        let mut tracer = tracer.expect("started");
+        // It waits for a fifth process: stop it.
+        tracer.stop();
+        let _ = std::fs::remove_file(&pid_file);
+        assert_eq!(tracer.lost(), 0, "tracepoints-trace {how} lost events");
+        let read = tracer.json_lines();
+        assert_same_events_per_provider(
+            &providers,
+            &fired,
+            &read,
+            &format!("tracepoints-trace {how} across restarts"),
         );
-        node.go();
-        fired.extend(node.wait());
+        eprintln!(
+            "tracepoints-trace {how}: 4 runs, {} events ({})",
+            read.len(),
+            counts(&read)
+        );
     }
-    // It waits for a fifth process: stop it.
-    tracer.stop();
-    let _ = std::fs::remove_file(&pid_file);
-    assert_eq!(tracer.lost(), 0, "tracepoints-trace lost events");
-    let read = tracer.json_lines();
-    assert_same_events_per_provider(
-        &providers,
-        &fired,
-        &read,
-        "tracepoints-trace across restarts",
-    );
-    eprintln!(
-        "tracepoints-trace --pid-file: 4 runs, {} events ({})",
-        read.len(),
-        counts(&read)
-    );
 }
 
 /// `tracepoints-trace` tracing every process of a binary by its path

@@ -50,9 +50,14 @@ struct Trace {
     /// trace, in every process that runs it.
     #[arg(value_name = "BINARY", required_unless_present = "read")]
     binary: Option<PathBuf>,
-    /// Only the process PID; the tracer stops when it exits.
+    /// Only the process PID; the tracer stops when it exits (unless
+    /// `--follow`).
     #[arg(long, value_name = "PID", conflicts_with = "pid_file")]
     pid: Option<i32>,
+    /// With `--pid`: when the process exits, wait for the next process
+    /// that runs the binary and follow it.
+    #[arg(long, requires = "pid")]
+    follow: bool,
     /// Only the process whose pid FILE holds (a daemon's pid file); when
     /// it exits, the tracer waits for the file to name its successor and
     /// follows it.
@@ -234,6 +239,41 @@ fn next_pid(file: &std::path::Path, after: Option<i32>) -> Option<i32> {
     None
 }
 
+/// The newest running process other than `after` whose executable is the
+/// file now at `binary`, checked every poll; `None` when the tracer is
+/// stopped first.
+fn next_process(binary: &std::path::Path, after: Option<i32>) -> Option<i32> {
+    let mut said = false;
+    while !STOP.load(Ordering::Relaxed) {
+        let identity = attach::file_identity(binary);
+        let newest = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|&pid| Some(pid) != after)
+            .filter(|&pid| {
+                identity.is_some()
+                    && attach::file_identity(std::path::Path::new(&format!("/proc/{pid}/exe")))
+                        == identity
+            })
+            .max_by_key(|&pid| {
+                std::fs::metadata(format!("/proc/{pid}"))
+                    .and_then(|m| m.modified())
+                    .ok()
+            });
+        if newest.is_some() {
+            return newest;
+        }
+        if !said {
+            eprintln!("Waiting for a process of {}", binary.display());
+            said = true;
+        }
+        std::thread::sleep(attach::POLL);
+    }
+    None
+}
+
 fn trace(args: Trace) -> Result<(), String> {
     if let Some(file) = &args.read {
         return read(file, &args);
@@ -338,10 +378,12 @@ fn trace(args: Trace) -> Result<(), String> {
         match ended {
             Ended::Stopped => break,
             Ended::ProcessExited => {
-                let Some(file) = &args.pid_file else { break };
-                let Some(next) = next_pid(file, pid) else {
-                    break;
+                let next = match &args.pid_file {
+                    Some(file) => next_pid(file, pid),
+                    None if args.follow => next_process(&binary, pid),
+                    None => None,
                 };
+                let Some(next) = next else { break };
                 pid = Some(next);
                 tracer.reattach(pid)?;
                 attached(&tracer, pid);
