@@ -2,6 +2,7 @@
 //! before or at attaching exits non-zero with one message that names the
 //! file and the problem.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tracepoints_tests::{core_replay, p2p_node, tracepoints_trace, workspace_root};
 
@@ -203,4 +204,77 @@ fn without_privileges_it_says_what_it_needs() {
 unsafe extern "C" {
     #[link_name = "geteuid"]
     fn libc_geteuid() -> u32;
+}
+
+/// A record file of `count` `validation:block_connected` records (zeros
+/// but for their kind), with its trailer.
+fn validation_records(count: usize) -> PathBuf {
+    let source =
+        std::fs::read_to_string(workspace_root().join(tracepoints_tests::CORE_DECLARATION))
+            .unwrap();
+    let providers = tracepoints_codegen::read_source(&source).unwrap();
+    let validation = providers.iter().find(|p| p.name == "validation").unwrap();
+    let tracepoint = &validation.tracepoints[0];
+    let record = tracepoints_codegen::record::Record::of(tracepoint);
+    let size = record.offsets(tracepoint).size as usize;
+    let mut bytes = b"tracepoints records 2\nvalidation\n".to_vec();
+    for _ in 0..count {
+        bytes.extend((size as u32).to_le_bytes());
+        let mut record = vec![0u8; size];
+        record[..4].copy_from_slice(&1u32.to_ne_bytes());
+        bytes.extend(record);
+    }
+    bytes.extend(u32::MAX.to_le_bytes());
+    bytes.extend(0u64.to_le_bytes());
+    bytes.extend(1u32.to_le_bytes());
+    bytes.extend(0u64.to_le_bytes());
+    let path =
+        std::env::temp_dir().join(format!("tracepoints-closed-{}.records", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn a_closed_standard_output_ends_a_reader_quietly() {
+    let records = validation_records(20_000);
+    let abi = workspace_root().join("examples/core-tracepoints/tracing/validation.abi.json");
+    let runs: [(&Path, Vec<&std::ffi::OsStr>); 3] = [
+        (
+            tracepoints_trace(),
+            vec![
+                "--read".as_ref(),
+                records.as_os_str(),
+                "--abi".as_ref(),
+                abi.as_os_str(),
+            ],
+        ),
+        (
+            tracepoints_trace(),
+            vec!["list".as_ref(), p2p_node().as_os_str()],
+        ),
+        (
+            tracepoints_tests::net_tracer(),
+            vec!["--read".as_ref(), records.as_os_str()],
+        ),
+    ];
+    for (program, args) in runs {
+        let mut child = Command::new(program)
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // As `| head -0` does: the reading end closes first.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{} {args:?}: {:?} {}",
+            program.display(),
+            output.status,
+            stderr(&output)
+        );
+        assert_eq!(stderr(&output), "", "{} {args:?}", program.display());
+    }
+    let _ = std::fs::remove_file(&records);
 }

@@ -129,7 +129,7 @@ fn list(binary: &std::path::Path, abi: &[PathBuf]) -> Result<(), String> {
             describe(provider, tracepoint, &mut out);
         }
     }
-    print!("{out}");
+    write_out(&mut out.into_bytes());
     Ok(())
 }
 
@@ -419,7 +419,7 @@ fn trace(args: Trace) -> Result<(), String> {
     }
     let total: u64 = lost.iter().map(|(_, n)| n).sum();
     if args.format != Format::Log {
-        println!("{}", lost_line(&lost));
+        write_out(&mut format!("{}\n", lost_line(&lost)).into_bytes());
     }
     if total > 0 {
         eprintln!("Lost {total} events: a ring buffer was full (--ring-size sets its size)");
@@ -468,6 +468,9 @@ fn lost_line(lost: &[(String, u64)]) -> String {
     )
 }
 
+/// What `--read` stops with once standard output is closed: not an error.
+const CLOSED: &str = "standard output closed";
+
 /// `--read FILE`: the events of a record file in `--format`, then the
 /// lost counts its trailer keeps, as the tracer that wrote it printed
 /// them.
@@ -483,6 +486,10 @@ fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
     let mut decoder: Option<decode::Decoder> = None;
     let mut lines = Vec::new();
     let read = records::read(&path, |name, record| {
+        if STOP.load(Ordering::Relaxed) {
+            // Standard output closed: nothing more to print.
+            return Err(CLOSED.into());
+        }
         if decoder.as_ref().is_none_or(|d| d.provider().name != name) {
             let provider = providers.iter().find(|p| p.name == name).ok_or_else(|| {
                 format!("{path}: records of provider `{name}`, which the ABI does not declare")
@@ -501,7 +508,10 @@ fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
     });
     // The events read, also when the file ends early.
     write_out(&mut lines);
-    let (name, lost) = read?;
+    let (name, lost) = match read {
+        Err(e) if e == CLOSED => return Ok(()),
+        read => read?,
+    };
     if args.format == Format::Log {
         return Ok(());
     }
@@ -514,15 +524,15 @@ fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
                 .map(|t| t.probe_name(provider))
                 .zip(by_kind.iter().copied().chain(std::iter::repeat(0)))
                 .collect();
-            println!("{}", lost_line(&lost));
+            write_out(&mut format!("{}\n", lost_line(&lost)).into_bytes());
         }
-        _ => println!("{{\"lost\":{}}}", lost.total),
+        _ => write_out(&mut format!("{{\"lost\":{}}}\n", lost.total).into_bytes()),
     }
     Ok(())
 }
 
 /// Writes and clears the lines so far; a closed stdout stops the tracer
-/// like Ctrl-C.
+/// like Ctrl-C, quietly (what `| head` does to a reader is no error).
 fn write_out(lines: &mut Vec<u8>) {
     if !lines.is_empty() {
         let mut stdout = std::io::stdout().lock();

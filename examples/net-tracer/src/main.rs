@@ -154,7 +154,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     if let Some(writer) = writer.as_mut() {
         writer.finish(&lost)?;
     }
-    println!("{}", (events.lost_json)(&lost));
+    write_out(&mut format!("{}\n", (events.lost_json)(&lost)));
     Ok(())
 }
 
@@ -170,21 +170,31 @@ fn push_json(events: &Events, record: &[u8], lines: &mut String) {
     }
 }
 
+/// What `--read` stops with once standard output is closed: not an error.
+const CLOSED: &str = "standard output closed";
+
 /// `--read FILE`: the JSON lines of a record file, then its lost counts.
 fn read_records(path: &str) -> Result<(), String> {
     let mut lines = String::new();
     let read = records::read(path, |name, record| {
+        if STOP.load(Ordering::Relaxed) {
+            // Standard output closed: nothing more to print.
+            return Err(CLOSED.into());
+        }
         let events = events(name).ok_or_else(|| format!("{path}: unknown provider `{name}`"))?;
         push_json(&events, record, &mut lines);
         Ok(())
     });
     // The events read, also when the file ends early.
     write_out(&mut lines);
-    let (name, lost) = read?;
+    let (name, lost) = match read {
+        Err(e) if e == CLOSED => return Ok(()),
+        read => read?,
+    };
     let events = events(&name).ok_or_else(|| format!("{path}: unknown provider `{name}`"))?;
     match lost.by_kind {
-        Some(by_kind) => println!("{}", (events.lost_json)(&by_kind)),
-        None => println!("{{\"lost\":{}}}", lost.total),
+        Some(by_kind) => write_out(&mut format!("{}\n", (events.lost_json)(&by_kind))),
+        None => write_out(&mut format!("{{\"lost\":{}}}\n", lost.total)),
     }
     Ok(())
 }
