@@ -251,9 +251,13 @@ fn verify(dir: &Path, target: Target, files: &[PathBuf]) -> Report {
     };
     let (mut problems, others) = verify::check(&binary, &providers);
     // A difference the probes already show is said once, by the probes.
-    if problems.is_empty() {
-        problems = embedded_problems;
-    }
+    let shown: Vec<String> = problems.clone();
+    problems.extend(
+        embedded_problems
+            .into_iter()
+            .filter(|(probe, _)| !shown.iter().any(|p| p.starts_with(&format!("{probe}:"))))
+            .map(|(_, problem)| problem),
+    );
     let declared: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
     let mut report = Report {
         lines: others
@@ -281,9 +285,10 @@ fn verify(dir: &Path, target: Target, files: &[PathBuf]) -> Report {
 }
 
 /// Where the ABI a binary carries breaks a tracer written for the
-/// declaration: the binary was built from another version of it. Providers
-/// the binary carries no ABI for are not compared.
-fn embedded_differences(embedded: &[Abi], providers: &[Provider]) -> Vec<String> {
+/// declaration (the binary was built from another version of it), each
+/// with its probe (`provider:tracepoint`). Providers the binary carries no
+/// ABI for are not compared.
+fn embedded_differences(embedded: &[Abi], providers: &[Provider]) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for provider in providers {
         let Some(carried) = embedded.iter().find(|a| a.provider == provider.name) else {
@@ -292,9 +297,18 @@ fn embedded_differences(embedded: &[Abi], providers: &[Provider]) -> Vec<String>
         let declared = Abi::of(provider, String::new(), String::new(), 0);
         for change in abi::diff(&declared, carried) {
             if change.class == abi::Class::Breaking {
-                problems.push(format!(
-                    "the ABI the binary carries differs from the declaration: {}: {}",
-                    change.place, change.what
+                let probe = change
+                    .place
+                    .splitn(3, ':')
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(":");
+                problems.push((
+                    probe,
+                    format!(
+                        "the ABI the binary carries differs from the declaration: {}: {}",
+                        change.place, change.what
+                    ),
                 ));
             }
         }
