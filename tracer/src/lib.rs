@@ -8,7 +8,9 @@
 //! - [`layout`]: what the BPF program knows of each probe;
 //! - [`attach`]: the program loaded per provider, attached, read;
 //! - [`decode`]: records as typed values, JSON lines and log lines;
-//! - [`records`]: record files, records kept as they came.
+//! - [`records`]: record files, records kept as they came;
+//! - [`ring`]: the ring buffers, read with the consumer position
+//!   published once per batch.
 //!
 //! The records are those of the generated libbpf program of the same
 //! declaration (`tracepoints_codegen::record`), so the generated
@@ -20,4 +22,5 @@ pub mod attach;
 pub mod decode;
 pub mod layout;
 pub mod records;
+pub mod ring;
 pub mod source;
