@@ -4,10 +4,8 @@
 
 use crate::decode::Decoder;
 use crate::layout;
-use crate::ring::{self, Ring};
-use libbpf_rs::{Link, MapCore, MapFlags, Object, ObjectBuilder, UsdtOpts};
+use libbpf_rs::{Link, MapCore, MapFlags, Object, ObjectBuilder, RingBufferBuilder, UsdtOpts};
 use std::cell::RefCell;
-use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -175,28 +173,31 @@ impl Tracer {
         on_record: impl FnMut(usize, &[u8]),
         mut after_poll: impl FnMut() -> Result<(), String>,
     ) -> Result<Ended, String> {
-        let mut on_record = on_record;
-        let rings: Vec<Ring> = self
+        let on_record = RefCell::new(on_record);
+        let maps: Vec<_> = self
             .traced
             .iter()
-            .map(|t| {
-                let events = map(&t.object, "events")?;
-                Ring::new(events.as_fd(), events.max_entries())
-            })
-            .collect::<Result<_, String>>()?;
-        let mut consume = || {
-            for (i, ring) in rings.iter().enumerate() {
-                ring.consume(|record| on_record(i, record));
-            }
-        };
+            .map(|t| map(&t.object, "events"))
+            .collect::<Result<_, _>>()?;
+        let mut builder = RingBufferBuilder::new();
+        for (i, events) in maps.iter().enumerate() {
+            let on_record = &on_record;
+            builder
+                .add(events, move |record: &[u8]| {
+                    (on_record.borrow_mut())(i, record);
+                    0
+                })
+                .map_err(|e| format!("ring buffer: {e}"))?;
+        }
+        let ring = builder.build().map_err(|e| format!("ring buffer: {e}"))?;
         let ended = loop {
             if stop.load(Ordering::Relaxed) {
                 break Ended::Stopped;
             }
-            // A signal ends the wait: the loop condition says why. Most
-            // records come without a wakeup: read after every wait.
-            ring::wait_any(&rings, POLL);
-            consume();
+            // EINTR (a signal) is not an error: the loop condition says why.
+            // Most records come without a wakeup: read after every poll.
+            let _ = ring.poll(POLL);
+            let _ = ring.consume();
             after_poll()?;
             // SAFETY: signal 0 only checks that the process exists.
             if let Some(pid) = pid
@@ -208,7 +209,7 @@ impl Tracer {
                 break Ended::BinaryReplaced;
             }
         };
-        consume();
+        let _ = ring.consume();
         after_poll()?;
         Ok(ended)
     }

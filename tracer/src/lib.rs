@@ -8,9 +8,7 @@
 //! - [`layout`]: what the BPF program knows of each probe;
 //! - [`attach`]: the program loaded per provider, attached, read;
 //! - [`decode`]: records as typed values, JSON lines and log lines;
-//! - [`records`]: record files, records kept as they came;
-//! - [`ring`]: the ring buffers, read with the consumer position
-//!   published once per batch.
+//! - [`records`]: record files, records kept as they came.
 //!
 //! The records are those of the generated libbpf program of the same
 //! declaration (`tracepoints_codegen::record`), so the generated
@@ -22,5 +20,4 @@ pub mod attach;
 pub mod decode;
 pub mod layout;
 pub mod records;
-pub mod ring;
 pub mod source;
