@@ -80,6 +80,30 @@ fn arg(abi: &ArgAbi, args: &[ArgAbi]) -> Result<Arg, String> {
     if !is_name(&abi.name) {
         return Err("the name is not an identifier".into());
     }
+    let ty = arg_type(abi, args)?;
+    within_limits(ty)?;
+    if i64::from(ty.sdt_size()) != abi.sdt_size {
+        return Err(format!(
+            "size {} for a `{}`, which passes {}",
+            abi.sdt_size,
+            abi.ty,
+            ty.sdt_size()
+        ));
+    }
+    let (unit, values) = meaning(abi, ty)?;
+    Ok(Arg {
+        name: abi.name.clone(),
+        doc: Doc::parse(abi.doc.clone()),
+        ty,
+        length_doc: None,
+        values,
+        unit,
+        span: Span::call_site(),
+    })
+}
+
+/// The argument's type, from its spelling, length and display.
+fn arg_type(abi: &ArgAbi, args: &[ArgAbi]) -> Result<ArgType, String> {
     let length = |kind: &str| match &abi.length {
         Some(length) if length.kind == kind => u32::try_from(length.value)
             .ok()
@@ -88,7 +112,7 @@ fn arg(abi: &ArgAbi, args: &[ArgAbi]) -> Result<Arg, String> {
         Some(length) => Err(format!("length kind `{}` for a `{}`", length.kind, abi.ty)),
         None => Err(format!("a `{}` needs a length", abi.ty)),
     };
-    let ty = match abi.ty.as_str() {
+    Ok(match abi.ty.as_str() {
         "&str" => ArgType::Str {
             max_len: length("max_len")?,
         },
@@ -102,27 +126,10 @@ fn arg(abi: &ArgAbi, args: &[ArgAbi]) -> Result<Arg, String> {
                 Some(other) => return Err(format!("display `{other}`: `hex` or `hash`")),
             };
             let len = match abi.length.as_ref().map(|l| l.kind.as_str()) {
-                Some("len_arg") => {
-                    let max_len = length("len_arg")?;
-                    let name = abi.length.as_ref().and_then(|l| l.arg.as_deref());
-                    let index = args
-                        .iter()
-                        .position(|a| Some(a.name.as_str()) == name)
-                        .ok_or_else(|| {
-                            format!("its length argument {name:?} is not an argument")
-                        })?;
-                    if ArgType::from_rust_scalar(&args[index].ty)
-                        .and_then(ArgType::integer_range)
-                        .is_none()
-                        || args[index].ty == "bool"
-                    {
-                        return Err(format!(
-                            "its length argument `{}` is not an integer",
-                            args[index].name
-                        ));
-                    }
-                    BytesLen::Arg { index, max_len }
-                }
+                Some("len_arg") => BytesLen::Arg {
+                    index: length_arg(abi, args)?,
+                    max_len: length("len_arg")?,
+                },
                 _ => BytesLen::Fixed(length("len")?),
             };
             ArgType::Bytes { len, display }
@@ -130,7 +137,30 @@ fn arg(abi: &ArgAbi, args: &[ArgAbi]) -> Result<Arg, String> {
         scalar => ArgType::from_rust_scalar(scalar).ok_or_else(|| {
             format!("type `{scalar}`: an integer, `bool`, `&str`, `&CStr` or `&[u8]`")
         })?,
-    };
+    })
+}
+
+/// The position of the integer argument that holds a buffer's length.
+fn length_arg(abi: &ArgAbi, args: &[ArgAbi]) -> Result<usize, String> {
+    let name = abi.length.as_ref().and_then(|l| l.arg.as_deref());
+    let index = args
+        .iter()
+        .position(|a| Some(a.name.as_str()) == name)
+        .ok_or_else(|| format!("its length argument {name:?} is not an argument"))?;
+    let integer = ArgType::from_rust_scalar(&args[index].ty).and_then(ArgType::integer_range);
+    if integer.is_none() {
+        return Err(format!(
+            "its length argument `{}` is not an integer",
+            args[index].name
+        ));
+    }
+    Ok(index)
+}
+
+/// The length limits of a declaration: a string or fixed buffer at most
+/// [`MAX_STR_LEN`] bytes, a variable buffer's cap at most
+/// [`MAX_BUFFER_CAP`].
+fn within_limits(ty: ArgType) -> Result<(), String> {
     let (len, most) = match ty {
         ArgType::Str { max_len } | ArgType::CStr { max_len } => (max_len, MAX_STR_LEN),
         ArgType::Bytes {
@@ -141,19 +171,16 @@ fn arg(abi: &ArgAbi, args: &[ArgAbi]) -> Result<Arg, String> {
             len: BytesLen::Arg { max_len, .. },
             ..
         } => (max_len, MAX_BUFFER_CAP),
-        _ => (0, 0),
+        _ => return Ok(()),
     };
     if len > most {
         return Err(format!("length {len}: at most {most}"));
     }
-    if i64::from(ty.sdt_size()) != abi.sdt_size {
-        return Err(format!(
-            "size {} for a `{}`, which passes {}",
-            abi.sdt_size,
-            abi.ty,
-            ty.sdt_size()
-        ));
-    }
+    Ok(())
+}
+
+/// An integer's unit and named values, each checked against its type.
+fn meaning(abi: &ArgAbi, ty: ArgType) -> Result<(Option<Unit>, Vec<NamedValue>), String> {
     let unit = match &abi.unit {
         Some(symbol) => {
             Some(Unit::from_symbol(symbol).ok_or_else(|| format!("unknown unit `{symbol}`"))?)
@@ -181,15 +208,7 @@ fn arg(abi: &ArgAbi, args: &[ArgAbi]) -> Result<Arg, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Arg {
-        name: abi.name.clone(),
-        doc: Doc::parse(abi.doc.clone()),
-        ty,
-        length_doc: None,
-        values,
-        unit,
-        span: Span::call_site(),
-    })
+    Ok((unit, values))
 }
 
 /// Whether `name` is an ASCII identifier that tracers can print as is.
