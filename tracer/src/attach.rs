@@ -218,19 +218,14 @@ impl Tracer {
     /// full), as `(provider:name, count)` in declaration order.
     pub fn lost(&self) -> Result<Vec<(String, u64)>, String> {
         let mut lost = Vec::new();
-        for t in &self.traced {
-            let counter = map(&t.object, "lost")?;
+        for (i, t) in self.traced.iter().enumerate() {
             let provider = t.decoder.provider();
+            let by_kind = self.lost_by_kind(i)?;
             for &index in &t.attached {
-                let kind = index as u32 + 1;
-                let count: u64 = counter
-                    .lookup_percpu(&kind.to_ne_bytes(), MapFlags::ANY)
-                    .map_err(|e| format!("read the lost counter: {e}"))?
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|cpu| u64::from_ne_bytes(cpu[..8].try_into().expect("a u64 per CPU")))
-                    .sum();
-                lost.push((provider.tracepoints[index].probe_name(provider), count));
+                lost.push((
+                    provider.tracepoints[index].probe_name(provider),
+                    by_kind[index],
+                ));
             }
         }
         Ok(lost)
@@ -242,19 +237,19 @@ impl Tracer {
     /// record file's trailer keeps.
     pub fn lost_by_kind(&self, provider: usize) -> Result<Vec<u64>, String> {
         let t = &self.traced[provider];
-        let counts = self.lost()?;
-        let name = |index: usize| {
-            let p = t.decoder.provider();
-            p.tracepoints[index].probe_name(p)
-        };
-        Ok((0..t.decoder.provider().tracepoints.len())
-            .map(|index| {
-                counts
+        let counter = map(&t.object, "lost")?;
+        (1..=t.decoder.provider().tracepoints.len() as u32)
+            .map(|kind| {
+                let per_cpu = counter
+                    .lookup_percpu(&kind.to_ne_bytes(), MapFlags::ANY)
+                    .map_err(|e| format!("read the lost counter: {e}"))?
+                    .unwrap_or_default();
+                Ok(per_cpu
                     .iter()
-                    .find(|(probe, _)| *probe == name(index))
-                    .map_or(0, |(_, n)| *n)
+                    .map(|cpu| u64::from_ne_bytes(cpu[..8].try_into().expect("a u64 per CPU")))
+                    .sum())
             })
-            .collect())
+            .collect()
     }
 
     /// The binary traced.

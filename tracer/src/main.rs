@@ -279,40 +279,7 @@ fn trace(args: Trace) -> Result<(), String> {
         return read(file, &args);
     }
     let binary = args.binary.clone().expect("clap requires it");
-    let mut providers = source::providers(&binary, &args.abi)?;
-    for name in &args.providers {
-        if !providers.iter().any(|p| &p.name == name) {
-            let known: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
-            return Err(format!(
-                "--provider {name}: {} has no such provider (it has {})",
-                binary.display(),
-                known.join(", ")
-            ));
-        }
-    }
-    if !args.providers.is_empty() {
-        providers.retain(|p| args.providers.contains(&p.name));
-    }
-    let mut tracepoints = args.tracepoints.clone();
-    if args.format == Format::Log {
-        let logged: Vec<String> = providers
-            .iter()
-            .flat_map(|p| {
-                p.tracepoints
-                    .iter()
-                    .filter(|t| t.log.is_some())
-                    .map(|t| t.probe_name(p))
-            })
-            .filter(|name| tracepoints.is_empty() || tracepoints.contains(name))
-            .collect();
-        if logged.is_empty() {
-            return Err(format!(
-                "--format log: no traced tracepoint of {} declares a log line",
-                binary.display()
-            ));
-        }
-        tracepoints = logged;
-    }
+    let (providers, tracepoints) = selection(&args, &binary)?;
     let mut pid = args.pid;
     if let Some(file) = &args.pid_file {
         pid = Some(next_pid(file, None).ok_or("stopped before a process appeared")?);
@@ -330,19 +297,7 @@ fn trace(args: Trace) -> Result<(), String> {
     if let Some(bytes) = args.ring_size {
         eprintln!("Ring buffer: {} KiB per provider", bytes >> 10);
     }
-    let mut writer = match &args.write {
-        Some(file) => {
-            let [decoder] = tracer.decoders()[..] else {
-                return Err(format!(
-                    "--write {}: a record file keeps one provider's records: add --provider NAME",
-                    file.display()
-                ));
-            };
-            let path = file.to_string_lossy().into_owned();
-            Some(records::Writer::create(&path, &decoder.provider().name)?)
-        }
-        None => None,
-    };
+    let mut writer = record_writer(&args, &tracer)?;
     attached(&tracer, pid);
     let decoders = tracer.decoders();
     let lines = std::cell::RefCell::new(Vec::<u8>::new());
@@ -389,42 +344,117 @@ fn trace(args: Trace) -> Result<(), String> {
                 attached(&tracer, pid);
             }
             Ended::BinaryReplaced => {
-                let now = source::providers(&binary, &args.abi)?;
-                let abi = |providers: &[&Provider]| -> Vec<Vec<TracepointAbi>> {
-                    providers
-                        .iter()
-                        .map(|p| p.tracepoints.iter().map(TracepointAbi::of).collect())
-                        .collect()
-                };
-                let traced: Vec<&Provider> = decoders.iter().map(|d| d.provider()).collect();
-                let replaced: Vec<&Provider> = traced
-                    .iter()
-                    .filter_map(|t| now.iter().find(|p| p.name == t.name))
-                    .collect();
-                if abi(&replaced) != abi(&traced) {
-                    return Err(format!(
-                        "{} was replaced by a build with another tracepoint ABI: start the tracer again to trace it",
-                        binary.display()
-                    ));
-                }
+                same_abi(&decoders, &binary, &args.abi)?;
                 identity = attach::file_identity(&binary);
                 tracer.reattach(None)?;
                 attached(&tracer, None);
             }
         }
     }
+    finish(&tracer, writer, args.format)
+}
+
+/// What a trace ends with: the record file's trailer, the lost line (but
+/// for log lines) and a warning when anything was lost.
+fn finish(tracer: &Tracer, writer: Option<records::Writer>, format: Format) -> Result<(), String> {
     let lost = tracer.lost()?;
-    if let Some(writer) = writer.as_mut() {
+    if let Some(mut writer) = writer {
         writer.finish(&tracer.lost_by_kind(0)?)?;
     }
     let total: u64 = lost.iter().map(|(_, n)| n).sum();
-    if args.format != Format::Log {
+    if format != Format::Log {
         write_out(&mut format!("{}\n", lost_line(&lost)).into_bytes());
     }
     if total > 0 {
         eprintln!("Lost {total} events: a ring buffer was full (--ring-size sets its size)");
     }
     Ok(())
+}
+
+/// The providers (`--provider`) and tracepoints (`--tracepoint`, or with
+/// `--format log` those with a log line) to trace in `binary`; every error
+/// names what is not there.
+fn selection(
+    args: &Trace,
+    binary: &std::path::Path,
+) -> Result<(Vec<Provider>, Vec<String>), String> {
+    let mut providers = source::providers(binary, &args.abi)?;
+    for name in &args.providers {
+        if !providers.iter().any(|p| &p.name == name) {
+            let known: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
+            return Err(format!(
+                "--provider {name}: {} has no such provider (it has {})",
+                binary.display(),
+                known.join(", ")
+            ));
+        }
+    }
+    if !args.providers.is_empty() {
+        providers.retain(|p| args.providers.contains(&p.name));
+    }
+    let mut tracepoints = args.tracepoints.clone();
+    if args.format == Format::Log {
+        let logged: Vec<String> = providers
+            .iter()
+            .flat_map(|p| {
+                p.tracepoints
+                    .iter()
+                    .filter(|t| t.log.is_some())
+                    .map(|t| t.probe_name(p))
+            })
+            .filter(|name| tracepoints.is_empty() || tracepoints.contains(name))
+            .collect();
+        if logged.is_empty() {
+            return Err(format!(
+                "--format log: no traced tracepoint of {} declares a log line",
+                binary.display()
+            ));
+        }
+        tracepoints = logged;
+    }
+    Ok((providers, tracepoints))
+}
+
+/// The record file of `--write`, which keeps one provider's records.
+fn record_writer(args: &Trace, tracer: &Tracer) -> Result<Option<records::Writer>, String> {
+    let Some(file) = &args.write else {
+        return Ok(None);
+    };
+    let [decoder] = tracer.decoders()[..] else {
+        return Err(format!(
+            "--write {}: a record file keeps one provider's records: add --provider NAME",
+            file.display()
+        ));
+    };
+    let path = file.to_string_lossy().into_owned();
+    records::Writer::create(&path, &decoder.provider().name).map(Some)
+}
+
+/// Whether the file now at `binary` declares the traced providers as the
+/// traced ones were: else re-attaching would decode its records wrong.
+fn same_abi(
+    traced: &[&decode::Decoder],
+    binary: &std::path::Path,
+    abi_files: &[PathBuf],
+) -> Result<(), String> {
+    let now = source::providers(binary, abi_files)?;
+    let abi = |provider: &Provider| -> Vec<TracepointAbi> {
+        provider.tracepoints.iter().map(TracepointAbi::of).collect()
+    };
+    let same = traced.iter().all(|d| {
+        let provider = d.provider();
+        now.iter()
+            .find(|p| p.name == provider.name)
+            .is_some_and(|p| abi(p) == abi(provider))
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} was replaced by a build with another tracepoint ABI: start the tracer again to trace it",
+            binary.display()
+        ))
+    }
 }
 
 /// Appends `record` (of `decoder`'s provider) to `lines` in `format`,
