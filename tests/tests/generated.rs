@@ -235,3 +235,38 @@ fn python_classes_carry_units_and_named_values() {
         assert_eq!(printed, expected, "{}", provider.name);
     }
 }
+
+/// The body of the C function that starts with `signature` in `source`, up
+/// to its closing brace at the start of a line.
+fn c_function<'a>(source: &'a str, signature: &str) -> &'a str {
+    let start = source
+        .find(signature)
+        .unwrap_or_else(|| panic!("no `{signature}`"));
+    let body = &source[start + signature.len()..];
+    &body[..body.find("\n}\n").expect("a closing brace") + 3]
+}
+
+/// `tracepoints-trace`'s one BPF program is written by hand, not
+/// generated: its wakeup policy must stay the generated programs' (the
+/// same function but for the map names), or the two would cost the traced
+/// program differently.
+#[test]
+fn the_generic_program_submits_as_the_generated_ones_do() {
+    let generated = std::fs::read_to_string(
+        workspace_root().join("examples/core-tracepoints/tracing/net.bpf.c"),
+    )
+    .unwrap();
+    let generic =
+        std::fs::read_to_string(workspace_root().join("tracer/src/bpf/trace.bpf.c")).unwrap();
+    let generated = c_function(
+        &generated,
+        "static __always_inline __u64 net_wakeup_flags(__u64 size)",
+    )
+    .replace("&net_events", "&events")
+    .replace("&net_wakeup", "&wakeup");
+    let generic = c_function(
+        &generic,
+        "static __always_inline __u64 wakeup_flags(__u64 size)",
+    );
+    assert_eq!(generic, generated);
+}
