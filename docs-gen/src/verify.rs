@@ -370,6 +370,31 @@ fn parse_readelf(text: &str) -> Result<Vec<SdtNote>, String> {
 /// probes it has of providers not declared here (not problems: a binary
 /// may link other providers).
 pub fn check(binary: &Binary, providers: &[Provider]) -> (Vec<String>, Vec<String>) {
+    check_with(binary, providers, Checks::Shipped)
+}
+
+/// The problems that keep a tracer from reading `binary` as `providers`
+/// declare it (probes missing or undeclared, argument counts, sizes and
+/// operands), without those of how the binary was built (its layout, its
+/// semaphores), which `verify` reports to the binary's makers.
+pub fn check_readable(binary: &Binary, providers: &[Provider]) -> Vec<String> {
+    check_with(binary, providers, Checks::Readable).0
+}
+
+/// Which checks [`check_with`] makes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    /// Everything `verify` checks of a binary to ship.
+    Shipped,
+    /// What a tracer needs to read it.
+    Readable,
+}
+
+fn check_with(
+    binary: &Binary,
+    providers: &[Provider],
+    checks: Checks,
+) -> (Vec<String>, Vec<String>) {
     let mut problems = Vec::new();
     for provider in providers {
         for tracepoint in &provider.tracepoints {
@@ -385,7 +410,7 @@ pub fn check(binary: &Binary, providers: &[Provider]) -> (Vec<String>, Vec<Strin
                 ));
             }
             for note in notes {
-                problems.extend(check_note(binary, &probe, tracepoint, note));
+                problems.extend(check_note(binary, &probe, tracepoint, note, checks));
             }
         }
         for note in &binary.notes {
@@ -397,7 +422,10 @@ pub fn check(binary: &Binary, providers: &[Provider]) -> (Vec<String>, Vec<Strin
             }
         }
     }
-    if binary.notes.iter().any(|n| n.base != 0) && binary.has_stapsdt_base() == Some(false) {
+    if checks == Checks::Shipped
+        && binary.notes.iter().any(|n| n.base != 0)
+        && binary.has_stapsdt_base() == Some(false)
+    {
         problems.push("the notes name a .stapsdt.base, but the binary has no such section".into());
     }
     let mut others: Vec<String> = binary
@@ -415,6 +443,7 @@ fn check_note(
     probe: &str,
     tracepoint: &tracepoints_codegen::model::Tracepoint,
     note: &SdtNote,
+    checks: Checks,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let sizes = note.arg_sizes();
@@ -446,6 +475,9 @@ fn check_note(
                 arg.ty.rust()
             ));
         }
+    }
+    if checks == Checks::Readable {
+        return problems;
     }
     if binary.layout.is_some() {
         problems.extend(check_layout(binary, probe, note));

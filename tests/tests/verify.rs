@@ -47,6 +47,17 @@ fn semaphore_next_to_relro_fails() {
             .any(|l| l == "redzone:protected: in the binary, of a provider not declared here")
     );
     eprintln!("verify fixture against neighbour.rs: {error}");
+    // A tracer still reads it (the problem is the binary's build, not its
+    // probes): what `tracepoints-trace` checks before attaching.
+    let source =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/verify/neighbour.rs"))
+            .unwrap();
+    let providers = tracepoints_codegen::read_source(&source).unwrap();
+    let binary = tracepoints_gen::verify::Binary::read(fixture()).unwrap();
+    assert_eq!(
+        tracepoints_gen::verify::check_readable(&binary, &providers),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Where the tracer learns a binary's tracepoints: the ABI the binary
 //! carries (`.note.tracepoints`), or ABI files (`<provider>.abi.json`) for
 //! a binary built without the tracepoints crate; either way checked
-//! against the binary's stapsdt notes before anything is attached.
+//! against the binary's stapsdt notes before anything is attached (what a
+//! tracer needs: every probe, its arguments' count, sizes and operands;
+//! not how the binary was built, which `verify` checks).
 
 use std::path::{Path, PathBuf};
 use tracepoints_codegen::abi::Abi;
@@ -31,7 +33,7 @@ pub fn providers(binary: &Path, abi_files: &[PathBuf]) -> Result<Vec<Provider>, 
     } else {
         self::abi_files(abi_files)?
     };
-    let (problems, _) = verify::check(&read, &providers);
+    let problems = verify::check_readable(&read, &providers);
     if let Some(first) = problems.first() {
         let more = match problems.len() {
             1 => String::new(),
