@@ -19,7 +19,9 @@ fi
 # libelf-dev, zlib1g-dev, pkg-config: the libbpf that libbpf-rs builds for
 # examples/net-tracer.
 # debootstrap: the Debian 13 and unstable tracer roots (scripts/setup-roots.sh).
-pkgs=(debootstrap bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold libelf-dev zlib1g-dev pkg-config)
+# nats-server, prometheus: the servers tracepoints-trace --nats and --metrics
+# are tested against (tests/tests/fleet.rs starts them; scripts/fleet.sh).
+pkgs=(debootstrap bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold libelf-dev zlib1g-dev pkg-config nats-server prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -756,7 +756,7 @@ pub fn bpftrace_value(
 }
 
 /// A JSON integer of any sign, as a named value's number.
-fn json_integer(value: &serde_json::Value) -> Option<i128> {
+pub fn json_integer(value: &serde_json::Value) -> Option<i128> {
     value
         .as_i64()
         .map(i128::from)

@@ -4,6 +4,7 @@
 pub mod e2e;
 pub mod generation;
 pub mod generative;
+pub mod servers;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

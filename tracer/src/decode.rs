@@ -162,11 +162,19 @@ impl Decoder {
     /// as lowercase hex (a hash reversed). Bytes, not a `String`: a
     /// reader appends many events to one output buffer.
     pub fn write_json(&self, event: &Event, out: &mut Vec<u8>) {
+        self.write_json_after(event, b"", out);
+    }
+
+    /// [`write_json`](Self::write_json) with `members` (JSON members, each
+    /// followed by a comma: `"node":"a",`) first in the object.
+    pub fn write_json_after(&self, event: &Event, members: &[u8], out: &mut Vec<u8>) {
         let tracepoint = &self.provider.tracepoints[event.tracepoint];
         let names = &self.names.tracepoints[event.tracepoint];
+        out.push(b'{');
+        out.extend_from_slice(members);
         let _ = write!(
             out,
-            "{{\"tracepoint\":\"{}\",\"args\":{{",
+            "\"tracepoint\":\"{}\",\"args\":{{",
             tracepoint.probe_name(&self.provider)
         );
         for (i, ((arg, value), n)) in tracepoint

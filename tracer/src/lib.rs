@@ -8,7 +8,9 @@
 //! - [`layout`]: what the BPF program knows of each probe;
 //! - [`attach`]: the program loaded per provider, attached, read;
 //! - [`decode`]: records as typed values, JSON lines and log lines;
-//! - [`records`]: record files, records kept as they came.
+//! - [`records`]: record files, records kept as they came;
+//! - [`publish`]: events to NATS, through a bounded queue;
+//! - [`metrics`]: metrics for Prometheus, generated from the ABI.
 //!
 //! The records are those of the generated libbpf program of the same
 //! declaration (`tracepoints_codegen::record`), so the generated
@@ -19,5 +21,7 @@
 pub mod attach;
 pub mod decode;
 pub mod layout;
+pub mod metrics;
+pub mod publish;
 pub mod records;
 pub mod source;

@@ -4,12 +4,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tracepoints_codegen::abi::TracepointAbi;
 use tracepoints_codegen::model::{ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::syntax::doc::Doc;
 use tracepoints_trace::attach::{self, Ended, Options, Tracer};
-use tracepoints_trace::{decode, records, source};
+use tracepoints_trace::{decode, metrics, publish, records, source};
 
 /// Traces the USDT tracepoints of a binary built with the tracepoints
 /// crate, typed, from the ABI the binary carries: one JSON object per
@@ -76,7 +78,9 @@ struct Trace {
     /// `json`: one JSON object per event; `log`: the declared log line of
     /// each tracepoint that has one (only those are traced); `records`:
     /// each ring-buffer record as it came, a JSON string of hex (for
-    /// decoders of your own: the generated ones read these records).
+    /// decoders of your own: the generated ones read these records);
+    /// `none`: no event, only the closing line (for `--nats` and
+    /// `--metrics`).
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
     /// Decode nothing while tracing: keep one provider's records in FILE
@@ -91,6 +95,31 @@ struct Trace {
     /// them, rounded up to a power of two (default 8M).
     #[arg(long, value_name = "SIZE", value_parser = ring_bytes)]
     ring_size: Option<u32>,
+    /// Publish every event to the NATS server at URL (`nats://HOST:PORT`)
+    /// on the subject `PREFIX.<provider>.<tracepoint>`: the JSON object
+    /// `--format json` prints, with `node` and `time_unix_ns` (when the
+    /// tracer read it) first. Tracing goes on while the server is away;
+    /// what could not be published is counted per tracepoint.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["write", "read"])]
+    nats: Option<String>,
+    /// The subjects' first tokens, with `--nats`.
+    #[arg(long = "subject", value_name = "PREFIX", default_value = "tracepoints")]
+    subject: String,
+    /// The most bytes of events waiting for the NATS server (while it is
+    /// slow or away), as `--ring-size` takes them (default 64M); an event
+    /// that does not fit is counted as unpublished.
+    #[arg(long, value_name = "SIZE", value_parser = ring_bytes, requires = "nats")]
+    nats_queue: Option<u32>,
+    /// The node's name in each published event, with `--nats` (default:
+    /// the host's name).
+    #[arg(long, value_name = "NAME", requires = "nats")]
+    node: Option<String>,
+    /// Serve metrics for Prometheus at `http://ADDR/metrics` (e.g.
+    /// `127.0.0.1:9435`): events, losses and unpublished events per
+    /// tracepoint, a counter per named value and a histogram per argument
+    /// with a unit.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["write", "read"])]
+    metrics: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +127,7 @@ enum Format {
     Json,
     Log,
     Records,
+    None,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -298,6 +328,7 @@ fn trace(args: Trace) -> Result<(), String> {
         eprintln!("Ring buffer: {} KiB per provider", bytes >> 10);
     }
     let mut writer = record_writer(&args, &tracer)?;
+    let fleet = Fleet::start(&args, &tracer)?;
     attached(&tracer, pid);
     let decoders = tracer.decoders();
     let lines = std::cell::RefCell::new(Vec::<u8>::new());
@@ -309,8 +340,13 @@ fn trace(args: Trace) -> Result<(), String> {
             }
             return;
         }
+        let decoder = decoders[provider];
+        let event = decoder.decode(record);
+        if let Some(event) = &event {
+            fleet.event(provider, decoder, event);
+        }
         let mut lines = lines.borrow_mut();
-        if !write_event(args.format, decoders[provider], record, &mut lines) {
+        if !write_event(args.format, decoder, record, event.as_ref(), &mut lines) {
             return;
         }
         lines.push(b'\n');
@@ -328,7 +364,7 @@ fn trace(args: Trace) -> Result<(), String> {
     loop {
         let ended = tracer.run(&STOP, pid, identity, &mut on_record, || {
             write_out(&mut lines.borrow_mut());
-            Ok(())
+            fleet.sync(&tracer, false)
         })?;
         match ended {
             Ended::Stopped => break,
@@ -351,19 +387,41 @@ fn trace(args: Trace) -> Result<(), String> {
             }
         }
     }
-    finish(&tracer, writer, args.format)
+    finish(&tracer, writer, fleet, args.format)
 }
 
 /// What a trace ends with: the record file's trailer, the lost line (but
 /// for log lines) and a warning when anything was lost.
-fn finish(tracer: &Tracer, writer: Option<records::Writer>, format: Format) -> Result<(), String> {
+fn finish(
+    tracer: &Tracer,
+    writer: Option<records::Writer>,
+    fleet: Fleet,
+    format: Format,
+) -> Result<(), String> {
     let lost = tracer.lost()?;
     if let Some(mut writer) = writer {
         writer.finish(&tracer.lost_by_kind(0)?)?;
     }
     let total: u64 = lost.iter().map(|(_, n)| n).sum();
+    let mut line = lost_line(&lost);
+    if let Some(report) = fleet.finish(tracer)? {
+        line.pop();
+        let published: u64 = report.published.iter().map(|(_, n)| n).sum();
+        let unpublished = lost_line(&report.unpublished);
+        let unpublished = unpublished
+            .strip_prefix("{\"lost\"")
+            .expect("a lost line")
+            .replace("\"lost_by_tracepoint\"", "\"unpublished_by_tracepoint\"");
+        line.push_str(&format!(
+            ",\"published\":{published},\"unpublished\"{unpublished}"
+        ));
+        let total: u64 = report.unpublished.iter().map(|(_, n)| n).sum();
+        if total > 0 {
+            eprintln!("Could not publish {total} events to NATS");
+        }
+    }
     if format != Format::Log {
-        write_out(&mut format!("{}\n", lost_line(&lost)).into_bytes());
+        write_out(&mut format!("{line}\n").into_bytes());
     }
     if total > 0 {
         eprintln!("Lost {total} events: a ring buffer was full (--ring-size sets its size)");
@@ -464,16 +522,18 @@ fn write_event(
     format: Format,
     decoder: &decode::Decoder,
     record: &[u8],
+    event: Option<&decode::Event>,
     lines: &mut Vec<u8>,
 ) -> bool {
-    match (format, decoder.decode(record)) {
+    match (format, event) {
+        (Format::None, _) => return false,
         (Format::Records, _) => {
             lines.push(b'"');
             decode::write_hex(lines, record, false);
             lines.push(b'"');
         }
-        (Format::Json, Some(event)) => decoder.write_json(&event, lines),
-        (Format::Log, Some(event)) => match decoder.log_line(&event) {
+        (Format::Json, Some(event)) => decoder.write_json(event, lines),
+        (Format::Log, Some(event)) => match decoder.log_line(event) {
             Some(line) => lines.extend(line),
             None => return false,
         },
@@ -527,7 +587,13 @@ fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
             decoder = Some(decode::Decoder::new(provider.clone()));
         }
         let decoder = decoder.as_ref().expect("set above");
-        if !write_event(args.format, decoder, record, &mut lines) {
+        if !write_event(
+            args.format,
+            decoder,
+            record,
+            decoder.decode(record).as_ref(),
+            &mut lines,
+        ) {
             return Ok(());
         }
         lines.push(b'\n');
@@ -581,4 +647,118 @@ fn write_out(lines: &mut Vec<u8>) {
 fn ring_bytes(size: &str) -> Result<u32, String> {
     attach::ring_bytes(size)
         .ok_or_else(|| format!("`{size}`: give bytes, or K, M or G of them, up to 2G"))
+}
+
+/// Where events go beside the output: NATS (`--nats`) and the metrics
+/// (`--metrics`).
+struct Fleet {
+    publisher: Option<publish::Publisher>,
+    metrics: Option<Arc<metrics::Metrics>>,
+    /// `"node":"NAME",`: the first member of each published event.
+    node: Vec<u8>,
+    /// When the metrics last took the lost and unpublished counts.
+    synced: std::cell::Cell<Instant>,
+}
+
+/// How often the metrics take the counts kept by the BPF program and the
+/// publisher.
+const SYNC: Duration = Duration::from_secs(1);
+
+impl Fleet {
+    /// Connects to NATS and serves the metrics, as `args` asks.
+    fn start(args: &Trace, tracer: &Tracer) -> Result<Fleet, String> {
+        let providers: Vec<Provider> = tracer
+            .decoders()
+            .iter()
+            .map(|d| d.provider().clone())
+            .collect();
+        let publisher = match &args.nats {
+            Some(url) => {
+                let publisher = publish::Publisher::start(
+                    url,
+                    &args.subject,
+                    &providers,
+                    args.nats_queue.map_or(publish::QUEUE_BYTES, |b| b as usize),
+                )?;
+                eprintln!(
+                    "Publishing to {url} on {}.<provider>.<tracepoint>",
+                    args.subject
+                );
+                Some(publisher)
+            }
+            None => None,
+        };
+        let metrics = match &args.metrics {
+            Some(addr) => {
+                let metrics =
+                    Arc::new(metrics::Metrics::new(&providers.iter().collect::<Vec<_>>()));
+                let bound = metrics.serve(addr)?;
+                eprintln!("Serving metrics at http://{bound}/metrics");
+                Some(metrics)
+            }
+            None => None,
+        };
+        let name = args.node.clone().unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_default()
+        });
+        let mut node = b"\"node\":".to_vec();
+        decode::write_json_string(&mut node, &name);
+        node.push(b',');
+        Ok(Fleet {
+            publisher,
+            metrics,
+            node,
+            synced: std::cell::Cell::new(Instant::now()),
+        })
+    }
+
+    /// Counts and publishes one event of provider `provider`.
+    fn event(&self, provider: usize, decoder: &decode::Decoder, event: &decode::Event) {
+        if let Some(metrics) = &self.metrics {
+            metrics.event(provider, event);
+        }
+        if let Some(publisher) = &self.publisher {
+            let mut members = self.node.clone();
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            members.extend_from_slice(format!("\"time_unix_ns\":{now},").as_bytes());
+            let mut payload = Vec::with_capacity(256);
+            decoder.write_json_after(event, &members, &mut payload);
+            publisher.publish(provider, event.tracepoint, payload);
+        }
+    }
+
+    /// Gives the metrics the lost and unpublished counts, once a
+    /// [`SYNC`] (or now, when `now`).
+    fn sync(&self, tracer: &Tracer, now: bool) -> Result<(), String> {
+        let Some(metrics) = &self.metrics else {
+            return Ok(());
+        };
+        if !now && self.synced.get().elapsed() < SYNC {
+            return Ok(());
+        }
+        self.synced.set(Instant::now());
+        for (i, decoder) in tracer.decoders().iter().enumerate() {
+            let lost = tracer.lost_by_kind(i)?;
+            for (t, lost) in lost
+                .iter()
+                .enumerate()
+                .take(decoder.provider().tracepoints.len())
+            {
+                let unpublished = self.publisher.as_ref().map_or(0, |p| p.unpublished(i, t));
+                metrics.set_totals(i, t, *lost, unpublished);
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes what is queued and returns what publishing did (`None`
+    /// without `--nats`).
+    fn finish(self, tracer: &Tracer) -> Result<Option<publish::Report>, String> {
+        self.sync(tracer, true)?;
+        Ok(self.publisher.map(publish::Publisher::finish))
+    }
 }
