@@ -345,6 +345,21 @@ fn prometheus_scrapes_the_counts_of_the_fired_log() {
     );
 }
 
+/// `core-replay --flood SECONDS --rate RATE --events pings` on CPU 0,
+/// waiting for its go-ahead line.
+fn flood(seconds: u32, rate: u32) -> Collected {
+    let mut node = Collected::spawn(
+        Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(core_replay())
+            .args(["--wait", "--flood", &seconds.to_string()])
+            .args(["--rate", &rate.to_string(), "--events", "pings"])
+            .stdin(std::process::Stdio::piped()),
+    );
+    node.wait_for("waiting for a line", ATTACH_TIMEOUT);
+    node
+}
+
 /// The count of `series` (a metric and its labels as the exposition
 /// writes them) in the tracer's own `/metrics` now.
 fn exposed(addr: &str, series: &str) -> f64 {
@@ -369,16 +384,7 @@ fn a_killed_nats_server_costs_only_what_is_counted() {
     let port = free_port();
     let server = NatsServer::start(port);
     let first = Subscriber::connect(port, "flood.>");
-    let mut node = Collected::spawn(
-        Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(core_replay())
-            .args([
-                "--wait", "--flood", "10", "--rate", "10000", "--events", "pings",
-            ])
-            .stdin(std::process::Stdio::piped()),
-    );
-    node.wait_for("waiting for a line", ATTACH_TIMEOUT);
+    let mut node = flood(10, 10_000);
     let pid = node.id().to_string();
     let url = server.url();
     let mut tracer = trace(
@@ -421,6 +427,14 @@ fn a_killed_nats_server_costs_only_what_is_counted() {
         "nothing published after nats-server came back: {}",
         tracer.seen()
     );
+    assert_accounted(node, tracer, [first, second]);
+}
+
+/// Checks, once the flood of `node` (traced by `tracer`, with
+/// `subscribers` before and after the server's restart) is over, that the
+/// tracer exited well, lost nothing, counted some events unpublished and
+/// published the rest.
+fn assert_accounted(mut node: Collected, mut tracer: Collected, subscribers: [Subscriber; 2]) {
     assert!(
         node.exits_within(DELIVERY_TIMEOUT),
         "core-replay did not finish"
@@ -444,16 +458,15 @@ fn a_killed_nats_server_costs_only_what_is_counted() {
         fired,
         "{closing}"
     );
-    let received = (first.count() + second.count()) as u64;
+    let [first, second] = subscribers.map(|s| s.count() as u64);
+    let received = first + second;
     assert!(
         received <= count("published"),
         "received {received}: {closing}"
     );
     eprintln!(
-        "fired {fired}, published {}, unpublished {}, received {received} ({} before the kill, {} after)",
+        "fired {fired}, published {}, unpublished {}, received {received} ({first} before the kill, {second} after)",
         count("published"),
         count("unpublished"),
-        first.count(),
-        second.count()
     );
 }

@@ -309,24 +309,7 @@ fn trace(args: Trace) -> Result<(), String> {
         return read(file, &args);
     }
     let binary = args.binary.clone().expect("clap requires it");
-    let (providers, tracepoints) = selection(&args, &binary)?;
-    let mut pid = args.pid;
-    if let Some(file) = &args.pid_file {
-        pid = Some(next_pid(file, None).ok_or("stopped before a process appeared")?);
-    }
-    let options = Options {
-        pid,
-        ring_size: args.ring_size,
-        tracepoints,
-    };
-    let tracer = Tracer::attach(&binary, providers, &options)?;
-    for signal in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic.
-        unsafe { libc::signal(signal, stop as *const () as libc::sighandler_t) };
-    }
-    if let Some(bytes) = args.ring_size {
-        eprintln!("Ring buffer: {} KiB per provider", bytes >> 10);
-    }
+    let (tracer, mut pid) = start(&args, &binary)?;
     let mut writer = record_writer(&args, &tracer)?;
     let fleet = Fleet::start(&args, &tracer)?;
     attached(&tracer, pid);
@@ -388,6 +371,31 @@ fn trace(args: Trace) -> Result<(), String> {
         }
     }
     finish(&tracer, writer, fleet, args.format)
+}
+
+/// The tracer attached to the selected tracepoints of `binary` (in the
+/// process `--pid` or `--pid-file` names, once there is one), with
+/// Ctrl-C and SIGTERM stopping it; and that process.
+fn start(args: &Trace, binary: &std::path::Path) -> Result<(Tracer, Option<i32>), String> {
+    let (providers, tracepoints) = selection(args, binary)?;
+    let mut pid = args.pid;
+    if let Some(file) = &args.pid_file {
+        pid = Some(next_pid(file, None).ok_or("stopped before a process appeared")?);
+    }
+    let options = Options {
+        pid,
+        ring_size: args.ring_size,
+        tracepoints,
+    };
+    let tracer = Tracer::attach(binary, providers, &options)?;
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe { libc::signal(signal, stop as *const () as libc::sighandler_t) };
+    }
+    if let Some(bytes) = args.ring_size {
+        eprintln!("Ring buffer: {} KiB per provider", bytes >> 10);
+    }
+    Ok((tracer, pid))
 }
 
 /// What a trace ends with: the record file's trailer, the lost line (but
