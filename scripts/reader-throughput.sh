@@ -6,7 +6,10 @@
 # last two both as of now and as of BASELINE (a git revision; default: the
 # last commit whose BPF records were reserved at their largest size), so
 # one run shows what the record layout changed; and tracepoints-trace
-# (`trace`: the one generic program, `--provider net`). Needs root.
+# (`trace`: the one generic program, `--provider net`), also publishing
+# every event to a local nats-server instead of printing it (`trace-nats`:
+# `--nats URL --format none`; its events received are those it
+# published, and an event it could not publish counts as lost). Needs root.
 #
 #   scripts/reader-throughput.sh [SECONDS] [RATES...]
 #
@@ -35,10 +38,17 @@ rates=("${@:-10000 20000 50000 100000 200000 300000}")
 read -r -a rates <<<"${rates[*]}"
 read -r -a floods <<<"${EVENTS:-pings messages}"
 repeat=${REPEAT:-3}
-read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now bcc-write net-tracer-baseline net-tracer-now net-tracer-write trace}"
+read -r -a readers <<<"${READERS:-bpftrace bcc-baseline bcc-now bcc-write net-tracer-baseline net-tracer-now net-tracer-write trace trace-nats}"
 baseline=${BASELINE:-1b3e210}
 
 reader_builds "$baseline"
+# The NATS server of trace-nats, on a free port (stopped with the script's
+# other children on exit).
+if [[ " ${readers[*]} " == *" trace-nats "* ]]; then
+    nats_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    nats-server -a 127.0.0.1 -p "$nats_port" 2>"$dir/nats" &
+    wait_for_line "Server is ready" "$dir/nats"
+fi
 bcc_now=$tracing/net_bcc.py
 bcc_baseline=$dir/baseline/$tracing/net_bcc.py
 
@@ -84,6 +94,10 @@ run() {
         trace)
             "$dir/tracepoints-trace" "$replay" --pid "$node" --provider net >"$out/out" 2>"$dir/err" &
             ready="Attached 7 probes" ;;
+        trace-nats)
+            "$dir/tracepoints-trace" "$replay" --pid "$node" --provider net --format none \
+                --nats "nats://127.0.0.1:$nats_port" >"$out/out" 2>"$dir/err" &
+            ready="Attached 7 probes" ;;
         net-tracer-*)
             "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$node" >"$out/out" 2>"$dir/err" &
             ready="Attached 7 probes" ;;
@@ -121,9 +135,9 @@ run() {
     # ends: wait (10 s at most, the whole of it when events were lost) until
     # they have printed every fired event, then stop them.
     for _ in $(seq 100); do
-        if [[ $reader == *-write ]]; then
+        if [[ $reader == *-write || $reader == trace-nats ]]; then
             # It prints nothing but its lost count, once it has written
-            # every record and exited (its pid is gone).
+            # (or published) every record and exited (its pid is gone).
             kill -0 "$tracer" 2>/dev/null || break
         else
             [ "$(grep -c "$tracepoint" "$out/out" || true)" -ge "${fired:-0}" ] && break
@@ -135,14 +149,26 @@ run() {
         "$dir/net-tracer.now" --read "$out/records" >"$out/out" || true
     fi
     received=$(grep -c "$tracepoint" "$out/out" || true)
-    # Every reader prints msg_size beside the payload: `msg_size=N` or
-    # `"msg_size": N`.
-    payload=$({ grep -o 'msg_size"\?[=:] *[0-9]*' "$out/out" || true; } | grep -o '[0-9]*$' |
-        awk -v cap="$cap" '{n += ($1 < cap ? $1 : cap)} END {print n + 0}')
+    if [ "$reader" = trace-nats ]; then
+        received=$(sed -n 's/.*"published":\([0-9]*\).*/\1/p' "$out/out")
+    fi
+    if [ "$reader" = trace-nats ]; then
+        # What it published is what was fired (when nothing was lost): the
+        # payload core-replay says it kept.
+        payload=$(awk '/^payload/ {print $2}' "$dir/fired")
+    else
+        # Every reader prints msg_size beside the payload: `msg_size=N` or
+        # `"msg_size": N`.
+        payload=$({ grep -o 'msg_size"\?[=:] *[0-9]*' "$out/out" || true; } | { grep -o '[0-9]*$' || true; } |
+            awk -v cap="$cap" '{n += ($1 < cap ? $1 : cap)} END {print n + 0}')
+    fi
     case $reader in
     bpftrace) lost=$(awk '/^Lost [0-9]+ events/ {n += $2} END {print n + 0}' "$out/out") ;;
+    trace-nats) lost=$(sed -n 's/^{"lost":\([0-9]*\),.*"unpublished":\([0-9]*\),.*/\1 \2/p' "$out/out" |
+        awk '{print $1 + $2}') ;;
     *) lost=$(sed -n 's/^{"lost": *\([0-9]*\)[,}].*/\1/p' "$out/out" | tail -1) ;;
     esac
+
     echo "$fired $received ${lost:-?} $payload"
 }
 

@@ -278,3 +278,30 @@ fn a_closed_standard_output_ends_a_reader_quietly() {
     }
     let _ = std::fs::remove_file(&records);
 }
+
+/// The guide's table of the metrics `--metrics` serves for
+/// `core-tracepoints` is what `tracepoints-trace list --metrics` prints for
+/// `core-replay`: the names a user finds in Prometheus.
+#[test]
+fn the_guides_metric_names_are_those_served() {
+    if !buildable() || cfg!(feature = "usdt") {
+        // The `usdt` backend builds no `mempool`: fewer metrics.
+        return;
+    }
+    let output = run(&[
+        "list".as_ref(),
+        "--metrics".as_ref(),
+        core_replay().as_os_str(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed = String::from_utf8(output.stdout).unwrap();
+    let guide = std::fs::read_to_string(workspace_root().join("docs/guide.md")).unwrap();
+    let marker = "<!-- tracepoints-trace list --metrics target/release/core-replay -->\n```text\n";
+    let start = guide.find(marker).expect("the guide's metrics table") + marker.len();
+    let end = start + guide[start..].find("```\n").expect("its end");
+    assert_eq!(
+        &guide[start..end],
+        listed,
+        "docs/guide.md: the metrics table is stale; replace it with what `tracepoints-trace list --metrics target/release/core-replay` prints"
+    );
+}

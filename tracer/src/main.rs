@@ -43,6 +43,10 @@ enum Command {
         /// ABI files to read instead of the ABI the binary carries.
         #[arg(long = "abi", value_name = "FILE")]
         abi: Vec<PathBuf>,
+        /// List the metrics `--metrics` serves for the binary instead: a
+        /// line per metric, with its labels, type and help.
+        #[arg(long)]
+        metrics: bool,
     },
 }
 
@@ -139,7 +143,11 @@ extern "C" fn stop(_signal: libc::c_int) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::List { binary, abi }) => list(&binary, &abi),
+        Some(Command::List {
+            binary,
+            abi,
+            metrics,
+        }) => list(&binary, &abi, metrics),
         None => trace(cli.trace),
     };
     match result {
@@ -151,8 +159,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn list(binary: &std::path::Path, abi: &[PathBuf]) -> Result<(), String> {
+fn list(binary: &std::path::Path, abi: &[PathBuf], metrics: bool) -> Result<(), String> {
     let providers = source::providers(binary, abi)?;
+    if metrics {
+        let metrics = metrics::Metrics::new(&providers.iter().collect::<Vec<_>>());
+        write_out(&mut metrics.describe().into_bytes());
+        return Ok(());
+    }
     let mut out = String::new();
     for provider in &providers {
         for tracepoint in &provider.tracepoints {

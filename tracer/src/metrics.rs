@@ -161,17 +161,27 @@ impl ArgMetric {
         };
         let (metric_unit, scale, buckets, age) = histogram_of(unit);
         let histogram = Histogram::new(buckets);
-        let (name, what) = if age {
-            (format!("{base}_age"), "age of")
+        let declared = unit.meaning();
+        let (name, help) = if age {
+            (
+                format!("{base}_age"),
+                format!(
+                    "`{probe}`: the age of `{}` ({declared}) when the event was read, in seconds",
+                    arg.name
+                ),
+            )
+        } else if scale != 1.0 {
+            (
+                base,
+                format!(
+                    "`{probe}`: `{}` in seconds (declared in {declared})",
+                    arg.name
+                ),
+            )
         } else {
-            (base, "distribution of")
+            (base, format!("`{probe}`: `{}` in {declared}", arg.name))
         };
-        registry.register_with_unit(
-            name,
-            format!("`{probe}`: {what} `{}` ({})", arg.name, unit.meaning()),
-            metric_unit,
-            histogram.clone(),
-        );
+        registry.register_with_unit(name, help, metric_unit, histogram.clone());
         ArgMetric::Histogram {
             histogram,
             scale,
@@ -303,6 +313,52 @@ impl Metrics {
     pub fn encode(&self) -> String {
         let mut out = String::new();
         text::encode(&mut out, &self.registry).expect("writing to a String");
+        out
+    }
+
+    /// The metrics as a table a person reads: a line per metric, its
+    /// name as Prometheus stores it (a counter with `_total`, a histogram
+    /// by its base name), its labels, its type and its help.
+    pub fn describe(&self) -> String {
+        let text = self.encode();
+        let mut out = String::new();
+        let mut help = "";
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# HELP ") {
+                help = rest.split_once(' ').map_or("", |(_, h)| h);
+            }
+            let Some(rest) = line.strip_prefix("# TYPE ") else {
+                continue;
+            };
+            let (name, kind) = rest.split_once(' ').unwrap_or((rest, ""));
+            let sample = if kind == "counter" {
+                format!("{name}_total")
+            } else {
+                name.to_string()
+            };
+            // The label names of the family's first sample (but `le`).
+            let labels: Vec<&str> = text
+                .lines()
+                .find(|l| {
+                    l.starts_with(&format!("{sample}{{"))
+                        || l.starts_with(&format!("{name}_bucket{{"))
+                })
+                .and_then(|l| l.split_once('{')?.1.split_once('}'))
+                .map(|(labels, _)| {
+                    labels
+                        .split(',')
+                        .filter_map(|pair| pair.split_once('=').map(|(k, _)| k))
+                        .filter(|k| *k != "le")
+                        .collect()
+                })
+                .unwrap_or_default();
+            let labels = if labels.is_empty() {
+                String::new()
+            } else {
+                format!("{{{}}}", labels.join(","))
+            };
+            out.push_str(&format!("{sample}{labels} {kind}: {help}\n"));
+        }
         out
     }
 

@@ -28,6 +28,10 @@ pub const QUEUE_BYTES: usize = 64 << 20;
 /// The messages the client itself holds while it writes or reconnects.
 pub const CLIENT_MESSAGES: usize = 4096;
 
+/// How long the tracer waits for the first connection before it attaches
+/// anyway.
+pub const FIRST_CONNECT: Duration = Duration::from_secs(5);
+
 /// How long the tracer, once stopped, tries to publish what is still
 /// queued before it counts the rest as unpublished.
 pub const FINISH: Duration = Duration::from_secs(5);
@@ -134,23 +138,7 @@ impl Publisher {
             .enable_all()
             .build()
             .map_err(|e| format!("--nats: cannot start the publishing thread: {e}"))?;
-        let client = runtime
-            .block_on(
-                ConnectOptions::new()
-                    .name("tracepoints-trace")
-                    .retry_on_initial_connect()
-                    .max_reconnects(None)
-                    // Tries again at once, then after 2, 4, ... ms, at most
-                    // a second apart: a local bus is back soon, and each
-                    // second away costs a second of events.
-                    .reconnect_delay_callback(|attempts| {
-                        Duration::from_millis((1u64 << attempts.min(10)).min(1000) - 1)
-                    })
-                    .client_capacity(CLIENT_MESSAGES)
-                    .event_callback(|event| async move { eprintln!("NATS: {event}") })
-                    .connect(url),
-            )
-            .map_err(|e| format!("--nats {url}: {e}"))?;
+        let client = connect(&runtime, url)?;
         let (queue, receiver) = mpsc::unbounded_channel();
         let shared = Arc::clone(&counts);
         let thread = std::thread::Builder::new()
@@ -213,6 +201,47 @@ impl Publisher {
         }
         report(&names, &counts)
     }
+}
+
+/// A client of the server at `url`, connecting in the background (an
+/// unreachable server is retried, not an error), once it has connected or
+/// [`FIRST_CONNECT`] has passed.
+fn connect(runtime: &tokio::runtime::Runtime, url: &str) -> Result<async_nats::Client, String> {
+    let client = runtime
+        .block_on(
+            ConnectOptions::new()
+                .name("tracepoints-trace")
+                .retry_on_initial_connect()
+                .max_reconnects(None)
+                // Tries again at once, then after 2, 4, ... ms, at most
+                // a second apart: a local bus is back soon, and each
+                // second away costs a second of events.
+                .reconnect_delay_callback(|attempts| {
+                    Duration::from_millis((1u64 << attempts.min(10)).min(1000) - 1)
+                })
+                .client_capacity(CLIENT_MESSAGES)
+                .event_callback(|event| async move { eprintln!("NATS: {event}") })
+                .connect(url),
+        )
+        .map_err(|e| format!("--nats {url}: {e}"))?;
+    // The first events are published as soon as the tracer attaches
+    // when the server is there: wait for it a little.
+    let connected = runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + FIRST_CONNECT;
+        while client.connection_state() != async_nats::connection::State::Connected {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    });
+    if !connected {
+        eprintln!(
+            "NATS: {url} not reached within {FIRST_CONNECT:?}: tracing, and publishing once it is (what does not fit the queue until then is counted unpublished)"
+        );
+    }
+    Ok(client)
 }
 
 /// The counts of `counts` by the tracepoints' `names`.
