@@ -9,8 +9,10 @@
 //! - [`attach`]: the program loaded per provider, attached, read;
 //! - [`decode`]: records as typed values, JSON lines and log lines;
 //! - [`records`]: record files, records kept as they came;
-//! - [`publish`]: events to NATS, through a bounded queue;
-//! - [`metrics`]: metrics for Prometheus, generated from the ABI.
+//! - `publish` (feature `nats`, on by default): events to NATS, through a
+//!   bounded queue;
+//! - `metrics` (feature `metrics`, on by default): metrics for
+//!   Prometheus, generated from the ABI.
 //!
 //! The records are those of the generated libbpf program of the same
 //! declaration (`tracepoints_codegen::record`), so the generated
@@ -21,7 +23,9 @@
 pub mod attach;
 pub mod decode;
 pub mod layout;
+#[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "nats")]
 pub mod publish;
 pub mod records;
 pub mod source;
