@@ -28,7 +28,7 @@ dir=$(mktemp -d)
 out=$(mktemp -d /dev/shm/publish-cost.XXXXXX)
 trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$dir" "$out"' EXIT
 
-nats_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+nats_port=$(free_port)
 taskset -c 1 nats-server -a 127.0.0.1 -p "$nats_port" 2>"$dir/nats" &
 wait_for_line "Server is ready" "$dir/nats"
 

@@ -45,7 +45,7 @@ reader_builds "$baseline"
 # The NATS server of trace-nats, on a free port (stopped with the script's
 # other children on exit).
 if [[ " ${readers[*]} " == *" trace-nats "* ]]; then
-    nats_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    nats_port=$(free_port)
     nats-server -a 127.0.0.1 -p "$nats_port" 2>"$dir/nats" &
     wait_for_line "Server is ready" "$dir/nats"
 fi

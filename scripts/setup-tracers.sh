@@ -20,8 +20,9 @@ fi
 # examples/net-tracer.
 # debootstrap: the Debian 13 and unstable tracer roots (scripts/setup-roots.sh).
 # nats-server, prometheus: the servers tracepoints-trace --nats and --metrics
-# are tested against (tests/tests/fleet.rs starts them; scripts/fleet.sh).
-pkgs=(debootstrap bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold libelf-dev zlib1g-dev pkg-config nats-server prometheus)
+# are tested against (tests/tests/fleet.rs starts them; scripts/fleet.sh);
+# python3-jsonschema: the validator the fleet tests check events with.
+pkgs=(debootstrap bpftrace bpfcc-tools python3-bpfcc linux-headers-amd64 clang libbpf-dev gdb binutils mold libelf-dev zlib1g-dev pkg-config nats-server prometheus python3-jsonschema)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

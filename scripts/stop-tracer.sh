@@ -1,4 +1,5 @@
-# Sourced by the scripts that attach a tracer: one way to stop it.
+# Sourced by the scripts that attach a tracer: one way to stop it, to wait
+# for what a process printed, and to pick a free port for a server.
 #
 # stop_tracer PID: SIGINT, up to 15 s for the tracer to exit (printing its
 # maps or its {"lost": N} line on the way out), a second SIGINT if it
@@ -35,4 +36,10 @@ wait_for_line() {
     done
     echo "wait_for_line: no line matching '$pattern' in $* within 60 s" >&2
     return 1
+}
+
+# free_port: a TCP port free on 127.0.0.1 now (the kernel's pick for port
+# 0), for a server a script starts.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -61,6 +61,7 @@ fn writes_every_artifact_then_check_passes_and_detects_staleness() {
             "net.bpf.c",
             "net.bpf.h",
             "net.bt",
+            "net.schema.json",
             "net_bcc.c",
             "net_bcc.py",
             "net_events.rs",

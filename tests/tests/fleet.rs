@@ -23,6 +23,9 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
 const TOOLS: [&str; 4] = ["clang", "taskset", "pkg-config", "nats-server"];
 
+/// What the subscriber tests also need: Python's JSON Schema validator.
+const VALIDATOR: &str = "/usr/lib/python3/dist-packages/jsonschema";
+
 fn now_ns() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -128,12 +131,73 @@ fn publish_node(mut node: Node, binary: &Path, tag: &str) {
         ("fleet", tag, since),
     );
     assert!(!fired.is_empty(), "{tag} fired nothing");
+    assert_valid(binary, &subscriber.messages());
     eprintln!("{tag}: {} events through nats-server", fired.len());
+}
+
+/// Every received event is valid, for Python's `jsonschema` (a validator
+/// of another language, as a subscriber would use), against the schema
+/// `tracepoints-trace list --schema` prints for `binary` and against its
+/// provider's generated `<provider>.schema.json`.
+fn assert_valid(binary: &Path, messages: &[(String, Vec<u8>)]) {
+    let listed = Command::new(tracepoints_trace())
+        .args(["list".as_ref(), "--schema".as_ref(), binary.as_os_str()])
+        .output()
+        .expect("run tracepoints-trace list --schema");
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let schema = std::env::temp_dir().join(format!("fleet-schema-{}.json", std::process::id()));
+    std::fs::write(&schema, &listed.stdout).unwrap();
+    let script = r#"
+import json, pathlib, sys
+import jsonschema
+listed = json.loads(pathlib.Path(sys.argv[1]).read_text())
+files = {}
+count = 0
+for line in sys.stdin:
+    event = json.loads(line)
+    provider = event["tracepoint"].split(":")[0]
+    if provider not in files:
+        path = pathlib.Path(sys.argv[2]) / (provider + ".schema.json")
+        files[provider] = json.loads(path.read_text())
+    for schema in (listed, files[provider]):
+        jsonschema.validate(event, schema, cls=jsonschema.Draft202012Validator)
+    count += 1
+print("valid", count)
+"#;
+    let mut python = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&schema)
+        .arg(tracepoints_tests::workspace_root().join(tracepoints_tests::e2e::TRACING))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run /usr/bin/python3");
+    let mut lines = Vec::new();
+    for (_, payload) in messages {
+        lines.extend_from_slice(payload);
+        lines.push(b'\n');
+    }
+    std::io::Write::write_all(python.stdin.as_mut().unwrap(), &lines).unwrap();
+    drop(python.stdin.take());
+    let output = python.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&schema);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("valid {}", messages.len()),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn a_subscriber_receives_every_event_of_the_node() {
-    let Some(_guard) = tracer_test(&TOOLS) else {
+    let Some(_guard) = tracer_test(&[&TOOLS[..], &[VALIDATOR]].concat()) else {
         return;
     };
     publish_node(Node::start("fleet-demo", true), p2p_node(), "demo-node");
@@ -141,7 +205,7 @@ fn a_subscriber_receives_every_event_of_the_node() {
 
 #[test]
 fn a_subscriber_receives_every_event_of_core_replay() {
-    let Some(_guard) = tracer_test(&TOOLS) else {
+    let Some(_guard) = tracer_test(&[&TOOLS[..], &[VALIDATOR]].concat()) else {
         return;
     };
     publish_node(Node::replay("fleet-replay"), core_replay(), "replay-node");

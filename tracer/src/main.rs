@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tracepoints_codegen::abi::TracepointAbi;
 use tracepoints_codegen::model::{ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
-use tracepoints_codegen::syntax::doc::Doc;
 use tracepoints_trace::attach::{self, Ended, Options, Tracer};
 use tracepoints_trace::{decode, metrics, publish, records, source};
 
@@ -45,8 +44,12 @@ enum Command {
         abi: Vec<PathBuf>,
         /// List the metrics `--metrics` serves for the binary instead: a
         /// line per metric, with its labels, type and help.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "schema")]
         metrics: bool,
+        /// Print the JSON Schema of the binary's events instead (as
+        /// printed and as published with `--nats`), for subscribers.
+        #[arg(long)]
+        schema: bool,
     },
 }
 
@@ -147,7 +150,8 @@ fn main() -> ExitCode {
             binary,
             abi,
             metrics,
-        }) => list(&binary, &abi, metrics),
+            schema,
+        }) => list(&binary, &abi, metrics, schema),
         None => trace(cli.trace),
     };
     match result {
@@ -159,8 +163,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn list(binary: &std::path::Path, abi: &[PathBuf], metrics: bool) -> Result<(), String> {
+fn list(
+    binary: &std::path::Path,
+    abi: &[PathBuf],
+    metrics: bool,
+    schema: bool,
+) -> Result<(), String> {
     let providers = source::providers(binary, abi)?;
+    if schema {
+        let comment = format!(
+            "The events of {}, from `tracepoints-trace list --schema`.",
+            binary.display()
+        );
+        let schema = tracepoints_gen::emit::schema::schema(&providers, &comment);
+        let text = serde_json::to_string_pretty(&schema).expect("a JSON value");
+        write_out(&mut format!("{text}\n").into_bytes());
+        return Ok(());
+    }
     if metrics {
         let metrics = metrics::Metrics::new(&providers.iter().collect::<Vec<_>>());
         write_out(&mut metrics.describe().into_bytes());
@@ -181,7 +200,7 @@ fn list(binary: &std::path::Path, abi: &[PathBuf], metrics: bool) -> Result<(), 
 fn describe(provider: &Provider, tracepoint: &Tracepoint, out: &mut String) {
     use std::fmt::Write as _;
     let _ = writeln!(out, "{}", tracepoint.probe_name(provider));
-    for line in readable(&tracepoint.doc, tracepoint.doc.text()).lines() {
+    for line in tracepoint.doc.plain("").lines() {
         let _ = writeln!(out, "    {line}");
     }
     for arg in &tracepoint.args {
@@ -218,8 +237,9 @@ fn describe(provider: &Provider, tracepoint: &Tracepoint, out: &mut String) {
         if let Some(meaning) = arg.meaning() {
             let _ = write!(kind, "; {meaning}");
         }
-        let typed = arg.doc.with_type(&format!("`{}`", arg.ty.doc_name()));
-        let doc = readable(&arg.doc, &typed)
+        let doc = arg
+            .doc
+            .plain(&format!("`{}`", arg.ty.doc_name()))
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
@@ -231,16 +251,6 @@ fn describe(provider: &Provider, tracepoint: &Tracepoint, out: &mut String) {
     if let Some(log) = &tracepoint.log {
         let _ = writeln!(out, "  log: {}", log.source(&tracepoint.args));
     }
-}
-
-/// `text` (the text of `doc`) without its footnote references, whose
-/// definitions are not part of the ABI.
-fn readable(doc: &Doc, text: &str) -> String {
-    let mut text = text.to_string();
-    for label in doc.references() {
-        text = text.replace(&format!("[^{label}]"), "");
-    }
-    text
 }
 
 /// Says that the tracer is attached (what scripts and tests wait for).

@@ -41,3 +41,8 @@ pub fn abi(provider: &Provider) -> String {
 pub fn rust_events(provider: &Provider) -> String {
     format!("{}_events.rs", provider.name)
 }
+
+/// `net.schema.json`: the JSON Schema of the provider's events.
+pub fn schema(provider: &Provider) -> String {
+    format!("{}.schema.json", provider.name)
+}

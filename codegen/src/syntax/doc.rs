@@ -66,6 +66,17 @@ impl Doc {
     pub fn with_type(&self, ty: &str) -> String {
         self.text.replacen(TYPE_PLACEHOLDER, ty, 1)
     }
+
+    /// The text as read away from the generated docs (a listing, a
+    /// schema): `{type}` replaced by `ty`, the footnote references
+    /// removed (their definitions are not carried along).
+    pub fn plain(&self, ty: &str) -> String {
+        let mut text = self.with_type(ty);
+        for label in &self.references {
+            text = text.replace(&format!("[^{label}]"), "");
+        }
+        text
+    }
 }
 
 impl std::ops::Deref for Doc {

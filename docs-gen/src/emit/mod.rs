@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod out;
 pub use tracepoints_codegen::record;
 pub mod rust_events;
+pub mod schema;
 
 use tracepoints_codegen::model::Provider;
 
@@ -72,8 +73,8 @@ type Generator = fn(&Provider, &Origin) -> String;
 
 /// Every artifact for `providers`: `tracing.md`, and per provider the ABI
 /// file (at the version `abi_version` gives for the provider's name), the
-/// bpftrace reader of every [`bpftrace::Floor`], BCC C and Python, libbpf C and header, and Rust event
-/// types; plus the bpftrace logging script `log_script` (for every floor) when any
+/// bpftrace reader of every [`bpftrace::Floor`], BCC C and Python, libbpf C and header, Rust event
+/// types and the events' JSON Schema; plus the bpftrace logging script `log_script` (for every floor) when any
 /// tracepoint declares a log line.
 pub fn all_outputs(
     providers: &[Provider],
@@ -105,12 +106,13 @@ pub fn all_outputs(
             name: floor.file_name(&files::bpftrace_reader(provider)),
             contents: bpftrace::reader(provider, origin, floor),
         }));
-        let generated: [(String, Generator); 5] = [
+        let generated: [(String, Generator); 6] = [
             (files::bcc_program(provider), bcc::c_program),
             (files::bcc_module(provider), bcc::python_module),
             (files::libbpf_header(provider), libbpf::header),
             (files::libbpf_program(provider), libbpf::program),
             (files::rust_events(provider), rust_events::module),
+            (files::schema(provider), schema::file),
         ];
         outputs.extend(generated.into_iter().map(|(name, generate)| Output {
             name,
