@@ -2,6 +2,8 @@
 //! that output declares there is taken, the readers' own and those derived
 //! from the declaration alike. A second owner of a name is a collision.
 
+use std::collections::HashMap;
+
 /// Who a name in a [`Scope`] belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
@@ -39,7 +41,9 @@ pub struct Collision {
 #[derive(Debug)]
 pub struct Scope {
     namespace: String,
-    names: Vec<(String, Owner)>,
+    /// Every name taken, by its owner: a map, so that taking a name costs
+    /// the same however many there are (a provider may have thousands).
+    names: HashMap<String, Owner>,
     /// Prefixes only the readers' own names may start with.
     prefixes: Vec<(&'static str, &'static str)>,
     collisions: Vec<Collision>,
@@ -51,7 +55,7 @@ impl Scope {
     pub fn new(namespace: impl Into<String>) -> Scope {
         Scope {
             namespace: namespace.into(),
-            names: Vec::new(),
+            names: HashMap::new(),
             prefixes: Vec::new(),
             collisions: Vec::new(),
         }
@@ -77,12 +81,12 @@ impl Scope {
     /// and returns it.
     pub fn reader(&mut self, name: impl Into<String>, what: &'static str) -> String {
         let name = name.into();
-        match self.names.iter_mut().find(|(n, _)| *n == name) {
+        match self.names.get_mut(&name) {
             // Two lists may share a word (`bool` is a C keyword and a
             // predefined macro): the first wording stays.
-            Some((_, Owner::Reader(_))) => {}
+            Some(Owner::Reader(_)) => {}
             // Taken from the declaration before the readers claimed it.
-            Some((_, first)) => {
+            Some(first) => {
                 self.collisions.push(Collision {
                     namespace: self.namespace.clone(),
                     name: name.clone(),
@@ -91,7 +95,9 @@ impl Scope {
                 });
                 *first = Owner::Reader(what);
             }
-            None => self.names.push((name.clone(), Owner::Reader(what))),
+            None => {
+                self.names.insert(name.clone(), Owner::Reader(what));
+            }
         }
         name
     }
@@ -101,17 +107,12 @@ impl Scope {
     /// reserved prefix starts it), records the collision.
     pub fn user(&mut self, name: impl Into<String>, owner: Owner) -> String {
         let name = name.into();
-        let taken_by = self
-            .names
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, first)| *first)
-            .or_else(|| {
-                self.prefixes
-                    .iter()
-                    .find(|(prefix, _)| name.starts_with(prefix))
-                    .map(|(_, what)| Owner::Reader(what))
-            });
+        let taken_by = self.names.get(&name).copied().or_else(|| {
+            self.prefixes
+                .iter()
+                .find(|(prefix, _)| name.starts_with(prefix))
+                .map(|(_, what)| Owner::Reader(what))
+        });
         match taken_by {
             Some(taken_by) if taken_by != owner => self.collisions.push(Collision {
                 namespace: self.namespace.clone(),
@@ -120,7 +121,9 @@ impl Scope {
                 taken_by,
             }),
             Some(_) => {}
-            None => self.names.push((name.clone(), owner)),
+            None => {
+                self.names.insert(name.clone(), owner);
+            }
         }
         name
     }
