@@ -126,10 +126,10 @@ fn abi_lock(
             // No ABI history yet (or no output directory: writing reports it).
             continue;
         }
-        let committed = match std::fs::read_to_string(&path) {
+        let committed = match crate::read::text(&path, crate::read::MAX_TEXT_BYTES) {
             Ok(text) => text,
             Err(e) => {
-                errors.push(format!("{}: cannot read: {e}", shown.display()));
+                errors.push(format!("{}: {e}", shown.display()));
                 continue;
             }
         };
@@ -143,7 +143,15 @@ fn abi_lock(
                 continue;
             }
         };
-        let version = u32::try_from(old.abi_version).unwrap_or(u32::MAX);
+        let Ok(version) = u32::try_from(old.abi_version) else {
+            errors.push(format!(
+                "{}: abi_version {} is larger than {} (the largest this tool records): restore the file from version control",
+                shown.display(),
+                old.abi_version,
+                u32::MAX
+            ));
+            continue;
+        };
         let new = crate::emit::abi::abi(provider, origin, u64::from(version));
         let changes = abi::diff(&old, &new);
         let breaking = changes
@@ -154,8 +162,13 @@ fn abi_lock(
             .extend(changes.iter().map(|c| format!("{}: {c}", shown.display())));
         if breaking == 0 || args.check {
             lock.versions.push((provider.name.clone(), version));
+        } else if let Some(next) = version.checked_add(1).filter(|_| args.accept_breaking) {
+            lock.versions.push((provider.name.clone(), next));
         } else if args.accept_breaking {
-            lock.versions.push((provider.name.clone(), version + 1));
+            errors.push(format!(
+                "{}: abi_version {version} is the last this tool records: a breaking change cannot be recorded; start a new ABI history (a new provider name) instead",
+                shown.display()
+            ));
         } else {
             errors.extend(
                 changes
@@ -167,7 +180,7 @@ fn abi_lock(
                 "{}: {breaking} breaking change(s) to the committed ABI of `{}`: nothing written; keep the old ABI, or pass --accept-breaking to record abi_version {}",
                 shown.display(),
                 provider.name,
-                version + 1
+                u64::from(version) + 1
             ));
         }
     }
@@ -195,8 +208,8 @@ fn embed_docs(
     if !path.is_file() {
         return Ok(());
     }
-    let page = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{}: cannot read: {e}", shown.display()))?;
+    let page = crate::read::text(&path, crate::read::MAX_TEXT_BYTES)
+        .map_err(|e| format!("{}: {e}", shown.display()))?;
     let region = markdown::region(providers, origin);
     match markdown::fill_region(&page, &region) {
         Ok(None) => Ok(()),

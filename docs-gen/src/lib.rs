@@ -18,6 +18,7 @@
 pub mod abi;
 pub mod emit;
 mod generate;
+pub mod read;
 pub mod verify;
 mod write;
 
@@ -158,8 +159,8 @@ pub fn run(dir: &Path, cli: &Cli) -> Report {
 
 fn abi_diff(dir: &Path, old: &Path, new: &Path) -> Report {
     let read = |path: &Path| {
-        std::fs::read_to_string(dir.join(path))
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))
+        read::text(&dir.join(path), read::MAX_TEXT_BYTES)
+            .map_err(|e| format!("{}: {e}", path.display()))
             .and_then(|text| abi::Abi::parse(&text).map_err(|e| format!("{}: {e}", path.display())))
     };
     let (old_abi, new_abi) = match (read(old), read(new)) {
@@ -359,31 +360,16 @@ fn read_providers(dir: &Path, files: &[PathBuf]) -> Result<Vec<Provider>, Vec<St
 /// The largest declaration file read, in bytes: a real one is a few KiB.
 pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
 
-/// Reads a declaration file (or `readelf -n` output): a regular file (a FIFO or device would block
-/// or never end) of at most [`MAX_SOURCE_BYTES`], as UTF-8.
+/// Reads a declaration file (or `readelf -n` output): a regular file of
+/// at most [`MAX_SOURCE_BYTES`], as UTF-8.
 fn read_source_file(path: &Path) -> Result<String, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("cannot read: not a regular file".into());
-    }
-    let too_big = || {
-        format!(
-            "cannot read: larger than {} MiB, which no declaration or notes file needs",
-            MAX_SOURCE_BYTES >> 20
-        )
-    };
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(too_big());
-    }
-    String::from_utf8(bytes).map_err(|_| "cannot read: not UTF-8 text".to_string())
+    read::text(path, MAX_SOURCE_BYTES).map_err(|e| {
+        if e.starts_with("cannot read: larger than") {
+            format!("{e}, which no declaration or notes file needs")
+        } else {
+            e
+        }
+    })
 }
 
 fn located(file: &Path, error: &syn::Error) -> String {

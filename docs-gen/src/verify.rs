@@ -129,10 +129,25 @@ pub fn file_pages(offset: u64, size: u64, page: u64) -> std::ops::Range<u64> {
 impl Binary {
     /// Reads an ELF64 file (executable, PIE or shared library).
     pub fn read(path: &Path) -> Result<Binary, String> {
-        let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-        let elf = ElfFile64::<object::Endianness>::parse(&*data)
+        // Only what the checks look at is read (headers, notes), through a
+        // cache of the regular file: a FIFO or device is refused, and a
+        // large binary costs no more memory than a small one.
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+        if !meta.is_file() {
+            return Err("cannot read: not a regular file".into());
+        }
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+        let cache = object::ReadCache::new(file);
+        let data = &cache;
+        let elf = ElfFile64::<object::Endianness, &object::ReadCache<std::fs::File>>::parse(data)
             .map_err(|e| format!("not an ELF64 file: {e}"))?;
         let endian = elf.endian();
+        if !object::Endian::is_little_endian(endian) {
+            return Err(
+                "a big-endian ELF file: only little-endian binaries (x86-64, aarch64) are checked"
+                    .into(),
+            );
+        }
         let header = elf.elf_header();
         let machine = match header.e_machine(endian) {
             object::elf::EM_X86_64 => Machine::X86_64,
@@ -141,33 +156,77 @@ impl Binary {
         };
         let page = machine.page_size();
         let bad = |e: object::read::Error| format!("malformed ELF file: {e}");
-        let sections = header.sections(endian, &*data).map_err(bad)?;
+        let sections = header.sections(endian, data).map_err(bad)?;
         let mut notes = Vec::new();
         let mut abi_notes = Vec::new();
         let mut abi_problem = None;
         let mut has_stapsdt_base = false;
         for section in sections.iter() {
-            if sections.section_name(endian, section).map_err(bad)? == b".stapsdt.base" {
+            let name = sections.section_name(endian, section).map_err(bad)?;
+            if name == b".stapsdt.base" {
                 has_stapsdt_base = true;
             }
-            let Some(mut found) = section.notes(endian, &*data).map_err(bad)? else {
+            // The notes' own sections hold nothing else: a note of another
+            // owner there is one whose size fields were damaged.
+            let only = match name {
+                b".note.stapsdt" => Some(("stapsdt", 3)),
+                b".note.tracepoints" => Some((OWNER, TYPE)),
+                _ => None,
+            };
+            let Some(mut found) = section.notes(endian, data).map_err(bad)? else {
                 continue;
             };
+            let align = if section.sh_addralign(endian) == 8 {
+                8
+            } else {
+                4
+            };
+            let mut offset = section.sh_offset(endian);
             while let Some(note) = found.next().map_err(bad)? {
-                if note.name() == OWNER.as_bytes() && note.n_type(endian) == TYPE {
+                let at = offset;
+                offset += 12
+                    + u64::from(note.n_namesz(endian)).next_multiple_of(align)
+                    + u64::from(note.n_descsz(endian)).next_multiple_of(align);
+                let owner = (note.name(), note.n_type(endian));
+                if let Some((want, kind)) = only
+                    && owner != (want.as_bytes(), kind)
+                {
+                    return Err(format!(
+                        "malformed ELF file: the note at offset {at:#x} in `{}` is not a {want} note (its sizes are damaged?)",
+                        String::from_utf8_lossy(name)
+                    ));
+                }
+                if owner == (OWNER.as_bytes(), TYPE) {
                     match Note::parse(note.desc()) {
                         Ok(abi) => abi_notes.push(abi),
                         Err(e) => abi_problem = abi_problem.or(Some(e)),
                     }
-                    continue;
+                } else if owner == (b"stapsdt".as_slice(), 3) {
+                    notes.push(parse_note(note.desc()).ok_or_else(|| {
+                        format!(
+                            "malformed ELF file: the stapsdt note at offset {at:#x} is malformed"
+                        )
+                    })?);
                 }
-                if note.name() != b"stapsdt" || note.n_type(endian) != 3 {
-                    continue;
-                }
-                notes.push(parse_note(note.desc()).ok_or("a malformed stapsdt note")?);
             }
         }
-        let segments = header.program_headers(endian, &*data).map_err(bad)?;
+        let segments = header.program_headers(endian, data).map_err(bad)?;
+        // Every segment the checks use lies inside the file and the
+        // address space: no sum below can overflow.
+        for (i, p) in segments.iter().enumerate() {
+            let (offset, size, vaddr) = (p.p_offset(endian), p.p_filesz(endian), p.p_vaddr(endian));
+            let inside = offset
+                .checked_add(size)
+                .is_some_and(|end| end <= meta.len())
+                && vaddr.checked_add(size).is_some();
+            if !inside
+                && [object::elf::PT_LOAD, object::elf::PT_GNU_RELRO].contains(&p.p_type(endian))
+            {
+                return Err(format!(
+                    "malformed ELF file: program header {i} (offset {offset:#x}, {size:#x} bytes) reaches past the end of the file"
+                ));
+            }
+        }
         let relro_pages = segments
             .iter()
             .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)

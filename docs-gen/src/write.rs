@@ -11,13 +11,23 @@ pub fn stale(dir: &Path, shown: &Path, outputs: &[Output]) -> Vec<String> {
         .iter()
         .filter_map(|output| {
             let name = shown.join(&output.name);
-            match fs::read_to_string(dir.join(&output.name)) {
-                Ok(current) if current == output.contents => None,
+            let path = dir.join(&output.name);
+            if fs::symlink_metadata(&path).is_err() {
+                return Some(format!("{}: missing", name.display()));
+            }
+            // One byte more than the artifact shows that the file is longer.
+            let limit = output.contents.len() as u64 + 1;
+            match crate::read::regular(&path, limit) {
+                Ok(current) if current == output.contents.as_bytes() => None,
                 Ok(_) => Some(format!(
                     "{}: stale (differs from the declaration)",
                     name.display()
                 )),
-                Err(_) => Some(format!("{}: missing", name.display())),
+                Err(e) if e.starts_with("cannot read: larger than") => Some(format!(
+                    "{}: stale (differs from the declaration)",
+                    name.display()
+                )),
+                Err(e) => Some(format!("{}: {e}", name.display())),
             }
         })
         .collect()
