@@ -113,6 +113,22 @@ pub struct Report {
     pub summary: String,
 }
 
+/// `text` with every control character shown escaped (`\n`, `\u{1b}`):
+/// a message that quotes a file or a binary (a name read from it) must
+/// stay one line and must not drive the terminal. The CLI prints every
+/// line of a [`Report`] through it.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Report {
     /// A failed run with these problems.
     pub fn failed(errors: Vec<String>) -> Report {
@@ -162,6 +178,12 @@ fn abi_diff(dir: &Path, old: &Path, new: &Path) -> Report {
         read::text(&dir.join(path), read::MAX_TEXT_BYTES)
             .map_err(|e| format!("{}: {e}", path.display()))
             .and_then(|text| abi::Abi::parse(&text).map_err(|e| format!("{}: {e}", path.display())))
+            // Every name and value as a declaration allows: the report
+            // prints them, so none may carry a line or an escape of its own.
+            .and_then(|abi| match abi.provider() {
+                Ok(_) => Ok(abi),
+                Err(e) => Err(format!("{}: {e}", path.display())),
+            })
     };
     let (old_abi, new_abi) = match (read(old), read(new)) {
         (Ok(o), Ok(n)) => (o, n),

@@ -15,14 +15,18 @@ fn main() -> ExitCode {
     let mut printed = report
         .lines
         .iter()
-        .all(|line| writeln!(stdout, "{line}").is_ok());
+        .all(|line| writeln!(stdout, "{}", tracepoints_gen::printable(line)).is_ok());
     printed &= stdout.flush().is_ok();
     let mut stderr = std::io::stderr().lock();
     for error in &report.errors {
-        let _ = writeln!(stderr, "error: {error}");
+        let _ = writeln!(stderr, "error: {}", tracepoints_gen::printable(error));
     }
     if report.ok() {
-        let _ = writeln!(stderr, "tracepoints-gen: {}", report.summary);
+        let _ = writeln!(
+            stderr,
+            "tracepoints-gen: {}",
+            tracepoints_gen::printable(&report.summary)
+        );
     }
     if report.ok() && printed {
         ExitCode::SUCCESS

@@ -265,3 +265,28 @@ fn a_note_whose_size_was_damaged_is_named_not_skipped() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn names_from_an_abi_file_cannot_forge_a_line() {
+    let dir = generated("abi-forged");
+    let abi = std::fs::read_to_string(dir.join("out/net.abi.json")).unwrap();
+    let forged = abi.replacen(
+        "\"name\": \"inbound_connection\"",
+        "\"name\": \"inbound_connection\\u001b[2K\\nbreaking: forged\"",
+        1,
+    );
+    assert_ne!(abi, forged);
+    std::fs::write(dir.join("forged.json"), forged).unwrap();
+    let output = bounded(&dir, &["abi-diff", "out/net.abi.json", "forged.json"]);
+    refused(
+        &output,
+        "forged.json: net:inbound_connection\\u{1b}[2K\\nbreaking: forged: the name is not an identifier",
+    );
+    let printed = text(&output.stdout) + &text(&output.stderr);
+    assert!(!printed.contains('\u{1b}'), "{printed}");
+    assert!(
+        !printed.lines().any(|l| l.starts_with("breaking: forged")),
+        "{printed}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

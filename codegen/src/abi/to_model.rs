@@ -17,10 +17,12 @@ impl Abi {
     /// The provider this ABI describes, as the model; the error says which
     /// tracepoint or argument does not fit the rules of a declaration.
     pub fn provider(&self) -> Result<Provider, String> {
+        // Names are shown escaped: one read from a file may hold anything,
+        // a newline or a terminal's escape sequence included.
         if !is_name(&self.provider) {
             return Err(format!(
                 "provider name `{}` is not an identifier",
-                self.provider
+                self.provider.escape_debug()
             ));
         }
         let tracepoints = self
@@ -28,7 +30,8 @@ impl Abi {
             .iter()
             .enumerate()
             .map(|(index, t)| {
-                tracepoint(index, t).map_err(|e| format!("{}:{}: {e}", self.provider, t.name))
+                tracepoint(index, t)
+                    .map_err(|e| format!("{}:{}: {e}", self.provider, t.name.escape_debug()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         for (i, t) in tracepoints.iter().enumerate() {
@@ -55,7 +58,8 @@ fn tracepoint(index: usize, abi: &TracepointAbi) -> Result<Tracepoint, String> {
     }
     let mut args = Vec::with_capacity(abi.args.len());
     for (i, a) in abi.args.iter().enumerate() {
-        let arg = arg(a, &abi.args).map_err(|e| format!("argument {} `{}`: {e}", i + 1, a.name))?;
+        let arg = arg(a, &abi.args)
+            .map_err(|e| format!("argument {} `{}`: {e}", i + 1, a.name.escape_debug()))?;
         if args.iter().any(|other: &Arg| other.name == arg.name) {
             return Err(format!("argument `{}` appears twice", arg.name));
         }
