@@ -44,6 +44,9 @@ pub struct Scope {
     /// Every name taken, by its owner: a map, so that taking a name costs
     /// the same however many there are (a provider may have thousands).
     names: HashMap<String, Owner>,
+    /// Word lists reserved whole (a language's keywords), kept by
+    /// reference: a scope per struct would otherwise copy them all.
+    reserved: Vec<(&'static [&'static str], &'static str)>,
     /// Prefixes only the readers' own names may start with.
     prefixes: Vec<(&'static str, &'static str)>,
     collisions: Vec<Collision>,
@@ -56,6 +59,7 @@ impl Scope {
         Scope {
             namespace: namespace.into(),
             names: HashMap::new(),
+            reserved: Vec::new(),
             prefixes: Vec::new(),
             collisions: Vec::new(),
         }
@@ -63,11 +67,17 @@ impl Scope {
 
     /// Reserves every one of `words` (a language's keywords, say) as
     /// `what`.
-    pub fn reserve(mut self, words: &[&str], what: &'static str) -> Scope {
-        for word in words {
-            self.reader(*word, what);
-        }
+    pub fn reserve(mut self, words: &'static [&'static str], what: &'static str) -> Scope {
+        self.reserved.push((words, what));
         self
+    }
+
+    /// What reserved `name` in a word list, if one did.
+    fn reserved_as(&self, name: &str) -> Option<&'static str> {
+        self.reserved
+            .iter()
+            .find(|(words, _)| words.contains(&name))
+            .map(|(_, what)| *what)
     }
 
     /// Reserves every name starting with `prefix` as `what`: no name from
@@ -81,6 +91,10 @@ impl Scope {
     /// and returns it.
     pub fn reader(&mut self, name: impl Into<String>, what: &'static str) -> String {
         let name = name.into();
+        if self.reserved_as(&name).is_some() {
+            // Reserved by a word list: the first wording stays.
+            return name;
+        }
         match self.names.get_mut(&name) {
             // Two lists may share a word (`bool` is a C keyword and a
             // predefined macro): the first wording stays.
@@ -107,12 +121,17 @@ impl Scope {
     /// reserved prefix starts it), records the collision.
     pub fn user(&mut self, name: impl Into<String>, owner: Owner) -> String {
         let name = name.into();
-        let taken_by = self.names.get(&name).copied().or_else(|| {
-            self.prefixes
-                .iter()
-                .find(|(prefix, _)| name.starts_with(prefix))
-                .map(|(_, what)| Owner::Reader(what))
-        });
+        let taken_by = self
+            .names
+            .get(&name)
+            .copied()
+            .or_else(|| self.reserved_as(&name).map(Owner::Reader))
+            .or_else(|| {
+                self.prefixes
+                    .iter()
+                    .find(|(prefix, _)| name.starts_with(prefix))
+                    .map(|(_, what)| Owner::Reader(what))
+            });
         match taken_by {
             Some(taken_by) if taken_by != owner => self.collisions.push(Collision {
                 namespace: self.namespace.clone(),
