@@ -149,6 +149,18 @@ fn classes(cap: u32) -> Vec<u32> {
         .collect()
 }
 
+/// The size of `provider`'s largest record (its largest event struct,
+/// the tail at its cap): no record of the provider is longer, so a reader
+/// of a record file refuses one that claims more.
+pub fn largest(provider: &crate::model::Provider) -> u32 {
+    provider
+        .tracepoints
+        .iter()
+        .map(|t| Record::of(t).offsets(t).size)
+        .max()
+        .unwrap_or(4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,6 +120,14 @@ impl Decoder {
                 i128::from(value)
             }
         };
+        // A string field holds its NUL (the BPF programs always write
+        // one): a field without one is damaged, and so is its record.
+        let strings_end = tracepoint.args.iter().enumerate().all(|(i, arg)| {
+            !matches!(arg.ty, ArgType::Str { .. } | ArgType::CStr { .. }) || field(i).contains(&0)
+        });
+        if !strings_end {
+            return None;
+        }
         let values = tracepoint
             .args
             .iter()

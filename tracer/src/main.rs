@@ -606,7 +606,16 @@ fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
     let path = file.to_string_lossy().into_owned();
     let mut decoder: Option<decode::Decoder> = None;
     let mut lines = Vec::new();
-    let read = records::read(&path, |name, record| {
+    let largest = |name: &str| {
+        providers
+            .iter()
+            .find(|p| p.name == name)
+            .map(tracepoints_codegen::record::largest)
+            .ok_or_else(|| {
+                format!("{path}: records of provider `{name}`, which the ABI does not declare")
+            })
+    };
+    let read = records::read(&path, largest, |name, record| {
         if STOP.load(Ordering::Relaxed) {
             // Standard output closed: nothing more to print.
             return Err(CLOSED.into());

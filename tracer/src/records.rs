@@ -104,9 +104,12 @@ impl Writer {
 
 /// Calls `each` with the provider's name and every record of the capture
 /// at `path`, in order; returns the provider's name and the lost count
-/// of its trailer.
+/// of its trailer. `largest` gives, for the provider the file names, the
+/// size of its largest record (or refuses the provider): a record that
+/// claims more is refused as damage before anything is read into memory.
 pub fn read(
     path: &str,
+    largest: impl FnOnce(&str) -> Result<u32, String>,
     mut each: impl FnMut(&str, &[u8]) -> Result<(), String>,
 ) -> Result<(String, Lost), String> {
     let file = File::open(path).map_err(|e| format!("{path}: {e}"))?;
@@ -128,6 +131,7 @@ pub fn read(
         ));
     }
     let provider = line("provider")?;
+    let largest = largest(&provider)?.min(MAX_RECORD);
     let mut record = Vec::new();
     let mut count = 0u64;
     loop {
@@ -163,9 +167,9 @@ pub fn read(
             let by_kind = Some(by_kind);
             return Ok((provider, Lost { total, by_kind }));
         }
-        if len > MAX_RECORD {
+        if len > largest {
             return Err(format!(
-                "{path}: record {} claims {len} bytes: a damaged file",
+                "{path}: record {} claims {len} bytes, more than the largest `{provider}` record ({largest}): a damaged file",
                 count + 1
             ));
         }

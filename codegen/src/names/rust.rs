@@ -31,6 +31,8 @@ pub const DERIVED_METHODS: &[&str] = &["clone", "clone_from", "fmt"];
 pub struct Names {
     /// `TRACEPOINTS`: the programs to attach.
     pub tracepoints_table: String,
+    /// `MAX_RECORD`: the size of the provider's largest record.
+    pub max_record: String,
     /// `RING_BUFFER`: the ring buffer's name.
     pub ring_buffer: String,
     /// `LOST_COUNTER`: the lost counter's name.
@@ -93,6 +95,7 @@ impl Names {
             .reserve(DECODE_OWN, "a type the Rust decoder declares");
         let mut variants = Scope::new("the variants of the generated Rust event enum");
         let tracepoints_table = module.reader("TRACEPOINTS", "the Rust table of programs");
+        let max_record = module.reader("MAX_RECORD", "the Rust size of the largest record");
         let ring_buffer = module.reader("RING_BUFFER", "the Rust ring buffer name");
         let lost_counter = module.reader("LOST_COUNTER", "the Rust lost counter name");
         let event_enum = module.reader(
@@ -141,6 +144,7 @@ impl Names {
         scopes.extend([module, variants]);
         Names {
             tracepoints_table,
+            max_record,
             ring_buffer,
             lost_counter,
             event_enum,

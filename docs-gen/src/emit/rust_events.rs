@@ -147,12 +147,19 @@ fn program_table(provider: &Provider, names: &Names, c_names: &c::Names) -> Toke
     let ring_buffer = &c_names.ring_buffer;
     let lost_counter = &c_names.lost_counter;
     let tracepoints_const = ident(&names.tracepoints_table);
+    let max_record_const = ident(&names.max_record);
+    let max_record = Literal::u32_unsuffixed(tracepoints_codegen::record::largest(provider));
     let ring_buffer_const = ident(&names.ring_buffer);
     let lost_counter_const = ident(&names.lost_counter);
     quote! {
         /// Every tracepoint as (provider, tracepoint, BPF program name): attach
         /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
         pub const #tracepoints_const: &[(&str, &str, &str)] = &[#(#rows),*];
+
+        /// The size of the largest record (the largest event struct, its
+        /// last field at its cap): a reader of a record file refuses a
+        /// record that claims more.
+        pub const #max_record_const: usize = #max_record;
 
         /// The ring buffer the events arrive in.
         pub const #ring_buffer_const: &str = #ring_buffer;
@@ -560,9 +567,35 @@ fn decode_arm(
     let kind = ident(&t.kind);
     let event_type = ident(&t.event_type);
     let record = Record::of(tracepoint);
+    // A string field holds its NUL (the BPF programs always write one): a
+    // field without one is damaged, and so is its record.
+    let strings: Vec<Ident> = tracepoint
+        .args
+        .iter()
+        .enumerate()
+        .filter(|&(i, arg)| {
+            matches!(arg.ty, ArgType::Str { .. } | ArgType::CStr { .. })
+                && record.tail.as_ref().is_none_or(|tail| tail.index != i)
+        })
+        .map(|(i, _)| ident(&t.args[i].field))
+        .collect();
     let Some(tail) = record.tail else {
-        return quote! { #kind => read(record).map(#event_enum::#variant), };
+        if strings.is_empty() {
+            return quote! { #kind => read(record).map(#event_enum::#variant), };
+        }
+        return quote! {
+            #kind => read::<#event_type>(record)
+                .filter(|event| #(event.#strings.contains(&0))&&*)
+                .map(#event_enum::#variant),
+        };
     };
+    let damaged = (!strings.is_empty()).then(|| {
+        quote! {
+            if !(#(head.#strings.contains(&0))&&*) {
+                return None;
+            }
+        }
+    });
     let kind_field = ident(&t.kind_field);
     let head: Vec<(Ident, TokenStream)> = record
         .order
@@ -612,6 +645,7 @@ fn decode_arm(
             }
             let at = ::core::mem::offset_of!(Head, #last) + ::core::mem::size_of::<#last_type>();
             let head = read_cut::<Head>(record, at)?;
+            #damaged
             #taken
             Some(#event_enum::#variant(#event_type {
                 #kind_field: head.#kind_field,

@@ -43,6 +43,10 @@ pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
     ),
     ("coin_selection", "aps_create_tx_internal", "coin_selection_aps_create_tx_internal"),
 ];
+/// The size of the largest record (the largest event struct, its
+/// last field at its cap): a reader of a record file refuses a
+/// record that claims more.
+pub const MAX_RECORD: usize = 4160;
 /// The ring buffer the events arrive in.
 pub const RING_BUFFER: &str = "coin_selection_events";
 /// The per-CPU array counting the events the full ring buffer
@@ -309,6 +313,9 @@ impl<'a> CoinSelectionEvent<'a> {
                 let at = ::core::mem::offset_of!(Head, selected_value)
                     + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
+                if !(head.algorithm.contains(&0)) {
+                    return None;
+                }
                 let held = &record[at..];
                 let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];

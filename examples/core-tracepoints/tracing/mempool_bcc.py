@@ -142,7 +142,8 @@ def decode(data, size=None):
     `data`. A record ends after the bytes its `_tail_` field keeps (the
     rest of the class lies beyond it): read events with as_dict. Raises
     ValueError when its tag names no tracepoint or, given the record's
-    `size`, when the record is shorter than what it holds."""
+    `size`, when the record is shorter than what it holds or a string field
+    has no NUL inside it (the BPF programs always write one)."""
     if size is not None and size < 4:
         raise ValueError("a record of %d bytes, shorter than its tag" % size)
     kind = ctypes.cast(data, ctypes.POINTER(ctypes.c_uint32)).contents.value
@@ -153,9 +154,33 @@ def decode(data, size=None):
     if size is not None and size < fixed:
         raise ValueError("%s record of %d bytes, shorter than its fixed %d" % (name, size, fixed))
     event = ctypes.cast(data, ctypes.POINTER(cls)).contents
+    if size is not None and not _strings_end(cls, data, size):
+        raise ValueError("%s record with a string that does not end inside it" % name)
     if size is not None and size < record_len(event):
         raise ValueError("%s record of %d bytes, shorter than its %d" % (name, size, record_len(event)))
     return name, event
+
+
+# Per class, the (offset, size) of each string field, worked out once.
+_STRING_FIELDS = {}
+
+
+def _strings_end(cls, data, size):
+    """Whether every string field of the `size`-byte record at `data` (of
+    class `cls`) holds a NUL within the record's bytes."""
+    fields = _STRING_FIELDS.get(cls)
+    if fields is None:
+        fields = _STRING_FIELDS[cls] = [
+            (getattr(cls, field).offset, ctypes.sizeof(kind))
+            for field, kind in cls._fields_
+            if issubclass(kind, ctypes.Array) and kind._type_ is ctypes.c_char
+        ]
+    start = ctypes.cast(data, ctypes.c_void_p).value
+    for offset, length in fields:
+        held = ctypes.string_at(start + offset, max(0, min(length, size - offset)))
+        if b"\0" not in held:
+            return False
+    return True
 
 
 def record_len(event):
@@ -234,6 +259,9 @@ RECORDS_MAGIC = b"tracepoints records 2\n"
 # Version 1 files (a total lost count only) are read too.
 RECORDS_MAGIC_1 = b"tracepoints records 1\n"
 RECORDS_TRAILER = 0xFFFFFFFF
+# The largest record (the largest class, its last field at its cap): a
+# record file's record that claims more is damaged, and is not read.
+MAX_RECORD = max(ctypes.sizeof(cls) for _, cls in EVENTS.values())
 # How long a reader waits for a wakeup before it reads the ring anyway:
 # the program wakes it only each time another sixteenth of the ring has
 # been submitted, so at a low rate this bounds the delay from a fire to its
@@ -244,8 +272,13 @@ POLL_MS = 100
 def read_records(path):
     """Prints the JSON line of every record in the record file at `path`,
     then its {"lost": N}; exits with a message naming the file when it is
-    not one, or ends before its trailer."""
-    with open(path, "rb") as f:
+    not one, cannot be read, has a record longer than any of the
+    provider's, or ends before its trailer."""
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        sys.exit("%s: cannot read: %s" % (path, e.strerror or e))
+    with f:
         magic = f.readline()
         if magic not in (RECORDS_MAGIC, RECORDS_MAGIC_1):
             sys.exit("%s: not a record file (it does not start with %r)" % (path, RECORDS_MAGIC.decode()))
@@ -274,6 +307,9 @@ def read_records(path):
                     break
                 print(lost_json(list(struct.unpack("<%dQ" % kinds, counts))), flush=True)
                 return
+            if size > MAX_RECORD:
+                sys.stdout.flush()
+                sys.exit("%s: record %d claims %d bytes, more than the largest `mempool` record (%d): a damaged file" % (path, count + 1, size, MAX_RECORD))
             record = f.read(size)
             if len(record) < size:
                 break
@@ -408,4 +444,10 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    try:
+        main(sys.argv)
+    except BrokenPipeError:
+        # Standard output closed (`| head`): not an error. Output still
+        # buffered goes nowhere, so exiting does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -39,6 +39,10 @@ pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
     ("mempool", "replaced", "mempool_replaced"),
     ("mempool", "rejected", "mempool_rejected"),
 ];
+/// The size of the largest record (the largest event struct, its
+/// last field at its cap): a reader of a record file refuses a
+/// record that claims more.
+pub const MAX_RECORD: usize = 296;
 /// The ring buffer the events arrive in.
 pub const RING_BUFFER: &str = "mempool_events";
 /// The per-CPU array counting the events the full ring buffer
@@ -230,7 +234,11 @@ impl<'a> MempoolEvent<'a> {
         }
         match read::<u32>(record)? {
             MEMPOOL_ADDED => read(record).map(MempoolEvent::Added),
-            MEMPOOL_REMOVED => read(record).map(MempoolEvent::Removed),
+            MEMPOOL_REMOVED => {
+                read::<MempoolRemoved>(record)
+                    .filter(|event| event.reason.contains(&0))
+                    .map(MempoolEvent::Removed)
+            }
             MEMPOOL_REPLACED => read(record).map(MempoolEvent::Replaced),
             MEMPOOL_REJECTED => {
                 #[repr(C)]

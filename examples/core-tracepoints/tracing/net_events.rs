@@ -68,6 +68,10 @@ pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
     ("net", "evicted_inbound_connection", "net_evicted_inbound_connection"),
     ("net", "misbehaving_connection", "net_misbehaving_connection"),
 ];
+/// The size of the largest record (the largest event struct, its
+/// last field at its cap): a reader of a record file refuses a
+/// record that claims more.
+pub const MAX_RECORD: usize = 32896;
 /// The ring buffer the events arrive in.
 pub const RING_BUFFER: &str = "net_events";
 /// The per-CPU array counting the events the full ring buffer
@@ -657,6 +661,11 @@ impl<'a> NetEvent<'a> {
                 let at = ::core::mem::offset_of!(Head, msg_size)
                     + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
+                if !(head.addr.contains(&0) && head.conn_type.contains(&0)
+                    && head.msg_type.contains(&0))
+                {
+                    return None;
+                }
                 let kept = usize::try_from(head.msg_size)
                     .map_or(32568, |n| n.min(32568));
                 let tail = record.get(at..at + kept)?;
@@ -686,6 +695,11 @@ impl<'a> NetEvent<'a> {
                 let at = ::core::mem::offset_of!(Head, msg_size)
                     + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
+                if !(head.addr.contains(&0) && head.conn_type.contains(&0)
+                    && head.msg_type.contains(&0))
+                {
+                    return None;
+                }
                 let kept = usize::try_from(head.msg_size)
                     .map_or(32568, |n| n.min(32568));
                 let tail = record.get(at..at + kept)?;
@@ -714,6 +728,9 @@ impl<'a> NetEvent<'a> {
                 let at = ::core::mem::offset_of!(Head, existing)
                     + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
+                if !(head.conn_type.contains(&0)) {
+                    return None;
+                }
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
@@ -741,6 +758,9 @@ impl<'a> NetEvent<'a> {
                 let at = ::core::mem::offset_of!(Head, existing)
                     + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
+                if !(head.conn_type.contains(&0)) {
+                    return None;
+                }
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
@@ -768,6 +788,9 @@ impl<'a> NetEvent<'a> {
                 let at = ::core::mem::offset_of!(Head, time_established)
                     + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
+                if !(head.conn_type.contains(&0)) {
+                    return None;
+                }
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
@@ -795,6 +818,9 @@ impl<'a> NetEvent<'a> {
                 let at = ::core::mem::offset_of!(Head, time_established)
                     + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
+                if !(head.conn_type.contains(&0)) {
+                    return None;
+                }
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];

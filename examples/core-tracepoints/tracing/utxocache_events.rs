@@ -31,6 +31,10 @@ pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
     ("utxocache", "spent", "utxocache_spent"),
     ("utxocache", "uncache", "utxocache_uncache"),
 ];
+/// The size of the largest record (the largest event struct, its
+/// last field at its cap): a reader of a record file refuses a
+/// record that claims more.
+pub const MAX_RECORD: usize = 64;
 /// The ring buffer the events arrive in.
 pub const RING_BUFFER: &str = "utxocache_events";
 /// The per-CPU array counting the events the full ring buffer

@@ -18,6 +18,10 @@ pub const VALIDATION_BLOCK_CONNECTED_BLOCK_HASH_LEN: usize = 32;
 pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
     ("validation", "block_connected", "validation_block_connected"),
 ];
+/// The size of the largest record (the largest event struct, its
+/// last field at its cap): a reader of a record file refuses a
+/// record that claims more.
+pub const MAX_RECORD: usize = 72;
 /// The ring buffer the events arrive in.
 pub const RING_BUFFER: &str = "validation_events";
 /// The per-CPU array counting the events the full ring buffer

@@ -25,6 +25,8 @@ struct Events {
     write_json: fn(&[u8], &mut String) -> bool,
     /// The exit line, from the lost count of each tracepoint.
     lost_json: fn(&[u64]) -> String,
+    /// The size of the provider's largest record.
+    max_record: usize,
 }
 
 macro_rules! providers {
@@ -47,6 +49,7 @@ macro_rules! providers {
                         None => false,
                     },
                     lost_json: $name::lost_json,
+                    max_record: $name::MAX_RECORD,
                 }),)*
                 _ => None,
             }
@@ -176,7 +179,11 @@ const CLOSED: &str = "standard output closed";
 /// `--read FILE`: the JSON lines of a record file, then its lost counts.
 fn read_records(path: &str) -> Result<(), String> {
     let mut lines = String::new();
-    let read = records::read(path, |name, record| {
+    let largest = |name: &str| {
+        let events = events(name).ok_or_else(|| format!("{path}: unknown provider `{name}`"))?;
+        Ok(u32::try_from(events.max_record).unwrap_or(u32::MAX))
+    };
+    let read = records::read(path, largest, |name, record| {
         if STOP.load(Ordering::Relaxed) {
             // Standard output closed: nothing more to print.
             return Err(CLOSED.into());
