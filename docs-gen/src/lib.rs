@@ -113,6 +113,15 @@ pub struct Report {
     pub summary: String,
 }
 
+/// Makes SIGINT and SIGTERM stop a generation cleanly instead of killing
+/// it mid-write: before any artifact is replaced, the run ends with the
+/// old artifacts in place and its temporary files removed; during the
+/// renames, it finishes them. The `tracepoints-gen` command calls it
+/// first; a program that runs generations itself may.
+pub fn catch_stop_signals() {
+    write::catch_stops();
+}
+
 /// `text` with every control character shown escaped (`\n`, `\u{1b}`):
 /// a message that quotes a file or a binary (a name read from it) must
 /// stay one line and must not drive the terminal. The CLI prints every

@@ -7,6 +7,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = tracepoints_gen::Cli::parse();
+    if cli.command.is_none() && !cli.generate.check {
+        // A generation writes: Ctrl-C must not leave half of it.
+        tracepoints_gen::catch_stop_signals();
+    }
     // Paths relative to the current directory, shown as given.
     let report = tracepoints_gen::run(Path::new(""), &cli);
     // Output that cannot be written (a closed pipe, a full disk) is not a

@@ -3,6 +3,58 @@
 use crate::emit::Output;
 use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by SIGINT or SIGTERM once [`write_all`] has begun.
+static STOPPED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn stop(_signal: libc::c_int) {
+    STOPPED.store(true, Ordering::Relaxed);
+}
+
+/// Catches SIGINT and SIGTERM for the rest of the process: one that
+/// arrives before [`write_all`] begins its renames ends the run with the
+/// old artifacts in place and no temporary file left; one that arrives
+/// during them lets them finish (the new set is then whole).
+pub fn catch_stops() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe { libc::signal(signal, stop as *const () as libc::sighandler_t) };
+    }
+}
+
+/// The error of a run stopped before it replaced anything.
+fn stopped(shown: &Path) -> String {
+    format!(
+        "{}: stopped (SIGINT or SIGTERM) before any artifact was replaced: nothing written",
+        shown.display()
+    )
+}
+
+/// The temporary file an artifact is written to before it is renamed
+/// into place; a run killed (SIGKILL) leaves it, and the next run removes
+/// every one of them.
+fn temp_name(output: &Output) -> String {
+    format!(".{}.tmp-{}", output.name, std::process::id())
+}
+
+/// Removes what killed runs left in `dir`: the temporary files of
+/// `outputs` (`.NAME.tmp-PID`).
+fn remove_stale_temps(dir: &Path, outputs: &[Output]) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if outputs
+            .iter()
+            .any(|o| name.starts_with(&format!(".{}.tmp-", o.name)))
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
 
 /// Each artifact in `dir` that is missing or differs, as a message naming
 /// it under `shown` (the directory as the user wrote it).
@@ -97,15 +149,23 @@ pub fn write_all(dir: &Path, shown: &Path, outputs: &[Output]) -> Result<(), Vec
     if !found.is_empty() {
         return Err(found);
     }
+    remove_stale_temps(dir, outputs);
     let mut temps = Vec::new();
     let result = (|| {
         for output in outputs {
-            let temp = dir.join(format!(".{}.tmp-{}", output.name, std::process::id()));
+            if STOPPED.load(Ordering::Relaxed) {
+                return Err(stopped(shown));
+            }
+            let temp = dir.join(temp_name(output));
             temps.push(temp.clone());
+            // Named as the artifact: the temporary file is this run's
+            // business, the directory (read-only, full) the user's.
             fs::write(&temp, &output.contents).map_err(|e| {
-                let name = shown.join(temp.file_name().unwrap_or_default());
-                format!("{}: cannot write: {e}", name.display())
+                format!("{}: cannot write: {e}", shown.join(&output.name).display())
             })?;
+        }
+        if STOPPED.load(Ordering::Relaxed) {
+            return Err(stopped(shown));
         }
         for (temp, output) in temps.iter().zip(outputs) {
             fs::rename(temp, dir.join(&output.name)).map_err(|e| {

@@ -290,3 +290,103 @@ fn names_from_an_abi_file_cannot_forge_a_line() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn valid_json_that_is_no_abi_file_is_named_so() {
+    let dir = generated("abi-shape");
+    std::fs::write(dir.join("list.json"), "[1, 2]").unwrap();
+    std::fs::write(dir.join("text.json"), r#"{"format": "one"}"#).unwrap();
+    refused(
+        &bounded(&dir, &["abi-diff", "list.json", "out/net.abi.json"]),
+        "list.json: not an ABI file: JSON, but not an object",
+    );
+    refused(
+        &bounded(&dir, &["abi-diff", "text.json", "out/net.abi.json"]),
+        "text.json: not an ABI file: its `format` is not a number",
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Every file in `dir` with its contents.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().into_string().unwrap(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_killed_runs_temporary_files_are_removed_by_the_next() {
+    let dir = generated("stale-temps");
+    std::fs::write(dir.join("out/.net.bt.tmp-99999"), "half").unwrap();
+    std::fs::write(dir.join("out/.tracing.md.tmp-4"), "half").unwrap();
+    std::fs::write(dir.join("out/.mine"), "not ours").unwrap();
+    let output = bounded(&dir, &["--out", "out", "decl.rs"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let names: Vec<String> = snapshot(&dir.join("out"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".tmp-")), "{names:?}");
+    assert!(names.contains(&".mine".to_string()), "{names:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Whether process `pid` waits for a lock (`/proc/locks` lists its
+/// blocked request with `->`).
+fn waits_for_a_lock(pid: u32) -> bool {
+    std::fs::read_to_string("/proc/locks")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.contains("->") && l.split_whitespace().any(|f| f == pid.to_string()))
+}
+
+#[test]
+fn sigint_before_the_renames_keeps_the_old_artifacts() {
+    let dir = generated("sigint");
+    let before = snapshot(&dir.join("out"));
+    // A changed declaration: the run would replace every artifact.
+    let declaration = std::fs::read_to_string(dir.join("decl.rs")).unwrap();
+    std::fs::write(
+        dir.join("decl.rs"),
+        declaration.replace("Connection ID", "The connection's ID"),
+    )
+    .unwrap();
+    // Holding the directory's lock, so that the run waits where the test
+    // can see it: then it is interrupted.
+    let lock = std::fs::File::open(dir.join("out")).unwrap();
+    lock.lock().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_tracepoints-gen"))
+        .args(["--out", "out", "decl.rs"])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !waits_for_a_lock(child.id()) {
+        assert!(start.elapsed() < BOUND, "the run never waited for the lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    drop(lock);
+    let output = child.wait_with_output().unwrap();
+    refused(
+        &output,
+        "out: stopped (SIGINT or SIGTERM) before any artifact was replaced: nothing written",
+    );
+    assert_eq!(snapshot(&dir.join("out")), before);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -105,6 +105,46 @@ fn readers(file: &Path) -> [(&'static str, Command); 3] {
     ]
 }
 
+/// Runs `command` with its output in files, for at most 60 s: a reader
+/// that blocks (on a FIFO, say) fails the test instead of hanging it.
+fn bounded(name: &str, command: &mut Command) -> Output {
+    let dir = std::env::temp_dir();
+    // The tests run side by side: each run's files are its own.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tag = format!("tracepoints-reader-{}-{run}-{name}", std::process::id());
+    let (out, err) = (
+        dir.join(format!("{tag}.out")),
+        dir.join(format!("{tag}.err")),
+    );
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let output = Output {
+        status,
+        stdout: std::fs::read(&out).unwrap(),
+        stderr: std::fs::read(&err).unwrap(),
+    };
+    let _ = std::fs::remove_file(out);
+    let _ = std::fs::remove_file(err);
+    output
+}
+
 /// Each line of `output`'s stdout as JSON.
 fn json_lines(name: &str, output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
@@ -118,7 +158,7 @@ fn json_lines(name: &str, output: &Output) -> Vec<Value> {
 /// run's one line, no traceback).
 fn all_read(file: &Path, expected: &[Value], ok: bool, message: &str) {
     for (name, mut command) in readers(file) {
-        let output = command.output().unwrap();
+        let output = bounded(name, &mut command);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.success(), ok, "{name}: {stderr}");
         assert_eq!(json_lines(name, &output), expected, "{name}: {stderr}");
@@ -247,12 +287,43 @@ fn the_python_reader_ends_quietly_or_in_one_line() {
     let _ = std::fs::remove_file(&file);
     for (path, reason) in [
         ("/nonexistent/x.records", "No such file or directory"),
-        ("/tmp", "Is a directory"),
+        ("/tmp", "not a regular file"),
     ] {
-        let [_, _, (_, mut python)] = readers(Path::new(path));
-        let output = python.output().unwrap();
+        let [_, _, (name, mut python)] = readers(Path::new(path));
+        let output = bounded(name, &mut python);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{path}");
         assert_eq!(stderr.trim_end(), format!("{path}: cannot read: {reason}"));
     }
+}
+
+#[test]
+fn files_that_are_no_record_files_are_named_in_one_line() {
+    if !runnable() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("tracepoints-not-records-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Copied as text: every line ends in CRLF.
+    let crlf = dir.join("crlf.records");
+    let mut bytes = b"tracepoints records 2\r\nnet\r\n".to_vec();
+    trailer(&mut bytes);
+    std::fs::write(&crlf, bytes).unwrap();
+    // A megabyte without a newline: not read whole.
+    let long = dir.join("long.records");
+    std::fs::write(&long, vec![b'x'; 1 << 20]).unwrap();
+    let fifo = dir.join("fifo.records");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let cases = [
+        (&crlf, "its lines end in CRLF: it was copied as text, which damages records; copy it as binary".to_string()),
+        (&long, "not a record file".to_string()),
+        (&fifo, "cannot read: not a regular file".to_string()),
+    ];
+    for (file, message) in cases {
+        all_read(file, &[], false, &format!("{}: ", file.display()));
+        all_read(file, &[], false, &message);
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

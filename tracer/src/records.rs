@@ -36,6 +36,9 @@ pub struct Lost {
     /// Per kind, when the capture says.
     pub by_kind: Option<Vec<u64>>,
 }
+/// The most bytes of a record file's header or provider line read.
+const LINE: u64 = 256;
+
 /// The length that marks the trailer.
 const TRAILER: u32 = u32::MAX;
 /// Bytes buffered before they are written.
@@ -112,22 +115,36 @@ pub fn read(
     largest: impl FnOnce(&str) -> Result<u32, String>,
     mut each: impl FnMut(&str, &[u8]) -> Result<(), String>,
 ) -> Result<(String, Lost), String> {
-    let file = File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    // A FIFO or a device would block or never end.
+    let regular = std::fs::metadata(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    if !regular.is_file() {
+        return Err(format!("{path}: cannot read: not a regular file"));
+    }
+    let file = File::open(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     let mut input = BufReader::with_capacity(BATCH, file);
+    // The two lines are short: read at most LINE bytes of each (a file
+    // that is not a record file may have no newline for megabytes).
     let mut line = |what: &str| -> Result<String, String> {
-        let mut line = String::new();
-        input
-            .read_line(&mut line)
+        let mut line = Vec::new();
+        (&mut input)
+            .take(LINE)
+            .read_until(b'\n', &mut line)
             .map_err(|e| format!("{path}: {e}"))?;
-        line.pop()
-            .filter(|&c| c == '\n')
-            .map(|_| line)
-            .ok_or_else(|| format!("{path}: no {what} line: not a record file"))
+        let line = String::from_utf8_lossy(&line).into_owned();
+        let Some(line) = line.strip_suffix('\n') else {
+            return Err(format!("{path}: no {what} line: not a record file"));
+        };
+        if line.ends_with('\r') {
+            return Err(format!(
+                "{path}: its lines end in CRLF: it was copied as text, which damages records; copy it as binary"
+            ));
+        }
+        Ok(line.to_string())
     };
     let magic = line("header")?;
     if magic != MAGIC && magic != MAGIC_1 {
         return Err(format!(
-            "{path}: starts with `{magic}`, not `{MAGIC}`: not a record file"
+            "{path}: starts with {magic:?}, not `{MAGIC}`: not a record file"
         ));
     }
     let provider = line("provider")?;

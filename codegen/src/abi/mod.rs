@@ -134,21 +134,22 @@ pub struct Length {
 impl Abi {
     /// Reads an ABI file's text; the error says what is wrong.
     pub fn parse(text: &str) -> Result<Abi, String> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: Option<u64>,
-        }
-        let format: Format = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-        match format.format {
-            Some(n) if n == u64::from(FORMAT) => {}
-            Some(n) => {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let Some(object) = value.as_object() else {
+            return Err("not an ABI file: JSON, but not an object".into());
+        };
+        match object.get("format").map(serde_json::Value::as_u64) {
+            Some(Some(n)) if n == u64::from(FORMAT) => {}
+            Some(Some(n)) => {
                 return Err(format!(
                     "format {n}, but this tracepoints-gen reads format {FORMAT}"
                 ));
             }
-            None => return Err("no `format` number".into()),
+            Some(None) => return Err("not an ABI file: its `format` is not a number".into()),
+            None => return Err("not an ABI file: no `format` number".into()),
         }
-        serde_json::from_str(text).map_err(|e| e.to_string())
+        serde_json::from_str(text).map_err(|e| format!("not an ABI file: {e}"))
     }
 
     /// The file's text: the file, its tracepoints and their lists of

@@ -24,6 +24,7 @@ import ctypes
 import json
 import os
 import signal
+import stat
 import struct
 import sys
 import tempfile
@@ -275,16 +276,22 @@ def read_records(path):
     not one, cannot be read, has a record longer than any of the
     provider's, or ends before its trailer."""
     try:
+        # A FIFO or a device would block or never end.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            sys.exit("%s: cannot read: not a regular file" % path)
         f = open(path, "rb")
     except OSError as e:
         sys.exit("%s: cannot read: %s" % (path, e.strerror or e))
     with f:
-        magic = f.readline()
+        # The two lines are short: at most 256 bytes of each are read.
+        magic = f.readline(256)
+        if magic.endswith(b"\r\n"):
+            sys.exit("%s: its lines end in CRLF: it was copied as text, which damages records; copy it as binary" % path)
         if magic not in (RECORDS_MAGIC, RECORDS_MAGIC_1):
-            sys.exit("%s: not a record file (it does not start with %r)" % (path, RECORDS_MAGIC.decode()))
-        provider = f.readline().decode("utf-8", "replace").rstrip("\n")
+            sys.exit("%s: starts with %r, not `%s`: not a record file" % (path, magic.rstrip(b"\n").decode("utf-8", "replace"), RECORDS_MAGIC.decode().rstrip("\n")))
+        provider = f.readline(256).decode("utf-8", "replace").rstrip("\n")
         if provider != "utxocache":
-            sys.exit("%s: records of `%s`, not of `utxocache`" % (path, provider))
+            sys.exit("%s: records of %r, not of `utxocache`" % (path, provider))
         count = 0
         while True:
             head = f.read(4)

@@ -21,6 +21,7 @@ import ctypes
 import json
 import os
 import signal
+import stat
 import struct
 import sys
 import tempfile
