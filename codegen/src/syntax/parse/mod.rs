@@ -19,7 +19,7 @@ pub fn attribute(
     errors: &mut Errors,
 ) -> Option<ast::Provider> {
     let embed_docs = options(args, errors);
-    if let Err(error) = within_depth(&item) {
+    if let Err(error) = within_limits(&item, MAX_CHAIN) {
         errors.push_error(error);
         return None;
     }
@@ -72,7 +72,7 @@ pub fn file(source: &str, errors: &mut Errors) -> syn::Result<Vec<ast::Provider>
     let tokens: TokenStream = without_shebang(source).parse().map_err(|e: proc_macro2::LexError| {
         syn::Error::new(e.span(), "cannot read this file as Rust tokens: look for an unclosed delimiter or string near here")
     })?;
-    within_depth(&tokens)?;
+    within_limits(&tokens, MAX_CHAIN_IN_FILE)?;
     let file: syn::File = syn::parse2(tokens)?;
     let mut found = Vec::new();
     collect_modules(&file.items, &mut found, errors);
@@ -95,30 +95,90 @@ fn without_shebang(source: &str) -> &str {
 /// its stack.
 pub const MAX_DEPTH: usize = 128;
 
-/// An error at the first group nested deeper than [`MAX_DEPTH`]. Walks the
-/// tokens with a stack of its own, so any depth is safe to check.
-fn within_depth(tokens: &TokenStream) -> syn::Result<()> {
-    let mut stack = vec![tokens.clone().into_iter()];
-    while let Some(top) = stack.last_mut() {
-        match top.next() {
-            Some(proc_macro2::TokenTree::Group(group)) => {
-                if stack.len() > MAX_DEPTH {
+/// How many tokens may chain in a declaration (the macro's input) without
+/// a `,` or `;` between them, counting those of the enclosing chains: the
+/// parser recurses once for each of many forms (`&&&T`, `Vec<Vec<T>>`,
+/// `!!x`, `a = a = b`, `1 + 1 + 1`, `fn() -> fn()`), and a few hundred
+/// levels overflow a proc macro's stack in a debug build. A declaration's
+/// chains are a few tokens long.
+pub const MAX_CHAIN: usize = 128;
+
+/// The same for a whole file read by `tracepoints-gen`, which may hold
+/// other code (a long builder chain, say) and parses on a stack of its own
+/// large enough for this many.
+pub const MAX_CHAIN_IN_FILE: usize = 2048;
+
+/// An error at the first group nested deeper than [`MAX_DEPTH`] or the
+/// first token that makes a chain longer than `max_chain` (see
+/// [`MAX_CHAIN`]). Walks the tokens with a stack of its own, so any input
+/// is safe to check. An attribute (`#[...]`) adds nothing to a chain (the
+/// parser reads a list of them without recursing), and a block (`{...}`)
+/// ends one unless an operator, `else` or `as` continues it.
+fn within_limits(tokens: &TokenStream, max_chain: usize) -> syn::Result<()> {
+    use proc_macro2::{Delimiter, TokenTree};
+    // Each level: its tokens, the chain it continues, its own run.
+    let mut stack = vec![(tokens.clone().into_iter().peekable(), 0usize, 0usize)];
+    while let Some(level) = stack.len().checked_sub(1) {
+        let depth = level + 1;
+        let (tokens, inherited, run) = &mut stack[level];
+        let Some(token) = tokens.next() else {
+            stack.pop();
+            continue;
+        };
+        let attribute = matches!(&token, TokenTree::Punct(p) if p.as_char() == '#')
+            && matches!(tokens.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket);
+        match &token {
+            TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => *run = 0,
+            _ if attribute => {
+                // The `[...]` that follows is checked as a group of its own.
+                let Some(TokenTree::Group(group)) = tokens.next() else {
+                    unreachable!("peeked");
+                };
+                let chain = *inherited + *run;
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(&group));
+                }
+                stack.push((group.stream().into_iter().peekable(), chain, 0));
+            }
+            _ => {
+                *run += 1;
+                let chain = *inherited + *run;
+                if chain > max_chain {
                     return Err(syn::Error::new(
-                        group.span_open(),
+                        token.span(),
                         format_args!(
-                            "brackets nest deeper than {MAX_DEPTH} levels here: no declaration needs that many; simplify the code"
+                            "more than {max_chain} tokens chain here without a `,` or `;` (each `&`, `<`, operator or keyword nests the parse one level): no declaration needs that many; simplify the code"
                         ),
                     ));
                 }
-                stack.push(group.stream().into_iter());
-            }
-            Some(_) => {}
-            None => {
-                stack.pop();
+                if let TokenTree::Group(group) = &token {
+                    if depth > MAX_DEPTH {
+                        return Err(too_deep(group));
+                    }
+                    let continued = match tokens.peek() {
+                        Some(TokenTree::Punct(p)) => p.as_char() != '#',
+                        Some(TokenTree::Ident(i)) => i == "else" || i == "as",
+                        _ => false,
+                    };
+                    if group.delimiter() == Delimiter::Brace && !continued {
+                        *run = 0;
+                    }
+                    stack.push((group.stream().into_iter().peekable(), chain, 0));
+                }
             }
         }
     }
     Ok(())
+}
+
+/// The error at a group nested deeper than [`MAX_DEPTH`].
+fn too_deep(group: &proc_macro2::Group) -> syn::Error {
+    syn::Error::new(
+        group.span_open(),
+        format_args!(
+            "brackets nest deeper than {MAX_DEPTH} levels here: no declaration needs that many; simplify the code"
+        ),
+    )
 }
 
 fn collect_modules(items: &[syn::Item], found: &mut Vec<ast::Provider>, errors: &mut Errors) {
