@@ -5,7 +5,7 @@
 use tracepoints_codegen::model::{
     BPFTRACE_MAX_ARGS, Limits, MAX_BUFFER_CAP, MAX_NAME_LEN, MAX_STR_LEN,
 };
-use tracepoints_codegen::syntax::parse::MAX_DEPTH;
+use tracepoints_codegen::syntax::parse::{MAX_CHAIN, MAX_DEPTH};
 use tracepoints_tests::workspace_root;
 
 /// The rows of the `# Limits` table of the declaration reference, as
@@ -58,6 +58,10 @@ fn the_limits_table_is_the_model() {
             format!("1 to {MAX_NAME_LEN}"),
         ),
         ("brackets nested in one declaration", MAX_DEPTH.to_string()),
+        (
+            "tokens chained without a `,` or `;` in a declaration (each `&`, `<`, operator or keyword nests the parser one level)",
+            MAX_CHAIN.to_string(),
+        ),
     ];
     let documented = documented_limits();
     let documented: Vec<(&str, &str)> = documented
