@@ -138,8 +138,18 @@ impl Binary {
         }
         let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
         let cache = object::ReadCache::new(file);
-        let data = &cache;
-        let elf = ElfFile64::<object::Endianness, &object::ReadCache<std::fs::File>>::parse(data)
+        Binary::parse(&cache, meta.len())
+    }
+
+    /// Reads an ELF64 file held in memory (every check of [`Binary::read`]
+    /// but the file's kind).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Binary, String> {
+        Binary::parse(bytes, bytes.len() as u64)
+    }
+
+    /// The binary in `data`, a file of `len` bytes.
+    fn parse<'data, R: object::ReadRef<'data>>(data: R, len: u64) -> Result<Binary, String> {
+        let elf = ElfFile64::<object::Endianness, R>::parse(data)
             .map_err(|e| format!("not an ELF64 file: {e}"))?;
         let endian = elf.endian();
         if !object::Endian::is_little_endian(endian) {
@@ -215,9 +225,7 @@ impl Binary {
         // address space: no sum below can overflow.
         for (i, p) in segments.iter().enumerate() {
             let (offset, size, vaddr) = (p.p_offset(endian), p.p_filesz(endian), p.p_vaddr(endian));
-            let inside = offset
-                .checked_add(size)
-                .is_some_and(|end| end <= meta.len())
+            let inside = offset.checked_add(size).is_some_and(|end| end <= len)
                 && vaddr.checked_add(size).is_some();
             if !inside
                 && [object::elf::PT_LOAD, object::elf::PT_GNU_RELRO].contains(&p.p_type(endian))

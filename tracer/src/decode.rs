@@ -128,6 +128,26 @@ impl Decoder {
         if !strings_end {
             return None;
         }
+        // A buffer whose length is an argument holds that many bytes (at
+        // most its cap): the BPF programs size the record to hold them, so
+        // a record that holds fewer is damaged, as one without a NUL is.
+        let buffers_held = tracepoint
+            .args
+            .iter()
+            .enumerate()
+            .all(|(i, arg)| match arg.ty {
+                ArgType::Bytes {
+                    len: BytesLen::Arg { index, .. },
+                    ..
+                } => {
+                    let kept = u64::try_from(int(index)).map_or(u64::MAX, |n| n);
+                    field(i).len() as u64 >= kept.min(u64::from(offsets.sizes[i]))
+                }
+                _ => true,
+            });
+        if !buffers_held {
+            return None;
+        }
         let values = tracepoint
             .args
             .iter()

@@ -606,16 +606,19 @@ fn read(file: &std::path::Path, args: &Trace) -> Result<(), String> {
     let path = file.to_string_lossy().into_owned();
     let mut decoder: Option<decode::Decoder> = None;
     let mut lines = Vec::new();
-    let largest = |name: &str| {
+    let limits = |name: &str| {
         providers
             .iter()
             .find(|p| p.name == name)
-            .map(tracepoints_codegen::record::largest)
+            .map(|p| records::Limits {
+                largest: tracepoints_codegen::record::largest(p),
+                kinds: p.tracepoints.len(),
+            })
             .ok_or_else(|| {
                 format!("{path}: records of provider `{name}`, which the ABI does not declare")
             })
     };
-    let read = records::read(&path, largest, |name, record| {
+    let read = records::read(&path, limits, |name, record| {
         if STOP.load(Ordering::Relaxed) {
             // Standard output closed: nothing more to print.
             return Err(CLOSED.into());

@@ -27,6 +27,17 @@ const MAX_KINDS: u32 = 4096;
 /// length a damaged file could claim.
 const MAX_RECORD: u32 = 8 << 20;
 
+/// What a reader knows of the provider a record file names: the size of
+/// its largest record and its number of tracepoints (the counts a
+/// trailer holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The size of the largest record.
+    pub largest: u32,
+    /// How many tracepoints the provider has.
+    pub kinds: usize,
+}
+
 /// The events a capture's tracer lost: in all, and of each kind (from kind
 /// 1; `None` in a version 1 capture).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,12 +118,14 @@ impl Writer {
 
 /// Calls `each` with the provider's name and every record of the capture
 /// at `path`, in order; returns the provider's name and the lost count
-/// of its trailer. `largest` gives, for the provider the file names, the
-/// size of its largest record (or refuses the provider): a record that
-/// claims more is refused as damage before anything is read into memory.
+/// of its trailer. `limits` gives, for the provider the file names, its
+/// [`Limits`] (or refuses the provider): a record that claims more than
+/// the largest is refused as damage before anything is read into memory,
+/// as is a trailer of another number of counts or whose total is not
+/// their sum.
 pub fn read(
     path: &str,
-    largest: impl FnOnce(&str) -> Result<u32, String>,
+    limits: impl FnOnce(&str) -> Result<Limits, String>,
     mut each: impl FnMut(&str, &[u8]) -> Result<(), String>,
 ) -> Result<(String, Lost), String> {
     // A FIFO or a device would block or never end.
@@ -148,7 +161,8 @@ pub fn read(
         ));
     }
     let provider = line("provider")?;
-    let largest = largest(&provider)?.min(MAX_RECORD);
+    let limits = limits(&provider)?;
+    let largest = limits.largest.min(MAX_RECORD);
     let mut record = Vec::new();
     let mut count = 0u64;
     loop {
@@ -172,14 +186,23 @@ pub fn read(
             let mut kinds = [0u8; 4];
             input.read_exact(&mut kinds).map_err(cut)?;
             let kinds = u32::from_le_bytes(kinds);
-            if kinds > MAX_KINDS {
-                return Err(format!("{path}: a trailer of {kinds} event kinds"));
+            if kinds > MAX_KINDS || kinds as usize != limits.kinds {
+                return Err(format!(
+                    "{path}: a trailer of {kinds} tracepoints' counts, but `{provider}` has {}: a damaged file",
+                    limits.kinds
+                ));
             }
             let mut by_kind = Vec::new();
             for _ in 0..kinds {
                 let mut n = [0u8; 8];
                 input.read_exact(&mut n).map_err(cut)?;
                 by_kind.push(u64::from_le_bytes(n));
+            }
+            let sum = by_kind.iter().try_fold(0u64, |sum, &n| sum.checked_add(n));
+            if sum != Some(total) {
+                return Err(format!(
+                    "{path}: a trailer whose total lost ({total}) is not the sum of its counts: a damaged file"
+                ));
             }
             let by_kind = Some(by_kind);
             return Ok((provider, Lost { total, by_kind }));

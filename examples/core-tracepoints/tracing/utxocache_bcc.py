@@ -309,10 +309,17 @@ def read_records(path):
                 if len(kinds) < 4:
                     break
                 (kinds,) = struct.unpack("<I", kinds)
+                if kinds != len(EVENTS):
+                    sys.stdout.flush()
+                    sys.exit("%s: a trailer of %d tracepoints' counts, but `utxocache` has %d: a damaged file" % (path, kinds, len(EVENTS)))
                 counts = f.read(8 * kinds)
-                if kinds != len(EVENTS) or len(counts) < 8 * kinds:
+                if len(counts) < 8 * kinds:
                     break
-                print(lost_json(list(struct.unpack("<%dQ" % kinds, counts))), flush=True)
+                counts = list(struct.unpack("<%dQ" % kinds, counts))
+                if sum(counts) != struct.unpack("<Q", lost)[0]:
+                    sys.stdout.flush()
+                    sys.exit("%s: a trailer whose total lost (%d) is not the sum of its counts: a damaged file" % (path, struct.unpack("<Q", lost)[0]))
+                print(lost_json(counts), flush=True)
                 return
             if size > MAX_RECORD:
                 sys.stdout.flush()

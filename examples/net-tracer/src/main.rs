@@ -27,6 +27,8 @@ struct Events {
     lost_json: fn(&[u64]) -> String,
     /// The size of the provider's largest record.
     max_record: usize,
+    /// How many tracepoints the provider has.
+    kinds: usize,
 }
 
 macro_rules! providers {
@@ -50,6 +52,7 @@ macro_rules! providers {
                     },
                     lost_json: $name::lost_json,
                     max_record: $name::MAX_RECORD,
+                    kinds: $name::TRACEPOINTS.len(),
                 }),)*
                 _ => None,
             }
@@ -179,11 +182,14 @@ const CLOSED: &str = "standard output closed";
 /// `--read FILE`: the JSON lines of a record file, then its lost counts.
 fn read_records(path: &str) -> Result<(), String> {
     let mut lines = String::new();
-    let largest = |name: &str| {
+    let limits = |name: &str| {
         let events = events(name).ok_or_else(|| format!("{path}: unknown provider `{name}`"))?;
-        Ok(u32::try_from(events.max_record).unwrap_or(u32::MAX))
+        Ok(records::Limits {
+            largest: u32::try_from(events.max_record).unwrap_or(u32::MAX),
+            kinds: events.kinds,
+        })
     };
-    let read = records::read(path, largest, |name, record| {
+    let read = records::read(path, limits, |name, record| {
         if STOP.load(Ordering::Relaxed) {
             // Standard output closed: nothing more to print.
             return Err(CLOSED.into());
