@@ -3,8 +3,10 @@
 # loads 9p, mounts the arm64 tree (read-only) as the new root and the
 # checkout at its own path, runs the command the kernel line names in the
 # checkout, writes its status to target/aarch64/vm-status and powers off.
-# The kernel gives init `tp_checkout` and `tp_cmd` (base64) from its line.
+# The kernel gives init `tp_checkout` and `tp_cmd` (both base64: a path may
+# hold spaces) from its line.
 /bin/busybox --install -s /bin
+checkout=$(echo "$tp_checkout" | base64 -d)
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -18,8 +20,8 @@ mount -t tmpfs tmp "$new/tmp"
 mount -t tmpfs run "$new/run"
 # A checkout under /tmp or /run needs its mount point in the new tmpfs
 # (elsewhere aarch64-vm.sh made it in the read-only tree).
-mkdir -p "$new$tp_checkout" 2>/dev/null
-mount -t 9p -o "$opts" checkout "$new$tp_checkout" || echo "init: no checkout share"
+mkdir -p "$new$checkout" 2>/dev/null
+mount -t 9p -o "$opts" checkout "$new$checkout" || echo "init: no checkout share"
 mount --move /proc "$new/proc"
 mount --move /sys "$new/sys"
 mount --move /dev "$new/dev"
@@ -39,9 +41,9 @@ cmd=$(echo "$tp_cmd" | base64 -d)
 echo "init: $(uname -r), $(nproc) CPUs; running: $cmd"
 # What runs gets a plain environment, the checkout as its directory.
 chroot "$new" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp \
-    TRACEPOINTS_E2E="$tp_e2e" /bin/sh -c "cd '$tp_checkout' && $cmd"
+    TRACEPOINTS_E2E="$tp_e2e" /bin/sh -c 'cd "$1" && eval "$2"' sh "$checkout" "$cmd"
 status=$?
-echo "$status" >"$new$tp_checkout/target/aarch64/vm-status"
+echo "$status" >"$new$checkout/target/aarch64/vm-status"
 sync
 echo "init: exit status $status; powering off"
 echo o >"$new/proc/sysrq-trigger"

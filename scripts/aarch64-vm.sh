@@ -133,15 +133,20 @@ run() {
     cmd=$(printf '%q ' "$@")
     # The kernel passes unknown `name=value` parameters to init as its
     # environment: where the checkout is and what to run.
+    local started=$SECONDS ran=0
     timeout --kill-after=10 "${VM_TIMEOUT:-1800}" chroot "$sid" qemu-system-aarch64 \
         -M virt -cpu max -smp 2 -m 3072 -nographic -no-reboot \
         -kernel /srv/aarch64/vmlinuz -initrd /srv/aarch64/initramfs.gz \
         -virtfs local,path=/srv/aarch64/root,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
         -virtfs "local,path=$checkout,mount_tag=checkout,security_model=none,multidevs=remap" \
-        -append "console=ttyAMA0 panic=-1 quiet tp_checkout=$checkout tp_e2e=${TRACEPOINTS_E2E:-} tp_cmd=$(printf '%s' "$cmd" | base64 -w0)" ||
-        true
+        -append "console=ttyAMA0 panic=-1 quiet tp_checkout=$(printf '%s' "$checkout" | base64 -w0) tp_e2e=${TRACEPOINTS_E2E:-} tp_cmd=$(printf '%s' "$cmd" | base64 -w0)" ||
+        ran=$?
     if [ ! -s "$status" ]; then
-        echo "aarch64-vm.sh: the machine stopped without reporting a status (timeout: ${VM_TIMEOUT:-1800} s)" >&2
+        if [ "$ran" = 124 ] || [ "$ran" = 137 ]; then
+            echo "aarch64-vm.sh: the machine did not finish within ${VM_TIMEOUT:-1800} s: stopped it" >&2
+        else
+            echo "aarch64-vm.sh: the machine powered off after $((SECONDS - started)) s without reporting a status (qemu's status $ran): its console above says why" >&2
+        fi
         exit 1
     fi
     exit "$(cat "$status")"
