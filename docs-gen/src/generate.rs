@@ -102,6 +102,28 @@ impl AbiLock {
     }
 }
 
+/// The committed ABI file at `path` (shown as `shown`) and its
+/// `abi_version`; the error says what is wrong with the file.
+fn committed_abi(path: &Path, shown: &Path) -> Result<(abi::Abi, u32), String> {
+    let committed = crate::read::text(path, crate::read::MAX_TEXT_BYTES)
+        .map_err(|e| format!("{}: {e}", shown.display()))?;
+    let old = abi::Abi::parse(&committed).map_err(|e| {
+        format!(
+            "{}: {e} (restore it from version control, or delete it to start a new ABI history)",
+            shown.display()
+        )
+    })?;
+    let version = u32::try_from(old.abi_version).map_err(|_| {
+        format!(
+            "{}: abi_version {} is larger than {} (the largest this tool records): restore the file from version control",
+            shown.display(),
+            old.abi_version,
+            u32::MAX
+        )
+    })?;
+    Ok((old, version))
+}
+
 /// Compares each provider's ABI with its committed ABI file in `out`, if
 /// any. A breaking change is an error unless `--accept-breaking` is given
 /// (then the version grows by one) or only a check is asked for (then the
@@ -126,31 +148,12 @@ fn abi_lock(
             // No ABI history yet (or no output directory: writing reports it).
             continue;
         }
-        let committed = match crate::read::text(&path, crate::read::MAX_TEXT_BYTES) {
-            Ok(text) => text,
+        let (old, version) = match committed_abi(&path, &shown) {
+            Ok(committed) => committed,
             Err(e) => {
-                errors.push(format!("{}: {e}", shown.display()));
+                errors.push(e);
                 continue;
             }
-        };
-        let old = match abi::Abi::parse(&committed) {
-            Ok(old) => old,
-            Err(e) => {
-                errors.push(format!(
-                    "{}: {e} (restore it from version control, or delete it to start a new ABI history)",
-                    shown.display()
-                ));
-                continue;
-            }
-        };
-        let Ok(version) = u32::try_from(old.abi_version) else {
-            errors.push(format!(
-                "{}: abi_version {} is larger than {} (the largest this tool records): restore the file from version control",
-                shown.display(),
-                old.abi_version,
-                u32::MAX
-            ));
-            continue;
         };
         let new = crate::emit::abi::abi(provider, origin, u64::from(version));
         let changes = abi::diff(&old, &new);

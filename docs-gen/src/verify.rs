@@ -165,94 +165,14 @@ impl Binary {
             other => Machine::Other(other),
         };
         let page = machine.page_size();
-        let bad = |e: object::read::Error| format!("malformed ELF file: {e}");
-        let sections = header.sections(endian, data).map_err(bad)?;
-        let mut notes = Vec::new();
-        let mut abi_notes = Vec::new();
-        let mut abi_problem = None;
-        let mut has_stapsdt_base = false;
-        for section in sections.iter() {
-            let name = sections.section_name(endian, section).map_err(bad)?;
-            if name == b".stapsdt.base" {
-                has_stapsdt_base = true;
-            }
-            // The notes' own sections hold nothing else: a note of another
-            // owner there is one whose size fields were damaged.
-            let only = match name {
-                b".note.stapsdt" => Some(("stapsdt", 3)),
-                b".note.tracepoints" => Some((OWNER, TYPE)),
-                _ => None,
-            };
-            let Some(mut found) = section.notes(endian, data).map_err(bad)? else {
-                continue;
-            };
-            let align = if section.sh_addralign(endian) == 8 {
-                8
-            } else {
-                4
-            };
-            let mut offset = section.sh_offset(endian);
-            while let Some(note) = found.next().map_err(bad)? {
-                let at = offset;
-                offset += 12
-                    + u64::from(note.n_namesz(endian)).next_multiple_of(align)
-                    + u64::from(note.n_descsz(endian)).next_multiple_of(align);
-                let owner = (note.name(), note.n_type(endian));
-                if let Some((want, kind)) = only
-                    && owner != (want.as_bytes(), kind)
-                {
-                    return Err(format!(
-                        "malformed ELF file: the note at offset {at:#x} in `{}` is not a {want} note (its sizes are damaged?)",
-                        String::from_utf8_lossy(name)
-                    ));
-                }
-                if owner == (OWNER.as_bytes(), TYPE) {
-                    match Note::parse(note.desc()) {
-                        Ok(abi) => abi_notes.push(abi),
-                        Err(e) => abi_problem = abi_problem.or(Some(e)),
-                    }
-                } else if owner == (b"stapsdt".as_slice(), 3) {
-                    notes.push(parse_note(note.desc()).ok_or_else(|| {
-                        format!(
-                            "malformed ELF file: the stapsdt note at offset {at:#x} is malformed"
-                        )
-                    })?);
-                }
-            }
-        }
-        let segments = header.program_headers(endian, data).map_err(bad)?;
-        // Every segment the checks use lies inside the file and the
-        // address space: no sum below can overflow.
-        for (i, p) in segments.iter().enumerate() {
-            let (offset, size, vaddr) = (p.p_offset(endian), p.p_filesz(endian), p.p_vaddr(endian));
-            let inside = offset.checked_add(size).is_some_and(|end| end <= len)
-                && vaddr.checked_add(size).is_some();
-            if !inside
-                && [object::elf::PT_LOAD, object::elf::PT_GNU_RELRO].contains(&p.p_type(endian))
-            {
-                return Err(format!(
-                    "malformed ELF file: program header {i} (offset {offset:#x}, {size:#x} bytes) reaches past the end of the file"
-                ));
-            }
-        }
-        let relro_pages = segments
-            .iter()
-            .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
-            .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian), page));
-        let loads = segments
-            .iter()
-            .filter(|p| p.p_type(endian) == object::elf::PT_LOAD)
-            .map(|p| (p.p_vaddr(endian), p.p_offset(endian), p.p_filesz(endian)))
-            .collect();
+        let found = read_sections(header, endian, data)?;
+        let (relro_pages, loads) = read_segments(header, endian, data, len, page)?;
         Ok(Binary {
             machine,
-            notes,
-            embedded: match abi_problem {
-                Some(problem) => Err(problem),
-                None => note::providers(abi_notes),
-            },
+            notes: found.notes,
+            embedded: found.embedded,
             layout: Some(Layout {
-                has_stapsdt_base,
+                has_stapsdt_base: found.has_stapsdt_base,
                 relro_pages,
                 loads,
             }),
@@ -326,6 +246,125 @@ impl Binary {
         let relro = self.layout.as_ref()?.relro_pages.as_ref();
         Some(relro.is_some_and(|r| r.contains(&page)))
     }
+}
+
+/// What a binary's sections hold for the checks.
+struct Sections {
+    notes: Vec<SdtNote>,
+    embedded: Result<Vec<Abi>, String>,
+    has_stapsdt_base: bool,
+}
+
+type Header = object::elf::FileHeader64<object::Endianness>;
+
+fn bad(e: object::read::Error) -> String {
+    format!("malformed ELF file: {e}")
+}
+
+/// The stapsdt notes, the carried ABI and whether `.stapsdt.base` exists;
+/// a note of another owner in the notes' own sections is damage, named
+/// with its offset.
+fn read_sections<'data, R: object::ReadRef<'data>>(
+    header: &Header,
+    endian: object::Endianness,
+    data: R,
+) -> Result<Sections, String> {
+    let sections = header.sections(endian, data).map_err(bad)?;
+    let mut notes = Vec::new();
+    let mut abi_notes = Vec::new();
+    let mut abi_problem = None;
+    let mut has_stapsdt_base = false;
+    for section in sections.iter() {
+        let name = sections.section_name(endian, section).map_err(bad)?;
+        if name == b".stapsdt.base" {
+            has_stapsdt_base = true;
+        }
+        // The notes' own sections hold nothing else: a note of another
+        // owner there is one whose size fields were damaged.
+        let only = match name {
+            b".note.stapsdt" => Some(("stapsdt", 3)),
+            b".note.tracepoints" => Some((OWNER, TYPE)),
+            _ => None,
+        };
+        let Some(mut found) = section.notes(endian, data).map_err(bad)? else {
+            continue;
+        };
+        let align = if section.sh_addralign(endian) == 8 {
+            8
+        } else {
+            4
+        };
+        let mut offset = section.sh_offset(endian);
+        while let Some(note) = found.next().map_err(bad)? {
+            let at = offset;
+            offset += 12
+                + u64::from(note.n_namesz(endian)).next_multiple_of(align)
+                + u64::from(note.n_descsz(endian)).next_multiple_of(align);
+            let owner = (note.name(), note.n_type(endian));
+            if let Some((want, kind)) = only
+                && owner != (want.as_bytes(), kind)
+            {
+                return Err(format!(
+                    "malformed ELF file: the note at offset {at:#x} in `{}` is not a {want} note (its sizes are damaged?)",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+            if owner == (OWNER.as_bytes(), TYPE) {
+                match Note::parse(note.desc()) {
+                    Ok(abi) => abi_notes.push(abi),
+                    Err(e) => abi_problem = abi_problem.or(Some(e)),
+                }
+            } else if owner == (b"stapsdt".as_slice(), 3) {
+                notes.push(parse_note(note.desc()).ok_or_else(|| {
+                    format!("malformed ELF file: the stapsdt note at offset {at:#x} is malformed")
+                })?);
+            }
+        }
+    }
+    Ok(Sections {
+        notes,
+        embedded: match abi_problem {
+            Some(problem) => Err(problem),
+            None => note::providers(abi_notes),
+        },
+        has_stapsdt_base,
+    })
+}
+
+/// The file pages of the RELRO segment and the loaded segments, each
+/// checked to lie inside the file (`len` bytes) and the address space.
+#[allow(clippy::type_complexity)]
+fn read_segments<'data, R: object::ReadRef<'data>>(
+    header: &Header,
+    endian: object::Endianness,
+    data: R,
+    len: u64,
+    page: u64,
+) -> Result<(Option<std::ops::Range<u64>>, Vec<(u64, u64, u64)>), String> {
+    let segments = header.program_headers(endian, data).map_err(bad)?;
+    // Every segment the checks use lies inside the file and the
+    // address space: no sum below can overflow.
+    for (i, p) in segments.iter().enumerate() {
+        let (offset, size, vaddr) = (p.p_offset(endian), p.p_filesz(endian), p.p_vaddr(endian));
+        let inside = offset.checked_add(size).is_some_and(|end| end <= len)
+            && vaddr.checked_add(size).is_some();
+        if !inside && [object::elf::PT_LOAD, object::elf::PT_GNU_RELRO].contains(&p.p_type(endian))
+        {
+            return Err(format!(
+                "malformed ELF file: program header {i} (offset {offset:#x}, {size:#x} bytes) reaches past the end of the file"
+            ));
+        }
+    }
+    let relro_pages = segments
+        .iter()
+        .find(|p| p.p_type(endian) == object::elf::PT_GNU_RELRO)
+        .map(|p| file_pages(p.p_offset(endian), p.p_filesz(endian), page));
+    let loads = segments
+        .iter()
+        .filter(|p| p.p_type(endian) == object::elf::PT_LOAD)
+        .map(|p| (p.p_vaddr(endian), p.p_offset(endian), p.p_filesz(endian)))
+        .collect();
+    Ok((relro_pages, loads))
 }
 
 /// A note's description: pc, base, semaphore, then three NUL-terminated

@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 use std::io::Write;
-use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, LogPiece, Provider};
+use tracepoints_codegen::model::{
+    Arg, ArgType, BytesDisplay, BytesLen, LogPiece, Provider, Tracepoint,
+};
 use tracepoints_codegen::names::rust;
 use tracepoints_codegen::record::{Offsets, Record};
 
@@ -98,80 +100,11 @@ impl Decoder {
         if record.len() < needed {
             return None;
         }
-        let field = |i: usize| -> &'a [u8] {
-            let start = (offsets.args[i] as usize).min(record.len());
-            let end = (start + offsets.sizes[i] as usize).min(record.len());
-            &record[start..end]
-        };
-        let int = |i: usize| -> i128 {
-            let arg = &tracepoint.args[i];
-            let bytes = field(i);
-            let mut raw = [0u8; 8];
-            let n = bytes.len().min(8);
-            raw[..n].copy_from_slice(&bytes[..n]);
-            let value = u64::from_ne_bytes(raw);
-            let bits = 8 * arg.ty.size();
-            if arg.ty.is_signed() && bits < 64 {
-                let shift = 64 - bits;
-                i128::from(((value << shift) as i64) >> shift)
-            } else if arg.ty.is_signed() {
-                i128::from(value as i64)
-            } else {
-                i128::from(value)
-            }
-        };
-        // A string field holds its NUL (the BPF programs always write
-        // one): a field without one is damaged, and so is its record.
-        let strings_end = tracepoint.args.iter().enumerate().all(|(i, arg)| {
-            !matches!(arg.ty, ArgType::Str { .. } | ArgType::CStr { .. }) || field(i).contains(&0)
-        });
-        if !strings_end {
+        if !holds_its_values(record, offsets, tracepoint) {
             return None;
         }
-        // A buffer whose length is an argument holds that many bytes (at
-        // most its cap): the BPF programs size the record to hold them, so
-        // a record that holds fewer is damaged, as one without a NUL is.
-        let buffers_held = tracepoint
-            .args
-            .iter()
-            .enumerate()
-            .all(|(i, arg)| match arg.ty {
-                ArgType::Bytes {
-                    len: BytesLen::Arg { index, .. },
-                    ..
-                } => {
-                    let kept = u64::try_from(int(index)).map_or(u64::MAX, |n| n);
-                    field(i).len() as u64 >= kept.min(u64::from(offsets.sizes[i]))
-                }
-                _ => true,
-            });
-        if !buffers_held {
-            return None;
-        }
-        let values = tracepoint
-            .args
-            .iter()
-            .enumerate()
-            .map(|(i, arg)| match arg.ty {
-                ArgType::Bool => Value::Bool(field(i).first().is_some_and(|&b| b != 0)),
-                ArgType::Str { .. } | ArgType::CStr { .. } => {
-                    let bytes = field(i);
-                    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-                    Value::Str(&bytes[..end])
-                }
-                ArgType::Bytes {
-                    len: BytesLen::Arg { index, .. },
-                    ..
-                } => {
-                    // The length as the generated decoders take it: the
-                    // value's bits as an unsigned size.
-                    let len = int(index) as u64 as usize;
-                    let bytes = field(i);
-                    Value::Bytes(&bytes[..bytes.len().min(len)])
-                }
-                ArgType::Bytes { .. } => Value::Bytes(field(i)),
-                _ => Value::Int(int(i)),
-            })
+        let values = (0..tracepoint.args.len())
+            .map(|i| value(record, offsets, tracepoint, i))
             .collect();
         Some(Event {
             tracepoint: index,
@@ -249,6 +182,79 @@ impl Decoder {
             }
         }
         Some(out)
+    }
+}
+
+/// Field `i` of `record`, as far as the record goes.
+fn field<'a>(record: &'a [u8], offsets: &Offsets, i: usize) -> &'a [u8] {
+    let start = (offsets.args[i] as usize).min(record.len());
+    let end = (start + offsets.sizes[i] as usize).min(record.len());
+    &record[start..end]
+}
+
+/// Integer argument `i` of `record`, sign-extended as declared.
+fn int(record: &[u8], offsets: &Offsets, tracepoint: &Tracepoint, i: usize) -> i128 {
+    let arg = &tracepoint.args[i];
+    let bytes = field(record, offsets, i);
+    let mut raw = [0u8; 8];
+    let n = bytes.len().min(8);
+    raw[..n].copy_from_slice(&bytes[..n]);
+    let value = u64::from_ne_bytes(raw);
+    let bits = 8 * arg.ty.size();
+    if arg.ty.is_signed() && bits < 64 {
+        let shift = 64 - bits;
+        i128::from(((value << shift) as i64) >> shift)
+    } else if arg.ty.is_signed() {
+        i128::from(value as i64)
+    } else {
+        i128::from(value)
+    }
+}
+
+/// Whether `record` holds what its values say it does. A string field
+/// holds its NUL, and a buffer whose length is an argument holds that
+/// many bytes (at most its cap; a negative length is, as the BPF programs
+/// read it, a huge one): the BPF programs always write them so, and a
+/// record that does not is damaged.
+fn holds_its_values(record: &[u8], offsets: &Offsets, tracepoint: &Tracepoint) -> bool {
+    tracepoint
+        .args
+        .iter()
+        .enumerate()
+        .all(|(i, arg)| match arg.ty {
+            ArgType::Str { .. } | ArgType::CStr { .. } => field(record, offsets, i).contains(&0),
+            ArgType::Bytes {
+                len: BytesLen::Arg { index, .. },
+                ..
+            } => {
+                let kept =
+                    u64::try_from(int(record, offsets, tracepoint, index)).unwrap_or(u64::MAX);
+                field(record, offsets, i).len() as u64 >= kept.min(u64::from(offsets.sizes[i]))
+            }
+            _ => true,
+        })
+}
+
+/// Argument `i` of `record` as a value.
+fn value<'a>(record: &'a [u8], offsets: &Offsets, tracepoint: &Tracepoint, i: usize) -> Value<'a> {
+    let bytes = field(record, offsets, i);
+    match tracepoint.args[i].ty {
+        ArgType::Bool => Value::Bool(bytes.first().is_some_and(|&b| b != 0)),
+        ArgType::Str { .. } | ArgType::CStr { .. } => {
+            let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+            Value::Str(&bytes[..end])
+        }
+        ArgType::Bytes {
+            len: BytesLen::Arg { index, .. },
+            ..
+        } => {
+            // The length as the generated decoders take it: the value's
+            // bits as an unsigned size.
+            let len = int(record, offsets, tracepoint, index) as u64 as usize;
+            Value::Bytes(&bytes[..bytes.len().min(len)])
+        }
+        ArgType::Bytes { .. } => Value::Bytes(bytes),
+        _ => Value::Int(int(record, offsets, tracepoint, i)),
     }
 }
 

@@ -47,6 +47,49 @@ pub struct Lost {
     /// Per kind, when the capture says.
     pub by_kind: Option<Vec<u64>>,
 }
+/// Why a trailer could not be read.
+enum Trailer {
+    /// The file ended (or could not be read) inside it.
+    Cut(std::io::Error),
+    /// It does not fit the provider: what is wrong.
+    Damaged(String),
+}
+
+/// The lost counts of a trailer, after its marker: a version 1 file's
+/// total only, else the total and one count per tracepoint (`kinds` of
+/// them, whose sum is the total).
+fn trailer(input: &mut impl Read, version_1: bool, kinds: usize) -> Result<Lost, Trailer> {
+    let total = u64::from_le_bytes(bytes(input)?);
+    if version_1 {
+        let by_kind = None;
+        return Ok(Lost { total, by_kind });
+    }
+    let count = u32::from_le_bytes(bytes(input)?);
+    if count > MAX_KINDS || count as usize != kinds {
+        return Err(Trailer::Damaged(format!(
+            "a trailer of {count} tracepoints' counts, but the provider has {kinds}"
+        )));
+    }
+    let by_kind = (0..count)
+        .map(|_| bytes(input).map(u64::from_le_bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sum = by_kind.iter().try_fold(0u64, |sum, &n| sum.checked_add(n));
+    if sum != Some(total) {
+        return Err(Trailer::Damaged(format!(
+            "a trailer whose total lost ({total}) is not the sum of its counts"
+        )));
+    }
+    let by_kind = Some(by_kind);
+    Ok(Lost { total, by_kind })
+}
+
+/// The next `N` bytes of a trailer.
+fn bytes<const N: usize>(input: &mut impl Read) -> Result<[u8; N], Trailer> {
+    let mut bytes = [0u8; N];
+    input.read_exact(&mut bytes).map_err(Trailer::Cut)?;
+    Ok(bytes)
+}
+
 /// The most bytes of a record file's header or provider line read.
 const LINE: u64 = 256;
 
@@ -176,36 +219,12 @@ pub fn read(
         input.read_exact(&mut len).map_err(cut)?;
         let len = u32::from_le_bytes(len);
         if len == TRAILER {
-            let mut total = [0u8; 8];
-            input.read_exact(&mut total).map_err(cut)?;
-            let total = u64::from_le_bytes(total);
-            if magic == MAGIC_1 {
-                let by_kind = None;
-                return Ok((provider, Lost { total, by_kind }));
-            }
-            let mut kinds = [0u8; 4];
-            input.read_exact(&mut kinds).map_err(cut)?;
-            let kinds = u32::from_le_bytes(kinds);
-            if kinds > MAX_KINDS || kinds as usize != limits.kinds {
-                return Err(format!(
-                    "{path}: a trailer of {kinds} tracepoints' counts, but `{provider}` has {}: a damaged file",
-                    limits.kinds
-                ));
-            }
-            let mut by_kind = Vec::new();
-            for _ in 0..kinds {
-                let mut n = [0u8; 8];
-                input.read_exact(&mut n).map_err(cut)?;
-                by_kind.push(u64::from_le_bytes(n));
-            }
-            let sum = by_kind.iter().try_fold(0u64, |sum, &n| sum.checked_add(n));
-            if sum != Some(total) {
-                return Err(format!(
-                    "{path}: a trailer whose total lost ({total}) is not the sum of its counts: a damaged file"
-                ));
-            }
-            let by_kind = Some(by_kind);
-            return Ok((provider, Lost { total, by_kind }));
+            let lost =
+                trailer(&mut input, magic == MAGIC_1, limits.kinds).map_err(|e| match e {
+                    Trailer::Cut(e) => cut(e),
+                    Trailer::Damaged(what) => format!("{path}: {what}: a damaged file"),
+                })?;
+            return Ok((provider, lost));
         }
         if len > largest {
             return Err(format!(

@@ -567,18 +567,7 @@ fn decode_arm(
     let kind = ident(&t.kind);
     let event_type = ident(&t.event_type);
     let record = Record::of(tracepoint);
-    // A string field holds its NUL (the BPF programs always write one): a
-    // field without one is damaged, and so is its record.
-    let strings: Vec<Ident> = tracepoint
-        .args
-        .iter()
-        .enumerate()
-        .filter(|&(i, arg)| {
-            matches!(arg.ty, ArgType::Str { .. } | ArgType::CStr { .. })
-                && record.tail.as_ref().is_none_or(|tail| tail.index != i)
-        })
-        .map(|(i, _)| ident(&t.args[i].field))
-        .collect();
+    let strings = fixed_strings(tracepoint, t, &record);
     let Some(tail) = record.tail else {
         if strings.is_empty() {
             return quote! { #kind => read(record).map(#event_enum::#variant), };
@@ -614,27 +603,7 @@ fn decode_arm(
         head.iter().map(|(f, ty)| (f, ty)).unzip();
     let field = ident(&t.args[tail.index].field);
     let cap = Literal::usize_unsuffixed(tail.cap as usize);
-    let taken = if tail.string {
-        // Up to its NUL, which lies inside the record and the cap.
-        quote! {
-            let held = &record[at..];
-            let nul = held[..held.len().min(#cap)].iter().position(|&b| b == 0)?;
-            let tail = &held[..nul];
-        }
-    } else {
-        let length = ident(
-            &t.args[tracepoint.args[tail.index]
-                .ty
-                .length_arg()
-                .expect("a variable buffer has a length")]
-            .field,
-        );
-        // Its kept bytes: the length argument's, at most the cap.
-        quote! {
-            let kept = usize::try_from(head.#length).map_or(#cap, |n| n.min(#cap));
-            let tail = record.get(at..at + kept)?;
-        }
-    };
+    let taken = tail_tokens(tracepoint, t, tail.index, tail.string, &cap);
     quote! {
         #kind => {
             #[repr(C)]
@@ -654,6 +623,55 @@ fn decode_arm(
             }))
         }
     }
+}
+
+/// The statements of a decode arm that take the tail (the last field,
+/// cut where the record ends): a string up to its NUL, which lies inside
+/// the record and the cap, or a buffer's kept bytes.
+fn tail_tokens(
+    tracepoint: &Tracepoint,
+    t: &rust::Tracepoint,
+    index: usize,
+    string: bool,
+    cap: &Literal,
+) -> TokenStream {
+    if string {
+        // Up to its NUL, which lies inside the record and the cap.
+        quote! {
+            let held = &record[at..];
+            let nul = held[..held.len().min(#cap)].iter().position(|&b| b == 0)?;
+            let tail = &held[..nul];
+        }
+    } else {
+        let length = ident(
+            &t.args[tracepoint.args[index]
+                .ty
+                .length_arg()
+                .expect("a variable buffer has a length")]
+            .field,
+        );
+        // Its kept bytes: the length argument's, at most the cap.
+        quote! {
+            let kept = usize::try_from(head.#length).map_or(#cap, |n| n.min(#cap));
+            let tail = record.get(at..at + kept)?;
+        }
+    }
+}
+
+/// The fixed string fields of `tracepoint`'s record (the tail aside): each
+/// holds its NUL (the BPF programs always write one), and a field without
+/// one makes its record damaged.
+fn fixed_strings(tracepoint: &Tracepoint, t: &rust::Tracepoint, record: &Record) -> Vec<Ident> {
+    tracepoint
+        .args
+        .iter()
+        .enumerate()
+        .filter(|&(i, arg)| {
+            matches!(arg.ty, ArgType::Str { .. } | ArgType::CStr { .. })
+                && record.tail.as_ref().is_none_or(|tail| tail.index != i)
+        })
+        .map(|(i, _)| ident(&t.args[i].field))
+        .collect()
 }
 
 /// The statements that append one event's JSON to `out` (the event bound

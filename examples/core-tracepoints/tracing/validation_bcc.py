@@ -130,8 +130,12 @@ def record_len(event):
 
 
 def _kept(event, field):
-    """How many bytes of the variable buffer `field` the record holds."""
-    return min(getattr(event, event._lengths_[field]), getattr(type(event), field).size)
+    """How many bytes of the variable buffer `field` the record holds: its
+    length, at most its cap (a negative length is, as the BPF programs
+    read it, a huge one)."""
+    length = getattr(event, event._lengths_[field])
+    cap = getattr(type(event), field).size
+    return cap if length < 0 else min(length, cap)
 
 
 def as_dict(event):
@@ -244,7 +248,7 @@ def read_records(path):
                 (kinds,) = struct.unpack("<I", kinds)
                 if kinds != len(EVENTS):
                     sys.stdout.flush()
-                    sys.exit("%s: a trailer of %d tracepoints' counts, but `validation` has %d: a damaged file" % (path, kinds, len(EVENTS)))
+                    sys.exit("%s: a trailer of %d tracepoints' counts, but the provider has %d: a damaged file" % (path, kinds, len(EVENTS)))
                 counts = f.read(8 * kinds)
                 if len(counts) < 8 * kinds:
                     break
