@@ -122,6 +122,14 @@ pub fn catch_stop_signals() {
     write::catch_stops();
 }
 
+/// Blocks (`true`) or unblocks SIGINT and SIGTERM in the calling thread.
+/// A program that generates in a thread of its own blocks them in its
+/// other threads, so that [`catch_stop_signals`]'s handler runs in the
+/// generating thread, before that thread can replace anything.
+pub fn mask_stop_signals(block: bool) {
+    write::mask_stops(block);
+}
+
 /// `text` with every control character shown escaped (`\n`, `\u{1b}`):
 /// a message that quotes a file or a binary (a name read from it) must
 /// stay one line and must not drive the terminal. The CLI prints every

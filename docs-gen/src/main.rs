@@ -10,9 +10,13 @@ const STACK: usize = 512 << 20;
 
 fn main() -> ExitCode {
     let cli = tracepoints_gen::Cli::parse();
-    if cli.command.is_none() && !cli.generate.check {
-        // A generation writes: Ctrl-C must not leave half of it.
+    let writes = cli.command.is_none() && !cli.generate.check;
+    if writes {
+        // A generation writes: Ctrl-C must not leave half of it. The
+        // signals go to the generating thread (blocked here, unblocked
+        // there): its own handler marks the stop before it goes on.
         tracepoints_gen::catch_stop_signals();
+        tracepoints_gen::mask_stop_signals(true);
     }
     // Paths relative to the current directory, shown as given. On a stack
     // of its own: a file may chain up to `MAX_CHAIN_IN_FILE` tokens, which
@@ -21,7 +25,12 @@ fn main() -> ExitCode {
     let report = std::thread::Builder::new()
         .name("tracepoints-gen".into())
         .stack_size(STACK)
-        .spawn(move || tracepoints_gen::run(Path::new(""), &cli))
+        .spawn(move || {
+            if writes {
+                tracepoints_gen::mask_stop_signals(false);
+            }
+            tracepoints_gen::run(Path::new(""), &cli)
+        })
         .and_then(|run| {
             run.join()
                 .map_err(|_| std::io::Error::other("the generation panicked"))

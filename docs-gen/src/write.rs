@@ -23,6 +23,27 @@ pub fn catch_stops() {
     }
 }
 
+/// Blocks (`true`) or unblocks SIGINT and SIGTERM in the calling thread:
+/// the command blocks them in its main thread and unblocks them in the
+/// one that generates, so that the handler runs in that thread (even
+/// while it waits for the directory's lock) before it can go on.
+pub fn mask_stops(block: bool) {
+    // SAFETY: a signal set on the stack, filled by sigemptyset/sigaddset
+    // and read by pthread_sigmask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        let how = if block {
+            libc::SIG_BLOCK
+        } else {
+            libc::SIG_UNBLOCK
+        };
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+    }
+}
+
 /// The error of a run stopped before it replaced anything.
 fn stopped(shown: &Path) -> String {
     format!(
