@@ -434,23 +434,17 @@ fn finish(
         writer.finish(&tracer.lost_by_kind(0)?)?;
     }
     let total: u64 = lost.iter().map(|(_, n)| n).sum();
-    let mut line = lost_line(&lost);
+    let mut members = counts_members("lost", &lost);
     if let Some(report) = fleet.finish(tracer)? {
-        line.pop();
         let published: u64 = report.published.iter().map(|(_, n)| n).sum();
-        let unpublished = lost_line(&report.unpublished);
-        let unpublished = unpublished
-            .strip_prefix("{\"lost\"")
-            .expect("a lost line")
-            .replace("\"lost_by_tracepoint\"", "\"unpublished_by_tracepoint\"");
-        line.push_str(&format!(
-            ",\"published\":{published},\"unpublished\"{unpublished}"
-        ));
+        let unpublished = counts_members("unpublished", &report.unpublished);
+        members.push_str(&format!(",\"published\":{published},{unpublished}"));
         let total: u64 = report.unpublished.iter().map(|(_, n)| n).sum();
         if total > 0 {
             eprintln!("Could not publish {total} events to NATS");
         }
     }
+    let line = format!("{{{members}}}");
     if format != Format::Log {
         write_out(&mut format!("{line}\n").into_bytes());
     }
@@ -578,13 +572,19 @@ fn write_event(
 /// `{"lost":N,"lost_by_tracepoint":{"p:t":n,...}}`, the line readers print
 /// when they stop.
 fn lost_line(lost: &[(String, u64)]) -> String {
-    let total: u64 = lost.iter().map(|(_, n)| n).sum();
-    let by_tracepoint: Vec<String> = lost
+    format!("{{{}}}", counts_members("lost", lost))
+}
+
+/// `"KEY":N,"KEY_by_tracepoint":{"p:t":n,...}`: counts per tracepoint and
+/// their total, as members of the closing line.
+fn counts_members(key: &str, counts: &[(String, u64)]) -> String {
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let by_tracepoint: Vec<String> = counts
         .iter()
         .map(|(name, n)| format!("\"{name}\":{n}"))
         .collect();
     format!(
-        "{{\"lost\":{total},\"lost_by_tracepoint\":{{{}}}}}",
+        "\"{key}\":{total},\"{key}_by_tracepoint\":{{{}}}",
         by_tracepoint.join(",")
     )
 }

@@ -189,8 +189,8 @@ impl ArgMetric {
         }
     }
 
-    /// Counts `value`, read at `now` (seconds since the UNIX epoch).
-    fn record(&self, value: i128, now: f64) {
+    /// Counts `value` (a point in time's age from now).
+    fn record(&self, value: i128) {
         match self {
             ArgMetric::None => {}
             ArgMetric::Values {
@@ -220,7 +220,14 @@ impl ArgMetric {
                 age,
             } => {
                 let value = value as f64 * scale;
-                histogram.observe(if *age { now - value } else { value });
+                if *age {
+                    let now = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0.0, |d| d.as_secs_f64());
+                    histogram.observe(now - value);
+                } else {
+                    histogram.observe(value);
+                }
             }
         }
     }
@@ -287,12 +294,9 @@ impl Metrics {
             return;
         };
         metrics.events.inc();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
         for (metric, value) in metrics.args.iter().zip(&event.values) {
             if let Value::Int(v) = value {
-                metric.record(*v, now);
+                metric.record(*v);
             }
         }
     }
