@@ -402,12 +402,11 @@ pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
 /// Reads a declaration file (or `readelf -n` output): a regular file of
 /// at most [`MAX_SOURCE_BYTES`], as UTF-8.
 fn read_source_file(path: &Path) -> Result<String, String> {
-    read::text(path, MAX_SOURCE_BYTES).map_err(|e| {
-        if e.starts_with("cannot read: larger than") {
+    read::text(path, MAX_SOURCE_BYTES).map_err(|e| match e {
+        read::ReadError::TooLarge(_) => {
             format!("{e}, which no declaration or notes file needs")
-        } else {
-            e
         }
+        e => e.to_string(),
     })
 }
 

@@ -96,7 +96,7 @@ pub fn stale(dir: &Path, shown: &Path, outputs: &[Output]) -> Vec<String> {
                     "{}: stale (differs from the declaration)",
                     name.display()
                 )),
-                Err(e) if e.starts_with("cannot read: larger than") => Some(format!(
+                Err(crate::read::ReadError::TooLarge(_)) => Some(format!(
                     "{}: stale (differs from the declaration)",
                     name.display()
                 )),

@@ -305,3 +305,37 @@ fn the_guides_metric_names_are_those_served() {
         "docs/guide.md: the metrics table is stale; replace it with what `tracepoints-trace list --metrics target/release/core-replay` prints"
     );
 }
+
+/// An `--abi` that is a FIFO is refused, not read (which would block).
+#[test]
+fn an_abi_fifo_is_refused_not_read() {
+    if !buildable() {
+        return;
+    }
+    let fifo = std::env::temp_dir().join(format!("tracepoints-abi-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = tracepoints_tests::bounded(
+        "tracepoints-trace",
+        Command::new(tracepoints_trace())
+            .arg("list")
+            .arg(p2p_node())
+            .arg("--abi")
+            .arg(&fifo),
+    );
+    let _ = std::fs::remove_file(&fifo);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "tracepoints-trace: {}: cannot read: not a regular file\n",
+            fifo.display()
+        )
+    );
+}

@@ -53,8 +53,9 @@ pub fn abi_files(files: &[PathBuf]) -> Result<Vec<Provider>, String> {
     files
         .iter()
         .map(|file| {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+            // A regular file, bounded: a FIFO would block, a device never end.
+            let text = tracepoints_gen::read::text(file, tracepoints_gen::read::MAX_TEXT_BYTES)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
             Abi::parse(&text)
                 .and_then(|abi| abi.provider())
                 .map_err(|e| format!("{}: {e}", file.display()))
