@@ -11,7 +11,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use tracepoints_tests::generative::Rng;
 use tracepoints_tests::{p2p_node, workspace_root};
 
@@ -149,23 +149,15 @@ fn damaged_declarations_are_refused_or_read() {
         .unwrap();
 }
 
-/// The stdout of `command` (its output in files: no pipe to fill) and
-/// whether it succeeded.
+/// The stdout of `command` as JSON lines and whether it succeeded (run
+/// bounded: a reader that hangs fails the test).
 fn run(command: &mut Command, tag: &str) -> Read {
-    let out = std::env::temp_dir().join(format!("fuzz-{tag}-{}.out", std::process::id()));
-    let status = command
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    let text = std::fs::read_to_string(&out).unwrap_or_default();
-    let _ = std::fs::remove_file(&out);
-    let lines = text
+    let output = tracepoints_tests::bounded(tag, command);
+    let lines = String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{tag}: {l:?}: {e}")))
         .collect();
-    (lines, status.success())
+    (lines, output.status.success())
 }
 
 /// What a reader printed (its lines as JSON) and whether it succeeded.

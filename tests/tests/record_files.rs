@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use tracepoints_codegen::model::{Provider, Tracepoint};
 use tracepoints_codegen::record::Record;
 use tracepoints_tests::e2e::{TRACING, core_providers, missing_tools};
-use tracepoints_tests::{net_tracer, skip, tracepoints_trace, workspace_root};
+use tracepoints_tests::{bounded, net_tracer, skip, tracepoints_trace, workspace_root};
 
 /// Whether the readers can be built and run here; reports the skip when
 /// not.
@@ -103,46 +103,6 @@ fn readers(file: &Path) -> [(&'static str, Command); 3] {
         ("net-tracer", tracer),
         ("net_bcc.py", python),
     ]
-}
-
-/// Runs `command` with its output in files, for at most 60 s: a reader
-/// that blocks (on a FIFO, say) fails the test instead of hanging it.
-fn bounded(name: &str, command: &mut Command) -> Output {
-    let dir = std::env::temp_dir();
-    // The tests run side by side: each run's files are its own.
-    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tag = format!("tracepoints-reader-{}-{run}-{name}", std::process::id());
-    let (out, err) = (
-        dir.join(format!("{tag}.out")),
-        dir.join(format!("{tag}.err")),
-    );
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{name} did not end within 60 s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    let output = Output {
-        status,
-        stdout: std::fs::read(&out).unwrap(),
-        stderr: std::fs::read(&err).unwrap(),
-    };
-    let _ = std::fs::remove_file(out);
-    let _ = std::fs::remove_file(err);
-    output
 }
 
 /// Each line of `output`'s stdout as JSON.
