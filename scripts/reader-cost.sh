@@ -15,7 +15,9 @@
 #
 # SECONDS (default 3) per run; RATES (default "full 100000"), `full` being
 # as fast as core-replay fires. EVENTS (default "pings connections"),
-# READERS (default: all six) and REPEAT (default 1) pick the runs.
+# READERS (default: all six) and REPEAT (default 1) pick the runs; a reader
+# `trace-NAME` is the build $TRACE_BUILDS/tracepoints-trace-NAME, and
+# DELAY=0 leaves out the delay table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/stop-tracer.sh
@@ -50,6 +52,10 @@ start() {
         taskset -c 1 "$dir/net-tracer.now" "$replay" --pid "$pid" --write "$out/records" >"$out/out" 2>"$dir/err" & ;;
     trace)
         taskset -c 1 "$dir/tracepoints-trace" "$replay" --pid "$pid" --provider net >"$out/out" 2>"$dir/err" & ;;
+    trace-*)
+        # Another build of tracepoints-trace: $TRACE_BUILDS/tracepoints-trace-NAME
+        # (scripts/trace-cost-parts.sh makes them).
+        taskset -c 1 "$TRACE_BUILDS/tracepoints-${reader}" "$replay" --pid "$pid" --provider net >"$out/out" 2>"$dir/err" & ;;
     net-tracer-*)
         taskset -c 1 "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$pid" >"$out/out" 2>"$dir/err" & ;;
     esac
@@ -125,6 +131,9 @@ for flood in "${floods[@]}"; do
         done
     done
 done
+
+# DELAY=0: the cost table only.
+[ "${DELAY:-1}" = 1 ] || exit 0
 
 # The delay from fire to print at 1,000 pings a second: each line's arrival
 # time less the fire time its ping carries.
