@@ -1,9 +1,8 @@
 //! The text generators: pure functions from the model to each generated
 //! file (`tracing.md`, ABI files, bpftrace, BCC, libbpf, Rust event
 //! types). None of them reads files or the environment; the CLI writes
-//! what they return. Text is written through [`out::Out`], Rust outputs
-//! are built with `quote!` and printed with prettyplease, and every name
-//! comes from [`tracepoints_codegen::names`]. They live here, not in
+//! what they return. Text is written through [`out::Out`] (Rust too),
+//! and every name comes from [`tracepoints_codegen::names`]. They live here, not in
 //! `tracepoints-codegen`, so that the proc-macro builds only what its
 //! expansion needs.
 

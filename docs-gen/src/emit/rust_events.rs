@@ -1,18 +1,22 @@
 //! Rust twins of the C event structs, for a libbpf-rs (or any Rust) loader
 //! of the libbpf program: `#[repr(C)]` structs, an enum of a provider's
-//! events with `decode` for a ring-buffer record, and `to_json`. Built with
-//! `quote!` and printed with prettyplease.
+//! events with `decode` for a ring-buffer record, and `to_json`.
+//!
+//! Written as text, four spaces an indent, one line per statement (no line
+//! is wrapped, whatever its length): the file grows with every tracepoint,
+//! and building its tokens, parsing them and pretty-printing them took
+//! two thirds of the time 10,000 tracepoints took to generate. The
+//! generative test compiles the modules of random declarations with rustc,
+//! warnings denied.
 
 use super::Origin;
 use super::out::{Comment, Out};
 use super::record::{LAYOUT_NOTE, Record};
-use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::quote;
 use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::names::rust::{self, Names};
 use tracepoints_codegen::names::{c, files, kind_value};
 
-/// The Rust module text for `provider`'s events.
+/// The module text for `provider`'s events.
 pub fn module(provider: &Provider, origin: &Origin) -> String {
     let p = &provider.name;
     let names = Names::of(provider);
@@ -32,83 +36,133 @@ pub fn module(provider: &Provider, origin: &Origin) -> String {
             file = files::rust_events(provider),
         ),
     );
-    // Each group printed on its own, so a blank line separates them.
-    for group in item_groups(provider, &names, &c_names) {
-        let file: syn::File = syn::parse2(group).expect("generated event items parse");
-        writeln!(out);
-        out.push_str(&prettyplease::unparse(&file));
+    // Each group after a blank line.
+    let mut code = Code { out, depth: 0 };
+    code.blank();
+    constants(&mut code, provider, &names);
+    code.blank();
+    program_table(&mut code, provider, &names, &c_names);
+    for ((tracepoint, t), c) in provider
+        .tracepoints
+        .iter()
+        .zip(&names.tracepoints)
+        .zip(&c_names.tracepoints)
+    {
+        code.blank();
+        event_struct(&mut code, provider, tracepoint, t, c);
     }
-    out.finish()
+    code.blank();
+    event_enum(&mut code, provider, &names);
+    code.blank();
+    event_impl(&mut code, provider, &names);
+    code.blank();
+    code.out
+        .push_str(include_str!("templates/rust_events_helpers.rs"));
+    code.out.finish()
 }
 
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
+/// Rust text being written, at an indentation depth (four spaces each).
+struct Code {
+    out: Out,
+    depth: usize,
 }
 
-/// One `#[doc]` attribute per line of `text`, as `///` comments print.
-fn doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| {
-        let line = if line.trim().is_empty() {
-            String::new()
-        } else {
-            format!(" {}", line.trim_end())
-        };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#lines)*)
+impl Code {
+    /// One line at the current depth.
+    fn line(&mut self, text: &str) {
+        for _ in 0..self.depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(text);
+        self.out.push_str("\n");
+    }
+
+    /// A line that opens a block: what follows is one level deeper.
+    fn open(&mut self, text: &str) {
+        self.line(text);
+        self.depth += 1;
+    }
+
+    /// A line that closes a block.
+    fn close(&mut self, text: &str) {
+        self.depth -= 1;
+        self.line(text);
+    }
+
+    /// An empty line.
+    fn blank(&mut self) {
+        self.out.push_str("\n");
+    }
+
+    /// `text` as `///` lines: each line's trailing space trimmed, an empty
+    /// line a bare `///`.
+    fn doc(&mut self, text: &str) {
+        for line in text.lines() {
+            let line = line.trim_end();
+            if line.is_empty() {
+                self.line("///");
+            } else {
+                self.line(&format!("/// {line}"));
+            }
+        }
+    }
+
+    /// Every line of a template (written at depth 0) at the current depth.
+    fn template(&mut self, text: &str) {
+        for line in text.lines() {
+            if line.is_empty() {
+                self.blank();
+            } else {
+                self.line(line);
+            }
+        }
+    }
+}
+
+/// `text` as a Rust string literal.
+fn string(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 2);
+    literal.push('"');
+    let mut chars = text.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            // `\0` then a digit would read as an octal escape.
+            '\0' if chars
+                .as_str()
+                .starts_with(|next| ('0'..='7').contains(&next)) =>
+            {
+                literal.push_str("\\x00");
+            }
+            '\'' => literal.push(ch),
+            _ => literal.extend(ch.escape_debug()),
+        }
+    }
+    literal.push('"');
+    literal
 }
 
 /// The type of an argument's field.
-fn field_type(arg: &Arg) -> TokenStream {
+fn field_type(arg: &Arg) -> String {
     match arg.ty {
-        ArgType::Bool => quote!(u8),
-        ArgType::Str { max_len } | ArgType::CStr { max_len } => {
-            let n = Literal::u32_unsuffixed(max_len);
-            quote!([u8; #n + 1])
-        }
-        ArgType::Bytes { .. } => {
-            let n = Literal::u32_unsuffixed(arg.ty.length().unwrap_or(0));
-            quote!([u8; #n])
-        }
-        ty => {
-            let ty = ident(ty.rust());
-            quote!(#ty)
-        }
+        ArgType::Bool => "u8".into(),
+        ArgType::Str { max_len } | ArgType::CStr { max_len } => format!("[u8; {max_len} + 1]"),
+        ArgType::Bytes { .. } => format!("[u8; {}]", arg.ty.length().unwrap_or(0)),
+        ty => ty.rust().into(),
     }
 }
 
-/// The module's items in groups: the constants, the program table, each
-/// struct, the enum, its `impl`, each helper function.
-fn item_groups(provider: &Provider, names: &Names, c_names: &c::Names) -> Vec<TokenStream> {
-    let mut groups = vec![
-        constants(provider, names),
-        program_table(provider, names, c_names),
-    ];
-    groups.extend(
-        provider
-            .tracepoints
-            .iter()
-            .zip(&names.tracepoints)
-            .zip(&c_names.tracepoints)
-            .map(|((tracepoint, t), c)| event_struct(provider, tracepoint, t, c)),
-    );
-    groups.push(event_enum(provider, names));
-    groups.push(event_impl(provider, names));
-    groups.extend(helpers());
-    groups
-}
-
 /// Each tracepoint's event kind, and each string's and buffer's length.
-fn constants(provider: &Provider, names: &Names) -> TokenStream {
-    let mut consts = Vec::new();
+fn constants(code: &mut Code, provider: &Provider, names: &Names) {
     for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
-        let kind = ident(&t.kind);
-        let kind_value = Literal::u32_unsuffixed(kind_value(tracepoint));
-        let kind_doc = format!(" `kind` of a `{}` event.", tracepoint.probe_name(provider));
-        consts.push(quote! {
-            #[doc = #kind_doc]
-            pub const #kind: u32 = #kind_value;
-        });
+        code.doc(&format!(
+            "`kind` of a `{}` event.",
+            tracepoint.probe_name(provider)
+        ));
+        code.line(&format!(
+            "pub const {}: u32 = {};",
+            t.kind,
+            kind_value(tracepoint)
+        ));
         for (arg, a) in tracepoint.args.iter().zip(&t.args) {
             let (Some(name), Some(n)) = (&a.length, arg.ty.length()) else {
                 continue;
@@ -120,83 +174,90 @@ fn constants(provider: &Provider, names: &Names) -> TokenStream {
                 } => "Length of",
                 _ => "Longest",
             };
-            let length_doc = format!(" {what} `{}` kept, in bytes.", arg.name);
-            let name = ident(name);
-            let n = Literal::u32_unsuffixed(n);
-            consts.push(quote! {
-                #[doc = #length_doc]
-                pub const #name: usize = #n;
-            });
+            code.doc(&format!("{what} `{}` kept, in bytes.", arg.name));
+            code.line(&format!("pub const {name}: usize = {n};"));
         }
     }
-    quote!(#(#consts)*)
 }
 
 /// `TRACEPOINTS`, `RING_BUFFER`, `LOST_COUNTER`: what a loader attaches
 /// and reads.
-fn program_table(provider: &Provider, names: &Names, c_names: &c::Names) -> TokenStream {
-    let rows = provider
-        .tracepoints
-        .iter()
-        .zip(&c_names.tracepoints)
-        .map(|(tracepoint, c)| {
-            let (p, t) = (&provider.name, &tracepoint.name);
-            let program = &c.event_struct;
-            quote!((#p, #t, #program))
-        });
-    let ring_buffer = &c_names.ring_buffer;
-    let lost_counter = &c_names.lost_counter;
-    let tracepoints_const = ident(&names.tracepoints_table);
-    let max_record_const = ident(&names.max_record);
-    let max_record = Literal::u32_unsuffixed(tracepoints_codegen::record::largest(provider));
-    let ring_buffer_const = ident(&names.ring_buffer);
-    let lost_counter_const = ident(&names.lost_counter);
-    quote! {
-        /// Every tracepoint as (provider, tracepoint, BPF program name): attach
-        /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
-        pub const #tracepoints_const: &[(&str, &str, &str)] = &[#(#rows),*];
-
-        /// The size of the largest record (the largest event struct, its
-        /// last field at its cap): a reader of a record file refuses a
-        /// record that claims more.
-        pub const #max_record_const: usize = #max_record;
-
-        /// The ring buffer the events arrive in.
-        pub const #ring_buffer_const: &str = #ring_buffer;
-
-        /// The per-CPU array counting the events the full ring buffer
-        /// dropped, one `u64` per CPU at each event's kind (key `i + 1` for
-        /// the tracepoint at index `i` of the table above; key 0 unused): sum
-        /// each over the CPUs on exit and report them, e.g. with
-        /// [`lost_json`].
-        pub const #lost_counter_const: &str = #lost_counter;
-
-        /// `{"lost":N,"lost_by_tracepoint":{"provider:tracepoint":n,...}}`, the
-        /// line a reader prints on exit: `lost[i]` is the count of the
-        /// tracepoint at index `i` of the table above, `N` their sum.
-        pub fn lost_json(lost: &[u64]) -> String {
-            let by_tracepoint: Vec<String> = #tracepoints_const
-                .iter()
-                .zip(lost)
-                .map(|((provider, tracepoint, _), n)| format!("\"{provider}:{tracepoint}\":{n}"))
-                .collect();
-            let total: u64 = lost.iter().sum();
-            let by_tracepoint = by_tracepoint.join(",");
-            format!("{{\"lost\":{total},\"lost_by_tracepoint\":{{{by_tracepoint}}}}}")
-        }
+fn program_table(code: &mut Code, provider: &Provider, names: &Names, c_names: &c::Names) {
+    let table = &names.tracepoints_table;
+    code.doc(
+        "Every tracepoint as (provider, tracepoint, BPF program name): attach\n\
+         each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.",
+    );
+    code.open(&format!("pub const {table}: &[(&str, &str, &str)] = &["));
+    for (tracepoint, c) in provider.tracepoints.iter().zip(&c_names.tracepoints) {
+        code.line(&format!(
+            "({}, {}, {}),",
+            string(&provider.name),
+            string(&tracepoint.name),
+            string(&c.event_struct)
+        ));
     }
+    code.close("];");
+    code.doc(
+        "The size of the largest record (the largest event struct, its\n\
+         last field at its cap): a reader of a record file refuses a\n\
+         record that claims more.",
+    );
+    code.line(&format!(
+        "pub const {}: usize = {};",
+        names.max_record,
+        tracepoints_codegen::record::largest(provider)
+    ));
+    code.doc("The ring buffer the events arrive in.");
+    code.line(&format!(
+        "pub const {}: &str = {};",
+        names.ring_buffer,
+        string(&c_names.ring_buffer)
+    ));
+    code.doc(
+        "The per-CPU array counting the events the full ring buffer\n\
+         dropped, one `u64` per CPU at each event's kind (key `i + 1` for\n\
+         the tracepoint at index `i` of the table above; key 0 unused): sum\n\
+         each over the CPUs on exit and report them, e.g. with\n\
+         [`lost_json`].",
+    );
+    code.line(&format!(
+        "pub const {}: &str = {};",
+        names.lost_counter,
+        string(&c_names.lost_counter)
+    ));
+    code.doc(
+        "`{\"lost\":N,\"lost_by_tracepoint\":{\"provider:tracepoint\":n,...}}`, the\n\
+         line a reader prints on exit: `lost[i]` is the count of the\n\
+         tracepoint at index `i` of the table above, `N` their sum.",
+    );
+    code.open("pub fn lost_json(lost: &[u64]) -> String {");
+    code.open(&format!("let by_tracepoint: Vec<String> = {table}"));
+    code.line(".iter()");
+    code.line(".zip(lost)");
+    code.line(
+        r#".map(|((provider, tracepoint, _), n)| format!("\"{provider}:{tracepoint}\":{n}"))"#,
+    );
+    code.line(".collect();");
+    code.depth -= 1;
+    code.line("let total: u64 = lost.iter().sum();");
+    code.line("let by_tracepoint = by_tracepoint.join(\",\");");
+    code.line(r#"format!("{{\"lost\":{total},\"lost_by_tracepoint\":{{{by_tracepoint}}}}}")"#);
+    code.close("}");
 }
 
 /// A tracepoint's event: the `#[repr(C)]` twin of its C event struct, or,
 /// for an event whose record is cut after its tail (see [`Record`]), the
 /// same fields with the tail a slice borrowed from the record, so that
-/// decoding copies no more than the record holds.
+/// decoding copies no more than the record holds; then its accessors and
+/// the enums of its named values.
 fn event_struct(
+    code: &mut Code,
     provider: &Provider,
     tracepoint: &Tracepoint,
     names: &rust::Tracepoint,
     c_names: &c::Tracepoint,
-) -> TokenStream {
+) {
     let record = Record::of(tracepoint);
     let tail = record.tail.as_ref().map(|t| t.index);
     let layout = match tail {
@@ -206,242 +267,222 @@ fn event_struct(
             c_names.event_struct, tracepoint.args[i].name
         ),
     };
-    let struct_doc = doc(&format!(
+    code.doc(&format!(
         "`{}` ({layout}):\n{}",
         tracepoint.probe_name(provider),
         tracepoint.doc
     ));
-    let event_type = ident(&names.event_type);
+    let event_type = &names.event_type;
     // A tail borrows from the record; every other field is its C twin.
-    let (repr, generics) = match tail {
-        None => (quote!(#[repr(C)]), quote!()),
-        Some(_) => (quote!(), quote!(<'a>)),
+    let (generics, of_any) = match tail {
+        None => {
+            code.line("#[repr(C)]");
+            ("", "")
+        }
+        Some(_) => ("<'a>", "<'_>"),
     };
-    let of_any = match tail {
-        None => quote!(),
-        Some(_) => quote!(<'_>),
-    };
-    let kind_field_doc = format!(" Always [`{}`].", names.kind);
-    let kind_field = ident(&names.kind_field);
-    let fields = record
-        .order
-        .iter()
-        .map(|&i| event_field(&tracepoint.args[i], &names.args[i], &record, i));
-    let accessors: Vec<TokenStream> = tracepoint
+    code.line("#[derive(Clone, Copy, Debug)]");
+    code.open(&format!("pub struct {event_type}{generics} {{"));
+    code.doc(&format!("Always [`{}`].", names.kind));
+    code.line(&format!("pub {}: u32,", names.kind_field));
+    for &i in &record.order {
+        event_field(code, &tracepoint.args[i], &names.args[i], &record, i);
+    }
+    code.close("}");
+    let with_accessor = tracepoint
         .args
         .iter()
         .zip(&names.args)
-        .filter_map(|(arg, a)| accessor(arg, a, tracepoint, names))
-        .collect();
-    let accessors = (!accessors.is_empty()).then(|| {
-        quote! {
-            impl #event_type #of_any {
-                #(#accessors)*
-            }
+        .filter(|(_, a)| a.accessor.is_some());
+    if with_accessor.clone().next().is_some() {
+        code.open(&format!("impl {event_type}{of_any} {{"));
+        for (arg, a) in with_accessor {
+            accessor(code, arg, a, tracepoint, names);
         }
-    });
-    let value_enums = tracepoint
-        .args
-        .iter()
-        .zip(&names.args)
-        .filter_map(|(arg, a)| value_enum(provider, tracepoint, arg, a.named.as_ref()?));
-    quote! {
-        #struct_doc
-        #repr
-        #[derive(Clone, Copy, Debug)]
-        pub struct #event_type #generics {
-            #[doc = #kind_field_doc]
-            pub #kind_field: u32,
-            #(#fields)*
+        code.close("}");
+    }
+    for (arg, a) in tracepoint.args.iter().zip(&names.args) {
+        if let Some(named) = &a.named {
+            value_enum(code, provider, tracepoint, arg, named);
         }
-
-        #accessors
-
-        #(#value_enums)*
     }
 }
 
 /// One field of an event struct: the argument's C twin, or for the
 /// record's tail (argument `index`), a slice of the record.
-fn event_field(arg: &Arg, names: &rust::Arg, record: &Record, index: usize) -> TokenStream {
-    let name = ident(&names.field);
-    let (field_doc, ty) = match &record.tail {
+fn event_field(code: &mut Code, arg: &Arg, names: &rust::Arg, record: &Record, index: usize) {
+    match &record.tail {
         Some(t) if t.index == index => {
             let held = if t.string {
                 "its bytes up to its NUL"
             } else {
                 "the bytes kept"
             };
-            let doc = doc(&format!("{}\n({held}, in the record)", arg.plain_doc()));
-            (doc, quote!(&'a [u8]))
+            code.doc(&format!("{}\n({held}, in the record)", arg.plain_doc()));
+            code.line(&format!("pub {}: &'a [u8],", names.field));
         }
-        _ => (doc(&arg.plain_doc()), field_type(arg)),
-    };
-    quote! { #field_doc pub #name: #ty, }
+        _ => {
+            code.doc(&arg.plain_doc());
+            code.line(&format!("pub {}: {},", names.field, field_type(arg)));
+        }
+    }
 }
 
 /// The enum of an integer argument's named values, with a variant for a
 /// value without a name (never an error: a newer program may fire one).
 fn value_enum(
+    code: &mut Code,
     provider: &Provider,
     tracepoint: &Tracepoint,
     arg: &Arg,
     named: &rust::Named,
-) -> Option<TokenStream> {
-    let enum_type = ident(&named.enum_type);
-    let ty = field_type(arg);
-    let unnamed = ident(&named.unnamed);
-    let enum_doc = format!(
-        " The named values of `{}`'s `{}`.",
+) {
+    let (enum_type, unnamed, ty) = (&named.enum_type, &named.unnamed, field_type(arg));
+    let variants = || arg.values.iter().zip(&named.variants);
+    code.doc(&format!(
+        "The named values of `{}`'s `{}`.",
         tracepoint.probe_name(provider),
         arg.name
-    );
-    let unnamed_doc = format!(" A value of `{}` the declaration gives no name.", arg.name);
-    let variants: Vec<Ident> = named.variants.iter().map(|v| ident(v)).collect();
-    let docs: Vec<String> = arg
-        .values
-        .iter()
-        .map(|v| format!(" `{}` = {}", v.name, v.value))
-        .collect();
-    let numbers: Vec<TokenStream> = arg
-        .values
-        .iter()
-        .map(|v| v.value.to_string().parse().expect("a number is a token"))
-        .collect();
-    let value_names: Vec<&str> = arg.values.iter().map(|v| v.name.as_str()).collect();
-    Some(quote! {
-        #[doc = #enum_doc]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum #enum_type {
-            #(#[doc = #docs] #variants,)*
-            #[doc = #unnamed_doc]
-            #unnamed(#ty),
-        }
-
-        impl #enum_type {
-            /// The variant of a value as the probe passed it.
-            pub fn from_value(value: #ty) -> Self {
-                match value {
-                    #(#numbers => Self::#variants,)*
-                    other => Self::#unnamed(other),
-                }
-            }
-
-            /// The value as the probe passes it.
-            pub fn value(self) -> #ty {
-                match self {
-                    #(Self::#variants => #numbers,)*
-                    Self::#unnamed(value) => value,
-                }
-            }
-
-            /// The value's declared name; `None` for a value without one.
-            pub fn name(self) -> Option<&'static str> {
-                match self {
-                    #(Self::#variants => Some(#value_names),)*
-                    Self::#unnamed(_) => None,
-                }
-            }
-        }
-    })
+    ));
+    code.line("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]");
+    code.open(&format!("pub enum {enum_type} {{"));
+    for (value, variant) in variants() {
+        code.doc(&format!("`{}` = {}", value.name, value.value));
+        code.line(&format!("{variant},"));
+    }
+    code.doc(&format!(
+        "A value of `{}` the declaration gives no name.",
+        arg.name
+    ));
+    code.line(&format!("{unnamed}({ty}),"));
+    code.close("}");
+    code.open(&format!("impl {enum_type} {{"));
+    code.doc("The variant of a value as the probe passed it.");
+    code.open(&format!("pub fn from_value(value: {ty}) -> Self {{"));
+    code.open("match value {");
+    for (value, variant) in variants() {
+        code.line(&format!("{} => Self::{variant},", value.value));
+    }
+    code.line(&format!("other => Self::{unnamed}(other),"));
+    code.close("}");
+    code.close("}");
+    code.doc("The value as the probe passes it.");
+    code.open(&format!("pub fn value(self) -> {ty} {{"));
+    code.open("match self {");
+    for (value, variant) in variants() {
+        code.line(&format!("Self::{variant} => {},", value.value));
+    }
+    code.line(&format!("Self::{unnamed}(value) => value,"));
+    code.close("}");
+    code.close("}");
+    code.doc("The value's declared name; `None` for a value without one.");
+    code.open("pub fn name(self) -> Option<&'static str> {");
+    code.open("match self {");
+    for (value, variant) in variants() {
+        code.line(&format!(
+            "Self::{variant} => Some({}),",
+            string(&value.name)
+        ));
+    }
+    code.line(&format!("Self::{unnamed}(_) => None,"));
+    code.close("}");
+    code.close("}");
+    code.close("}");
 }
 
-/// A typed accessor for a string, buffer or `bool` field: the string up to
-/// its NUL as text, the bytes passed (a variable buffer cut to its length),
-/// the `bool`.
+/// A typed accessor for a string, buffer, named-value or `bool` field:
+/// the string up to its NUL as text, the bytes passed (a variable buffer
+/// cut to its length), the named value, the `bool`.
 fn accessor(
+    code: &mut Code,
     arg: &Arg,
     names: &rust::Arg,
     tracepoint: &Tracepoint,
     tracepoint_names: &rust::Tracepoint,
-) -> Option<TokenStream> {
-    let method = ident(names.accessor.as_ref()?);
-    let name = ident(&names.field);
+) {
+    let Some(method) = &names.accessor else {
+        return;
+    };
+    let name = &names.field;
     // A tail is a slice already (see `event_struct`).
     let is_tail = Record::of(tracepoint)
         .tail
         .is_some_and(|t| std::ptr::eq(&tracepoint.args[t.index], arg));
     let (doc, returns, body) = match arg.ty {
-        ArgType::Str { .. } | ArgType::CStr { .. } => {
-            let doc = format!(
-                " `{}` up to its NUL, as text (invalid UTF-8 replaced).",
+        ArgType::Str { .. } | ArgType::CStr { .. } => (
+            format!(
+                "`{}` up to its NUL, as text (invalid UTF-8 replaced).",
                 arg.name
-            );
-            let bytes = if is_tail {
-                quote!(self.#name)
-            } else {
-                quote!(&self.#name)
-            };
-            (
-                doc,
-                quote!(::std::borrow::Cow<'_, str>),
-                quote!(c_text(#bytes)),
-            )
-        }
+            ),
+            "::std::borrow::Cow<'_, str>".to_string(),
+            format!("c_text({}self.{name})", if is_tail { "" } else { "&" }),
+        ),
         ArgType::Bytes {
             len: BytesLen::Arg { index, .. },
             ..
-        } => {
-            let length = ident(&tracepoint_names.args[index].field);
-            let doc = format!(
-                " The bytes of `{}` the reader kept: `{}` of them, at most its cap.",
+        } => (
+            format!(
+                "The bytes of `{}` the reader kept: `{}` of them, at most its cap.",
                 arg.name, tracepoint.args[index].name
-            );
-            let body = quote!(&self.#name[..self.#name.len().min(self.#length as usize)]);
-            (doc, quote!(&[u8]), body)
-        }
+            ),
+            "&[u8]".to_string(),
+            format!(
+                "&self.{name}[..self.{name}.len().min(self.{} as usize)]",
+                tracepoint_names.args[index].field
+            ),
+        ),
         ArgType::Bytes { display, .. } => {
             let order = match display {
                 BytesDisplay::Hash => " in internal order (shown reversed, as a hash)",
                 BytesDisplay::Hex => "",
             };
-            let doc = format!(" The bytes of `{}`{order}.", arg.name);
-            (doc, quote!(&[u8]), quote!(&self.#name))
+            (
+                format!("The bytes of `{}`{order}.", arg.name),
+                "&[u8]".to_string(),
+                format!("&self.{name}"),
+            )
         }
         _ if names.named.is_some() => {
-            let enum_type = ident(&names.named.as_ref()?.enum_type);
-            let doc = format!(" `{}` as its named value.", arg.name);
-            let body = quote!(#enum_type::from_value(self.#name));
-            (doc, quote!(#enum_type), body)
+            let enum_type = &names.named.as_ref().expect("named").enum_type;
+            (
+                format!("`{}` as its named value.", arg.name),
+                enum_type.clone(),
+                format!("{enum_type}::from_value(self.{name})"),
+            )
         }
-        ArgType::Bool => {
-            let doc = format!(" `{}`, passed as one byte.", arg.name);
-            (doc, quote!(bool), quote!(self.#name != 0))
-        }
-        _ => return None,
+        ArgType::Bool => (
+            format!("`{}`, passed as one byte.", arg.name),
+            "bool".to_string(),
+            format!("self.{name} != 0"),
+        ),
+        _ => return,
     };
-    Some(quote! {
-        #[doc = #doc]
-        pub fn #method(&self) -> #returns {
-            #body
-        }
-    })
+    code.doc(&doc);
+    code.open(&format!("pub fn {method}(&self) -> {returns} {{"));
+    code.line(&body);
+    code.close("}");
 }
 
 /// The enum of a provider's events, a variant per tracepoint.
-fn event_enum(provider: &Provider, names: &Names) -> TokenStream {
-    let event_enum = ident(&names.event_enum);
-    let doc = format!(" One decoded event of the `{}` tracepoints.", provider.name);
-    let variants = provider
-        .tracepoints
-        .iter()
-        .zip(&names.tracepoints)
-        .map(|(tracepoint, t)| {
-            let variant_doc = format!(" `{}`", tracepoint.probe_name(provider));
-            let variant = ident(&t.variant);
-            let event_type = ident(&t.event_type);
-            let borrows = Record::of(tracepoint).tail.map(|_| quote!(<'a>));
-            quote! { #[doc = #variant_doc] #variant(#event_type #borrows), }
-        });
-    let borrows = borrows(provider).then(|| quote!(<'a>));
-    quote! {
-        #[doc = #doc]
-        #[derive(Clone, Copy, Debug)]
-        #[allow(clippy::enum_variant_names)]
-        pub enum #event_enum #borrows {
-            #(#variants)*
-        }
+fn event_enum(code: &mut Code, provider: &Provider, names: &Names) {
+    let borrows = if borrows(provider) { "<'a>" } else { "" };
+    code.doc(&format!(
+        "One decoded event of the `{}` tracepoints.",
+        provider.name
+    ));
+    code.line("#[derive(Clone, Copy, Debug)]");
+    code.line("#[allow(clippy::enum_variant_names)]");
+    code.open(&format!("pub enum {}{borrows} {{", names.event_enum));
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        let borrows = if Record::of(tracepoint).tail.is_some() {
+            "<'a>"
+        } else {
+            ""
+        };
+        code.doc(&format!("`{}`", tracepoint.probe_name(provider)));
+        code.line(&format!("{}({}{borrows}),", t.variant, t.event_type));
     }
+    code.close("}");
 }
 
 /// Whether some event of `provider` borrows its tail from the record (so
@@ -454,214 +495,181 @@ fn borrows(provider: &Provider) -> bool {
 }
 
 /// `decode`, `tracepoint` and `to_json` of the event enum.
-fn event_impl(provider: &Provider, names: &Names) -> TokenStream {
-    let event_enum = ident(&names.event_enum);
-    let mut decode_arms = Vec::new();
-    let mut name_arms = Vec::new();
-    let mut json_arms = Vec::new();
-    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
-        let probe = tracepoint.probe_name(provider);
-        let variant = ident(&t.variant);
-        decode_arms.push(decode_arm(tracepoint, t, &event_enum, &variant));
-        name_arms.push(quote! { #event_enum::#variant(_) => #probe, });
-        let (binding, writes) = json_writes(&probe, tracepoint, t);
-        json_arms.push(quote! {
-            #event_enum::#variant(#binding) => { #(#writes)* }
-        });
-    }
-    let (generics, record_type) = if borrows(provider) {
-        (quote!(<'a>), quote!(&'a [u8]))
+fn event_impl(code: &mut Code, provider: &Provider, names: &Names) {
+    let event_enum = &names.event_enum;
+    let cut = borrows(provider);
+    let (generics, record_type) = if cut {
+        ("<'a>", "&'a [u8]")
     } else {
-        (quote!(), quote!(&[u8]))
+        ("", "&[u8]")
     };
-    let of = &generics;
-    let record_readers = record_readers(borrows(provider));
-    quote! {
-        impl #generics #event_enum #of {
-            /// Decodes one ring-buffer record; `None` for an unknown kind or a
-            /// record shorter than what it holds. A record whose event ends in
-            /// a string or a variable buffer stops after that field's kept bytes
-            /// (rounded up to a size class): the event borrows that field from
-            /// the record, and copies only the fields before it.
-            pub fn decode(record: #record_type) -> Option<#event_enum #of> {
-                #record_readers
-                match read::<u32>(record)? {
-                    #(#decode_arms)*
-                    _ => None,
-                }
-            }
-
-            /// The tracepoint's full name, `provider:name`.
-            pub fn tracepoint(&self) -> &'static str {
-                match self {
-                    #(#name_arms)*
-                }
-            }
-
-            /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
-            /// strings up to their NUL, decoded as UTF-8 (lossy).
-            pub fn to_json(self) -> String {
-                let mut out = String::with_capacity(256);
-                self.write_json(&mut out);
-                out
-            }
-
-            /// Appends [`to_json`](Self::to_json)'s text to `out`, without
-            /// allocating more than `out` needs: for readers that print many
-            /// events per poll.
-            pub fn write_json(&self, out: &mut String) {
-                match self {
-                    #(#json_arms)*
-                }
-            }
-        }
+    code.open(&format!("impl{generics} {event_enum}{generics} {{"));
+    code.doc(
+        "Decodes one ring-buffer record; `None` for an unknown kind or a\n\
+         record shorter than what it holds. A record whose event ends in\n\
+         a string or a variable buffer stops after that field's kept bytes\n\
+         (rounded up to a size class): the event borrows that field from\n\
+         the record, and copies only the fields before it.",
+    );
+    code.open(&format!(
+        "pub fn decode(record: {record_type}) -> Option<{event_enum}{generics}> {{"
+    ));
+    code.template(include_str!("templates/rust_events_read.rs"));
+    if cut {
+        code.template(include_str!("templates/rust_events_read_cut.rs"));
     }
-}
-
-/// The functions `decode` reads a record with: `read`, and `read_cut`
-/// when some event of the provider borrows its tail (`cut`).
-fn record_readers(cut: bool) -> TokenStream {
-    let read_cut = cut.then(|| {
-        quote! {
-            /// A `T` from a record of `at` bytes or more, where `T` is a
-            /// record's fields before its tail (`at` its offset): what
-            /// follows them, `T`'s padding, reads as zero. Sound for the
-            /// same reasons as `read`.
-            fn read_cut<T: Copy>(record: &[u8], at: usize) -> Option<T> {
-                if record.len() < at {
-                    return None;
-                }
-                let mut value = ::core::mem::MaybeUninit::<T>::zeroed();
-                let n = record.len().min(::core::mem::size_of::<T>());
-                unsafe {
-                    ::core::ptr::copy_nonoverlapping(record.as_ptr(), value.as_mut_ptr().cast::<u8>(), n);
-                    Some(value.assume_init())
-                }
-            }
-        }
-    });
-    quote! {
-        /// A `T` read from the start of `record`. Sound because `T` is
-        /// a `repr(C)` struct of integers and byte arrays (valid for any
-        /// bytes) and the length is checked first.
-        fn read<T: Copy>(record: &[u8]) -> Option<T> {
-            if record.len() < ::core::mem::size_of::<T>() {
-                return None;
-            }
-            Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
-        }
-        #read_cut
+    code.open("match read::<u32>(record)? {");
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        decode_arm(code, tracepoint, t, event_enum);
     }
+    code.line("_ => None,");
+    code.close("}");
+    code.close("}");
+    code.doc("The tracepoint's full name, `provider:name`.");
+    code.open("pub fn tracepoint(&self) -> &'static str {");
+    code.open("match self {");
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        let probe = string(&tracepoint.probe_name(provider));
+        code.line(&format!("{event_enum}::{}(_) => {probe},", t.variant));
+    }
+    code.close("}");
+    code.close("}");
+    code.doc(
+        "The event as one JSON object, `{\"tracepoint\": ..., \"args\": {...}}`;\n\
+         strings up to their NUL, decoded as UTF-8 (lossy).",
+    );
+    code.open("pub fn to_json(self) -> String {");
+    code.line("let mut out = String::with_capacity(256);");
+    code.line("self.write_json(&mut out);");
+    code.line("out");
+    code.close("}");
+    code.doc(
+        "Appends [`to_json`](Self::to_json)'s text to `out`, without\n\
+         allocating more than `out` needs: for readers that print many\n\
+         events per poll.",
+    );
+    code.open("pub fn write_json(&self, out: &mut String) {");
+    code.open("match self {");
+    for (tracepoint, t) in provider.tracepoints.iter().zip(&names.tracepoints) {
+        json_arm(code, provider, tracepoint, t, event_enum);
+    }
+    code.close("}");
+    code.close("}");
+    code.close("}");
 }
 
 /// The `decode` arm of one tracepoint: a record holding the whole struct,
 /// or for a record with a tail (see [`Record`]) the fields before the tail
 /// (read through `Head`, their C layout) and at least the tail's kept
 /// bytes, which the event borrows.
-fn decode_arm(
-    tracepoint: &Tracepoint,
-    t: &rust::Tracepoint,
-    event_enum: &Ident,
-    variant: &Ident,
-) -> TokenStream {
-    let kind = ident(&t.kind);
-    let event_type = ident(&t.event_type);
+fn decode_arm(code: &mut Code, tracepoint: &Tracepoint, t: &rust::Tracepoint, event_enum: &str) {
+    let (kind, event_type, variant) = (&t.kind, &t.event_type, &t.variant);
     let record = Record::of(tracepoint);
     let strings = fixed_strings(tracepoint, t, &record);
     let Some(tail) = record.tail else {
         if strings.is_empty() {
-            return quote! { #kind => read(record).map(#event_enum::#variant), };
+            code.line(&format!(
+                "{kind} => read(record).map({event_enum}::{variant}),"
+            ));
+        } else {
+            let held: Vec<String> = strings
+                .iter()
+                .map(|s| format!("event.{s}.contains(&0)"))
+                .collect();
+            code.line(&format!(
+                "{kind} => read::<{event_type}>(record).filter(|event| {}).map({event_enum}::{variant}),",
+                held.join(" && ")
+            ));
         }
-        return quote! {
-            #kind => read::<#event_type>(record)
-                .filter(|event| #(event.#strings.contains(&0))&&*)
-                .map(#event_enum::#variant),
-        };
+        return;
     };
-    let damaged = (!strings.is_empty()).then(|| {
-        quote! {
-            if !(#(head.#strings.contains(&0))&&*) {
-                return None;
-            }
-        }
-    });
-    let kind_field = ident(&t.kind_field);
-    let head: Vec<(Ident, TokenStream)> = record
+    let kind_field = &t.kind_field;
+    let head: Vec<(&str, String)> = record
         .order
         .iter()
         .filter(|&&i| i != tail.index)
-        .map(|&i| (ident(&t.args[i].field), field_type(&tracepoint.args[i])))
+        .map(|&i| (t.args[i].field.as_str(), field_type(&tracepoint.args[i])))
         .collect();
+    code.open(&format!("{kind} => {{"));
     // Only fixed names are bound here (`record`, `at`, `head`, `held`,
     // `nul`, `kept`, `tail`): the fields are named only as fields.
     // The tail is bytes (alignment 1): it starts right after the last
     // fixed field, where the C struct puts it.
+    code.line("#[repr(C)]");
+    code.line("#[derive(Clone, Copy)]");
+    code.open("struct Head {");
+    code.line(&format!("{kind_field}: u32,"));
+    for (field, ty) in &head {
+        code.line(&format!("{field}: {ty},"));
+    }
+    code.close("}");
     let (last, last_type) = head
         .last()
-        .map_or((&kind_field, quote!(u32)), |(f, ty)| (f, ty.clone()));
-    let (fields, types): (Vec<&Ident>, Vec<&TokenStream>) =
-        head.iter().map(|(f, ty)| (f, ty)).unzip();
-    let field = ident(&t.args[tail.index].field);
-    let cap = Literal::usize_unsuffixed(tail.cap as usize);
-    let taken = tail_tokens(tracepoint, t, tail.index, tail.string, &cap);
-    quote! {
-        #kind => {
-            #[repr(C)]
-            #[derive(Clone, Copy)]
-            struct Head {
-                #kind_field: u32,
-                #(#fields: #types,)*
-            }
-            let at = ::core::mem::offset_of!(Head, #last) + ::core::mem::size_of::<#last_type>();
-            let head = read_cut::<Head>(record, at)?;
-            #damaged
-            #taken
-            Some(#event_enum::#variant(#event_type {
-                #kind_field: head.#kind_field,
-                #(#fields: head.#fields,)*
-                #field: tail,
-            }))
-        }
+        .map_or((kind_field.as_str(), "u32"), |(f, ty)| (f, ty.as_str()));
+    code.line(&format!(
+        "let at = ::core::mem::offset_of!(Head, {last}) + ::core::mem::size_of::<{last_type}>();"
+    ));
+    code.line("let head = read_cut::<Head>(record, at)?;");
+    if !strings.is_empty() {
+        let held: Vec<String> = strings
+            .iter()
+            .map(|s| format!("head.{s}.contains(&0)"))
+            .collect();
+        code.open(&format!("if !({}) {{", held.join(" && ")));
+        code.line("return None;");
+        code.close("}");
     }
+    take_tail(code, tracepoint, t, tail.index, tail.string, tail.cap);
+    code.open(&format!("Some({event_enum}::{variant}({event_type} {{"));
+    code.line(&format!("{kind_field}: head.{kind_field},"));
+    for (field, _) in &head {
+        code.line(&format!("{field}: head.{field},"));
+    }
+    code.line(&format!("{}: tail,", t.args[tail.index].field));
+    code.close("}))");
+    code.close("}");
 }
 
 /// The statements of a decode arm that take the tail (the last field,
 /// cut where the record ends): a string up to its NUL, which lies inside
 /// the record and the cap, or a buffer's kept bytes.
-fn tail_tokens(
+fn take_tail(
+    code: &mut Code,
     tracepoint: &Tracepoint,
     t: &rust::Tracepoint,
     index: usize,
     string: bool,
-    cap: &Literal,
-) -> TokenStream {
+    cap: u32,
+) {
     if string {
         // Up to its NUL, which lies inside the record and the cap.
-        quote! {
-            let held = &record[at..];
-            let nul = held[..held.len().min(#cap)].iter().position(|&b| b == 0)?;
-            let tail = &held[..nul];
-        }
+        code.line("let held = &record[at..];");
+        code.line(&format!(
+            "let nul = held[..held.len().min({cap})].iter().position(|&b| b == 0)?;"
+        ));
+        code.line("let tail = &held[..nul];");
     } else {
-        let length = ident(
-            &t.args[tracepoint.args[index]
-                .ty
-                .length_arg()
-                .expect("a variable buffer has a length")]
-            .field,
-        );
+        let length = &t.args[tracepoint.args[index]
+            .ty
+            .length_arg()
+            .expect("a variable buffer has a length")]
+        .field;
         // Its kept bytes: the length argument's, at most the cap.
-        quote! {
-            let kept = usize::try_from(head.#length).map_or(#cap, |n| n.min(#cap));
-            let tail = record.get(at..at + kept)?;
-        }
+        code.line(&format!(
+            "let kept = usize::try_from(head.{length}).map_or({cap}, |n| n.min({cap}));"
+        ));
+        code.line("let tail = record.get(at..at + kept)?;");
     }
 }
 
 /// The fixed string fields of `tracepoint`'s record (the tail aside): each
 /// holds its NUL (the BPF programs always write one), and a field without
 /// one makes its record damaged.
-fn fixed_strings(tracepoint: &Tracepoint, t: &rust::Tracepoint, record: &Record) -> Vec<Ident> {
+fn fixed_strings<'t>(
+    tracepoint: &Tracepoint,
+    t: &'t rust::Tracepoint,
+    record: &Record,
+) -> Vec<&'t str> {
     tracepoint
         .args
         .iter()
@@ -670,48 +678,52 @@ fn fixed_strings(tracepoint: &Tracepoint, t: &rust::Tracepoint, record: &Record)
             matches!(arg.ty, ArgType::Str { .. } | ArgType::CStr { .. })
                 && record.tail.as_ref().is_none_or(|tail| tail.index != i)
         })
-        .map(|(i, _)| ident(&t.args[i].field))
+        .map(|(i, _)| t.args[i].field.as_str())
         .collect()
 }
 
-/// The statements that append one event's JSON to `out` (the event bound
-/// to `e`), and the pattern that binds it.
-fn json_writes(
-    probe: &str,
+/// The `write_json` arm of one tracepoint: the statements that append its
+/// JSON to `out` (the event bound to `e`).
+fn json_arm(
+    code: &mut Code,
+    provider: &Provider,
     tracepoint: &Tracepoint,
     t: &rust::Tracepoint,
-) -> (TokenStream, Vec<TokenStream>) {
+    event_enum: &str,
+) {
+    let probe = tracepoint.probe_name(provider);
+    let binding = if tracepoint.args.is_empty() { "_" } else { "e" };
+    code.open(&format!("{event_enum}::{}({binding}) => {{", t.variant));
     // The object's text up to each value: `{"tracepoint":"p:n","args":{"a":`.
-    let mut writes = Vec::new();
     let mut prefix = format!("{{\"tracepoint\":\"{probe}\",\"args\":{{");
     for (arg, a) in tracepoint.args.iter().zip(&t.args) {
-        let field = ident(&a.field);
-        let method = ident(a.accessor.as_deref().unwrap_or(&a.field));
+        let field = &a.field;
+        let method = a.accessor.as_deref().unwrap_or(field);
         prefix.push_str(&format!("\"{}\":", arg.name));
         let text = std::mem::replace(&mut prefix, ",".to_string());
-        writes.push(quote!(out.push_str(#text);));
-        writes.push(match arg.ty {
+        code.line(&format!("out.push_str({});", string(&text)));
+        code.line(&match arg.ty {
             ArgType::Str { .. } | ArgType::CStr { .. } => {
-                quote!(write_json_string(out, &e.#method());)
+                format!("write_json_string(out, &e.{method}());")
             }
             ArgType::Bytes {
                 display: BytesDisplay::Hash,
                 ..
-            } => quote!(write_hex(out, e.#method(), true);),
-            ArgType::Bytes { .. } => quote!(write_hex(out, e.#method(), false);),
-            ArgType::Bool => quote!(out.push_str(if e.#method() { "true" } else { "false" });),
-            _ => quote!(write_number(out, e.#field);),
+            } => format!("write_hex(out, e.{method}(), true);"),
+            ArgType::Bytes { .. } => format!("write_hex(out, e.{method}(), false);"),
+            ArgType::Bool => {
+                format!("out.push_str(if e.{method}() {{ \"true\" }} else {{ \"false\" }});")
+            }
+            _ => format!("write_number(out, e.{field});"),
         });
         if let Some(named) = &a.named {
             // The value's name beside its number: `"network_name":"ipv4"`.
             let key = format!(",\"{}\":", named.json_key);
-            writes.push(quote! {
-                out.push_str(#key);
-                match e.#method().name() {
-                    Some(name) => write_json_string(out, name),
-                    None => out.push_str("null"),
-                }
-            });
+            code.line(&format!("out.push_str({});", string(&key)));
+            code.open(&format!("match e.{method}().name() {{"));
+            code.line("Some(name) => write_json_string(out, name),");
+            code.line("None => out.push_str(\"null\"),");
+            code.close("}");
         }
     }
     let end = if tracepoint.args.is_empty() {
@@ -719,90 +731,8 @@ fn json_writes(
     } else {
         "}}".to_string()
     };
-    writes.push(quote!(out.push_str(#end);));
-    let binding = if tracepoint.args.is_empty() {
-        quote!(_)
-    } else {
-        quote!(e)
-    };
-    (binding, writes)
-}
-
-/// The JSON helpers `to_json` uses.
-fn helpers() -> [TokenStream; 4] {
-    [
-        quote! {
-        /// Appends an integer.
-        #[allow(dead_code)]
-        fn write_number(out: &mut String, n: impl ::core::fmt::Display) {
-            let _ = ::core::fmt::Write::write_fmt(out, format_args!("{n}"));
-        }
-        },
-        quote! {
-        /// A C string field up to its NUL, as text (invalid UTF-8 replaced).
-        #[allow(dead_code)]
-        fn c_text(bytes: &[u8]) -> ::std::borrow::Cow<'_, str> {
-            let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-            String::from_utf8_lossy(&bytes[..end])
-        }
-        },
-        quote! {
-        /// Appends `bytes` (in reverse order if `reversed`, as a hash
-        /// shows) as a JSON string of lowercase hex digits, 256 bytes at a
-        /// time: a payload may be 32 KB.
-        #[allow(dead_code)]
-        fn write_hex(out: &mut String, bytes: &[u8], reversed: bool) {
-            fn digits<'a>(out: &mut String, part: impl Iterator<Item = &'a u8>) {
-                /// The two digits of every byte.
-                const PAIRS: [[u8; 2]; 256] = {
-                    let digits = b"0123456789abcdef";
-                    let mut pairs = [[0u8; 2]; 256];
-                    let mut b = 0;
-                    while b < 256 {
-                        pairs[b] = [digits[b >> 4], digits[b & 0xf]];
-                        b += 1;
-                    }
-                    pairs
-                };
-                let mut text = [[0u8; 2]; 256];
-                let mut used = 0;
-                for (pair, &b) in text.iter_mut().zip(part) {
-                    *pair = PAIRS[usize::from(b)];
-                    used += 1;
-                }
-                let text = text.as_flattened();
-                let used = used * 2;
-                out.push_str(::core::str::from_utf8(&text[..used]).expect("hex digits are ASCII"));
-            }
-            out.reserve(bytes.len() * 2 + 2);
-            out.push('"');
-            if reversed {
-                bytes.rchunks(256).for_each(|part| digits(out, part.iter().rev()));
-            } else {
-                bytes.chunks(256).for_each(|part| digits(out, part.iter()));
-            }
-            out.push('"');
-        }
-        },
-        quote! {
-            /// Appends `text` as a JSON string literal.
-            #[allow(dead_code)]
-            fn write_json_string(out: &mut String, text: &str) {
-                out.push('"');
-                for c in text.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        c if (c as u32) < 0x20 => {
-                            let _ = ::core::fmt::Write::write_fmt(out, format_args!("\\u{:04x}", c as u32));
-                        }
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-            }
-        },
-    ]
+    code.line(&format!("out.push_str({});", string(&end)));
+    code.close("}");
 }
 
 #[cfg(test)]

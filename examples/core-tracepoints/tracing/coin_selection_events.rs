@@ -31,16 +31,8 @@ pub const COIN_SELECTION_APS_CREATE_TX_INTERNAL_WALLET_NAME_MAX_LEN: usize = 409
 /// each program with `bpf_program__attach_usdt` / libbpf-rs `attach_usdt`.
 pub const TRACEPOINTS: &[(&str, &str, &str)] = &[
     ("coin_selection", "selected_coins", "coin_selection_selected_coins"),
-    (
-        "coin_selection",
-        "normal_create_tx_internal",
-        "coin_selection_normal_create_tx_internal",
-    ),
-    (
-        "coin_selection",
-        "attempting_aps_create_tx",
-        "coin_selection_attempting_aps_create_tx",
-    ),
+    ("coin_selection", "normal_create_tx_internal", "coin_selection_normal_create_tx_internal"),
+    ("coin_selection", "attempting_aps_create_tx", "coin_selection_attempting_aps_create_tx"),
     ("coin_selection", "aps_create_tx_internal", "coin_selection_aps_create_tx_internal"),
 ];
 /// The size of the largest record (the largest event struct, its
@@ -310,8 +302,7 @@ impl<'a> CoinSelectionEvent<'a> {
                     waste: i64,
                     selected_value: i64,
                 }
-                let at = ::core::mem::offset_of!(Head, selected_value)
-                    + ::core::mem::size_of::<i64>();
+                let at = ::core::mem::offset_of!(Head, selected_value) + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
                 if !(head.algorithm.contains(&0)) {
                     return None;
@@ -319,16 +310,14 @@ impl<'a> CoinSelectionEvent<'a> {
                 let held = &record[at..];
                 let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    CoinSelectionEvent::SelectedCoins(CoinSelectionSelectedCoins {
-                        kind: head.kind,
-                        algorithm: head.algorithm,
-                        target: head.target,
-                        waste: head.waste,
-                        selected_value: head.selected_value,
-                        wallet_name: tail,
-                    }),
-                )
+                Some(CoinSelectionEvent::SelectedCoins(CoinSelectionSelectedCoins {
+                    kind: head.kind,
+                    algorithm: head.algorithm,
+                    target: head.target,
+                    waste: head.waste,
+                    selected_value: head.selected_value,
+                    wallet_name: tail,
+                }))
             }
             COIN_SELECTION_NORMAL_CREATE_TX_INTERNAL => {
                 #[repr(C)]
@@ -339,21 +328,18 @@ impl<'a> CoinSelectionEvent<'a> {
                     fee: i64,
                     change_pos: i32,
                 }
-                let at = ::core::mem::offset_of!(Head, change_pos)
-                    + ::core::mem::size_of::<i32>();
+                let at = ::core::mem::offset_of!(Head, change_pos) + ::core::mem::size_of::<i32>();
                 let head = read_cut::<Head>(record, at)?;
                 let held = &record[at..];
                 let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    CoinSelectionEvent::NormalCreateTxInternal(CoinSelectionNormalCreateTxInternal {
-                        kind: head.kind,
-                        success: head.success,
-                        fee: head.fee,
-                        change_pos: head.change_pos,
-                        wallet_name: tail,
-                    }),
-                )
+                Some(CoinSelectionEvent::NormalCreateTxInternal(CoinSelectionNormalCreateTxInternal {
+                    kind: head.kind,
+                    success: head.success,
+                    fee: head.fee,
+                    change_pos: head.change_pos,
+                    wallet_name: tail,
+                }))
             }
             COIN_SELECTION_ATTEMPTING_APS_CREATE_TX => {
                 #[repr(C)]
@@ -361,18 +347,15 @@ impl<'a> CoinSelectionEvent<'a> {
                 struct Head {
                     kind: u32,
                 }
-                let at = ::core::mem::offset_of!(Head, kind)
-                    + ::core::mem::size_of::<u32>();
+                let at = ::core::mem::offset_of!(Head, kind) + ::core::mem::size_of::<u32>();
                 let head = read_cut::<Head>(record, at)?;
                 let held = &record[at..];
                 let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    CoinSelectionEvent::AttemptingApsCreateTx(CoinSelectionAttemptingApsCreateTx {
-                        kind: head.kind,
-                        wallet_name: tail,
-                    }),
-                )
+                Some(CoinSelectionEvent::AttemptingApsCreateTx(CoinSelectionAttemptingApsCreateTx {
+                    kind: head.kind,
+                    wallet_name: tail,
+                }))
             }
             COIN_SELECTION_APS_CREATE_TX_INTERNAL => {
                 #[repr(C)]
@@ -384,22 +367,19 @@ impl<'a> CoinSelectionEvent<'a> {
                     fee: i64,
                     change_pos: i32,
                 }
-                let at = ::core::mem::offset_of!(Head, change_pos)
-                    + ::core::mem::size_of::<i32>();
+                let at = ::core::mem::offset_of!(Head, change_pos) + ::core::mem::size_of::<i32>();
                 let head = read_cut::<Head>(record, at)?;
                 let held = &record[at..];
                 let nul = held[..held.len().min(4097)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    CoinSelectionEvent::ApsCreateTxInternal(CoinSelectionApsCreateTxInternal {
-                        kind: head.kind,
-                        use_aps: head.use_aps,
-                        success: head.success,
-                        fee: head.fee,
-                        change_pos: head.change_pos,
-                        wallet_name: tail,
-                    }),
-                )
+                Some(CoinSelectionEvent::ApsCreateTxInternal(CoinSelectionApsCreateTxInternal {
+                    kind: head.kind,
+                    use_aps: head.use_aps,
+                    success: head.success,
+                    fee: head.fee,
+                    change_pos: head.change_pos,
+                    wallet_name: tail,
+                }))
             }
             _ => None,
         }
@@ -408,15 +388,9 @@ impl<'a> CoinSelectionEvent<'a> {
     pub fn tracepoint(&self) -> &'static str {
         match self {
             CoinSelectionEvent::SelectedCoins(_) => "coin_selection:selected_coins",
-            CoinSelectionEvent::NormalCreateTxInternal(_) => {
-                "coin_selection:normal_create_tx_internal"
-            }
-            CoinSelectionEvent::AttemptingApsCreateTx(_) => {
-                "coin_selection:attempting_aps_create_tx"
-            }
-            CoinSelectionEvent::ApsCreateTxInternal(_) => {
-                "coin_selection:aps_create_tx_internal"
-            }
+            CoinSelectionEvent::NormalCreateTxInternal(_) => "coin_selection:normal_create_tx_internal",
+            CoinSelectionEvent::AttemptingApsCreateTx(_) => "coin_selection:attempting_aps_create_tx",
+            CoinSelectionEvent::ApsCreateTxInternal(_) => "coin_selection:aps_create_tx_internal",
         }
     }
     /// The event as one JSON object, `{"tracepoint": ..., "args": {...}}`;
@@ -432,9 +406,7 @@ impl<'a> CoinSelectionEvent<'a> {
     pub fn write_json(&self, out: &mut String) {
         match self {
             CoinSelectionEvent::SelectedCoins(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"coin_selection:selected_coins\",\"args\":{\"wallet_name\":",
-                );
+                out.push_str("{\"tracepoint\":\"coin_selection:selected_coins\",\"args\":{\"wallet_name\":");
                 write_json_string(out, &e.wallet_name());
                 out.push_str(",\"algorithm\":");
                 write_json_string(out, &e.algorithm());
@@ -447,9 +419,7 @@ impl<'a> CoinSelectionEvent<'a> {
                 out.push_str("}}");
             }
             CoinSelectionEvent::NormalCreateTxInternal(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"coin_selection:normal_create_tx_internal\",\"args\":{\"wallet_name\":",
-                );
+                out.push_str("{\"tracepoint\":\"coin_selection:normal_create_tx_internal\",\"args\":{\"wallet_name\":");
                 write_json_string(out, &e.wallet_name());
                 out.push_str(",\"success\":");
                 out.push_str(if e.success() { "true" } else { "false" });
@@ -465,16 +435,12 @@ impl<'a> CoinSelectionEvent<'a> {
                 out.push_str("}}");
             }
             CoinSelectionEvent::AttemptingApsCreateTx(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"coin_selection:attempting_aps_create_tx\",\"args\":{\"wallet_name\":",
-                );
+                out.push_str("{\"tracepoint\":\"coin_selection:attempting_aps_create_tx\",\"args\":{\"wallet_name\":");
                 write_json_string(out, &e.wallet_name());
                 out.push_str("}}");
             }
             CoinSelectionEvent::ApsCreateTxInternal(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"coin_selection:aps_create_tx_internal\",\"args\":{\"wallet_name\":",
-                );
+                out.push_str("{\"tracepoint\":\"coin_selection:aps_create_tx_internal\",\"args\":{\"wallet_name\":");
                 write_json_string(out, &e.wallet_name());
                 out.push_str(",\"use_aps\":");
                 out.push_str(if e.use_aps() { "true" } else { "false" });

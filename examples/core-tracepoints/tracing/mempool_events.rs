@@ -234,11 +234,7 @@ impl<'a> MempoolEvent<'a> {
         }
         match read::<u32>(record)? {
             MEMPOOL_ADDED => read(record).map(MempoolEvent::Added),
-            MEMPOOL_REMOVED => {
-                read::<MempoolRemoved>(record)
-                    .filter(|event| event.reason.contains(&0))
-                    .map(MempoolEvent::Removed)
-            }
+            MEMPOOL_REMOVED => read::<MempoolRemoved>(record).filter(|event| event.reason.contains(&0)).map(MempoolEvent::Removed),
             MEMPOOL_REPLACED => read(record).map(MempoolEvent::Replaced),
             MEMPOOL_REJECTED => {
                 #[repr(C)]
@@ -247,19 +243,16 @@ impl<'a> MempoolEvent<'a> {
                     kind: u32,
                     txid: [u8; 32],
                 }
-                let at = ::core::mem::offset_of!(Head, txid)
-                    + ::core::mem::size_of::<[u8; 32]>();
+                let at = ::core::mem::offset_of!(Head, txid) + ::core::mem::size_of::<[u8; 32]>();
                 let head = read_cut::<Head>(record, at)?;
                 let held = &record[at..];
                 let nul = held[..held.len().min(257)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    MempoolEvent::Rejected(MempoolRejected {
-                        kind: head.kind,
-                        txid: head.txid,
-                        reason: tail,
-                    }),
-                )
+                Some(MempoolEvent::Rejected(MempoolRejected {
+                    kind: head.kind,
+                    txid: head.txid,
+                    reason: tail,
+                }))
             }
             _ => None,
         }
@@ -308,9 +301,7 @@ impl<'a> MempoolEvent<'a> {
                 out.push_str("}}");
             }
             MempoolEvent::Replaced(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"mempool:replaced\",\"args\":{\"replaced_txid\":",
-                );
+                out.push_str("{\"tracepoint\":\"mempool:replaced\",\"args\":{\"replaced_txid\":");
                 write_hex(out, e.replaced_txid(), true);
                 out.push_str(",\"replaced_vsize\":");
                 write_number(out, e.replaced_vsize);

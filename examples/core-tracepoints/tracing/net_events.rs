@@ -658,28 +658,22 @@ impl<'a> NetEvent<'a> {
                     msg_type: [u8; 20 + 1],
                     msg_size: u64,
                 }
-                let at = ::core::mem::offset_of!(Head, msg_size)
-                    + ::core::mem::size_of::<u64>();
+                let at = ::core::mem::offset_of!(Head, msg_size) + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
-                if !(head.addr.contains(&0) && head.conn_type.contains(&0)
-                    && head.msg_type.contains(&0))
-                {
+                if !(head.addr.contains(&0) && head.conn_type.contains(&0) && head.msg_type.contains(&0)) {
                     return None;
                 }
-                let kept = usize::try_from(head.msg_size)
-                    .map_or(32568, |n| n.min(32568));
+                let kept = usize::try_from(head.msg_size).map_or(32568, |n| n.min(32568));
                 let tail = record.get(at..at + kept)?;
-                Some(
-                    NetEvent::InboundMessage(NetInboundMessage {
-                        kind: head.kind,
-                        peer_id: head.peer_id,
-                        addr: head.addr,
-                        conn_type: head.conn_type,
-                        msg_type: head.msg_type,
-                        msg_size: head.msg_size,
-                        msg: tail,
-                    }),
-                )
+                Some(NetEvent::InboundMessage(NetInboundMessage {
+                    kind: head.kind,
+                    peer_id: head.peer_id,
+                    addr: head.addr,
+                    conn_type: head.conn_type,
+                    msg_type: head.msg_type,
+                    msg_size: head.msg_size,
+                    msg: tail,
+                }))
             }
             NET_OUTBOUND_MESSAGE => {
                 #[repr(C)]
@@ -692,28 +686,22 @@ impl<'a> NetEvent<'a> {
                     msg_type: [u8; 20 + 1],
                     msg_size: u64,
                 }
-                let at = ::core::mem::offset_of!(Head, msg_size)
-                    + ::core::mem::size_of::<u64>();
+                let at = ::core::mem::offset_of!(Head, msg_size) + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
-                if !(head.addr.contains(&0) && head.conn_type.contains(&0)
-                    && head.msg_type.contains(&0))
-                {
+                if !(head.addr.contains(&0) && head.conn_type.contains(&0) && head.msg_type.contains(&0)) {
                     return None;
                 }
-                let kept = usize::try_from(head.msg_size)
-                    .map_or(32568, |n| n.min(32568));
+                let kept = usize::try_from(head.msg_size).map_or(32568, |n| n.min(32568));
                 let tail = record.get(at..at + kept)?;
-                Some(
-                    NetEvent::OutboundMessage(NetOutboundMessage {
-                        kind: head.kind,
-                        peer_id: head.peer_id,
-                        addr: head.addr,
-                        conn_type: head.conn_type,
-                        msg_type: head.msg_type,
-                        msg_size: head.msg_size,
-                        msg: tail,
-                    }),
-                )
+                Some(NetEvent::OutboundMessage(NetOutboundMessage {
+                    kind: head.kind,
+                    peer_id: head.peer_id,
+                    addr: head.addr,
+                    conn_type: head.conn_type,
+                    msg_type: head.msg_type,
+                    msg_size: head.msg_size,
+                    msg: tail,
+                }))
             }
             NET_INBOUND_CONNECTION => {
                 #[repr(C)]
@@ -725,8 +713,7 @@ impl<'a> NetEvent<'a> {
                     network: u32,
                     existing: u64,
                 }
-                let at = ::core::mem::offset_of!(Head, existing)
-                    + ::core::mem::size_of::<u64>();
+                let at = ::core::mem::offset_of!(Head, existing) + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
                 if !(head.conn_type.contains(&0)) {
                     return None;
@@ -734,16 +721,14 @@ impl<'a> NetEvent<'a> {
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    NetEvent::InboundConnection(NetInboundConnection {
-                        kind: head.kind,
-                        id: head.id,
-                        conn_type: head.conn_type,
-                        network: head.network,
-                        existing: head.existing,
-                        addr: tail,
-                    }),
-                )
+                Some(NetEvent::InboundConnection(NetInboundConnection {
+                    kind: head.kind,
+                    id: head.id,
+                    conn_type: head.conn_type,
+                    network: head.network,
+                    existing: head.existing,
+                    addr: tail,
+                }))
             }
             NET_OUTBOUND_CONNECTION => {
                 #[repr(C)]
@@ -755,8 +740,7 @@ impl<'a> NetEvent<'a> {
                     network: u32,
                     existing: u64,
                 }
-                let at = ::core::mem::offset_of!(Head, existing)
-                    + ::core::mem::size_of::<u64>();
+                let at = ::core::mem::offset_of!(Head, existing) + ::core::mem::size_of::<u64>();
                 let head = read_cut::<Head>(record, at)?;
                 if !(head.conn_type.contains(&0)) {
                     return None;
@@ -764,16 +748,14 @@ impl<'a> NetEvent<'a> {
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    NetEvent::OutboundConnection(NetOutboundConnection {
-                        kind: head.kind,
-                        id: head.id,
-                        conn_type: head.conn_type,
-                        network: head.network,
-                        existing: head.existing,
-                        addr: tail,
-                    }),
-                )
+                Some(NetEvent::OutboundConnection(NetOutboundConnection {
+                    kind: head.kind,
+                    id: head.id,
+                    conn_type: head.conn_type,
+                    network: head.network,
+                    existing: head.existing,
+                    addr: tail,
+                }))
             }
             NET_CLOSED_CONNECTION => {
                 #[repr(C)]
@@ -785,8 +767,7 @@ impl<'a> NetEvent<'a> {
                     network: u32,
                     time_established: i64,
                 }
-                let at = ::core::mem::offset_of!(Head, time_established)
-                    + ::core::mem::size_of::<i64>();
+                let at = ::core::mem::offset_of!(Head, time_established) + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
                 if !(head.conn_type.contains(&0)) {
                     return None;
@@ -794,16 +775,14 @@ impl<'a> NetEvent<'a> {
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    NetEvent::ClosedConnection(NetClosedConnection {
-                        kind: head.kind,
-                        id: head.id,
-                        conn_type: head.conn_type,
-                        network: head.network,
-                        time_established: head.time_established,
-                        addr: tail,
-                    }),
-                )
+                Some(NetEvent::ClosedConnection(NetClosedConnection {
+                    kind: head.kind,
+                    id: head.id,
+                    conn_type: head.conn_type,
+                    network: head.network,
+                    time_established: head.time_established,
+                    addr: tail,
+                }))
             }
             NET_EVICTED_INBOUND_CONNECTION => {
                 #[repr(C)]
@@ -815,8 +794,7 @@ impl<'a> NetEvent<'a> {
                     network: u32,
                     time_established: i64,
                 }
-                let at = ::core::mem::offset_of!(Head, time_established)
-                    + ::core::mem::size_of::<i64>();
+                let at = ::core::mem::offset_of!(Head, time_established) + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
                 if !(head.conn_type.contains(&0)) {
                     return None;
@@ -824,16 +802,14 @@ impl<'a> NetEvent<'a> {
                 let held = &record[at..];
                 let nul = held[..held.len().min(261)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    NetEvent::EvictedInboundConnection(NetEvictedInboundConnection {
-                        kind: head.kind,
-                        id: head.id,
-                        conn_type: head.conn_type,
-                        network: head.network,
-                        time_established: head.time_established,
-                        addr: tail,
-                    }),
-                )
+                Some(NetEvent::EvictedInboundConnection(NetEvictedInboundConnection {
+                    kind: head.kind,
+                    id: head.id,
+                    conn_type: head.conn_type,
+                    network: head.network,
+                    time_established: head.time_established,
+                    addr: tail,
+                }))
             }
             NET_MISBEHAVING_CONNECTION => {
                 #[repr(C)]
@@ -842,19 +818,16 @@ impl<'a> NetEvent<'a> {
                     kind: u32,
                     id: i64,
                 }
-                let at = ::core::mem::offset_of!(Head, id)
-                    + ::core::mem::size_of::<i64>();
+                let at = ::core::mem::offset_of!(Head, id) + ::core::mem::size_of::<i64>();
                 let head = read_cut::<Head>(record, at)?;
                 let held = &record[at..];
                 let nul = held[..held.len().min(129)].iter().position(|&b| b == 0)?;
                 let tail = &held[..nul];
-                Some(
-                    NetEvent::MisbehavingConnection(NetMisbehavingConnection {
-                        kind: head.kind,
-                        id: head.id,
-                        message: tail,
-                    }),
-                )
+                Some(NetEvent::MisbehavingConnection(NetMisbehavingConnection {
+                    kind: head.kind,
+                    id: head.id,
+                    message: tail,
+                }))
             }
             _ => None,
         }
@@ -884,9 +857,7 @@ impl<'a> NetEvent<'a> {
     pub fn write_json(&self, out: &mut String) {
         match self {
             NetEvent::InboundMessage(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"net:inbound_message\",\"args\":{\"peer_id\":",
-                );
+                out.push_str("{\"tracepoint\":\"net:inbound_message\",\"args\":{\"peer_id\":");
                 write_number(out, e.peer_id);
                 out.push_str(",\"addr\":");
                 write_json_string(out, &e.addr());
@@ -901,9 +872,7 @@ impl<'a> NetEvent<'a> {
                 out.push_str("}}");
             }
             NetEvent::OutboundMessage(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"net:outbound_message\",\"args\":{\"peer_id\":",
-                );
+                out.push_str("{\"tracepoint\":\"net:outbound_message\",\"args\":{\"peer_id\":");
                 write_number(out, e.peer_id);
                 out.push_str(",\"addr\":");
                 write_json_string(out, &e.addr());
@@ -918,9 +887,7 @@ impl<'a> NetEvent<'a> {
                 out.push_str("}}");
             }
             NetEvent::InboundConnection(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"net:inbound_connection\",\"args\":{\"id\":",
-                );
+                out.push_str("{\"tracepoint\":\"net:inbound_connection\",\"args\":{\"id\":");
                 write_number(out, e.id);
                 out.push_str(",\"addr\":");
                 write_json_string(out, &e.addr());
@@ -938,9 +905,7 @@ impl<'a> NetEvent<'a> {
                 out.push_str("}}");
             }
             NetEvent::OutboundConnection(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"net:outbound_connection\",\"args\":{\"id\":",
-                );
+                out.push_str("{\"tracepoint\":\"net:outbound_connection\",\"args\":{\"id\":");
                 write_number(out, e.id);
                 out.push_str(",\"addr\":");
                 write_json_string(out, &e.addr());
@@ -958,9 +923,7 @@ impl<'a> NetEvent<'a> {
                 out.push_str("}}");
             }
             NetEvent::ClosedConnection(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"net:closed_connection\",\"args\":{\"id\":",
-                );
+                out.push_str("{\"tracepoint\":\"net:closed_connection\",\"args\":{\"id\":");
                 write_number(out, e.id);
                 out.push_str(",\"addr\":");
                 write_json_string(out, &e.addr());
@@ -978,9 +941,7 @@ impl<'a> NetEvent<'a> {
                 out.push_str("}}");
             }
             NetEvent::EvictedInboundConnection(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"net:evicted_inbound_connection\",\"args\":{\"id\":",
-                );
+                out.push_str("{\"tracepoint\":\"net:evicted_inbound_connection\",\"args\":{\"id\":");
                 write_number(out, e.id);
                 out.push_str(",\"addr\":");
                 write_json_string(out, &e.addr());
@@ -998,9 +959,7 @@ impl<'a> NetEvent<'a> {
                 out.push_str("}}");
             }
             NetEvent::MisbehavingConnection(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"net:misbehaving_connection\",\"args\":{\"id\":",
-                );
+                out.push_str("{\"tracepoint\":\"net:misbehaving_connection\",\"args\":{\"id\":");
                 write_number(out, e.id);
                 out.push_str(",\"message\":");
                 write_json_string(out, &e.message());

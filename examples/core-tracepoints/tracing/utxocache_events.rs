@@ -286,9 +286,7 @@ impl UtxocacheEvent {
     pub fn write_json(&self, out: &mut String) {
         match self {
             UtxocacheEvent::Flush(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"utxocache:flush\",\"args\":{\"duration\":",
-                );
+                out.push_str("{\"tracepoint\":\"utxocache:flush\",\"args\":{\"duration\":");
                 write_number(out, e.duration);
                 out.push_str(",\"mode\":");
                 write_number(out, e.mode);
@@ -332,9 +330,7 @@ impl UtxocacheEvent {
                 out.push_str("}}");
             }
             UtxocacheEvent::Uncache(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"utxocache:uncache\",\"args\":{\"txid\":",
-                );
+                out.push_str("{\"tracepoint\":\"utxocache:uncache\",\"args\":{\"txid\":");
                 write_hex(out, e.txid(), true);
                 out.push_str(",\"vout\":");
                 write_number(out, e.vout);

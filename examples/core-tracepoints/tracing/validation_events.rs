@@ -99,9 +99,7 @@ impl ValidationEvent {
             Some(unsafe { ::core::ptr::read_unaligned(record.as_ptr().cast::<T>()) })
         }
         match read::<u32>(record)? {
-            VALIDATION_BLOCK_CONNECTED => {
-                read(record).map(ValidationEvent::BlockConnected)
-            }
+            VALIDATION_BLOCK_CONNECTED => read(record).map(ValidationEvent::BlockConnected),
             _ => None,
         }
     }
@@ -124,9 +122,7 @@ impl ValidationEvent {
     pub fn write_json(&self, out: &mut String) {
         match self {
             ValidationEvent::BlockConnected(e) => {
-                out.push_str(
-                    "{\"tracepoint\":\"validation:block_connected\",\"args\":{\"block_hash\":",
-                );
+                out.push_str("{\"tracepoint\":\"validation:block_connected\",\"args\":{\"block_hash\":");
                 write_hex(out, e.block_hash(), true);
                 out.push_str(",\"height\":");
                 write_number(out, e.height);
