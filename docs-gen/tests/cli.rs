@@ -4,6 +4,7 @@
 mod common;
 
 use common::{gen_in, temp_dir};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn stderr(output: &Output) -> String {
@@ -251,21 +252,41 @@ fn unwritable_directory_leaves_nothing() {
         &gen_in(&dir, &["--out", "/proc/tracepoints-gen-out", "decl.rs"]),
         "/proc/tracepoints-gen-out: cannot create directory",
     );
-    // A read-only directory, for a normal user.
+    // A read-only directory, for a normal user: root writes anywhere, so
+    // as root the run is made as `nobody`.
     let ro = dir.join("ro");
     std::fs::create_dir(&ro).unwrap();
     let mut perms = std::fs::metadata(&ro).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
     std::fs::set_permissions(&ro, perms).unwrap();
-    let output = gen_in(&dir, &["--out", "ro", "decl.rs"]);
-    if !output.status.success() {
-        assert_error(&output, "cannot write");
-        assert_eq!(
-            std::fs::read_dir(&ro).unwrap().count(),
-            0,
-            "no partial files"
-        );
+    let output = as_a_user(&dir, &["--out", "ro", "decl.rs"]);
+    assert_error(&output, "ro/tracing.md: cannot write: Permission denied");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains(".tmp-"),
+        "the message names a temporary file: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&ro).unwrap().count(),
+        0,
+        "no partial files"
+    );
+}
+
+/// `tracepoints-gen ARGS` in `dir`, as a user without root's rights
+/// (`nobody`, through `setpriv`, when the tests run as root).
+fn as_a_user(dir: &Path, args: &[&str]) -> Output {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return gen_in(dir, args);
     }
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_tracepoints-gen"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run setpriv (util-linux)")
 }
 
 #[test]

@@ -390,3 +390,53 @@ fn sigint_before_the_renames_keeps_the_old_artifacts() {
     assert_eq!(snapshot(&dir.join("out")), before);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// What a run killed (SIGKILL) among its renames leaves, for every point
+/// it can be killed at: some artifacts new, the rest old, each old one
+/// beside its temporary file. `--check` names exactly the old ones, and
+/// the next run removes the temporary files and completes the new set.
+#[test]
+fn after_a_kill_among_the_renames_check_names_exactly_the_stale() {
+    let dir = generated("killed-renames");
+    let out = dir.join("out");
+    let old = snapshot(&out);
+    let declaration = std::fs::read_to_string(dir.join("decl.rs")).unwrap();
+    std::fs::write(
+        dir.join("decl.rs"),
+        declaration.replace("Connection ID", "The connection's ID"),
+    )
+    .unwrap();
+    let output = bounded(&dir, &["--out", "out", "decl.rs"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let new = snapshot(&out);
+    let changed: Vec<&(String, Vec<u8>)> = new.iter().filter(|file| !old.contains(file)).collect();
+    assert!(changed.len() > 1, "the change reaches several artifacts");
+    for killed_at in 0..=changed.len() {
+        // The state a kill after `killed_at` renames leaves.
+        for (i, (name, contents)) in changed.iter().enumerate() {
+            if i < killed_at {
+                continue;
+            }
+            let (_, before) = old.iter().find(|(n, _)| n == name).unwrap();
+            std::fs::write(out.join(name), before).unwrap();
+            std::fs::write(out.join(format!(".{name}.tmp-4242")), contents).unwrap();
+        }
+        let check = bounded(&dir, &["--out", "out", "--check", "decl.rs"]);
+        let mut named: Vec<String> = text(&check.stderr)
+            .lines()
+            .filter(|line| line.contains("stale") || line.contains(".tmp-"))
+            .map(String::from)
+            .collect();
+        named.sort();
+        let expected: Vec<String> = changed[killed_at..]
+            .iter()
+            .map(|(name, _)| format!("error: out/{name}: stale (differs from the declaration)"))
+            .collect();
+        assert_eq!(named, expected, "killed after {killed_at} renames");
+        assert_eq!(check.status.success(), killed_at == changed.len());
+        let output = bounded(&dir, &["--out", "out", "decl.rs"]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(snapshot(&out), new, "killed after {killed_at} renames");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
