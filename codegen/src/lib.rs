@@ -3,7 +3,7 @@
 //! the same passes:
 //!
 //! 1. [`syntax`]: Rust tokens into the [`ast`](syntax::ast) (docs parsed
-//!    into [`Doc`](syntax::doc::Doc)s, types classified), reporting only
+//!    into [`Doc`](model::doc::Doc)s, types classified), reporting only
 //!    what the syntax tree cannot hold;
 //! 2. [`check`]: every rule, against a backend's [`model::Limits`], and the
 //!    lowering of the valid declaration into the [`model`];

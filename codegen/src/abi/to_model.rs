@@ -6,11 +6,11 @@
 
 use super::{Abi, ArgAbi, TracepointAbi};
 use crate::check;
+use crate::model::doc::Doc;
 use crate::model::{
     Arg, ArgType, BytesDisplay, BytesLen, Limits, MAX_BUFFER_CAP, MAX_NAME_LEN, MAX_STR_LEN,
     NamedValue, Provider, Tracepoint, Unit,
 };
-use crate::syntax::doc::Doc;
 use proc_macro2::Span;
 
 impl Abi {

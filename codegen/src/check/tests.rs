@@ -1,6 +1,7 @@
 use super::*;
-use crate::model::MAX_STR_LEN;
+use crate::model::{ArgType, BytesDisplay, BytesLen, LogPiece, MAX_STR_LEN};
 use crate::syntax::parse::is_provider_attribute;
+use crate::syntax::types::{TypeShape, type_shape};
 
 /// Both passes over a source file, with the native backend's limits.
 fn parse(source: &str) -> syn::Result<Vec<Provider>> {

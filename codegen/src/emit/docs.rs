@@ -3,8 +3,8 @@
 //! text after the list, and the footnotes its text refers to. `tracing.md`
 //! and the rustdoc of the expansion both build on it.
 
+use crate::model::doc::{Doc, TYPE_PLACEHOLDER};
 use crate::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
-use crate::syntax::doc::{Doc, TYPE_PLACEHOLDER};
 
 /// One numbered Markdown list item for argument `index` of `args`:
 /// `3. Connection type as `pointer to C-style String` (max. length 20

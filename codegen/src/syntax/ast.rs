@@ -10,7 +10,7 @@ pub struct Provider {
     /// What the Rust expansion keeps of the user's module.
     pub item: ModuleItem,
     /// The module's doc comment (may be empty).
-    pub doc: crate::syntax::doc::Doc,
+    pub doc: crate::model::doc::Doc,
     /// The braces of an inline module; `None` for `mod name;`.
     pub body: Option<Span>,
     /// How many items the module holds, tracepoints or not.
@@ -38,11 +38,11 @@ pub struct Tracepoint {
     /// The tracepoint's name.
     pub ident: syn::Ident,
     /// Its doc comment (empty when missing).
-    pub doc: crate::syntax::doc::Doc,
+    pub doc: crate::model::doc::Doc,
     /// `#[log("...")]`, if given.
     pub log: Option<syn::LitStr>,
     /// The text of its `#[doc_after = "..."]` lines (empty when none).
-    pub doc_after: crate::syntax::doc::Doc,
+    pub doc_after: crate::model::doc::Doc,
     /// The arguments that parsed, in order.
     pub args: Vec<Arg>,
     /// How many arguments were written, including any that did not parse.
@@ -54,7 +54,7 @@ pub struct Arg {
     /// The argument's name.
     pub ident: syn::Ident,
     /// Its doc comment (empty when missing).
-    pub doc: crate::syntax::doc::Doc,
+    pub doc: crate::model::doc::Doc,
     /// Its type as written.
     pub ty: syn::Type,
     /// `#[len(...)]`, if given.

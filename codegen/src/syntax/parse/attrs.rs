@@ -3,8 +3,8 @@
 //! token, as serde_derive's `Attr::set` does).
 
 use crate::errors::Errors;
+use crate::model::doc::Doc;
 use crate::syntax::ast::{Length, LengthValue, ValueEntry, Values};
-use crate::syntax::doc::Doc;
 
 /// The attributes of a tracepoint declaration.
 pub struct TracepointAttrs {

@@ -236,7 +236,7 @@ pub fn module_item(module: &syn::ItemMod, errors: &mut Errors) -> ast::Provider 
             vis: module.vis.clone(),
             ident: module.ident.clone(),
         },
-        doc: crate::syntax::doc::Doc::parse(attrs::doc_text(&module.attrs)),
+        doc: crate::model::doc::Doc::parse(attrs::doc_text(&module.attrs)),
         body: module.content.as_ref().map(|(brace, _)| brace.span.join()),
         item_count: module.content.as_ref().map_or(0, |(_, items)| items.len()),
         tracepoints,

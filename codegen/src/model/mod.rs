@@ -2,7 +2,9 @@
 //! reads. Spans are kept only so that errors and the Rust expansion can point
 //! at the user's tokens; no generator needs syn.
 
-use crate::syntax::doc::Doc;
+pub mod doc;
+
+use doc::Doc;
 use proc_macro2::Span;
 
 /// What a probe-site backend can carry: the one place every backend limit
@@ -50,7 +52,8 @@ pub const MAX_STR_LEN: u32 = 4096;
 /// ring buffer; Bitcoin Core's own tools keep 32568 bytes of a message.
 pub const MAX_BUFFER_CAP: u32 = 1 << 20;
 
-/// The longest provider or tracepoint name, in characters.
+/// The longest declared name (a provider's, a tracepoint's, an argument's,
+/// a named value's), in characters.
 pub const MAX_NAME_LEN: usize = 64;
 
 /// The longest string or buffer bpftrace 0.17 reads (`BPFTRACE_STRLEN` may
