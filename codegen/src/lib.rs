@@ -3,14 +3,20 @@
 //! the same passes:
 //!
 //! 1. [`syntax`]: Rust tokens into the [`ast`](syntax::ast) (docs parsed
-//!    into [`Doc`](model::doc::Doc)s, types classified), reporting only
-//!    what the syntax tree cannot hold;
+//!    into [`Doc`](model::doc::Doc)s, `#[log]` lines into pieces, types
+//!    classified), reporting only what the syntax tree cannot hold;
 //! 2. [`check`]: every rule, against a backend's [`model::Limits`], and the
-//!    lowering of the valid declaration into the [`model`];
+//!    lowering of the valid declaration into the [`model`], its generated
+//!    names allocated by [`names`];
 //! 3. [`emit`]: pure functions from the model to each output.
 //!
 //! Errors of both passes are collected in one [`errors::Errors`], so a user
 //! sees all of them at once, each at its token.
+//!
+//! The modules form a chain, each importing only those before it:
+//! [`errors`] and [`model`] (plain values), [`syntax`], [`names`],
+//! [`check`], [`abi`] (the ABI file and the probe notes, read back into the
+//! model through the checks), [`record`] (the ring-buffer layout), [`emit`].
 //!
 //! ```
 //! let source = r#"

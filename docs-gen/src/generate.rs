@@ -2,8 +2,11 @@
 //! change to a provider's committed ABI file is refused unless accepted.
 
 use crate::abi::{self, Class};
+use crate::cli::GenerateArgs;
+use crate::declarations::read_providers;
 use crate::emit::{Origin, Output, all_outputs, markdown};
-use crate::{GenerateArgs, Report, read_providers, write};
+use crate::report::Report;
+use crate::write;
 use std::path::Path;
 use tracepoints_codegen::model::Provider;
 use tracepoints_codegen::names::files::{self, DEFAULT_LOG_SCRIPT};

@@ -125,7 +125,7 @@ fn release_binary(package: &[&str], usdt_feature: &str, name: &str) -> PathBuf {
     }
 }
 
-pub use tracepoints_gen::verify::{Binary, SdtNote, file_pages};
+pub use tracepoints_gen::binary::{Binary, SdtNote, file_pages};
 
 /// Every `stapsdt` note of an ELF64 file, read as `tracepoints-gen verify`
 /// reads them.
@@ -168,7 +168,7 @@ pub fn bare_copy(binary: &Path, tag: &str) -> PathBuf {
 /// `verify` with no declaration accepts the binary's probes against it.
 pub fn assert_carries_abi(binary: &Path, providers: &[tracepoints_codegen::model::Provider]) {
     use tracepoints_codegen::abi::Abi;
-    let read = tracepoints_gen::verify::Binary::read(binary)
+    let read = tracepoints_gen::binary::Binary::read(binary)
         .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
     let carried = read
         .embedded

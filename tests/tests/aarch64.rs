@@ -55,7 +55,7 @@ fn aarch64_probes_are_nops_passing_x_registers() {
     };
     let data = std::fs::read(&path).unwrap();
     let binary = Binary::read(&path).unwrap();
-    assert_eq!(binary.machine, tracepoints_gen::verify::Machine::Aarch64);
+    assert_eq!(binary.machine, tracepoints_gen::binary::Machine::Aarch64);
     assert_eq!(binary.notes.len(), 20);
     let elf = object::read::File::parse(&*data).unwrap();
     use object::{Object, ObjectSection};

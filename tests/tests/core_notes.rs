@@ -15,9 +15,9 @@ fn verify_notes(declaration: &str) -> tracepoints_gen::Report {
 #[test]
 fn core_v31_notes_match_the_declaration() {
     let text = std::fs::read_to_string(tracepoints_tests::workspace_root().join(NOTES)).unwrap();
-    let binary = tracepoints_gen::verify::Binary::from_readelf(&text).unwrap();
+    let binary = tracepoints_gen::binary::Binary::from_readelf(&text).unwrap();
     assert_eq!(binary.notes.len(), 20, "the dump holds Core's 20 probes");
-    assert_eq!(binary.machine, tracepoints_gen::verify::Machine::X86_64);
+    assert_eq!(binary.machine, tracepoints_gen::binary::Machine::X86_64);
     let report = verify_notes(CORE);
     assert_eq!(report.errors, Vec::<String>::new());
     assert_eq!(

@@ -111,7 +111,7 @@ fn damaged_elf_files_are_refused_or_read() {
     let binary = std::fs::read(p2p_node()).unwrap();
     let targets = elf_targets(&binary);
     let read = survives("verify", 3000, &binary, &targets, |bytes| {
-        tracepoints_gen::verify::Binary::from_bytes(bytes).is_ok()
+        tracepoints_gen::binary::Binary::from_bytes(bytes).is_ok()
     });
     eprintln!("ELF: 3000 mutations, {read} read without a panic");
 }

@@ -118,7 +118,7 @@ fn verify(config: &Config, binary: &Path) {
     let source =
         std::fs::read_to_string(workspace_root().join("tests/matrix/probes/src/lib.rs")).unwrap();
     let providers = tracepoints_codegen::read_source(&source).unwrap();
-    let read = tracepoints_gen::verify::Binary::read(binary).unwrap();
+    let read = tracepoints_gen::binary::Binary::read(binary).unwrap();
     let (problems, _) = tracepoints_gen::verify::check(&read, &providers);
     assert_eq!(
         problems,

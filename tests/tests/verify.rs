@@ -53,7 +53,7 @@ fn semaphore_next_to_relro_fails() {
         std::fs::read_to_string(workspace_root().join("tests/fixtures/verify/neighbour.rs"))
             .unwrap();
     let providers = tracepoints_codegen::read_source(&source).unwrap();
-    let binary = tracepoints_gen::verify::Binary::read(fixture()).unwrap();
+    let binary = tracepoints_gen::binary::Binary::read(fixture()).unwrap();
     assert_eq!(
         tracepoints_gen::verify::check_readable(&binary, &providers),
         Vec::<String>::new()

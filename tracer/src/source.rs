@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 use tracepoints_codegen::abi::Abi;
 use tracepoints_codegen::model::Provider;
-use tracepoints_gen::verify::{self, Binary};
+use tracepoints_gen::binary::Binary;
+use tracepoints_gen::verify;
 
 /// The providers of `binary`: from `abi_files` when any are given, else
 /// from the ABI the binary carries. Every error names the file.

@@ -12,7 +12,7 @@
 //!
 //! Inside a handler, every name the readers declare is one of
 //! [`Locals`]; the parameters a libbpf handler takes are the arguments'
-//! names after an underscore ([`Arg::param`]), which no local, map or
+//! names after an underscore ([`ArgNames::param`]), which no local, map or
 //! helper starts with and no argument can be (argument names start with a
 //! letter): the two cannot meet.
 
@@ -20,7 +20,7 @@ use super::header_names;
 use super::scope::{Owner, Scope};
 use super::words::C_KEYWORDS;
 use super::{base, length_suffix, owner_of_arg};
-use crate::model::{Provider, Tracepoint as ModelTracepoint};
+use crate::model::{Provider, Tracepoint};
 
 /// Every name of a provider's C readers.
 #[derive(Debug)]
@@ -49,12 +49,12 @@ pub struct Names {
     /// `net_event_kind`: the enum of event kinds (a tag).
     pub kind_enum: String,
     /// Per tracepoint, in order.
-    pub tracepoints: Vec<Tracepoint>,
+    pub tracepoints: Vec<TracepointNames>,
 }
 
 /// The names of one tracepoint's C items.
 #[derive(Debug)]
-pub struct Tracepoint {
+pub struct TracepointNames {
     /// `NET_INBOUND_CONNECTION`: its kind constant.
     pub kind: String,
     /// `net_inbound_connection`: its event struct's tag, and the name of
@@ -68,12 +68,12 @@ pub struct Tracepoint {
     /// `kind`: the event struct's first member.
     pub kind_field: String,
     /// Per argument, in order.
-    pub args: Vec<Arg>,
+    pub args: Vec<ArgNames>,
 }
 
 /// The names of one argument in the C readers.
 #[derive(Debug)]
-pub struct Arg {
+pub struct ArgNames {
     /// Its member of the event struct: the argument's name.
     pub field: String,
     /// `NET_INBOUND_CONNECTION_ADDR_MAX_LEN` or `..._LEN`: the length
@@ -167,7 +167,7 @@ impl Names {
             .tracepoints
             .iter()
             .map(|tracepoint| {
-                Tracepoint::allocate(provider, tracepoint, &mut file, &mut tags, scopes)
+                TracepointNames::allocate(provider, tracepoint, &mut file, &mut tags, scopes)
             })
             .collect();
         scopes.extend([file, tags]);
@@ -192,14 +192,14 @@ impl Names {
     }
 }
 
-impl Tracepoint {
+impl TracepointNames {
     fn allocate(
         provider: &Provider,
-        tracepoint: &ModelTracepoint,
+        tracepoint: &Tracepoint,
         file: &mut Scope,
         tags: &mut Scope,
         scopes: &mut Vec<Scope>,
-    ) -> Tracepoint {
+    ) -> TracepointNames {
         let owner = Owner::Tracepoint(tracepoint.index);
         let base = base(provider, tracepoint);
         let kind = file.user(base.to_uppercase(), owner);
@@ -222,7 +222,7 @@ impl Tracepoint {
                         owner,
                     )
                 });
-                Arg {
+                ArgNames {
                     field: members.user(arg.name.clone(), owner),
                     length,
                     param: format!("_{}", arg.name),
@@ -230,7 +230,7 @@ impl Tracepoint {
             })
             .collect();
         scopes.push(members);
-        Tracepoint {
+        TracepointNames {
             kind,
             event_struct,
             bcc_function,

@@ -10,7 +10,7 @@
 //! Where a reader's own name shares a namespace with names from the
 //! declaration, either the scope refuses the collision, or the two are
 //! apart by construction: a libbpf handler's parameters start with an
-//! underscore ([`c::Arg::param`]), bpftrace variables are `$` and the
+//! underscore ([`c::ArgNames::param`]), bpftrace variables are `$` and the
 //! argument's name (a variable buffer's kept length `$_` and the name),
 //! and argument names start with a letter.
 

@@ -52,12 +52,12 @@ pub struct Names {
     /// `LOST_COUNTER`: the lost counter's name.
     pub lost_counter: String,
     /// Per tracepoint, in order.
-    pub tracepoints: Vec<Tracepoint>,
+    pub tracepoints: Vec<TracepointNames>,
 }
 
 /// The names of one tracepoint in the Python module.
 #[derive(Debug)]
-pub struct Tracepoint {
+pub struct TracepointNames {
     /// `NET_INBOUND_CONNECTION`: its kind constant.
     pub kind: String,
     /// `NetInboundConnection`: its `ctypes` class.
@@ -108,7 +108,7 @@ impl Names {
                     })
                     .unzip();
                 scopes.push(fields);
-                Tracepoint {
+                TracepointNames {
                     kind: module.user(base.to_uppercase(), owner),
                     class,
                     kind_field,

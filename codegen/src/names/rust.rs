@@ -40,12 +40,12 @@ pub struct Names {
     /// `NetEvent`: the enum of events.
     pub event_enum: String,
     /// Per tracepoint, in order.
-    pub tracepoints: Vec<Tracepoint>,
+    pub tracepoints: Vec<TracepointNames>,
 }
 
 /// The names of one tracepoint's Rust items.
 #[derive(Debug)]
-pub struct Tracepoint {
+pub struct TracepointNames {
     /// `NET_INBOUND_CONNECTION`: its kind constant.
     pub kind: String,
     /// `NetInboundConnection`: its event struct.
@@ -55,12 +55,12 @@ pub struct Tracepoint {
     /// `kind`: the struct's first field.
     pub kind_field: String,
     /// Per argument, in order.
-    pub args: Vec<Arg>,
+    pub args: Vec<ArgNames>,
 }
 
 /// The names of one argument in the Rust event types.
 #[derive(Debug)]
-pub struct Arg {
+pub struct ArgNames {
     /// Its field: the argument's name.
     pub field: String,
     /// Its typed accessor (strings, buffers and `bool`s have one).
@@ -132,7 +132,7 @@ impl Names {
                     .map(|(i, arg)| item.arg(arg, owner_of_arg(tracepoint, i)))
                     .collect();
                 scopes.extend([fields, methods]);
-                Tracepoint {
+                TracepointNames {
                     kind,
                     event_type,
                     variant,
@@ -173,7 +173,7 @@ impl Item<'_> {
     /// The names of one argument: its field, its accessor (strings,
     /// buffers, `bool`s and integers with named values have one), its
     /// length constant, and the enum and JSON key of its named values.
-    fn arg(&mut self, arg: &crate::model::Arg, owner: Owner) -> Arg {
+    fn arg(&mut self, arg: &crate::model::Arg, owner: Owner) -> ArgNames {
         let has_accessor = !arg.values.is_empty()
             || matches!(
                 arg.ty,
@@ -189,7 +189,7 @@ impl Item<'_> {
             unnamed: UNNAMED_VARIANT.to_string(),
             json_key: self.fields.user(value_name_key(&arg.name), owner),
         });
-        Arg {
+        ArgNames {
             field,
             accessor: has_accessor.then(|| self.methods.user(arg.name.clone(), owner)),
             named,

@@ -140,7 +140,7 @@ fn python_class(
     out: &mut Out,
     provider: &Provider,
     tracepoint: &Tracepoint,
-    t: &python::Tracepoint,
+    t: &python::TracepointNames,
 ) {
     writeln!(out);
     writeln!(out);
@@ -162,7 +162,12 @@ fn python_class(
 /// declaration order, the tail, which fields are booleans, hashes and
 /// variable buffers (with their length fields), the named values (with
 /// the key of their names) and the units.
-fn class_tables(out: &mut Out, tracepoint: &Tracepoint, t: &python::Tracepoint, record: &Record) {
+fn class_tables(
+    out: &mut Out,
+    tracepoint: &Tracepoint,
+    t: &python::TracepointNames,
+    record: &Record,
+) {
     let fields = |keep: &dyn Fn(ArgType) -> bool| {
         let fields: Vec<String> = tracepoint
             .args

@@ -30,7 +30,7 @@ pub fn c_type(ty: ArgType) -> &'static str {
 
 /// A libbpf handler's parameter for argument `i` of `tracepoint`:
 /// `__s64 _id`, `const char *_addr`.
-pub fn c_param(tracepoint: &Tracepoint, names: &c::Tracepoint, i: usize) -> String {
+pub fn c_param(tracepoint: &Tracepoint, names: &c::TracepointNames, i: usize) -> String {
     let ty = c_type(tracepoint.args[i].ty);
     let space = if ty.ends_with('*') { "" } else { " " };
     format!("{ty}{space}{}", names.args[i].param)
@@ -267,7 +267,7 @@ pub fn handlers(out: &mut Out, provider: &Provider, names: &Names, flavor: Flavo
 /// BCC: reads every argument into a local named as a libbpf handler's
 /// parameter (strings and buffers as pointers), so the rest of a handler
 /// is the same text in both flavors.
-fn read_args(out: &mut Out, tracepoint: &Tracepoint, names: &c::Tracepoint) {
+fn read_args(out: &mut Out, tracepoint: &Tracepoint, names: &c::TracepointNames) {
     for i in 0..tracepoint.args.len() {
         writeln!(out, "\t{} = 0;", c_param(tracepoint, names, i));
         writeln!(
@@ -286,7 +286,7 @@ fn dispatch(
     out: &mut Out,
     tracepoint: &Tracepoint,
     names: &Names,
-    t: &c::Tracepoint,
+    t: &c::TracepointNames,
     tail: &Tail,
     flavor: Flavor,
 ) {
@@ -365,7 +365,7 @@ fn put_function(
     provider: &Provider,
     tracepoint: &Tracepoint,
     names: &Names,
-    t: &c::Tracepoint,
+    t: &c::TracepointNames,
     tail: &Tail,
     flavor: Flavor,
 ) {
@@ -418,7 +418,7 @@ fn fill(
     out: &mut Out,
     tracepoint: &Tracepoint,
     names: &Names,
-    t: &c::Tracepoint,
+    t: &c::TracepointNames,
     tail: Option<&Tail>,
     flavor: Flavor,
 ) {
@@ -439,7 +439,7 @@ fn fill(
 fn reserve(
     out: &mut Out,
     names: &Names,
-    t: &c::Tracepoint,
+    t: &c::TracepointNames,
     tail: Option<&Tail>,
     flavor: Flavor,
 ) -> String {
@@ -480,7 +480,7 @@ fn reserve(
 /// Stores every argument but the tail: scalars first, then strings and
 /// buffers read from the traced process (a variable buffer up to its
 /// length argument, at most its field).
-fn store_args(out: &mut Out, tracepoint: &Tracepoint, t: &c::Tracepoint, tail: Option<&Tail>) {
+fn store_args(out: &mut Out, tracepoint: &Tracepoint, t: &c::TracepointNames, tail: Option<&Tail>) {
     let Locals { event, len, .. } = LOCALS;
     let args = || {
         tracepoint
@@ -525,7 +525,7 @@ fn store_args(out: &mut Out, tracepoint: &Tracepoint, t: &c::Tracepoint, tail: O
 /// Copies the tail's `kept` bytes from `from` (the scratch map for a
 /// string, the traced process for a buffer), bounded by `room` where the
 /// verifier sees the bound.
-fn store_tail(out: &mut Out, t: &c::Tracepoint, tail: &Tail) {
+fn store_tail(out: &mut Out, t: &c::TracepointNames, tail: &Tail) {
     let Locals {
         event,
         room,

@@ -255,8 +255,8 @@ fn event_struct(
     code: &mut Code,
     provider: &Provider,
     tracepoint: &Tracepoint,
-    names: &rust::Tracepoint,
-    c_names: &c::Tracepoint,
+    names: &rust::TracepointNames,
+    c_names: &c::TracepointNames,
 ) {
     let record = Record::of(tracepoint);
     let tail = record.tail.as_ref().map(|t| t.index);
@@ -310,7 +310,7 @@ fn event_struct(
 
 /// One field of an event struct: the argument's C twin, or for the
 /// record's tail (argument `index`), a slice of the record.
-fn event_field(code: &mut Code, arg: &Arg, names: &rust::Arg, record: &Record, index: usize) {
+fn event_field(code: &mut Code, arg: &Arg, names: &rust::ArgNames, record: &Record, index: usize) {
     match &record.tail {
         Some(t) if t.index == index => {
             let held = if t.string {
@@ -396,9 +396,9 @@ fn value_enum(
 fn accessor(
     code: &mut Code,
     arg: &Arg,
-    names: &rust::Arg,
+    names: &rust::ArgNames,
     tracepoint: &Tracepoint,
-    tracepoint_names: &rust::Tracepoint,
+    tracepoint_names: &rust::TracepointNames,
 ) {
     let Some(method) = &names.accessor else {
         return;
@@ -562,7 +562,12 @@ fn event_impl(code: &mut Code, provider: &Provider, names: &Names) {
 /// or for a record with a tail (see [`Record`]) the fields before the tail
 /// (read through `Head`, their C layout) and at least the tail's kept
 /// bytes, which the event borrows.
-fn decode_arm(code: &mut Code, tracepoint: &Tracepoint, t: &rust::Tracepoint, event_enum: &str) {
+fn decode_arm(
+    code: &mut Code,
+    tracepoint: &Tracepoint,
+    t: &rust::TracepointNames,
+    event_enum: &str,
+) {
     let (kind, event_type, variant) = (&t.kind, &t.event_type, &t.variant);
     let record = Record::of(tracepoint);
     let strings = fixed_strings(tracepoint, t, &record);
@@ -636,7 +641,7 @@ fn decode_arm(code: &mut Code, tracepoint: &Tracepoint, t: &rust::Tracepoint, ev
 fn take_tail(
     code: &mut Code,
     tracepoint: &Tracepoint,
-    t: &rust::Tracepoint,
+    t: &rust::TracepointNames,
     index: usize,
     string: bool,
     cap: u32,
@@ -667,7 +672,7 @@ fn take_tail(
 /// one makes its record damaged.
 fn fixed_strings<'t>(
     tracepoint: &Tracepoint,
-    t: &'t rust::Tracepoint,
+    t: &'t rust::TracepointNames,
     record: &Record,
 ) -> Vec<&'t str> {
     tracepoint
@@ -688,7 +693,7 @@ fn json_arm(
     code: &mut Code,
     provider: &Provider,
     tracepoint: &Tracepoint,
-    t: &rust::Tracepoint,
+    t: &rust::TracepointNames,
     event_enum: &str,
 ) {
     let probe = tracepoint.probe_name(provider);

@@ -48,7 +48,7 @@ pub fn schema(providers: &[Provider], comment: &str) -> Value {
 fn event(
     provider: &Provider,
     tracepoint: &Tracepoint,
-    names: &tracepoints_codegen::names::rust::Tracepoint,
+    names: &tracepoints_codegen::names::rust::TracepointNames,
 ) -> Value {
     let mut args = serde_json::Map::new();
     let mut required = Vec::new();
