@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs inside the aarch64 test machine (scripts/aarch64-vm.sh run ...), in
 # the checkout: the end-to-end tests of every generated bpftrace reader and
-# of twelve arguments of every type (tests/tests/generations.rs) against the
+# of twelve arguments of every type (tests/tests/tracer_generations.rs) against the
 # cross-built binaries, with the machine's own bpftrace. The binaries are copied to /tmp (tmpfs)
 # first: the kernel places uprobes in a file's page cache, which a 9p share
 # does not keep as a local file system does.
@@ -19,7 +19,7 @@ echo "aarch64-vm-tests.sh: $(uname -m) kernel $(uname -r), $(bpftrace --version)
 # with the values, not in how it reads them off the probe, and the host
 # runs them under 0.27 already.
 TRACEPOINTS_BINARIES=/tmp/bin TRACEPOINTS_GENERATIONS=host TRACEPOINTS_BPFTRACE_FLOORS=newest \
-    target/aarch64/generations --exact --nocapture --test-threads 1 "$@"
+    target/aarch64/tracer_generations --exact --nocapture --test-threads 1 "$@"
 # No tracer may leave the kernel worse: a lowered-too-often semaphore or a
 # leaked uprobe is logged.
 if dmesg | grep -E 'uprobe|ref_ctr'; then

@@ -116,11 +116,11 @@ build() {
     tests=$(in_sid env CARGO_HTTP_CAINFO=/etc/tracepoints-host-ca.crt \
         CARGO_TARGET_DIR="$checkout/target/aarch64" \
         CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-        cargo test --release --quiet --no-run --target "$target" -p tracepoints-tests --test generations \
+        cargo test --release --quiet --no-run --target "$target" -p tracepoints-tests --test tracer_generations \
         --message-format=json | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
     [ -n "$tests" ] || { echo "aarch64-vm.sh: no test executable built" >&2; exit 1; }
-    ln -sfn "$tests" "$checkout/target/aarch64/generations"
-    echo "aarch64-vm.sh: built target/aarch64/$target/release/{p2p-node,core-replay,fixture} and target/aarch64/generations"
+    ln -sfn "$tests" "$checkout/target/aarch64/tracer_generations"
+    echo "aarch64-vm.sh: built target/aarch64/$target/release/{p2p-node,core-replay,fixture} and target/aarch64/tracer_generations"
 }
 
 # Boots the machine to run "$@" in the checkout; its status comes back in

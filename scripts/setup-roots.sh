@@ -3,7 +3,7 @@
 # the host's, each in a minimal root from Debian's packages, and mount what a
 # tracer needs there: /proc, /sys, /dev, /tmp and this checkout at its own
 # path. The end-to-end tests run `chroot ROOT bpftrace|python3|...` against
-# the host's binaries (tests/src/generation.rs). Idempotent: safe to run again.
+# the host's binaries (tests/src/tracer_generations.rs). Idempotent: safe to run again.
 #
 #   scripts/setup-roots.sh              # both roots
 #   scripts/setup-roots.sh trixie       # one

@@ -1,10 +1,25 @@
-//! Helpers shared by the integration tests: the one release build of the
-//! example node, and a reader of stapsdt notes.
+//! Helpers shared by the integration tests (`tests/tests/*.rs`).
+//!
+//! - Here: the one release build of each program the tests run
+//!   ([`p2p_node`], [`core_replay`], [`fixture`], [`net_tracer`],
+//!   [`tracepoints_trace`]); reading and verifying their probes
+//!   ([`sdt_notes`], [`verify`], [`assert_carries_abi`]); copies of files and
+//!   binaries to break ([`bare_copy`], [`edited_copy`]); running
+//!   `tracepoints-gen` and other commands ([`tracepoints_gen()`], [`bounded`]);
+//!   saying why a test skips ([`skip`]).
+//! - [`e2e`]: the end-to-end harness (processes and tracers, the traced
+//!   programs, expected output, assertions).
+//! - [`tracer_generations`]: the three generations of bpftrace, BCC and
+//!   libbpf the readers run under.
+//! - [`random_declarations`]: seeded random declarations and a program
+//!   that fires them.
+//! - [`servers`]: the real NATS and Prometheus servers the fleet tests
+//!   start.
 
 pub mod e2e;
-pub mod generation;
-pub mod generative;
+pub mod random_declarations;
 pub mod servers;
+pub mod tracer_generations;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -245,7 +260,7 @@ pub fn skip(reason: &str) {
 /// header documents (`clang -O2 -g -target bpf ...`), every warning an
 /// error, returning clang's output.
 pub fn compile_bpf(program: &Path, object: &Path) -> std::process::Output {
-    generation::GENERATIONS[0].compile_bpf(program, object)
+    tracer_generations::GENERATIONS[0].compile_bpf(program, object)
 }
 
 /// Whether a probe's semaphore lies in a file page that RELRO also maps.

@@ -4,7 +4,7 @@
 //! the tracer's crates: a NATS subscriber that speaks the protocol's text
 //! lines, and an HTTP GET.
 
-use crate::e2e::{Collected, poll};
+use crate::e2e::{Process, poll};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -26,14 +26,14 @@ pub fn free_port() -> u16 {
 
 /// A `nats-server` on 127.0.0.1.
 pub struct NatsServer {
-    process: Collected,
+    process: Process,
     port: u16,
 }
 
 impl NatsServer {
     /// Starts `nats-server` on `port` and waits until it says it is ready.
     pub fn start(port: u16) -> NatsServer {
-        let mut process = Collected::spawn(Command::new("nats-server").args([
+        let mut process = Process::spawn(Command::new("nats-server").args([
             "-a",
             "127.0.0.1",
             "-p",
@@ -210,7 +210,7 @@ fn url_encoded(text: &str) -> String {
 
 /// A `prometheus` that scrapes one target every second.
 pub struct Prometheus {
-    process: Collected,
+    process: Process,
     addr: String,
     dir: PathBuf,
 }
@@ -232,7 +232,7 @@ impl Prometheus {
         )
         .unwrap();
         let addr = format!("127.0.0.1:{}", free_port());
-        let mut process = Collected::spawn(
+        let mut process = Process::spawn(
             Command::new("prometheus")
                 .arg(format!("--config.file={}", config.display()))
                 .arg(format!(

@@ -39,7 +39,7 @@ fn run_bpftrace(
     strlen: u32,
     expected: impl FnOnce(&[serde_json::Value]) -> Vec<u8>,
 ) -> (Vec<serde_json::Value>, Vec<u8>, Vec<u8>) {
-    let mut tracer = Collected::spawn(&mut bpftrace(script, binary, strlen));
+    let mut tracer = Process::spawn(&mut bpftrace(script, binary, strlen));
     // BEGIN runs once every probe is attached.
     tracer.wait_for_banner(banner, ATTACH_TIMEOUT);
     node.go();
@@ -125,7 +125,7 @@ fn bpftrace_attached_before_the_node_starts_reads_every_event() {
     // kernel raises each semaphore while the binary is being mapped.
     let banner = "Logging net:";
     let script = "log_p2p_connections.bt";
-    let mut tracer = Collected::spawn(&mut bpftrace(script, p2p_node(), log_script().strlen));
+    let mut tracer = Process::spawn(&mut bpftrace(script, p2p_node(), log_script().strlen));
     tracer.wait_for_banner(banner, ATTACH_TIMEOUT);
     let node = Node::start("before-start", false);
     let fired = node.wait();
@@ -192,7 +192,7 @@ impl Reader {
         binary: &Path,
         pid: u32,
         extra: &[&std::ffi::OsStr],
-    ) -> Collected {
+    ) -> Process {
         let pid = pid.to_string();
         let mut command = match self {
             Reader::Bcc => self.command(provider, &[pid.as_ref()]),
@@ -208,7 +208,7 @@ impl Reader {
             ),
         };
         command.args(extra);
-        Collected::spawn(&mut command)
+        Process::spawn(&mut command)
     }
 
     /// How messages name it.
@@ -243,7 +243,7 @@ fn run_reader(
 }
 
 /// The reader's exit line counts every tracepoint of `provider`, each at 0.
-fn assert_no_loss_per_tracepoint(tracer: &Collected, provider: &Provider) {
+fn assert_no_loss_per_tracepoint(tracer: &Process, provider: &Provider) {
     let counts = tracer.lost_by_tracepoint().unwrap_or_else(|| {
         panic!(
             "{}: no lost_by_tracepoint: {}",
@@ -424,7 +424,7 @@ fn tracepoints_trace_prints_the_declared_log_lines() {
     command
         .arg(p2p_node())
         .args(["--pid", &pid, "--format", "log"]);
-    let mut tracer = Collected::spawn(&mut command);
+    let mut tracer = Process::spawn(&mut command);
     // The five connection tracepoints declare a log line.
     tracer.wait_for("Attached 5 probes", ATTACH_TIMEOUT);
     node.go();
@@ -495,7 +495,7 @@ fn tracepoints_trace_follows_a_restarted_program() {
                     "--pid-file" => command.arg("--pid-file").arg(&pid_file),
                     _ => command.args(["--pid", &pid, "--follow"]),
                 };
-                Collected::spawn(&mut command)
+                Process::spawn(&mut command)
             });
             std::fs::write(&pid_file, format!("{pid}\n")).unwrap();
             tracer.wait_for(
@@ -544,7 +544,7 @@ fn tracepoints_trace_follows_a_replaced_binary() {
     std::fs::copy(core_replay(), &path).unwrap();
     let mut command = Command::new(tracepoints_tests::tracepoints_trace());
     command.arg(&path);
-    let mut tracer = Collected::spawn(&mut command);
+    let mut tracer = Process::spawn(&mut command);
     let attached = format!("Attached {probes} probes to {}", path.display());
     tracer.wait_for(&attached, ATTACH_TIMEOUT);
     let mut fired = Vec::new();
@@ -607,7 +607,7 @@ fn tracepoints_trace_reads_every_provider_of_core_replay_at_once() {
         let pid = node.pid().to_string();
         let mut command = Command::new(tracepoints_tests::tracepoints_trace());
         command.arg(&binary).args(["--pid", &pid]).args(&extra);
-        let mut tracer = Collected::spawn(&mut command);
+        let mut tracer = Process::spawn(&mut command);
         let probes: usize = providers.iter().map(|p| p.tracepoints.len()).sum();
         tracer.wait_for(&format!("Attached {probes} probes"), ATTACH_TIMEOUT);
         node.go();
@@ -648,10 +648,6 @@ fn record_files_read_back_as_every_event_through_either_reader() {
         .into_iter()
         .find(|p| p.name == "net")
         .expect("core-replay fires net");
-    // How each program reads a record file back.
-    let read_back = |reader: Reader, records: &Path| {
-        Collected::spawn(&mut reader.command("net", &["--read".as_ref(), records.as_os_str()]))
-    };
     for writer in Reader::ALL {
         let writer_name = writer.name("net");
         let records =
@@ -670,62 +666,85 @@ fn record_files_read_back_as_every_event_through_either_reader() {
         );
         for reader in Reader::ALL {
             let what = format!("{writer_name} --write, then {} --read", reader.name("net"));
-            let mut read = read_back(reader, &records);
-            assert!(
-                read.finish(READER_EXIT_TIMEOUT).success(),
-                "{what}: {}",
-                read.stderr()
-            );
-            assert_eq!(read.lost(), 0, "{what}: the file's trailer counts no loss");
-            assert_no_loss_per_tracepoint(&read, &provider);
-            let read = read.json_lines();
-            assert_same_events(std::slice::from_ref(&provider), &fired, &read, &what);
-            assert!(
-                read.iter()
-                    .any(|e| e["args"]["msg_size"].as_u64() == Some(40000)),
-                "{what}: a 40000-byte message was read back"
-            );
-            eprintln!(
-                "{what}: {} events ({}), {} bytes of records",
-                read.len(),
-                counts(&read),
-                std::fs::metadata(&records).map_or(0, |m| m.len())
-            );
+            reads_back_as_fired(reader, &records, &provider, &fired, &what);
         }
-        // A file whose tracer did not finish (no trailer: its marker, the
-        // total lost, the number of kinds and each kind's count) is an
-        // error that names the file, printed after the events it does hold.
-        let trailer = 4 + 8 + 4 + 8 * provider.tracepoints.len();
-        let bytes = std::fs::read(&records).expect("read the records");
-        std::fs::write(&records, &bytes[..bytes.len() - trailer]).expect("cut the records");
-        let expected = format!(
-            "{}: ends after {} records without its trailer",
-            records.display(),
-            fired.len()
-        );
-        for reader in Reader::ALL {
-            let mut cut = read_back(reader, &records);
-            assert!(
-                !cut.finish(READER_EXIT_TIMEOUT).success(),
-                "{reader:?} read a cut file"
-            );
-            assert!(
-                cut.stderr().contains(&expected),
-                "{reader:?}: {}",
-                cut.stderr()
-            );
-            assert_eq!(
-                cut.json_lines().len(),
-                fired.len(),
-                "{reader:?}: events before the cut"
-            );
-        }
+        a_cut_file_is_named(&records, &provider, fired.len());
         let _ = std::fs::remove_file(&records);
     }
-    // A record that is no `net` event (its tag names no tracepoint) reads
-    // back as the live readers print it: as undecodable, with its length.
-    // The file is of version 1 (its trailer holds the total only), which
-    // both still read.
+    a_foreign_record_reads_as_undecodable();
+}
+
+/// `reader --read records`, started.
+fn read_back(reader: Reader, records: &Path) -> Process {
+    Process::spawn(&mut reader.command("net", &["--read".as_ref(), records.as_os_str()]))
+}
+
+/// `reader` reads `records` back as the events `fired`, losing none.
+fn reads_back_as_fired(
+    reader: Reader,
+    records: &Path,
+    provider: &Provider,
+    fired: &[serde_json::Value],
+    what: &str,
+) {
+    let mut read = read_back(reader, records);
+    assert!(
+        read.finish(READER_EXIT_TIMEOUT).success(),
+        "{what}: {}",
+        read.stderr()
+    );
+    assert_eq!(read.lost(), 0, "{what}: the file's trailer counts no loss");
+    assert_no_loss_per_tracepoint(&read, provider);
+    let read = read.json_lines();
+    assert_same_events(std::slice::from_ref(provider), fired, &read, what);
+    assert!(
+        read.iter()
+            .any(|e| e["args"]["msg_size"].as_u64() == Some(40000)),
+        "{what}: a 40000-byte message was read back"
+    );
+    eprintln!(
+        "{what}: {} events ({}), {} bytes of records",
+        read.len(),
+        counts(&read),
+        std::fs::metadata(records).map_or(0, |m| m.len())
+    );
+}
+
+/// A file whose tracer did not finish (no trailer: its marker, the total
+/// lost, the number of kinds and each kind's count) is an error that names
+/// the file, printed by every reader after the `fired` events it does hold.
+fn a_cut_file_is_named(records: &Path, provider: &Provider, fired: usize) {
+    let trailer = 4 + 8 + 4 + 8 * provider.tracepoints.len();
+    let bytes = std::fs::read(records).expect("read the records");
+    std::fs::write(records, &bytes[..bytes.len() - trailer]).expect("cut the records");
+    let expected = format!(
+        "{}: ends after {fired} records without its trailer",
+        records.display()
+    );
+    for reader in Reader::ALL {
+        let mut cut = read_back(reader, records);
+        assert!(
+            !cut.finish(READER_EXIT_TIMEOUT).success(),
+            "{reader:?} read a cut file"
+        );
+        assert!(
+            cut.stderr().contains(&expected),
+            "{reader:?}: {}",
+            cut.stderr()
+        );
+        assert_eq!(
+            cut.json_lines().len(),
+            fired,
+            "{reader:?}: events before the cut"
+        );
+    }
+}
+
+/// A record that is no `net` event (its tag names no tracepoint) reads back
+/// as the live readers print it: as undecodable, with its length. The file
+/// is of version 1 (its trailer holds the total only), which every reader
+/// still reads.
+fn a_foreign_record_reads_as_undecodable() {
     let records = std::env::temp_dir().join(format!("foreign-{}.records", std::process::id()));
     let mut bytes = b"tracepoints records 1\nnet\n".to_vec();
     for word in [8, 99, 0, u32::MAX, 0, 0] {
@@ -822,7 +841,7 @@ fn bpftrace_loads_the_scripts_of_every_argument_form() {
     ];
     let strlen = Script::new(Floor::V0_17, &providers).strlen.to_string();
     for (script, banner) in scripts {
-        let mut tracer = Collected::spawn(
+        let mut tracer = Process::spawn(
             Command::new("bpftrace")
                 .env("BPFTRACE_STRLEN", &strlen)
                 .env("BPFTRACE_MAX_STRLEN", &strlen)
@@ -839,7 +858,7 @@ fn bpftrace_loads_the_scripts_of_every_argument_form() {
 
 /// The one line (besides its banner lines) a reader printed on stderr when
 /// it could not attach: it exited non-zero, within the attach timeout.
-fn refused_line(reader: &mut Collected) -> String {
+fn refused_line(reader: &mut Process) -> String {
     assert!(
         reader.exits_within(ATTACH_TIMEOUT),
         "{} attached beside a clashing tracer: {}",
@@ -924,7 +943,7 @@ fn readers_deliver_events_that_no_wakeup_announced() {
         return;
     };
     for reader in Reader::ALL {
-        let mut node = Collected::spawn(
+        let mut node = Process::spawn(
             Command::new(core_replay())
                 .args(["--wait", "--flood", "4", "--rate", "4"])
                 .stdin(std::process::Stdio::piped()),

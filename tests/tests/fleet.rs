@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracepoints_codegen::model::{Provider, Unit};
 use tracepoints_tests::e2e::{
-    ATTACH_TIMEOUT, Collected, Node, READER_EXIT_TIMEOUT, assert_same_events, built_providers,
+    ATTACH_TIMEOUT, Node, Process, READER_EXIT_TIMEOUT, assert_same_events, built_providers,
     declared, events_of, json_integer, json_value, poll, tracer_test,
 };
 use tracepoints_tests::servers::{NatsServer, Prometheus, Subscriber, free_port};
@@ -34,7 +34,7 @@ fn now_ns() -> u128 {
 }
 
 /// The JSON line a tracer ends with (`{"lost":...,"published":...}`).
-fn closing_line(tracer: &Collected) -> serde_json::Value {
+fn closing_line(tracer: &Process) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&tracer.stdout()).into_owned();
     let last = stdout
         .lines()
@@ -44,8 +44,8 @@ fn closing_line(tracer: &Collected) -> serde_json::Value {
 }
 
 /// `tracepoints-trace BINARY ARGS...`.
-fn trace(binary: &Path, args: &[&str]) -> Collected {
-    Collected::spawn(Command::new(tracepoints_trace()).arg(binary).args(args))
+fn trace(binary: &Path, args: &[&str]) -> Process {
+    Process::spawn(Command::new(tracepoints_trace()).arg(binary).args(args))
 }
 
 /// What `subscriber` received, checked against `fired`: each event on
@@ -220,7 +220,7 @@ fn own_core_replay(tag: &str) -> PathBuf {
 }
 
 /// The address a tracer serves its metrics at, from what it printed.
-fn metrics_address(tracer: &mut Collected) -> String {
+fn metrics_address(tracer: &mut Process) -> String {
     tracer.wait_for("Serving metrics at http://", ATTACH_TIMEOUT);
     let stderr = tracer.stderr();
     let rest = stderr
@@ -411,8 +411,8 @@ fn prometheus_scrapes_the_counts_of_the_fired_log() {
 
 /// `core-replay --flood SECONDS --rate RATE --events pings` on CPU 0,
 /// waiting for its go-ahead line.
-fn flood(seconds: u32, rate: u32) -> Collected {
-    let mut node = Collected::spawn(
+fn flood(seconds: u32, rate: u32) -> Process {
+    let mut node = Process::spawn(
         Command::new("taskset")
             .args(["-c", "0"])
             .arg(core_replay())
@@ -498,7 +498,7 @@ fn a_killed_nats_server_costs_only_what_is_counted() {
 /// `subscribers` before and after the server's restart) is over, that the
 /// tracer exited well, lost nothing, counted some events unpublished and
 /// published the rest.
-fn assert_accounted(mut node: Collected, mut tracer: Collected, subscribers: [Subscriber; 2]) {
+fn assert_accounted(mut node: Process, mut tracer: Process, subscribers: [Subscriber; 2]) {
     assert!(
         node.exits_within(DELIVERY_TIMEOUT),
         "core-replay did not finish"

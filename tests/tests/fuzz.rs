@@ -12,7 +12,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::process::Command;
-use tracepoints_tests::generative::Rng;
+use tracepoints_tests::random_declarations::Rng;
 use tracepoints_tests::{p2p_node, workspace_root};
 
 const SEED: u64 = 20_261_205;

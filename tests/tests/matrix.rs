@@ -141,16 +141,34 @@ fn verify(config: &Config, binary: &Path) {
     tracepoints_tests::assert_carries_abi(&stripped, &providers);
 }
 
-fn stdout_text(process: &Collected) -> String {
+fn stdout_text(process: &Process) -> String {
     String::from_utf8_lossy(&process.stdout()).into_owned()
 }
 
 /// The dynamic checks; returns what they measured, for the report.
 fn trace(config: &Config, built: &Built) -> String {
     let before = kernel_uprobe_lines();
-    let app = built.app.as_path();
+    attached_before_start(config, &built.app);
+    attached_while_running(config, &built.app);
+    let mut dlopen = String::new();
+    if let Some(cdylib) = &built.cdylib {
+        attached_before_dlopen(config, &built.app, cdylib);
+        dlopen = format!(", cdylib {FIRES}/{FIRES}");
+    }
+    let after = kernel_uprobe_lines();
+    assert_eq!(
+        after, before,
+        "{}: the kernel log gained uprobe lines",
+        config.name
+    );
+    format!(
+        "before start {0}/{0}, while running {0}/{0}, disabled after detach{dlopen}, no kernel log line",
+        2 * FIRES
+    )
+}
 
-    // Attached by path before the program starts.
+/// bpftrace attached by path before the program starts counts every fire.
+fn attached_before_start(config: &Config, app: &Path) {
     let mut tracer = count_probes(&[(app, "mx:fired", "fired")]);
     warm_page_cache(app);
     let output = Command::new(app)
@@ -172,9 +190,12 @@ fn trace(config: &Config, built: &Built) -> String {
         "{}: bpftrace attached before start",
         config.name
     );
+}
 
-    // Attached while it runs; then detached.
-    let mut node = Collected::spawn(
+/// bpftrace attached while the program runs counts every fire, and once
+/// it detaches the semaphore is lowered again.
+fn attached_while_running(config: &Config, app: &Path) {
+    let mut node = Process::spawn(
         Command::new(app)
             .args(["wait", &FIRES.to_string()])
             .stdin(Stdio::piped()),
@@ -208,45 +229,34 @@ fn trace(config: &Config, built: &Built) -> String {
         "{}: the semaphore stayed raised: {report}",
         config.name
     );
+}
 
-    // The cdylib, attached by path before the program loads it.
-    let mut dlopen = String::new();
-    if let Some(cdylib) = &built.cdylib {
-        let mut tracer = count_probes(&[(cdylib, "mx:fired", "fired")]);
-        warm_page_cache(app);
-        warm_page_cache(cdylib);
-        let output = Command::new(app)
-            .arg("dlopen")
-            .arg(cdylib)
-            .arg(FIRES.to_string())
-            .output()
-            .unwrap();
-        tracer.stop();
-        let run = String::from_utf8_lossy(&output.stdout).trim().to_string();
-        assert_eq!(
-            run,
-            format!("enabled {FIRES} of {FIRES}"),
-            "{}: dlopen",
-            config.name
-        );
-        assert_eq!(
-            bpftrace_count(&tracer, "fired"),
-            FIRES,
-            "{}: cdylib",
-            config.name
-        );
-        dlopen = format!(", cdylib {FIRES}/{FIRES}");
-    }
-    let after = kernel_uprobe_lines();
+/// bpftrace attached to the cdylib by path before the program loads it
+/// counts every fire of the library.
+fn attached_before_dlopen(config: &Config, app: &Path, cdylib: &Path) {
+    let mut tracer = count_probes(&[(cdylib, "mx:fired", "fired")]);
+    warm_page_cache(app);
+    warm_page_cache(cdylib);
+    let output = Command::new(app)
+        .arg("dlopen")
+        .arg(cdylib)
+        .arg(FIRES.to_string())
+        .output()
+        .unwrap();
+    tracer.stop();
+    let run = String::from_utf8_lossy(&output.stdout).trim().to_string();
     assert_eq!(
-        after, before,
-        "{}: the kernel log gained uprobe lines",
+        run,
+        format!("enabled {FIRES} of {FIRES}"),
+        "{}: dlopen",
         config.name
     );
-    format!(
-        "before start {0}/{0}, while running {0}/{0}, disabled after detach{dlopen}, no kernel log line",
-        2 * FIRES
-    )
+    assert_eq!(
+        bpftrace_count(&tracer, "fired"),
+        FIRES,
+        "{}: cdylib",
+        config.name
+    );
 }
 
 fn check(config: Config) {

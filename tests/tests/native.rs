@@ -37,7 +37,7 @@ fn byte_buffers_reach_bpftrace_and_bcc() {
 
     // bpftrace: the generated reader, attached by path before start,
     // prints buffers as hex.
-    let mut tracer = Collected::spawn(
+    let mut tracer = Process::spawn(
         Command::new("bpftrace")
             .env("BPFTRACE_STRLEN", "200")
             .arg(out.join("fixture.bt"))
@@ -95,7 +95,7 @@ fn twelve_arguments_reach_bcc() {
 
 /// bpftrace attached by path to the fixture, counting each probe into the
 /// map of the same name (`@protected`, ...), ready when it returns.
-fn count_fixture_probes(probes: &[(&str, &str)]) -> Collected {
+fn count_fixture_probes(probes: &[(&str, &str)]) -> Process {
     let probes: Vec<_> = probes
         .iter()
         .map(|(probe, map)| (fixture(), *probe, *map))
@@ -183,7 +183,7 @@ fn semaphore_next_to_relro_works_when_attached_after_start() {
         return;
     };
     const FIRES: u64 = 1000;
-    let mut node = Collected::spawn(
+    let mut node = Process::spawn(
         Command::new(fixture())
             .args(["neighbour", &FIRES.to_string(), "--wait"])
             .stdin(std::process::Stdio::piped()),
@@ -203,14 +203,14 @@ fn semaphore_next_to_relro_works_when_attached_after_start() {
 /// `fixture ARGS` (a mode that waits for a tracer and a go-ahead line) with
 /// the generated BCC logger attached by pid; returns (fixture, logger),
 /// both running, the fixture waiting for its go-ahead line.
-fn fixture_under_bcc(args: &[&str]) -> (Collected, Collected) {
+fn fixture_under_bcc(args: &[&str]) -> (Process, Process) {
     let out = fixture_readers();
-    let node = Collected::spawn(
+    let node = Process::spawn(
         Command::new(fixture())
             .args(args)
             .stdin(std::process::Stdio::piped()),
     );
-    let mut tracer = Collected::spawn(
+    let mut tracer = Process::spawn(
         Command::new("/usr/bin/python3")
             .arg(out.join("fixture_bcc.py"))
             .arg(node.id().to_string()),
@@ -223,7 +223,7 @@ fn fixture_under_bcc(args: &[&str]) -> (Collected, Collected) {
 const FIXTURE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Waits for a fixture that ends by itself to exit successfully.
-fn exits_by_itself(node: &mut Collected) {
+fn exits_by_itself(node: &mut Process) {
     assert!(
         node.exits_within(FIXTURE_TIMEOUT),
         "did not exit within {FIXTURE_TIMEOUT:?}: {}",
@@ -320,7 +320,7 @@ fn four_threads_fire_while_bpftrace_attaches_and_detaches() {
     };
     const SESSIONS: usize = 5;
     let before = kernel_uprobe_lines();
-    let mut node = Collected::spawn(
+    let mut node = Process::spawn(
         Command::new(fixture())
             .arg("stress")
             .stdin(std::process::Stdio::piped()),

@@ -10,7 +10,7 @@ use std::process::Command;
 use tracepoints_codegen::model::Provider;
 use tracepoints_codegen::names::c;
 use tracepoints_codegen::record::Record;
-use tracepoints_tests::{CORE_DECLARATION, generative, workspace_root};
+use tracepoints_tests::{CORE_DECLARATION, random_declarations, workspace_root};
 
 /// The lines the C program prints for `providers` (whose headers are in
 /// `dir`), and the lines the Rust layout says it must print.
@@ -94,7 +94,7 @@ fn offsets_are_the_c_compilers_for_random_declarations() {
     let providers: Vec<Provider> = (0..300)
         .filter_map(|seed| {
             let mut providers =
-                tracepoints_codegen::read_source(&generative::declaration(seed)).ok()?;
+                tracepoints_codegen::read_source(&random_declarations::declaration(seed)).ok()?;
             // One program holds them all: give each provider its own name.
             for provider in &mut providers {
                 provider.name = format!("{}_{seed}", provider.name);

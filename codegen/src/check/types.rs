@@ -28,9 +28,6 @@ pub(super) fn arg_type(
         }
     };
     let name = &arg.ident;
-    let remove = |attr: &syn::Attribute, what: &str, errors: &mut Errors| {
-        errors.push_spanned(attr, format_args!("remove this attribute: {what}"));
-    };
     match shape {
         TypeShape::Scalar(ty) => {
             for attr in [&arg.len, &arg.max_len]
@@ -50,47 +47,57 @@ pub(super) fn arg_type(
             }
             Some(ty)
         }
-        TypeShape::Str | TypeShape::CStr => {
-            let rust = if shape == TypeShape::Str {
-                "&str"
-            } else {
-                "&CStr"
-            };
-            if let Some(len) = &arg.len {
-                errors.push_spanned(
-                    &len.attr,
-                    format_args!(
-                        "a `{rust}` has a maximum length, not an exact one: write `#[max_len(N)]`"
-                    ),
-                );
-                // Without `#[max_len]` too, this error says it all.
-                arg.max_len.as_ref()?;
-            }
-            if let Some(hash) = &arg.hash {
-                remove(
-                    hash,
-                    "`#[hash]` shows a `&[u8]`; a string is shown as text",
-                    errors,
-                );
-            }
-            let Some(max_len) = &arg.max_len else {
-                errors.push_spanned(
-                    &arg.ty,
-                    format_args!(
-                        "`{rust}` argument `{name}` needs a maximum length: write `#[max_len(N)]` above it (N bytes, at most {MAX_STR_LEN}: what the docs state and readers keep)"
-                    ),
-                );
-                return None;
-            };
-            let max_len = length_value(max_len, MAX_STR_LEN, "#[max_len(68)]", errors)?;
-            Some(if shape == TypeShape::Str {
-                ArgType::Str { max_len }
-            } else {
-                ArgType::CStr { max_len }
-            })
-        }
+        TypeShape::Str | TypeShape::CStr => string_type(arg, shape, errors),
         TypeShape::Bytes => bytes_type(arg, siblings, errors),
     }
+}
+
+/// The type of a `&str` or `&CStr` argument (`shape`): its
+/// `#[max_len(N)]`, no `#[len]` nor `#[hash]`.
+fn string_type(arg: &ast::Arg, shape: TypeShape, errors: &mut Errors) -> Option<ArgType> {
+    let name = &arg.ident;
+    let rust = if shape == TypeShape::Str {
+        "&str"
+    } else {
+        "&CStr"
+    };
+    if let Some(len) = &arg.len {
+        errors.push_spanned(
+            &len.attr,
+            format_args!(
+                "a `{rust}` has a maximum length, not an exact one: write `#[max_len(N)]`"
+            ),
+        );
+        // Without `#[max_len]` too, this error says it all.
+        arg.max_len.as_ref()?;
+    }
+    if let Some(hash) = &arg.hash {
+        remove(
+            hash,
+            "`#[hash]` shows a `&[u8]`; a string is shown as text",
+            errors,
+        );
+    }
+    let Some(max_len) = &arg.max_len else {
+        errors.push_spanned(
+            &arg.ty,
+            format_args!(
+                "`{rust}` argument `{name}` needs a maximum length: write `#[max_len(N)]` above it (N bytes, at most {MAX_STR_LEN}: what the docs state and readers keep)"
+            ),
+        );
+        return None;
+    };
+    let max_len = length_value(max_len, MAX_STR_LEN, "#[max_len(68)]", errors)?;
+    Some(if shape == TypeShape::Str {
+        ArgType::Str { max_len }
+    } else {
+        ArgType::CStr { max_len }
+    })
+}
+
+/// Reports `attr` as one to remove, saying `what`.
+fn remove(attr: &syn::Attribute, what: &str, errors: &mut Errors) {
+    errors.push_spanned(attr, format_args!("remove this attribute: {what}"));
 }
 
 /// The type of a `&[u8]` argument: a fixed length, or the name of the

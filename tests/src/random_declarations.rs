@@ -1,5 +1,5 @@
 //! A seeded generator of tracepoint declarations for the generative test
-//! (`tests/tests/generative.rs`): random providers and tracepoints whose
+//! (`tests/tests/random_declarations.rs`): random providers and tracepoints whose
 //! names are drawn to stress every namespace of the readers (C, Python and
 //! Rust keywords and predefined names, the readers' own names, the names
 //! of the headers they include, near-collisions after each mangling), with

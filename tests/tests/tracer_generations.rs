@@ -1,5 +1,5 @@
 //! Every generated reader under every tracer generation
-//! (`tracepoints_tests::generation`: the host's Debian 12 tracers, Debian
+//! (`tracepoints_tests::tracer_generations`: the host's Debian 12 tracers, Debian
 //! 13's and Debian unstable's from their roots), on both example binaries
 //! (`p2p-node demo`, `core-replay`):
 //!
@@ -26,7 +26,7 @@ use std::process::Command;
 use tracepoints_codegen::model::Provider;
 use tracepoints_gen::emit::bpftrace::{Floor, Script};
 use tracepoints_tests::e2e::*;
-use tracepoints_tests::generation::{Generation, script_warnings};
+use tracepoints_tests::tracer_generations::{Generation, script_warnings};
 use tracepoints_tests::{core_replay, p2p_node, workspace_root};
 
 /// The tests' tools on the host, and the generations to run (each ready).
@@ -147,7 +147,7 @@ fn run_bt(generation: Generation, runs_on: Floor, case: &BtCase, floor: Floor, b
     let tag = format!("gen-{}-{file}", generation.name);
     let started = std::time::Instant::now();
     let (fired, mut tracer) = if before_start {
-        let mut tracer = Collected::spawn(&mut bpftrace(generation, &path, script, case.binary));
+        let mut tracer = Process::spawn(&mut bpftrace(generation, &path, script, case.binary));
         tracer.wait_for_banner(&case.banner, ATTACH_TIMEOUT);
         let mut node = case.start(&tag, false);
         if case.binary == core_replay() {
@@ -156,7 +156,7 @@ fn run_bt(generation: Generation, runs_on: Floor, case: &BtCase, floor: Floor, b
         (node.wait(), tracer)
     } else {
         let mut node = case.start(&tag, true);
-        let mut tracer = Collected::spawn(&mut bpftrace(generation, &path, script, case.binary));
+        let mut tracer = Process::spawn(&mut bpftrace(generation, &path, script, case.binary));
         tracer.wait_for_banner(&case.banner, ATTACH_TIMEOUT);
         node.go();
         (node.wait(), tracer)
@@ -226,7 +226,7 @@ fn scripts_refuse_a_bpftrace_older_than_their_floor() {
             for case in bt_cases() {
                 let file = floor.file_name(&case.base);
                 let path = workspace_root().join(TRACING).join(&file);
-                let mut tracer = Collected::spawn(&mut bpftrace(
+                let mut tracer = Process::spawn(&mut bpftrace(
                     generation,
                     &path,
                     case.script(floor),
@@ -273,7 +273,7 @@ fn every_floor_loads_the_scripts_of_every_argument_form() {
                 ("log.bt", "Logging edge:"),
             ] {
                 let file = floor.file_name(base);
-                let mut tracer = Collected::spawn(&mut bpftrace(
+                let mut tracer = Process::spawn(&mut bpftrace(
                     generation,
                     &dir.join(&file),
                     script,
@@ -315,13 +315,13 @@ fn read_by_pid(
     provider: &Provider,
     tag: &str,
     command: impl FnOnce(u32) -> Command,
-) -> (Vec<serde_json::Value>, Collected) {
+) -> (Vec<serde_json::Value>, Process) {
     let mut node = if binary == p2p_node() {
         Node::start(tag, true)
     } else {
         Node::replay(tag)
     };
-    let mut tracer = Collected::spawn(&mut command(node.pid()));
+    let mut tracer = Process::spawn(&mut command(node.pid()));
     tracer.wait_for(
         &format!("Attached {} probes", provider.tracepoints.len()),
         ATTACH_TIMEOUT,
@@ -395,7 +395,7 @@ fn libbpf_programs_read_both_binaries_under_every_generation() {
 
             // Attached to every process of the binary before one starts:
             // the kernel raises the semaphores while the binary is mapped.
-            let mut tracer = Collected::spawn(
+            let mut tracer = Process::spawn(
                 &mut generation.libbpf_command(&loader, &object, &provider, None, binary),
             );
             tracer.wait_for(
@@ -454,12 +454,12 @@ usdt:$1:fixture:twelve {{
         .collect();
     for generation in generations.iter().filter(|g| g.floor() >= Floor::V0_24) {
         let what = format!("{} bpftrace, fixture:twelve", generation.name);
-        let mut node = Collected::spawn(
+        let mut node = Process::spawn(
             Command::new(tracepoints_tests::fixture())
                 .args(["twelve", "3", "--wait"])
                 .stdin(std::process::Stdio::piped()),
         );
-        let mut tracer = Collected::spawn(
+        let mut tracer = Process::spawn(
             generation
                 .command("bpftrace")
                 .arg("-e")

@@ -1,12 +1,12 @@
 //! The generative test: seeded random declarations (see
-//! `tracepoints_tests::generative`) go through the check; the check must
+//! `tracepoints_tests::random_declarations`) go through the check; the check must
 //! never panic, and every declaration it accepts must yield readers the
 //! real consumers accept: each libbpf program (with its header) compiled
 //! by clang with `-Wall -Werror`, each BCC module compiled by Python, the
 //! Rust event types compiled by rustc with warnings denied, the bpftrace
 //! scripts parsed and analysed by bpftrace (`-d`), each ABI file read back
 //! as what was declared. A failure names the seeds: replay one with
-//! `tracepoints_tests::generative::declaration(SEED)`.
+//! `tracepoints_tests::random_declarations::declaration(SEED)`.
 //!
 //! `TRACEPOINTS_GENERATIVE=N` sets how many declarations (default 2000),
 //! `TRACEPOINTS_GENERATIVE_FIRST=S` the first seed (default 0). The
@@ -20,9 +20,9 @@ use tracepoints_codegen::model::Provider;
 use tracepoints_gen::emit::bpftrace::Floor;
 use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::e2e::missing_tools;
-use tracepoints_tests::generation::{GENERATIONS, Generation};
-use tracepoints_tests::generative::declaration;
+use tracepoints_tests::random_declarations::declaration;
 use tracepoints_tests::skip;
+use tracepoints_tests::tracer_generations::{GENERATIONS, Generation};
 
 /// An accepted declaration and where its outputs are.
 struct Accepted {
@@ -256,7 +256,7 @@ fn libbpf_programs_compile(accepted: &[Accepted]) {
 /// scripts with the host's bpftrace, the 0.23 ones with Debian 13's (their
 /// `config` lines made one, with the largest `max_strlen`). (bpftrace 0.24
 /// and later look up the probes before the analysis: the 0.24 scripts are
-/// read end to end in `generative_e2e.rs`.)
+/// read end to end in `random_declarations_traced.rs`.)
 fn bpftrace_scripts_parse(root: &Path, accepted: &[Accepted]) {
     if let Some(reason) = missing_tools(&["bpftrace"]) {
         return skip(&reason);

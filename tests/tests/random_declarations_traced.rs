@@ -1,5 +1,5 @@
 //! The end-to-end half of the generative test: a few accepted random
-//! declarations (fixed seeds, see `tracepoints_tests::generative`) built
+//! declarations (fixed seeds, see `tracepoints_tests::random_declarations`) built
 //! into one program that fires every tracepoint with random values; the
 //! generated bpftrace reader, BCC module and libbpf program of each
 //! provider, attached to it, read back exactly what it fired (bpftrace up
@@ -16,14 +16,14 @@
 //! fails. Native backend only (declarations take up to twelve arguments).
 #![cfg(not(feature = "usdt"))]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use tracepoints_codegen::model::{LogPiece, Provider};
 use tracepoints_gen::emit::bpftrace::{Floor, Script};
 use tracepoints_gen::emit::{Origin, all_outputs};
 use tracepoints_tests::e2e::*;
-use tracepoints_tests::generation::{GENERATIONS, Generation};
-use tracepoints_tests::generative::{declaration, firing_program};
+use tracepoints_tests::random_declarations::{declaration, firing_program};
+use tracepoints_tests::tracer_generations::{GENERATIONS, Generation};
 use tracepoints_tests::workspace_root;
 
 /// How often each tracepoint fires.
@@ -176,9 +176,9 @@ fn build(declarations: &[(u64, String)], main: &str, providers: &[Provider]) -> 
 }
 
 /// The program, started, waiting for its go-ahead line.
-fn start(binary: &std::path::Path) -> Collected {
+fn start(binary: &std::path::Path) -> Process {
     warm_page_cache(binary);
-    Collected::spawn(
+    Process::spawn(
         Command::new("taskset")
             .args(["-c", "0"])
             .arg(binary)
@@ -188,7 +188,7 @@ fn start(binary: &std::path::Path) -> Collected {
 
 /// Waits for the program to end and checks it fired every event of one
 /// provider (its reader's semaphores are the only ones raised).
-fn finished(program: &mut Collected, expected: usize, seeds: &[u64]) {
+fn finished(program: &mut Process, expected: usize, seeds: &[u64]) {
     assert!(
         program.exits_within(std::time::Duration::from_secs(60)),
         "seeds {seeds:?}: {}",
@@ -210,9 +210,9 @@ fn read_by_pid(
     expected: usize,
     seeds: &[u64],
     command: impl FnOnce(u32) -> Command,
-) -> Collected {
+) -> Process {
     let mut program = start(binary);
-    let mut tracer = Collected::spawn(&mut command(program.id()));
+    let mut tracer = Process::spawn(&mut command(program.id()));
     tracer.wait_for(
         &format!("Attached {} probes", provider.tracepoints.len()),
         ATTACH_TIMEOUT,
@@ -236,27 +236,56 @@ fn real_readers_read_back_random_declarations() {
     ]) else {
         return;
     };
-    let host = GENERATIONS[0];
-    let loader = host.libbpf_loader();
     let generations: Vec<Generation> = GENERATIONS.into_iter().filter(|g| g.ready()).collect();
     let (declarations, providers) = chosen();
     let seeds: Vec<u64> = declarations.iter().map(|(s, _)| *s).collect();
     let (main, fired) = firing_program(&declarations, &providers, FIRES);
     let (binary, readers) = build(&declarations, &main, &providers);
+    let run = Run {
+        binary: &binary,
+        readers: &readers,
+        seeds: &seeds,
+        generations: &generations,
+        loader: GENERATIONS[0].libbpf_loader(),
+    };
     for provider in &providers {
         let events = events_of(&provider.name, &fired);
-        let one = std::slice::from_ref(provider);
         let what = format!("seeds {seeds:?}, provider `{}`", provider.name);
+        run.bpftrace_reads_back(provider, &events, &what);
+        run.bcc_reads_back(provider, &events, &what);
+        let libbpf_records = run.libbpf_reads_back(provider, &events, &what);
+        run.trace_reads_back(provider, &events, &libbpf_records, &what);
+        eprintln!(
+            "generative end to end, {what}: {} events read back by bpftrace, BCC, libbpf and tracepoints-trace (its records the libbpf program's)",
+            events.len()
+        );
+    }
+    read_back_logs(&binary, &readers, &providers, &fired, &generations, &seeds);
+}
 
-        // bpftrace, attached by path before the program starts: the
-        // host's with the 0.17 reader, each newer generation's with the
-        // reader of its own floor.
+/// The firing program and its generated readers, and what reads them.
+struct Run<'a> {
+    binary: &'a Path,
+    readers: &'a Path,
+    seeds: &'a [u64],
+    /// The tracer generations that can run here.
+    generations: &'a [Generation],
+    /// The host's generic libbpf loader.
+    loader: PathBuf,
+}
+
+impl Run<'_> {
+    /// bpftrace, attached by path before the program starts: the host's
+    /// with the 0.17 reader, each newer generation's with the reader of its
+    /// own floor, prints `events` as the reader's lines say.
+    fn bpftrace_reads_back(&self, provider: &Provider, events: &[serde_json::Value], what: &str) {
+        let one = std::slice::from_ref(provider);
         let banner = format!(
             "Reading {} {} tracepoints",
             provider.tracepoints.len(),
             provider.name
         );
-        for generation in &generations {
+        for generation in self.generations {
             let floor = generation.floor();
             let script = Script::new(floor, one);
             let mut command = generation.command("bpftrace");
@@ -264,12 +293,12 @@ fn real_readers_read_back_random_declarations() {
                 command.env("BPFTRACE_STRLEN", script.strlen.to_string());
             }
             let file = floor.file_name(&format!("{}.bt", provider.name));
-            let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(&binary));
+            let mut tracer = Process::spawn(command.arg(self.readers.join(&file)).arg(self.binary));
             tracer.wait_for_banner(&banner, ATTACH_TIMEOUT);
-            let mut program = start(&binary);
+            let mut program = start(self.binary);
             program.write_line("go");
-            finished(&mut program, events.len(), &seeds);
-            let expected = expected_reader_lines(one, &events, script, floor);
+            finished(&mut program, events.len(), self.seeds);
+            let expected = expected_reader_lines(one, events, script, floor);
             let printed = stop_after_output(&mut tracer, &banner, expected.len());
             assert_same_output(
                 &printed,
@@ -277,21 +306,33 @@ fn real_readers_read_back_random_declarations() {
                 &format!("{} bpftrace {file}, {what}", generation.name),
             );
         }
+    }
 
-        // BCC, attached by pid.
-        let module = readers.join(format!("{}_bcc.py", provider.name));
-        let tracer = read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
+    /// The BCC module, attached by pid, reads every event.
+    fn bcc_reads_back(&self, provider: &Provider, events: &[serde_json::Value], what: &str) {
+        let module = self.readers.join(format!("{}_bcc.py", provider.name));
+        let tracer = read_by_pid(self.binary, provider, events.len(), self.seeds, |pid| {
             let mut command = Command::new("/usr/bin/python3");
             command.arg(&module).arg(pid.to_string());
             command
         });
         assert_eq!(tracer.lost(), 0, "BCC, {what}: lost events");
-        assert_same_events(one, &events, &tracer.json_lines(), &format!("BCC, {what}"));
+        let one = std::slice::from_ref(provider);
+        assert_same_events(one, events, &tracer.json_lines(), &format!("BCC, {what}"));
+    }
 
-        // libbpf, attached by pid.
-        let object = readers.join(format!("{}.bpf.o", provider.name));
+    /// The libbpf program, compiled by clang and attached by pid, reads
+    /// every event; returns its records.
+    fn libbpf_reads_back(
+        &self,
+        provider: &Provider,
+        events: &[serde_json::Value],
+        what: &str,
+    ) -> Vec<serde_json::Value> {
+        let host = GENERATIONS[0];
+        let object = self.readers.join(format!("{}.bpf.o", provider.name));
         let compiled = tracepoints_tests::compile_bpf(
-            &readers.join(format!("{}.bpf.c", provider.name)),
+            &self.readers.join(format!("{}.bpf.c", provider.name)),
             &object,
         );
         assert!(
@@ -299,21 +340,31 @@ fn real_readers_read_back_random_declarations() {
             "{what}: {}",
             String::from_utf8_lossy(&compiled.stderr)
         );
-        let tracer = read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
-            host.libbpf_command(&loader, &object, provider, Some(pid), &binary)
+        let tracer = read_by_pid(self.binary, provider, events.len(), self.seeds, |pid| {
+            host.libbpf_command(&self.loader, &object, provider, Some(pid), self.binary)
         });
         assert_eq!(tracer.lost(), 0, "libbpf, {what}: lost events");
         let libbpf_records = tracer.json_lines();
-        let read = host.decoded(&readers, provider, &libbpf_records);
-        assert_same_events(one, &events, &read, &format!("libbpf, {what}"));
+        let read = host.decoded(self.readers, provider, &libbpf_records);
+        let one = std::slice::from_ref(provider);
+        assert_same_events(one, events, &read, &format!("libbpf, {what}"));
+        libbpf_records
+    }
 
-        // tracepoints-trace, from the ABI the program carries, by pid: every
-        // value, and records the generated libbpf program's own.
+    /// `tracepoints-trace`, from the ABI the program carries, by pid: every
+    /// value, and records the generated libbpf program's own.
+    fn trace_reads_back(
+        &self,
+        provider: &Provider,
+        events: &[serde_json::Value],
+        libbpf_records: &[serde_json::Value],
+        what: &str,
+    ) {
         let trace = |format: &str| {
-            read_by_pid(&binary, provider, events.len(), &seeds, |pid| {
+            read_by_pid(self.binary, provider, events.len(), self.seeds, |pid| {
                 let mut command = Command::new(tracepoints_tests::tracepoints_trace());
                 command
-                    .arg(&binary)
+                    .arg(self.binary)
                     .args(["--pid", &pid.to_string(), "--provider", &provider.name])
                     .args(["--format", format]);
                 command
@@ -322,8 +373,8 @@ fn real_readers_read_back_random_declarations() {
         let tracer = trace("json");
         assert_eq!(tracer.lost(), 0, "tracepoints-trace, {what}: lost events");
         assert_same_events(
-            one,
-            &events,
+            std::slice::from_ref(provider),
+            events,
             &tracer.json_lines(),
             &format!("tracepoints-trace, {what}"),
         );
@@ -333,14 +384,8 @@ fn real_readers_read_back_random_declarations() {
             0,
             "tracepoints-trace records, {what}: lost events"
         );
-        assert_same_records(provider, &libbpf_records, &tracer.json_lines(), &what);
-        eprintln!(
-            "generative end to end, {what}: {} events read back by bpftrace, BCC, libbpf and tracepoints-trace (its records the libbpf program's)",
-            events.len()
-        );
+        assert_same_records(provider, libbpf_records, &tracer.json_lines(), what);
     }
-
-    read_back_logs(&binary, &readers, &providers, &fired, &generations, &seeds);
 }
 
 /// The logging script of all the providers (`{arg}` as a number,
@@ -366,7 +411,7 @@ fn read_back_logs(
             command.env("BPFTRACE_STRLEN", script.strlen.to_string());
         }
         let file = floor.file_name("log.bt");
-        let mut tracer = Collected::spawn(command.arg(readers.join(&file)).arg(binary));
+        let mut tracer = Process::spawn(command.arg(readers.join(&file)).arg(binary));
         tracer.wait_for_banner("Logging ", ATTACH_TIMEOUT);
         let mut program = start(binary);
         program.write_line("go");
