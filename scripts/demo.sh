@@ -4,26 +4,30 @@
 # Run as root on a fresh Debian machine: it installs the tracers first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/stop-tracer.sh
+. scripts/lib/stop-tracer.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "demo.sh: bpftrace needs root: run 'sudo scripts/demo.sh'" >&2
     exit 1
 fi
-scripts/setup-tracers.sh --host-only >&2
+scripts/ci/setup-tracers.sh --host-only >&2
 cargo build --quiet --release -p p2p-node
 
 bin="$PWD/target/release/p2p-node"
-# The newest script floor this bpftrace serves (docs/guide.md, "Tracer versions").
+# The newest of the generated logging scripts this bpftrace runs: each
+# says in its header which bpftrace it serves ("Serves bpftrace 0.23 and
+# later").
 version=$(bpftrace --version | sed -n 's/^bpftrace v\([0-9.]*\).*/\1/p')
-newer() { [ "$(printf '%s\n%s\n' "$1" "$version" | sort -V | head -n 1)" = "$1" ]; }
-if newer 0.24; then
-    script="examples/core-tracepoints/tracing/log_p2p_connections.0.24.bt"
-elif newer 0.23; then
-    script="examples/core-tracepoints/tracing/log_p2p_connections.0.23.bt"
-else
-    script="examples/core-tracepoints/tracing/log_p2p_connections.bt"
-fi
+script=$(
+    for file in examples/core-tracepoints/tracing/log_p2p_connections*.bt; do
+        serves=$(sed -n 's|^// Serves bpftrace \([0-9.]*\) and later.*|\1|p' "$file")
+        # Kept when it serves this version: `serves` sorts first.
+        if [ "$(printf '%s\n%s\n' "$serves" "$version" | sort -V | head -n 1)" = "$serves" ]; then
+            printf '%s %s\n' "$serves" "$file"
+        fi
+    done | sort -V | tail -n 1 | cut -d' ' -f2
+)
+[ -n "$script" ] || { echo "demo.sh: no generated script serves bpftrace $version" >&2; exit 1; }
 out=$(mktemp)
 fired=$(mktemp)
 trap 'kill -9 "$tracer" 2>/dev/null || true; rm -f "$out" "$fired"' EXIT

@@ -5,19 +5,19 @@
 # one prometheus scraping the three. Each node runs its demo scenario
 # ROUNDS times (default 3); then the script shows, from the bus and from a
 # Prometheus query, that all three were watched. Needs root (the tracers);
-# installs nothing but what scripts/setup-tracers.sh installs.
+# installs nothing but what scripts/ci/setup-tracers.sh installs.
 #
 #   sudo scripts/fleet.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/stop-tracer.sh
+. scripts/lib/stop-tracer.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "fleet.sh: tracers need root: run 'sudo scripts/fleet.sh'" >&2
     exit 1
 fi
 rounds=${1:-3}
-scripts/setup-tracers.sh --host-only >&2
+scripts/ci/setup-tracers.sh --host-only >&2
 cargo build --quiet --release -p p2p-node
 cargo build --quiet --release --manifest-path tracer/Cargo.toml --target-dir target/tracer
 trace="$PWD/target/tracer/release/tracepoints-trace"

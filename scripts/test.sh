@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: formatting, clippy, unit, snapshot,
 # compile-fail and end-to-end tracer tests. As root it first installs and
-# prepares the tracers (scripts/setup-tracers.sh); as a normal user the
+# prepares the tracers (scripts/ci/setup-tracers.sh); as a normal user the
 # tracer tests say why they skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ case "$PWD" in
     echo "test.sh: the checkout's path holds a space: running from $plain, a bind mount of it" >&2
     status=0
     (cd "$plain" && scripts/test.sh "$@") || status=$?
-    # The tracer roots mount the checkout at its path too (floor.sh, the
+    # The tracer roots mount the checkout at its path too (msrv.sh, the
     # generation tests): those mounts go with it.
     for root in /var/lib/tracepoints/roots/*; do
         ! mountpoint -q "$root$plain" || umount "$root$plain"
@@ -32,7 +32,7 @@ case "$PWD" in
 esac
 
 if [ "$(id -u)" -eq 0 ]; then
-    scripts/setup-tracers.sh
+    scripts/ci/setup-tracers.sh
 else
     echo "test.sh: not root: tracers are not installed and the end-to-end tracer tests will skip" >&2
 fi
@@ -52,29 +52,29 @@ if command -v clang >/dev/null; then
 fi
 # Every package a user installs passes `cargo package` (its verification
 # build included), and tracepoints-gen installs from its package.
-scripts/package.sh
+scripts/ci/package.sh
 # The declared minimum Rust version builds and tests the user-facing crates
 # (Debian 13's rustc, in the root setup-tracers.sh made).
 if [ "$(id -u)" -eq 0 ]; then
-    scripts/floor.sh
+    scripts/ci/msrv.sh
 elif [ "${TRACEPOINTS_E2E:-}" = require ]; then
     echo "test.sh: the minimum-Rust-version build needs root (a chroot)" >&2
     exit 1
 else
-    echo "test.sh: not root: the minimum-Rust-version build (scripts/floor.sh) is skipped" >&2
+    echo "test.sh: not root: the minimum-Rust-version build (scripts/ci/msrv.sh) is skipped" >&2
 fi
 # aarch64: the examples and the end-to-end test cross-built (Debian
 # unstable's rustc), then every generated bpftrace reader attached to both
 # binaries in an aarch64 kernel under qemu (about 6 minutes); the host's
 # tests/aarch64.rs checks the cross-built probe sites with verify.
 if [ "$(id -u)" -eq 0 ]; then
-    scripts/aarch64-vm.sh build
-    scripts/aarch64-vm.sh run scripts/aarch64-vm-tests.sh
+    scripts/ci/aarch64-vm.sh build
+    scripts/ci/aarch64-vm.sh run scripts/ci/aarch64-vm-tests.sh
 elif [ "${TRACEPOINTS_E2E:-}" = require ]; then
     echo "test.sh: the aarch64 build and machine need root (a chroot)" >&2
     exit 1
 else
-    echo "test.sh: not root: the aarch64 build and machine (scripts/aarch64-vm.sh) are skipped" >&2
+    echo "test.sh: not root: the aarch64 build and machine (scripts/ci/aarch64-vm.sh) are skipped" >&2
 fi
 # The reference (the crates' rustdoc) and the generated rustdoc of the
 # examples' tracepoints build without warnings.

@@ -1,4 +1,4 @@
-//! The probe-site benchmark. `scripts/bench.sh` drives it:
+//! The probe-site benchmark. `scripts/bench/probe-cost.sh` drives it:
 //!
 //! - `tracepoints-bench count VARIANT N` calls VARIANT's step function N
 //!   times (for `valgrind --tool=callgrind`: instructions per call);

@@ -105,7 +105,7 @@ fn outside_build(dir: &str, target: &str, name: &str) -> PathBuf {
 /// against the `usdt` backend, and returns the path of binary `name`; or,
 /// where `TRACEPOINTS_BINARIES` names a directory of binaries built
 /// beforehand (the aarch64 machine, which has no cargo: see
-/// `scripts/aarch64-vm.sh`), the binary there.
+/// `scripts/ci/aarch64-vm.sh`), the binary there.
 fn release_binary(package: &[&str], usdt_feature: &str, name: &str) -> PathBuf {
     if let Some(dir) = std::env::var_os("TRACEPOINTS_BINARIES") {
         let bin = PathBuf::from(dir).join(name);

@@ -1,7 +1,7 @@
 //! The tracer generations the end-to-end tests run the generated readers
 //! under: the host's tracers (Debian 12: bpftrace 0.17, BCC 0.26, libbpf
 //! 1.1) and those of Debian 13 and Debian unstable, each in a root that
-//! `scripts/setup-roots.sh` makes (`/proc`, `/sys`, `/dev`, `/tmp` and the
+//! `scripts/ci/setup-roots.sh` makes (`/proc`, `/sys`, `/dev`, `/tmp` and the
 //! checkout mounted inside, so a tracer there attaches to the host's
 //! binaries by their own paths).
 
@@ -80,12 +80,12 @@ impl Generation {
         let checkout = root.join(workspace_root().strip_prefix("/").unwrap());
         let reason = if !root.join(".tracepoints-ready").exists() {
             format!(
-                "no tracer root {} (scripts/setup-roots.sh makes it)",
+                "no tracer root {} (scripts/ci/setup-roots.sh makes it)",
                 root.display()
             )
         } else if !checkout.join("Cargo.toml").exists() || !root.join("proc/self").exists() {
             format!(
-                "{} lacks its mounts (scripts/setup-roots.sh mounts /proc, /sys, /dev, /tmp and the checkout)",
+                "{} lacks its mounts (scripts/ci/setup-roots.sh mounts /proc, /sys, /dev, /tmp and the checkout)",
                 root.display()
             )
         } else {

@@ -1,12 +1,12 @@
 //! The native backend's aarch64 probe sites, read from the example
 //! binaries cross-built for `aarch64-unknown-linux-gnu` by
-//! `scripts/aarch64-vm.sh build` (Debian unstable's rustc and GNU's
+//! `scripts/ci/aarch64-vm.sh build` (Debian unstable's rustc and GNU's
 //! aarch64 linker): `tracepoints-gen verify` accepts them against their
 //! declaration and the ABI they carry, and refuses a declaration that
 //! disagrees; each probe is the
 //! 4-byte `nop` with `x` register operands; semaphores and probe sites
 //! keep off every other segment's 64 KiB page. What tracers read through
-//! them is checked in an aarch64 kernel (`scripts/aarch64-vm-tests.sh`).
+//! them is checked in an aarch64 kernel (`scripts/ci/aarch64-vm-tests.sh`).
 //!
 //! Skips when the cross-built binaries are absent; with
 //! `TRACEPOINTS_E2E=require` (CI) a skip fails.
@@ -26,7 +26,7 @@ fn cross_built(name: &str) -> Option<PathBuf> {
         return Some(path);
     }
     skip(&format!(
-        "no {} (scripts/aarch64-vm.sh build makes it)",
+        "no {} (scripts/ci/aarch64-vm.sh build makes it)",
         path.display()
     ));
     None

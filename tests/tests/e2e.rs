@@ -3,7 +3,7 @@
 //! read exactly what they fired: `p2p-node demo` (the `net` provider, real connections and
 //! messages) and `core-replay` (every provider of Bitcoin Core's surface).
 //!
-//! These need root and the tracers (`scripts/setup-tracers.sh`). Without
+//! These need root and the tracers (`scripts/ci/setup-tracers.sh`). Without
 //! them each test prints why it skips; with `TRACEPOINTS_E2E=require` (CI)
 //! a skip fails.
 

@@ -17,7 +17,7 @@
 //!
 //! `TRACEPOINTS_GENERATIONS=trixie,sid` runs some only. Native backend
 //! only (the `usdt` backend is read by the host's tracers in `e2e.rs`).
-//! Needs root, the tracers and the roots (`scripts/setup-tracers.sh`);
+//! Needs root, the tracers and the roots (`scripts/ci/setup-tracers.sh`);
 //! with `TRACEPOINTS_E2E=require` (CI) a skip fails.
 #![cfg(not(feature = "usdt"))]
 
@@ -428,7 +428,7 @@ fn libbpf_programs_read_both_binaries_under_every_generation() {
 
 /// `fixture twelve 3 --wait` under every generation whose bpftrace reads
 /// past `arg5` (0.24 and later: Debian unstable's, and the aarch64
-/// machine's, where `scripts/aarch64-vm-tests.sh` runs this too): all
+/// machine's, where `scripts/ci/aarch64-vm-tests.sh` runs this too): all
 /// twelve arguments, one of each type, signed ones negative, read as fired.
 #[test]
 fn twelve_arguments_of_every_type_reach_bpftrace() {

@@ -148,7 +148,7 @@ impl Flavor {
 
 /// How often the programs wake their reader: once each time the bytes
 /// submitted pass another 1/`WAKEUP_FRACTION` of the ring (see
-/// [`wakeup_policy`]). Measured with `scripts/reader-cost.sh`: a quarter
+/// [`wakeup_policy`]). Measured with `scripts/bench/reader-cost.sh`: a quarter
 /// cost the node as much as a sixteenth, and left the BCC logger, which
 /// decodes at about 100,000 events a second, more events to lose in a
 /// batch.
@@ -553,7 +553,7 @@ fn store_tail(out: &mut Out, t: &c::TracepointNames, tail: &Tail) {
 
 /// The ring buffer's size in bytes: room for at least 32 of the largest
 /// events, 8 MiB at least, a power of two (as the kernel requires). The
-/// floor is measured (`scripts/reader-throughput.sh`, `net-tracer` reading
+/// floor is measured (`scripts/bench/reader-throughput.sh`, `net-tracer` reading
 /// `net:inbound_connection`): with 2 MiB, about 27 ms of events at 250,000
 /// a second, a reader's pauses lost 0.5 to 1.6 % of them; with 8 MiB it
 /// lost none up to 400,000 a second.

@@ -54,7 +54,7 @@ pub fn missing_tools(tools: &[&str]) -> Option<String> {
         }
     })?;
     Some(format!(
-        "`{missing}` is not installed (scripts/setup-tracers.sh installs it)"
+        "`{missing}` is not installed (scripts/ci/setup-tracers.sh installs it)"
     ))
 }
 

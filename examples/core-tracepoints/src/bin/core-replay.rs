@@ -12,7 +12,7 @@
 //! fires one tracepoint instead, for SECONDS, as fast as it can or N times
 //! a second, and prints `fired N` and `payload B` (the payload bytes a
 //! reader keeps of them, at most 32568 a message): the reader benchmarks of
-//! `scripts/bench.sh` and `scripts/reader-throughput.sh`. `--events` picks
+//! `scripts/bench/probe-cost.sh` and `scripts/bench/reader-throughput.sh`. `--events` picks
 //! what it fires (see [`Flood`]): `connections` (the default), `pings` or
 //! `messages`.
 
@@ -181,7 +181,7 @@ impl Flood {
                 let due = (start.elapsed().as_secs_f64() * rate) as u64;
                 if sent >= due {
                     // Sleep, not spin: the CPU time a run takes is what its
-                    // fires cost (scripts/reader-cost.sh measures it).
+                    // fires cost (scripts/bench/reader-cost.sh measures it).
                     std::thread::sleep(Duration::from_micros(50));
                     continue;
                 }
@@ -207,7 +207,7 @@ impl Flood {
                 }
                 // A ping's 8 bytes are its fire time (UNIX nanoseconds,
                 // little-endian): the delay from fire to print is measured
-                // from them (scripts/reader-cost.sh).
+                // from them (scripts/bench/reader-cost.sh).
                 Flood::Pings => tracepoints::fire!(net::inbound_message(
                     id,
                     addr,

@@ -11,7 +11,7 @@
 # `--nats URL --format none`; its events received are those it
 # published, and an event it could not publish counts as lost). Needs root.
 #
-#   scripts/reader-throughput.sh [SECONDS] [RATES...]
+#   scripts/bench/reader-throughput.sh [SECONDS] [RATES...]
 #
 # Each run floods for SECONDS (default 2) at each rate of RATES (fires a
 # second, ascending; a reader stops at its first rate with a loss). EVENTS
@@ -28,9 +28,9 @@
 # longer than its ring buffer lasts). The summary gives the slowest of
 # those runs' firing rates when core-replay fell short of the rate asked.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/stop-tracer.sh
-. scripts/reader-builds.sh
+cd "$(dirname "$0")/../.."
+. scripts/lib/stop-tracer.sh
+. scripts/lib/reader-builds.sh
 
 seconds=${1:-2}
 shift || true

@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
 # Install and prepare the tracers the end-to-end tests attach to the example
 # node: bpftrace, BCC, clang + libbpf, gdb, and Debian 13's and Debian
-# unstable's tracers in roots of their own (scripts/setup-roots.sh).
+# unstable's tracers in roots of their own (scripts/ci/setup-roots.sh).
 # Idempotent: safe to run again. `--host-only`: the host's tracers only.
 #
 # Needs root: it installs Debian packages, mounts tracefs and links kernel
 # headers for BCC and bpftrace (docs/guide.md, "Attach each tracer", says why).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
+. scripts/lib/kernel-headers.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup-tracers.sh: needs root (apt-get install, mount tracefs, link kernel headers)." >&2
-    echo "setup-tracers.sh: run it as root, e.g. 'sudo scripts/setup-tracers.sh'." >&2
+    echo "setup-tracers.sh: run it as root, e.g. 'sudo scripts/ci/setup-tracers.sh'." >&2
     exit 1
 fi
 
 # mold: a linker of the build-configuration matrix (tests/tests/matrix.rs);
 # libelf-dev, zlib1g-dev, pkg-config: the libbpf that libbpf-rs builds for
 # examples/net-tracer.
-# debootstrap: the Debian 13 and unstable tracer roots (scripts/setup-roots.sh).
+# debootstrap: the Debian 13 and unstable tracer roots (scripts/ci/setup-roots.sh).
 # nats-server, prometheus: the servers tracepoints-trace --nats and --metrics
 # are tested against (tests/tests/fleet.rs starts them; scripts/fleet.sh);
 # python3-jsonschema: the validator the fleet tests check events with.
@@ -40,30 +41,16 @@ if [ -z "$(ls -A /sys/kernel/tracing 2>/dev/null)" ]; then
     mount -t tracefs nodev /sys/kernel/tracing
 fi
 
-# BCC and bpftrace compile against the running kernel's headers; this kernel
-# ships none, so point build/ at Debian's amd64 headers and source/ at the
-# common headers they include (bpftrace looks for include/linux/kconfig.h).
-modules="/lib/modules/$(uname -r)"
-hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
-common=$(ls -d /usr/src/linux-headers-*-common 2>/dev/null | sort -V | tail -n 1)
-if [ ! -e "$modules/build/include/linux/kconfig.h" ] && [ ! -e "$modules/source/include/linux/kconfig.h" ]; then
-    if [ -z "$hdr" ] || [ -z "$common" ]; then
-        echo "setup-tracers.sh: no /usr/src/linux-headers-*-{amd64,common} after installing linux-headers-amd64" >&2
-        exit 1
-    fi
-    echo "setup-tracers.sh: linking $modules/build -> $hdr and $modules/source -> $common"
-    mkdir -p "$modules"
-    [ -e "$modules/build" ] || ln -sfn "$hdr" "$modules/build"
-    ln -sfn "$common" "$modules/source"
-fi
+# BCC and bpftrace compile against the running kernel's headers.
+link_kernel_headers ""
 
 # The tracers of Debian 13 and Debian unstable, beside the host's (the
 # tests run every reader under each), and the aarch64 machine the tests
 # boot (its cross toolchain and qemu in the unstable root); `--host-only`
 # (scripts/demo.sh) skips them.
 if [ "${1:-}" != "--host-only" ]; then
-    scripts/setup-roots.sh
-    scripts/aarch64-vm.sh setup
+    scripts/ci/setup-roots.sh
+    scripts/ci/aarch64-vm.sh setup
 fi
 
 echo "setup-tracers.sh: ready: $(bpftrace --version 2>/dev/null), clang $(clang -dumpversion), $(uname -r)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the generic reader's cost per fire is made of: three builds of
 # tracepoints-trace whose BPF program (tracer/src/bpf/trace.bpf.c) does
-# less each, run as readers of scripts/reader-cost.sh beside the floor:
+# less each, run as readers of scripts/bench/reader-cost.sh beside the floor:
 #   record:    writes each record with no argument in it (the loop over
 #              the arguments left at once);
 #   arguments: reads every argument with bpf_usdt_arg but copies no string
@@ -10,9 +10,9 @@
 # The differences are what the record, the arguments and the copies cost.
 # Needs root.
 #
-#   scripts/trace-cost-parts.sh [SECONDS] [RATES...]   # default: 3 full
+#   scripts/bench/trace-cost-parts.sh [SECONDS] [RATES...]   # default: 3 full
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 builds=$(mktemp -d)
 tree=$(mktemp -d)
 trap 'git worktree remove --force "$tree/checkout" 2>/dev/null || true; rm -rf "$builds" "$tree"' EXIT
@@ -47,4 +47,4 @@ seconds=${1:-3}
 shift || true
 rates=("${@:-full}")
 TRACE_BUILDS=$builds READERS="floor trace-record trace-arguments trace-copies" DELAY=0 \
-    REPEAT=${REPEAT:-3} scripts/reader-cost.sh "$seconds" "${rates[@]}"
+    REPEAT=${REPEAT:-3} scripts/bench/reader-cost.sh "$seconds" "${rates[@]}"

@@ -10,23 +10,23 @@
 #      zone across a traced nop5 probe, with and without the rsp shift.
 #   5. reader throughput: events a second the bpftrace reader, the BCC logger
 #      and net-tracer take from one probe, and what each loses
-#      (scripts/reader-throughput.sh).
+#      (scripts/bench/reader-throughput.sh).
 # Needs root (bpftrace); installs valgrind and systemtap-sdt-dev.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/stop-tracer.sh
+cd "$(dirname "$0")/../.."
+. scripts/lib/stop-tracer.sh
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "bench.sh: bpftrace needs root: run 'sudo scripts/bench.sh'" >&2
+    echo "probe-cost.sh: bpftrace needs root: run 'sudo scripts/bench/probe-cost.sh'" >&2
     exit 1
 fi
-scripts/setup-tracers.sh --host-only >&2
+scripts/ci/setup-tracers.sh --host-only >&2
 for p in valgrind systemtap-sdt-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
 done
 
-echo "bench.sh: building (native and usdt backends)" >&2
+echo "probe-cost.sh: building (native and usdt backends)" >&2
 cargo build --quiet --release --manifest-path bench/Cargo.toml --target-dir target/bench-native
 cargo build --quiet --release --manifest-path bench/Cargo.toml --target-dir target/bench-usdt --features usdt
 cargo build --quiet --release -p tracepoints-tests --bin fixture
@@ -84,7 +84,7 @@ rm -f "$ready"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<TABLE
 Kernel $(uname -r), $(bpftrace --version), $(nproc) cores; $(date -u +%Y-%m-%d).
-Command: scripts/bench.sh
+Command: scripts/bench/probe-cost.sh
 
 | probe (net:inbound_connection's 5 args) | disabled: instructions per call | over no probe | traced: ns per fire | native / this | heap allocations per enabled fire |
 |---|---|---|---|---|---|
@@ -97,6 +97,6 @@ Red zone, 200000 traced runs each (leaf function with 16 canaries below rsp): $r
 TABLE
 
 echo
-echo "Reader throughput (scripts/reader-throughput.sh): net:inbound_message pings and the message mix flooded by core-replay, 2 s per run, readers of now and of the baseline"
+echo "Reader throughput (scripts/bench/reader-throughput.sh): net:inbound_message pings and the message mix flooded by core-replay, 2 s per run, readers of now and of the baseline"
 echo
-scripts/reader-throughput.sh 2
+scripts/bench/reader-throughput.sh 2

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Builds and tests the user-facing crates with the declared minimum Rust
 # version, Debian 13's rustc 1.85.1 (edition 2024's first release), in the
-# trixie root of scripts/setup-roots.sh, then checks the probe sites that
+# trixie root of scripts/ci/setup-roots.sh, then checks the probe sites that
 # compiler emitted with the host's `tracepoints-gen verify`.
 #
 # tracepoints-gen itself declares 1.89 (`File::lock` guards --out) and is
 # not built here; cargo 1.85 refuses it by its rust-version.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 checkout=$(pwd -P)
 root=${TRACEPOINTS_ROOTS:-/var/lib/tracepoints/roots}/trixie
 
 if [ ! -x "$root/usr/bin/cargo" ] || ! mountpoint -q "$root$checkout"; then
-    echo "floor.sh: no rustc in $root or the checkout is not mounted there: run scripts/setup-roots.sh trixie" >&2
+    echo "msrv.sh: no rustc in $root or the checkout is not mounted there: run scripts/ci/setup-roots.sh trixie" >&2
     exit 1
 fi
 floor=$(awk -F'"' '/^rust-version/ { print $2; exit }' Cargo.toml)
@@ -20,7 +20,7 @@ have=$(chroot "$root" rustc --version | awk '{ print $2 }')
 case "$have" in
     "$floor" | "$floor".*) ;;
     *)
-        echo "floor.sh: the workspace declares rust-version $floor, the root has rustc $have" >&2
+        echo "msrv.sh: the workspace declares rust-version $floor, the root has rustc $have" >&2
         exit 1
         ;;
 esac
@@ -34,12 +34,12 @@ in_root() {
         sh -c "cd '$checkout' && $*"
 }
 crates="-p tracepoints -p tracepoints-macros -p tracepoints-codegen -p core-tracepoints -p p2p-node"
-echo "floor.sh: rustc $have: cargo test $crates"
+echo "msrv.sh: rustc $have: cargo test $crates"
 in_root cargo test --locked $crates
-echo "floor.sh: rustc $have: release builds of p2p-node and core-replay"
+echo "msrv.sh: rustc $have: release builds of p2p-node and core-replay"
 in_root cargo build --locked --release -p p2p-node -p core-tracepoints
 for bin in p2p-node core-replay; do
     cargo run -q -p tracepoints-gen -- verify --binary "target/floor/release/$bin" \
         examples/core-tracepoints/src/providers.rs
 done
-echo "floor.sh: rustc $have builds and tests the user-facing crates, and its probe sites verify"
+echo "msrv.sh: rustc $have builds and tests the user-facing crates, and its probe sites verify"

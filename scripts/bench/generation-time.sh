@@ -4,11 +4,11 @@
 # `#[max_len(32)] &str`), for each N given: wall time and peak memory
 # (/usr/bin/time).
 #
-#   scripts/generation-time.sh [N...]      # default: 1000 4000 10000
+#   scripts/bench/generation-time.sh [N...]      # default: 1000 4000 10000
 #
 # GEN=PATH times another build of tracepoints-gen (an older revision's).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 gen=${GEN:-}
 if [ -z "$gen" ]; then
     cargo build --quiet --release -p tracepoints-gen

@@ -11,7 +11,7 @@
 # the delay from fire to print at 1,000 pings a second (each ping carries
 # its fire time), median and p99, before and after. Needs root.
 #
-#   scripts/reader-cost.sh [SECONDS] [RATES...]
+#   scripts/bench/reader-cost.sh [SECONDS] [RATES...]
 #
 # SECONDS (default 3) per run; RATES (default "full 100000"), `full` being
 # as fast as core-replay fires. EVENTS (default "pings connections"),
@@ -19,9 +19,9 @@
 # `trace-NAME` is the build $TRACE_BUILDS/tracepoints-trace-NAME, and
 # DELAY=0 leaves out the delay table.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/stop-tracer.sh
-. scripts/reader-builds.sh
+cd "$(dirname "$0")/../.."
+. scripts/lib/stop-tracer.sh
+. scripts/lib/reader-builds.sh
 
 seconds=${1:-3}
 shift || true
@@ -54,7 +54,7 @@ start() {
         taskset -c 1 "$dir/tracepoints-trace" "$replay" --pid "$pid" --provider net >"$out/out" 2>"$dir/err" & ;;
     trace-*)
         # Another build of tracepoints-trace: $TRACE_BUILDS/tracepoints-trace-NAME
-        # (scripts/trace-cost-parts.sh makes them).
+        # (scripts/bench/trace-cost-parts.sh makes them).
         taskset -c 1 "$TRACE_BUILDS/tracepoints-${reader}" "$replay" --pid "$pid" --provider net >"$out/out" 2>"$dir/err" & ;;
     net-tracer-*)
         taskset -c 1 "$dir/${reader/net-tracer-/net-tracer.}" "$replay" --pid "$pid" >"$out/out" 2>"$dir/err" & ;;

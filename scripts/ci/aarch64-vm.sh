@@ -4,13 +4,13 @@
 # unstable tree with bpftrace, shared from the host over 9p with this
 # checkout at its own path, so the cross-built binaries and tests run there
 # as they do on the host. Everything lives in the unstable tracer root of
-# scripts/setup-roots.sh, which must exist, and whose qemu boots it.
+# scripts/ci/setup-roots.sh, which must exist, and whose qemu boots it.
 #
-#   scripts/aarch64-vm.sh setup          # the cross toolchain, the arm64
+#   scripts/ci/aarch64-vm.sh setup          # the cross toolchain, the arm64
 #                                        # tree, kernel and initramfs (once)
-#   scripts/aarch64-vm.sh build          # cross-build the examples and the
+#   scripts/ci/aarch64-vm.sh build          # cross-build the examples and the
 #                                        # aarch64 tests into target/aarch64
-#   scripts/aarch64-vm.sh run CMD [ARG]  # boot, run CMD (a path under the
+#   scripts/ci/aarch64-vm.sh run CMD [ARG]  # boot, run CMD (a path under the
 #                                        # checkout, or on the arm64 tree) in
 #                                        # the checkout, power off; exits
 #                                        # with CMD's status
@@ -18,7 +18,7 @@
 # `run` prints the machine's console; VM_TIMEOUT (seconds, default 1800)
 # bounds the whole boot-run-poweroff.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 checkout=$(pwd -P)
 
 roots=${TRACEPOINTS_ROOTS:-/var/lib/tracepoints/roots}
@@ -31,7 +31,7 @@ apt_sid() {
 }
 
 if [ ! -e "$sid/.tracepoints-ready" ] || [ ! -e "$sid$checkout/Cargo.toml" ]; then
-    echo "aarch64-vm.sh: no Debian unstable root with this checkout mounted at $sid (run scripts/setup-roots.sh)" >&2
+    echo "aarch64-vm.sh: no Debian unstable root with this checkout mounted at $sid (run scripts/ci/setup-roots.sh)" >&2
     exit 1
 fi
 
@@ -82,7 +82,7 @@ setup_tree() {
 }
 
 # The kernel and an initramfs of busybox, the 9p modules (the kernel has
-# them as modules) and `init` (scripts/aarch64-vm-init.sh).
+# them as modules) and `init` (scripts/ci/aarch64-vm-init.sh).
 setup_boot() {
     local modules kernel dir="$vm/initramfs.d"
     modules=$(ls -d "$vm"/root/usr/lib/modules/*-arm64 | sort -V | tail -n 1)
@@ -94,7 +94,7 @@ setup_boot() {
     for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
         xz -dc "$modules/kernel/$m.ko.xz" >"$dir/modules/$(basename "$m").ko"
     done
-    cp scripts/aarch64-vm-init.sh "$dir/init"
+    cp scripts/ci/aarch64-vm-init.sh "$dir/init"
     chmod +x "$dir/init"
     chroot "$sid" sh -c 'cd /srv/aarch64/initramfs.d && find . | cpio -o -H newc --quiet | gzip -1' \
         >"$vm/initramfs.gz.new"
@@ -126,7 +126,7 @@ build() {
 # Boots the machine to run "$@" in the checkout; its status comes back in
 # target/aarch64/vm-status (the console is no place to read it from).
 run() {
-    [ -e "$vm/initramfs.gz" ] || { echo "aarch64-vm.sh: run 'scripts/aarch64-vm.sh setup' first" >&2; exit 1; }
+    [ -e "$vm/initramfs.gz" ] || { echo "aarch64-vm.sh: run 'scripts/ci/aarch64-vm.sh setup' first" >&2; exit 1; }
     local status="$checkout/target/aarch64/vm-status" cmd
     mkdir -p "$checkout/target/aarch64" "$vm/root$checkout"
     rm -f "$status"
@@ -165,7 +165,7 @@ case "${1:-}" in
         run "$@"
         ;;
     *)
-        echo "usage: scripts/aarch64-vm.sh setup|build|run CMD [ARG...]" >&2
+        echo "usage: scripts/ci/aarch64-vm.sh setup|build|run CMD [ARG...]" >&2
         exit 2
         ;;
 esac

@@ -6,9 +6,9 @@
 # target directory (dependencies included, registry sources already
 # downloaded), one after the other on the same machine. Prints a Markdown
 # table: seconds (wall clock) and crates compiled.
-#   scripts/build-time.sh [REV]
+#   scripts/bench/build-time.sh [REV]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 root=$PWD
 rev=${1:-}
 dir=$(mktemp -d)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs inside the aarch64 test machine (scripts/aarch64-vm.sh run ...), in
+# Runs inside the aarch64 test machine (scripts/ci/aarch64-vm.sh run ...), in
 # the checkout: the end-to-end tests of every generated bpftrace reader and
 # of twelve arguments of every type (tests/tests/tracer_generations.rs) against the
 # cross-built binaries, with the machine's own bpftrace. The binaries are copied to /tmp (tmpfs)

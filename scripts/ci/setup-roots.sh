@@ -5,15 +5,16 @@
 # path. The end-to-end tests run `chroot ROOT bpftrace|python3|...` against
 # the host's binaries (tests/src/tracer_generations.rs). Idempotent: safe to run again.
 #
-#   scripts/setup-roots.sh              # both roots
-#   scripts/setup-roots.sh trixie       # one
-#   scripts/setup-roots.sh --unmount    # undo the mounts (e.g. before
+#   scripts/ci/setup-roots.sh              # both roots
+#   scripts/ci/setup-roots.sh trixie       # one
+#   scripts/ci/setup-roots.sh --unmount    # undo the mounts (e.g. before
 #                                       # deleting a checkout)
 #
 # Roots live in $TRACEPOINTS_ROOTS (default /var/lib/tracepoints/roots). Needs
 # root, debootstrap and the network access to Debian's mirror.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
+. scripts/lib/kernel-headers.sh
 checkout=$(pwd -P)
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -102,17 +103,12 @@ for suite in "${suites[@]}"; do
     bind "$root" /dev --rbind
     bind "$root" /tmp --bind
     bind "$root" "$checkout" --bind
-    # BCC and bpftrace look for the running kernel's headers; point them at
-    # the root's own Debian headers, as setup-tracers.sh does on the host.
-    modules="$root/lib/modules/$(uname -r)"
-    hdr=$(cd "$root" && ls -d usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)
-    common=$(cd "$root" && ls -d usr/src/linux-headers-*-common | sort -V | tail -n 1)
-    mkdir -p "$modules"
-    ln -sfn "/$hdr" "$modules/build"
-    ln -sfn "/$common" "$modules/source"
+    # BCC and bpftrace look for the running kernel's headers: the root's
+    # own Debian headers.
+    link_kernel_headers "$root"
     if [ "$suite" = trixie ]; then
         # Debian 13's rustc is the workspace's minimum Rust version
-        # (scripts/floor.sh); its cargo reaches the crate registry through
+        # (scripts/ci/msrv.sh); its cargo reaches the crate registry through
         # the host's certificate authority.
         if [ ! -x "$root/usr/bin/cargo" ]; then
             chroot "$root" env DEBIAN_FRONTEND=noninteractive \

@@ -4,7 +4,7 @@
 # copies), lists each package's files and size, then installs
 # tracepoints-gen from its packaged crate and runs it on the examples.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 packages=(tracepoints-codegen tracepoints-macros tracepoints tracepoints-gen)
 args=()

@@ -1,5 +1,5 @@
 #!/bin/busybox sh
-# /init of the aarch64 test machine's initramfs (scripts/aarch64-vm.sh):
+# /init of the aarch64 test machine's initramfs (scripts/ci/aarch64-vm.sh):
 # loads 9p, mounts the arm64 tree (read-only) as the new root and the
 # checkout at its own path, runs the command the kernel line names in the
 # checkout, writes its status to target/aarch64/vm-status and powers off.

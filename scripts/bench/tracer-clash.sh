@@ -4,20 +4,20 @@
 # (a copy of its own per pair, so that no earlier pair's uprobe is on the
 # same file) and the second started beside it; prints whether the second
 # attached, and the line it exited with when it did not. Needs root and
-# the roots of scripts/setup-roots.sh.
+# the roots of scripts/ci/setup-roots.sh.
 #
-#   scripts/tracer-clash.sh
+#   scripts/bench/tracer-clash.sh
 #
 # TRACERS (default: all) picks from bt-bookworm, bt-trixie, bt-sid
 # (bpftrace 0.17, 0.23, 0.27, attached by path), bcc-bookworm, bcc-trixie,
 # bcc-sid (the generated BCC logger under BCC 0.26, 0.31, 0.37, by pid),
 # lb-bookworm, lb-trixie, lb-sid (the tests' libbpf loader with libbpf 1.1,
 # 1.5, 1.7, by pid) and net-tracer (libbpf-rs, by pid). Every tracer is
-# stopped with SIGINT (scripts/stop-tracer.sh), never killed first: a
+# stopped with SIGINT (scripts/lib/stop-tracer.sh), never killed first: a
 # killed tracer can leave a uprobe the kernel cannot unregister.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/stop-tracer.sh
+cd "$(dirname "$0")/../.."
+. scripts/lib/stop-tracer.sh
 
 roots=${TRACEPOINTS_ROOTS:-/var/lib/tracepoints/roots}
 read -r -a tracers <<<"${TRACERS:-bt-bookworm bt-trixie bt-sid bcc-bookworm bcc-trixie bcc-sid lb-bookworm lb-trixie lb-sid net-tracer}"

@@ -8,13 +8,13 @@
 # `metrics` (`--format none --metrics`). Also the events lost or not
 # published (a cost figure counts only beside them). Needs root.
 #
-#   scripts/publish-cost.sh [SECONDS] [RATE] [EVENTS]
+#   scripts/bench/publish-cost.sh [SECONDS] [RATE] [EVENTS]
 #
 # SECONDS default 3, RATE default 100000, EVENTS `pings` (default) or
 # `messages` (core-replay's message mix). REPEAT (default 3) runs each.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/stop-tracer.sh
+cd "$(dirname "$0")/../.."
+. scripts/lib/stop-tracer.sh
 
 seconds=${1:-3}
 rate=${2:-100000}
