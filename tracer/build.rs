@@ -30,6 +30,8 @@ fn main() {
         .arg("-o")
         .arg(&object)
         .status()
-        .unwrap_or_else(|e| panic!("cannot run clang (scripts/ci/setup-tracers.sh installs it): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run clang (scripts/ci/setup-tracers.sh installs it): {e}")
+        });
     assert!(status.success(), "clang failed on {}", source.display());
 }

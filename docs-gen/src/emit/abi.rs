@@ -2,7 +2,7 @@
 //! [`Abi`] (its format is documented in
 //! `tracepoints_codegen::abi`) with the file's origin, as text.
 
-use super::Origin;
+use super::out::Origin;
 use crate::abi::Abi;
 use tracepoints_codegen::model::Provider;
 

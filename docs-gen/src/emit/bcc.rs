@@ -1,16 +1,16 @@
 //! BCC: the BPF-C program (`bpf_usdt_readarg`, a ring buffer) and the
 //! Python module with its `ctypes` decoders, runnable as a logger.
 
-use super::Origin;
 use super::c::{
     Flavor, counter_maps, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map,
     wakeup_policy,
 };
+use super::out::Origin;
 use super::out::{Comment, Out};
-use super::record::{LAYOUT_NOTE, Record};
 use tracepoints_codegen::model::{ArgType, BytesDisplay, Provider, Tracepoint};
 use tracepoints_codegen::names::c;
 use tracepoints_codegen::names::{files, kind_value, python};
+use tracepoints_codegen::record::{LAYOUT_NOTE, Record};
 
 /// The BCC C program of `provider`: one `trace_<provider>_<name>` function
 /// per tracepoint that reads every argument into its event struct and

@@ -21,7 +21,7 @@
 //! consecutive calls reuse the stack). Byte buffers of fixed length are read
 //! byte by byte as hex (`%02x`), hashes from their last byte to their first.
 
-use super::Origin;
+use super::out::Origin;
 use super::out::{Comment, Out};
 use tracepoints_codegen::model::{
     ArgType, BPFTRACE_MAX_ARGS, BPFTRACE_STRLEN_MAX, BytesDisplay, BytesLen, LogPiece, Provider,

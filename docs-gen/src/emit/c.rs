@@ -4,11 +4,11 @@
 //! buffers as `__u8[len]`), C types and the file comment.
 
 use super::out::{Comment, Out};
-use super::record::{Record, Tail};
-use super::{Origin, c_comment_lines, c_comment_text};
+use super::out::{Origin, c_comment_lines, c_comment_text};
 use tracepoints_codegen::model::{ArgType, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::names::c::{self, LOCALS, Locals, Names};
 use tracepoints_codegen::names::kind_value;
+use tracepoints_codegen::record::{Record, Tail};
 
 /// The kernel UAPI type of a scalar argument (`__s64`, `__u32`, ...), from
 /// `<linux/types.h>`, usable by BCC, libbpf and user-space C alike; the

@@ -2,16 +2,16 @@
 //! user space) and a `.bpf.c` with one `SEC("usdt")` `BPF_USDT` program per
 //! tracepoint writing to a ring buffer.
 
-use super::Origin;
 use super::c::{
     Flavor, counter_maps, event_types, file_comment, handlers, ring_buffer_bytes, scratch_map,
     wakeup_policy,
 };
+use super::out::Origin;
 use super::out::Out;
-use super::record::LAYOUT_NOTE;
 use tracepoints_codegen::model::Provider;
 use tracepoints_codegen::names::c::Names;
 use tracepoints_codegen::names::files;
+use tracepoints_codegen::record::LAYOUT_NOTE;
 
 /// `net.bpf.h`: the event structs, for the BPF program and its loader.
 pub fn header(provider: &Provider, origin: &Origin) -> String {

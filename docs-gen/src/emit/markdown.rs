@@ -1,6 +1,6 @@
 //! `tracing.md` in the format of Bitcoin Core's `doc/tracing.md`.
 
-use super::Origin;
+use super::out::Origin;
 use super::out::{Comment, Out};
 use tracepoints_codegen::emit::docs;
 use tracepoints_codegen::model::Provider;

@@ -9,12 +9,12 @@
 //! generative test compiles the modules of random declarations with rustc,
 //! warnings denied.
 
-use super::Origin;
+use super::out::Origin;
 use super::out::{Comment, Out};
-use super::record::{LAYOUT_NOTE, Record};
 use tracepoints_codegen::model::{Arg, ArgType, BytesDisplay, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::names::rust::{self, Names};
 use tracepoints_codegen::names::{c, files, kind_value};
+use tracepoints_codegen::record::{LAYOUT_NOTE, Record};
 
 /// The module text for `provider`'s events.
 pub fn module(provider: &Provider, origin: &Origin) -> String {

@@ -6,7 +6,7 @@
 //! provider (`net.schema.json`), or one for several providers (what
 //! `tracepoints-trace list --schema` prints for a binary).
 
-use super::Origin;
+use super::out::Origin;
 use serde_json::{Value, json};
 use tracepoints_codegen::model::{Arg, ArgType, BytesLen, Provider, Tracepoint};
 use tracepoints_codegen::names::rust::Names;

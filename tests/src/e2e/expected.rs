@@ -226,23 +226,21 @@ pub fn expected_log_lines(
         let log = tracepoint.log.as_ref()?;
         let mut line = Vec::new();
         for piece in &log.pieces {
-            match piece {
-                LogPiece::Text(text) => line.extend_from_slice(text.as_bytes()),
-                LogPiece::Arg(i) => line.extend(bpftrace_value(
-                    &tracepoint.args[*i],
-                    tracepoint,
-                    args,
-                    script,
-                    runs_on,
-                )),
-                LogPiece::Name(i) => line.extend(bpftrace_named_value(
-                    &tracepoint.args[*i],
-                    tracepoint,
-                    args,
-                    script,
-                    runs_on,
-                )),
-            }
+            let (value, i): (fn(_, _, _, _, _) -> Vec<u8>, _) = match piece {
+                LogPiece::Text(text) => {
+                    line.extend_from_slice(text.as_bytes());
+                    continue;
+                }
+                LogPiece::Arg(i) => (bpftrace_value, *i),
+                LogPiece::Name(i) => (bpftrace_named_value, *i),
+            };
+            line.extend(value(
+                &tracepoint.args[i],
+                tracepoint,
+                args,
+                script,
+                runs_on,
+            ));
         }
         Some(line)
     })
