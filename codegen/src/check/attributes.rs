@@ -10,7 +10,7 @@ use crate::syntax::ast;
 /// named once, each name a word of letters, digits and underscores given
 /// to one value.
 pub(super) fn named_values(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Vec<NamedValue> {
-    let Some(values) = &arg.values else {
+    let Some(values) = &arg.attrs.values else {
         return Vec::new();
     };
     let Some((min, max)) = ty.integer_range() else {
@@ -92,7 +92,7 @@ pub(super) fn named_values(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> 
 
 /// `#[unit = "..."]`: on an integer, one of the known units.
 pub(super) fn unit(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Option<Unit> {
-    let lit = arg.unit.as_ref()?;
+    let lit = arg.attrs.unit.as_ref()?;
     if ty.integer_range().is_none() {
         errors.push(
             lit.span(),

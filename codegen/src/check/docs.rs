@@ -103,7 +103,7 @@ pub(super) fn no_type_placeholder(doc: &Doc, ident: &syn::Ident, errors: &mut Er
 
 /// `#[length_doc = "..."]`: non-empty, printable, on a string or a buffer.
 pub(super) fn length_doc(arg: &ast::Arg, ty: ArgType, errors: &mut Errors) -> Option<Doc> {
-    let lit = arg.length_doc.as_ref()?;
+    let lit = arg.attrs.length_doc.as_ref()?;
     let text = lit.value();
     if !ty.is_pointer() {
         errors.push(

@@ -147,16 +147,16 @@ pub fn tracepoint(
 pub fn arg(arg: &ast::Arg, siblings: &[ast::Arg], errors: &mut Errors) -> Option<Arg> {
     let name = arg.ident.to_string();
     arg_name(&arg.ident, errors);
-    documented(&arg.doc, &arg.ident, NameKind::Argument, errors);
-    printable_doc(&arg.doc, &arg.ident, NameKind::Argument, errors);
-    type_placeholder(&arg.doc, &arg.ident, errors);
+    documented(&arg.attrs.doc, &arg.ident, NameKind::Argument, errors);
+    printable_doc(&arg.attrs.doc, &arg.ident, NameKind::Argument, errors);
+    type_placeholder(&arg.attrs.doc, &arg.ident, errors);
     let ty = arg_type(arg, siblings, errors)?;
     let length_doc = length_doc(arg, ty, errors);
     let values = named_values(arg, ty, errors);
     let unit = unit(arg, ty, errors);
     Some(Arg {
         name,
-        doc: arg.doc.clone(),
+        doc: arg.attrs.doc.clone(),
         ty,
         length_doc,
         values,

@@ -30,11 +30,11 @@ pub(super) fn arg_type(
     let name = &arg.ident;
     match shape {
         TypeShape::Scalar(ty) => {
-            for attr in [&arg.len, &arg.max_len]
+            for attr in [&arg.attrs.len, &arg.attrs.max_len]
                 .into_iter()
                 .flatten()
                 .map(|l| &l.attr)
-                .chain(&arg.hash)
+                .chain(&arg.attrs.hash)
             {
                 remove(
                     attr,
@@ -61,7 +61,7 @@ fn string_type(arg: &ast::Arg, shape: TypeShape, errors: &mut Errors) -> Option<
     } else {
         "&CStr"
     };
-    if let Some(len) = &arg.len {
+    if let Some(len) = &arg.attrs.len {
         errors.push_spanned(
             &len.attr,
             format_args!(
@@ -69,16 +69,16 @@ fn string_type(arg: &ast::Arg, shape: TypeShape, errors: &mut Errors) -> Option<
             ),
         );
         // Without `#[max_len]` too, this error says it all.
-        arg.max_len.as_ref()?;
+        arg.attrs.max_len.as_ref()?;
     }
-    if let Some(hash) = &arg.hash {
+    if let Some(hash) = &arg.attrs.hash {
         remove(
             hash,
             "`#[hash]` shows a `&[u8]`; a string is shown as text",
             errors,
         );
     }
-    let Some(max_len) = &arg.max_len else {
+    let Some(max_len) = &arg.attrs.max_len else {
         errors.push_spanned(
             &arg.ty,
             format_args!(
@@ -108,13 +108,13 @@ pub(super) fn bytes_type(
     errors: &mut Errors,
 ) -> Option<ArgType> {
     let name = &arg.ident;
-    let display = if arg.hash.is_some() {
+    let display = if arg.attrs.hash.is_some() {
         BytesDisplay::Hash
     } else {
         BytesDisplay::Hex
     };
-    let Some(len) = &arg.len else {
-        if let Some(max_len) = &arg.max_len {
+    let Some(len) = &arg.attrs.len else {
+        if let Some(max_len) = &arg.attrs.max_len {
             errors.push_spanned(
                 &max_len.attr,
                 "a byte buffer takes `#[len(N)]` (exactly N bytes) or `#[len(size)] #[max_len(N)]` (as many bytes as the argument `size` says, of which readers keep up to N)",
@@ -131,7 +131,7 @@ pub(super) fn bytes_type(
     };
     match &len.value {
         LengthValue::Number(_) => {
-            if let Some(max_len) = &arg.max_len {
+            if let Some(max_len) = &arg.attrs.max_len {
                 errors.push_spanned(
                     &max_len.attr,
                     "remove this attribute: a buffer of fixed length passes exactly `#[len(N)]` bytes, and readers keep them all",
@@ -142,13 +142,13 @@ pub(super) fn bytes_type(
             Some(ArgType::Bytes { len, display })
         }
         LengthValue::Arg(length_name) => {
-            if let Some(hash) = &arg.hash {
+            if let Some(hash) = &arg.attrs.hash {
                 errors.push_spanned(
                     hash,
                     "`#[hash]` shows a buffer of fixed length (a hash is `#[len(32)]`): remove it, or give the buffer a fixed length",
                 );
             }
-            let Some(max_len) = &arg.max_len else {
+            let Some(max_len) = &arg.attrs.max_len else {
                 errors.push_spanned(
                     &len.attr,
                     format_args!(
@@ -208,7 +208,7 @@ pub(super) fn length_arg(
     }
     let earlier = siblings.iter().take_while(|a| !std::ptr::eq(*a, buffer));
     let shared = earlier
-        .filter_map(|a| a.len.as_ref())
+        .filter_map(|a| a.attrs.len.as_ref())
         .any(|len| len.value == LengthValue::Arg(name.to_string()));
     if shared {
         errors.push(

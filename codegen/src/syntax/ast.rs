@@ -53,11 +53,17 @@ pub struct Tracepoint {
 pub struct Arg {
     /// The argument's name.
     pub ident: syn::Ident,
-    /// Its doc comment (empty when missing).
-    pub doc: crate::model::doc::Doc,
     /// Its type as written.
     pub ty: syn::Type,
-    /// `#[len(...)]`, if given.
+    /// Its doc comment and attributes.
+    pub attrs: ArgAttrs,
+}
+
+/// What is written above an argument: its doc comment and attributes.
+pub struct ArgAttrs {
+    /// Its doc comment (empty when missing).
+    pub doc: crate::model::doc::Doc,
+    /// `#[len(N)]` or `#[len(arg)]`, if given.
     pub len: Option<Length>,
     /// `#[max_len(N)]`, if given.
     pub max_len: Option<Length>,

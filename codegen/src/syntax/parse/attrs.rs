@@ -4,7 +4,7 @@
 
 use crate::errors::Errors;
 use crate::model::doc::Doc;
-use crate::syntax::ast::{Length, LengthValue, ValueEntry, Values};
+use crate::syntax::ast::{ArgAttrs, Length, LengthValue, ValueEntry, Values};
 
 /// The attributes of a tracepoint declaration.
 pub struct TracepointAttrs {
@@ -60,24 +60,6 @@ impl TracepointAttrs {
             doc_after: Doc::parse(trim_lines(doc_after.iter().flat_map(|text| lines(text)))),
         }
     }
-}
-
-/// The attributes of a tracepoint argument.
-pub struct ArgAttrs {
-    /// The doc comment.
-    pub doc: Doc,
-    /// `#[len(N)]` or `#[len(arg)]`.
-    pub len: Option<Length>,
-    /// `#[max_len(N)]`.
-    pub max_len: Option<Length>,
-    /// `#[hash]`.
-    pub hash: Option<syn::Attribute>,
-    /// `#[length_doc = "..."]`.
-    pub length_doc: Option<syn::LitStr>,
-    /// `#[values(...)]`.
-    pub values: Option<Values>,
-    /// `#[unit = "..."]`.
-    pub unit: Option<syn::LitStr>,
 }
 
 const ARG_ATTRS: &str = "use a doc comment (`/// ...`), `#[max_len(N)]` on `&str` and `&CStr`, `#[len(N)]` or `#[len(length_arg)] #[max_len(N)]` on `&[u8]`, `#[hash]` on a `&[u8]` shown as a hash, `#[length_doc = \"...\"]` for your own wording of a length, and `#[values(0 = \"name\", ...)]` and `#[unit = \"us\"]` on an integer";

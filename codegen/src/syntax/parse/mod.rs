@@ -7,7 +7,7 @@ mod attrs;
 
 use crate::errors::Errors;
 use crate::syntax::ast;
-use attrs::{ArgAttrs, TracepointAttrs};
+use attrs::TracepointAttrs;
 use proc_macro2::TokenStream;
 
 /// Parses the arguments and item of the `#[tracepoints::provider]`
@@ -361,29 +361,15 @@ fn arg(input: &syn::FnArg, errors: &mut Errors) -> Option<ast::Arg> {
         }
         syn::FnArg::Typed(p) => p,
     };
-    let ArgAttrs {
-        doc,
-        len,
-        max_len,
-        hash,
-        length_doc,
-        values,
-        unit,
-    } = ArgAttrs::parse(&pat_type.attrs, errors);
+    let attrs = ast::ArgAttrs::parse(&pat_type.attrs, errors);
     match &*pat_type.pat {
         syn::Pat::Ident(p)
             if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() =>
         {
             Some(ast::Arg {
                 ident: p.ident.clone(),
-                doc,
                 ty: (*pat_type.ty).clone(),
-                len,
-                max_len,
-                hash,
-                length_doc,
-                values,
-                unit,
+                attrs,
             })
         }
         other => {
