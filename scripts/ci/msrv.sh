@@ -15,12 +15,12 @@ if [ ! -x "$root/usr/bin/cargo" ] || ! mountpoint -q "$root$checkout"; then
     echo "msrv.sh: no rustc in $root or the checkout is not mounted there: run scripts/ci/setup-roots.sh trixie" >&2
     exit 1
 fi
-floor=$(awk -F'"' '/^rust-version/ { print $2; exit }' Cargo.toml)
+msrv=$(awk -F'"' '/^rust-version/ { print $2; exit }' Cargo.toml)
 have=$(chroot "$root" rustc --version | awk '{ print $2 }')
 case "$have" in
-    "$floor" | "$floor".*) ;;
+    "$msrv" | "$msrv".*) ;;
     *)
-        echo "msrv.sh: the workspace declares rust-version $floor, the root has rustc $have" >&2
+        echo "msrv.sh: the workspace declares rust-version $msrv, the root has rustc $have" >&2
         exit 1
         ;;
 esac
@@ -30,7 +30,7 @@ esac
 in_root() {
     chroot "$root" env HOME=/root CARGO_TERM_COLOR=never \
         CARGO_HTTP_CAINFO=/etc/tracepoints-host-ca.crt SSL_CERT_FILE=/etc/tracepoints-host-ca.crt \
-        CARGO_TARGET_DIR="$checkout/target/floor" \
+        CARGO_TARGET_DIR="$checkout/target/msrv" \
         sh -c "cd '$checkout' && $*"
 }
 crates="-p tracepoints -p tracepoints-macros -p tracepoints-codegen -p core-tracepoints -p p2p-node"
@@ -39,7 +39,7 @@ in_root cargo test --locked $crates
 echo "msrv.sh: rustc $have: release builds of p2p-node and core-replay"
 in_root cargo build --locked --release -p p2p-node -p core-tracepoints
 for bin in p2p-node core-replay; do
-    cargo run -q -p tracepoints-gen -- verify --binary "target/floor/release/$bin" \
+    cargo run -q -p tracepoints-gen -- verify --binary "target/msrv/release/$bin" \
         examples/core-tracepoints/src/providers.rs
 done
 echo "msrv.sh: rustc $have builds and tests the user-facing crates, and its probe sites verify"

@@ -208,7 +208,7 @@ impl Process {
 
     /// Every line printed on stdout, parsed as JSON; panics with stderr on a
     /// bad line.
-    fn json_objects(&self) -> Vec<serde_json::Value> {
+    pub fn json_objects(&self) -> Vec<serde_json::Value> {
         String::from_utf8_lossy(&self.stdout())
             .lines()
             .map(|l| {
