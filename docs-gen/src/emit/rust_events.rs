@@ -94,17 +94,10 @@ impl Code {
         self.out.push_str("\n");
     }
 
-    /// `text` as `///` lines: each line's trailing space trimmed, an empty
-    /// line a bare `///`.
+    /// `text` as `///` lines at the current depth (see [`Out::comment`]).
     fn doc(&mut self, text: &str) {
-        for line in text.lines() {
-            let line = line.trim_end();
-            if line.is_empty() {
-                self.line("///");
-            } else {
-                self.line(&format!("/// {line}"));
-            }
-        }
+        let prefix = format!("{}///", "    ".repeat(self.depth));
+        self.out.comment(&prefix, text);
     }
 
     /// Every line of a template (written at depth 0) at the current depth.
@@ -121,24 +114,7 @@ impl Code {
 
 /// `text` as a Rust string literal.
 fn string(text: &str) -> String {
-    let mut literal = String::with_capacity(text.len() + 2);
-    literal.push('"');
-    let mut chars = text.chars();
-    while let Some(ch) = chars.next() {
-        match ch {
-            // `\0` then a digit would read as an octal escape.
-            '\0' if chars
-                .as_str()
-                .starts_with(|next| ('0'..='7').contains(&next)) =>
-            {
-                literal.push_str("\\x00");
-            }
-            '\'' => literal.push(ch),
-            _ => literal.extend(ch.escape_debug()),
-        }
-    }
-    literal.push('"');
-    literal
+    format!("{text:?}")
 }
 
 /// The type of an argument's field.
