@@ -30,7 +30,10 @@ script=$(
 [ -n "$script" ] || { echo "demo.sh: no generated script serves bpftrace $version" >&2; exit 1; }
 out=$(mktemp)
 fired=$(mktemp)
-trap 'kill -9 "$tracer" 2>/dev/null || true; rm -f "$out" "$fired"' EXIT
+# On any exit the tracer is stopped the way it stops (SIGINT, then a
+# second one): a killed tracer can leave a uprobe the kernel cannot remove.
+tracer=
+trap '[ -z "$tracer" ] || stop_tracer "$tracer" || true; rm -f "$out" "$fired"' EXIT
 
 # The 0.17 script's #! line sets BPFTRACE_STRLEN=200; `bpftrace FILE`
 # needs it in the environment (the newer scripts set max_strlen themselves).

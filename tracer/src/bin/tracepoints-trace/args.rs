@@ -130,7 +130,7 @@ pub(crate) enum Format {
 }
 
 /// `--ring-size`'s parser: see [`attach::ring_bytes`].
-pub(crate) fn ring_bytes(size: &str) -> Result<u32, String> {
+fn ring_bytes(size: &str) -> Result<u32, String> {
     attach::ring_bytes(size)
         .ok_or_else(|| format!("`{size}`: give bytes, or K, M or G of them, up to 2G"))
 }
